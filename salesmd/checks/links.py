@@ -1,0 +1,64 @@
+"""Checks across records: unique ids, links that resolve to the right type, follow-up chains."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..model import Problem
+from ..schema import LINK_TARGETS
+from ..vault import Vault
+from .schema import did_you_mean
+
+
+def check_unique_ids(vault: Vault) -> Iterator[Problem]:
+    first: dict[str, str] = {}
+    for record in sorted(vault.records, key=lambda r: r.path):
+        if record.key in first:
+            yield Problem(record.source(), "id-duplicate",
+                          f"id '{record.id}' is already used by {first[record.key]} "
+                          "(ids are file names, compared ignoring case); rename one of the files")
+        else:
+            first[record.key] = record.path
+
+
+def check_links(vault: Vault) -> Iterator[Problem]:
+    for record in vault.records:
+        for key, allowed in LINK_TARGETS[record.type].items():
+            for link in record.links(key):
+                target = vault.resolve(link)
+                if target is None:
+                    if link.key in vault.broken:
+                        continue  # that file has its own error; one message is enough
+                    ids = [r.id for r in vault.records if r.type in allowed]
+                    yield Problem(record.source(key), "link-broken",
+                                  f"'{key}' links to [[{link.target}]], which is not a record in this vault"
+                                  + did_you_mean(link.target, ids))
+                elif target.type not in allowed:
+                    kinds = " or ".join(allowed)
+                    yield Problem(record.source(key), "link-type",
+                                  f"'{key}' must link to {'an' if kinds[0] in 'aeiou' else 'a'} {kinds}, "
+                                  f"but [[{link.target}]] is {'an' if target.type[0] in 'aeiou' else 'a'} "
+                                  f"{target.type} ({target.path})")
+
+
+def check_follow_chains(vault: Vault) -> Iterator[Problem]:
+    """`follows` makes chains of tasks; a chain that comes back to itself never started."""
+    reported: set[str] = set()
+    for start in vault.of_type("task"):
+        seen: list[str] = []
+        current = start
+        while current is not None and current.type == "task":
+            if current.key in seen:
+                cycle = seen[seen.index(current.key):]
+                if not reported.intersection(cycle):
+                    reported.update(cycle)
+                    names = " -> ".join(vault.by_key[k].id for k in cycle) + f" -> {current.id}"
+                    for key in cycle:
+                        yield Problem(vault.by_key[key].source("follows"), "follows-cycle",
+                                      f"follow-up chain goes round in a circle: {names}")
+                break
+            seen.append(current.key)
+            current = vault.first_linked(current, "follows")
+
+
+CHECKS = [check_unique_ids, check_links, check_follow_chains]

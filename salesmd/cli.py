@@ -1,0 +1,243 @@
+"""The `salesmd` command: parse options, call the core, print. No business logic here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import ConfigError, find_root
+from .model import ERROR, FOLDERS, RECORD_TYPES, WARNING, Problem
+from .output import format_option, table, to_csv, to_json
+
+
+@dataclass
+class App:
+    vault_option: str | None = None
+    today_option: dt.date | None = None
+    verbose: int = 0
+    _loaded: tuple | None = field(default=None, repr=False)
+
+    @property
+    def root(self) -> Path:
+        try:
+            return find_root(explicit=self.vault_option)
+        except ConfigError as e:
+            fail(str(e))
+
+    def load(self):
+        """(vault, problems) for the current vault, loaded once per command."""
+        if self._loaded is None:
+            from .loader import Timings, load_vault
+
+            timings = Timings()
+            try:
+                self._loaded = load_vault(self.root, timings=timings)
+            except ConfigError as e:
+                fail(str(e))
+            if self.verbose:
+                total = sum(t for _, t, _ in timings.stages)
+                for name, seconds, detail in timings.stages:
+                    click.echo(f"  {name:<12} {seconds * 1000:8.1f} ms  {detail}", err=True)
+                click.echo(f"  {'total':<12} {total * 1000:8.1f} ms", err=True)
+        return self._loaded
+
+    @property
+    def today(self) -> dt.date:
+        vault, _ = self.load()
+        return vault.config.today_or(self.today_option)
+
+    def show_path(self, rel: str) -> str:
+        """A vault path as the user can open it from where they are."""
+        full = self.root / rel
+        try:
+            shown = os.path.relpath(full, Path.cwd())
+        except ValueError:
+            return str(full)
+        return shown if not shown.startswith("../../..") else str(full)
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def fail(message: str, code: int = 2):
+    click.echo(f"salesmd: {message}", err=True)
+    sys.exit(code)
+
+
+class Date(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date written YYYY-MM-DD", param, ctx)
+
+
+DATE = Date()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="salesmd")
+@click.option("--vault", "vault_option", metavar="PATH", envvar="SALESMD_VAULT",
+              help="The vault folder (default: the folder holding salesmd.yaml, found from here upwards).")
+@click.option("--today", "today_option", type=DATE, help="Pretend today is this date (default: `today` in salesmd.yaml, else the real date).")
+@click.option("-v", "--verbose", count=True, help="Show how long each loading stage took.")
+@click.pass_context
+def main(ctx, vault_option, today_option, verbose):
+    """salesmd: a plain-text, git-backed sales CRM.
+
+    Records are Markdown files with YAML front matter in a git-tracked folder (a vault).
+    salesmd checks them, reports on them and writes them for you.
+
+    Example: salesmd --vault example-vault check
+    """
+    ctx.obj = App(vault_option, today_option, verbose)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--no-git", is_flag=True, help="Do not run `git init` even when the folder is not in a repository.")
+def init(directory: Path, no_git: bool):
+    """Create a vault: salesmd.yaml with every default, the record folders, .gitignore, git.
+
+    Refuses to touch a folder that already holds a salesmd.yaml.
+
+    Example: salesmd init ~/crm
+    """
+    from .init import InitError, init_vault
+
+    try:
+        made = init_vault(directory, git=not no_git)
+    except InitError as e:
+        fail(str(e))
+    for line in made:
+        click.echo(line)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@format_option("text", "json")
+@pass_app
+def check(app: App, paths, strict: bool, fmt: str):
+    """Validate every record: schema, links, stages, conversion, YAML pitfalls.
+
+    Prints `path:line: severity[code]: message` for each problem and a summary line.
+    With PATHS, only problems in those files or folders are shown (the whole vault is still read,
+    so links are checked against everything). Exit status: 0 clean, 1 errors (or warnings with
+    --strict), 2 usage error or unreadable configuration.
+
+    Example: salesmd check --strict leads/
+    """
+    vault, problems = app.load()
+    if paths:
+        wanted = []
+        for p in paths:
+            try:
+                wanted.append(p.resolve().relative_to(vault.root).as_posix())
+            except ValueError:
+                fail(f"{p}: not inside the vault {vault.root}")
+        problems = [pr for pr in problems if any(
+            w in (".", "") or pr.source.path == w or pr.source.path.startswith(w.rstrip("/") + "/") for w in wanted)]
+    errors = sum(1 for p in problems if p.severity == ERROR)
+    warnings = sum(1 for p in problems if p.severity == WARNING)
+    if fmt == "json":
+        click.echo(to_json({
+            "problems": [dict(p.as_dict(), path=app.show_path(p.source.path)) for p in problems],
+            "records": len(vault.records), "errors": errors, "warnings": warnings,
+        }))
+    else:
+        for p in problems:
+            click.echo(_format_problem(app, p))
+        summary = f"{len(vault.records)} records checked: {errors} error{'s' * (errors != 1)}, " \
+                  f"{warnings} warning{'s' * (warnings != 1)}"
+        click.echo(summary)
+    if errors or (strict and warnings):
+        sys.exit(1)
+
+
+def _format_problem(app: App, p: Problem) -> str:
+    return f"{app.show_path(p.source.path)}:{p.source.line}: {p.severity}[{p.code}]: {p.message}"
+
+
+LIST_COLUMNS = {
+    "lead": ["id", "name", "stage", "company", "owner", "territory"],
+    "contact": ["id", "name", "account", "role", "email", "owner"],
+    "account": ["id", "name", "industry", "owner", "territory"],
+    "opportunity": ["id", "name", "stage", "amount", "currency", "close_date", "account", "owner", "territory"],
+    "activity": ["id", "start", "kind", "status", "subject", "owner"],
+    "task": ["id", "due", "status", "subject", "owner"],
+    "note": ["id", "date", "title", "owner"],
+}
+
+
+@main.command(name="list")
+@click.argument("type_", metavar="TYPE", type=click.Choice(RECORD_TYPES))
+@click.option("--owner", help="Only records with this owner.")
+@click.option("--territory", help="Only records in this territory.")
+@click.option("--stage", help="Only leads or opportunities in this stage.")
+@click.option("--where", "wheres", multiple=True, metavar="KEY=VALUE",
+              help="Only records whose KEY equals VALUE (KEY!=VALUE for the opposite); repeatable.")
+@click.option("--sort", "sort_key", metavar="KEY", help="Sort by this key (prefix '-' for descending).")
+@click.option("--columns", help="Comma-separated keys to show instead of the default columns.")
+@format_option("text", "json", "csv")
+@pass_app
+def list_(app: App, type_, owner, territory, stage, wheres, sort_key, columns, fmt):
+    """List records of one TYPE, filtered and sorted.
+
+    Example: salesmd list opportunity --owner maria --sort -amount
+    """
+    from .query import QueryError, select
+
+    vault, _ = app.load()
+    filters = [f"owner={owner}"] * bool(owner) + [f"territory={territory}"] * bool(territory) \
+        + [f"stage={stage}"] * bool(stage) + list(wheres)
+    try:
+        records = select(vault, type_, filters, sort_key)
+    except QueryError as e:
+        fail(str(e))
+    cols = [c.strip() for c in columns.split(",")] if columns else LIST_COLUMNS[type_]
+    if fmt == "json":
+        click.echo(to_json([dict(id=r.id, type=r.type, path=r.path, **{str(k): v for k, v in r.data.items()
+                                                                        if k != "type"}) for r in records]))
+        return
+    rows = [[r.id if c == "id" else r.path if c == "path" else r.get(c) for c in cols] for r in records]
+    if fmt == "csv":
+        click.echo(to_csv(cols, rows), nl=False)
+    else:
+        click.echo(table(cols, rows))
+        click.echo(f"{len(records)} {type_ if len(records) == 1 else FOLDERS[type_]}")
+
+
+@main.command()
+@click.argument("record_id", metavar="ID")
+@format_option("text", "json")
+@pass_app
+def show(app: App, record_id: str, fmt: str):
+    """Show one record: its keys, what it links to, what links to it, and its timeline.
+
+    Example: salesmd show acme-fleet-renewal
+    """
+    from .reports.record import build_record_view
+    from .render.text import render_record
+
+    vault, _ = app.load()
+    record = vault.get(record_id)
+    if record is None:
+        from .checks.schema import did_you_mean
+
+        fail(f"no record with id '{record_id}'{did_you_mean(record_id, [r.id for r in vault.records])}", 1)
+    view = build_record_view(vault, record)
+    if fmt == "json":
+        click.echo(to_json(view.as_dict()))
+    else:
+        click.echo(render_record(view, app.show_path(record.path)))

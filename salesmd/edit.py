@@ -1,0 +1,121 @@
+"""Guarded, atomic writes: every command that writes a file goes through here.
+
+A write goes to a temporary file in the same folder, is fsynced, takes the original's mode and
+replaces the original by rename, so a reader sees the old file or the new one, never half of one.
+A write that was planned against a file's content refuses if the file changed on disk since.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class WriteError(Exception):
+    """A write that was refused (the file changed, already exists, or cannot be written)."""
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A file's bytes as read, to guard the write that follows."""
+
+    path: Path
+    data: bytes
+
+    @classmethod
+    def read(cls, path: Path) -> "Snapshot":
+        return cls(path, path.read_bytes())
+
+    @property
+    def text(self) -> str:
+        return self.data.decode("utf-8")
+
+
+def atomic_write(path: Path, content: str | bytes, *, expect: Snapshot | None = None,
+                 create: bool = False) -> None:
+    """Write `content` to `path` atomically.
+
+    expect: refuse unless the file still holds exactly the bytes of this snapshot.
+    create: refuse if the file exists (a new record never replaces another).
+    """
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    path = Path(path)
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    mode = None
+    if path.exists():
+        if create:
+            raise WriteError(f"{path} already exists; nothing was written")
+        mode = stat.S_IMODE(path.stat().st_mode)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if mode is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        if expect is not None:
+            try:
+                current = path.read_bytes()
+            except FileNotFoundError:
+                current = None
+            if current != expect.data:
+                raise WriteError(f"{path} changed on disk since it was read; nothing was written "
+                                 "(run the command again)")
+        if create:
+            # link() fails if the name exists, unlike rename(): no race with another writer
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                raise WriteError(f"{path} already exists; nothing was written") from None
+            except OSError:
+                if path.exists():
+                    raise WriteError(f"{path} already exists; nothing was written") from None
+                os.replace(tmp, path)
+            else:
+                os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
+        _fsync_dir(folder)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def unified_diff(rel: str, before: str, after: str) -> str:
+    """The change as `git diff` would show it, for --dry-run."""
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True),
+        fromfile=f"a/{rel}" if before else "/dev/null", tofile=f"b/{rel}",
+    )
+    out = []
+    for line in lines:
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)

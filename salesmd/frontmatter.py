@@ -1,0 +1,254 @@
+"""Split a Markdown file into front matter and body, and parse the front matter safely.
+
+YAML is read with YAML 1.2 core-schema meaning (FORMAT.md): only true/false are booleans,
+`yes`/`no`/`on`/`off` are strings, `0123` is the decimal 123 (never octal), plus ISO dates and
+datetimes. PyYAML's C parser does the parsing where it is installed; resolution and construction
+are ours. Nothing is executed or expanded: tags other than the core ones and aliases are refused,
+and duplicate keys are reported instead of the last one silently winning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:
+    from yaml import CSafeLoader as _BaseLoader
+
+    C_LOADER = True
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _BaseLoader
+
+    C_LOADER = False
+
+TAG = "tag:yaml.org,2002:"
+ALLOWED_TAGS = {TAG + t for t in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")}
+CONFLICT_MARKER = re.compile(r"^(?:<{7}|={7}|>{7}|\|{7})(?: |\r?$)", re.MULTILINE)
+DATE_RE = re.compile(r"^\d{4}-\d\d-\d\d$")
+DATETIME_RE = re.compile(
+    r"^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[ ]?(?:Z|[-+]\d\d(?::?\d\d)?))?$"
+)
+MAX_DEPTH = 64
+SAFE_NESTING = 2000  # the C composer was seen to crash at about 10,000 levels
+
+
+class CoreLoader(_BaseLoader):
+    """A safe loader with YAML 1.2 core-schema resolution (plus ISO timestamps)."""
+
+    yaml_implicit_resolvers: dict = {}
+
+    def construct_core_int(self, node):
+        value = node.value
+        sign = -1 if value.startswith("-") else 1
+        digits = value.lstrip("+-")
+        if digits.startswith("0o"):
+            return sign * int(digits[2:], 8)
+        if digits.startswith("0x"):
+            return sign * int(digits[2:], 16)
+        return sign * int(digits, 10)
+
+    def construct_core_timestamp(self, node):
+        value = node.value
+        try:
+            if DATE_RE.match(value):
+                return dt.date.fromisoformat(value)
+            return dt.datetime.fromisoformat(value.replace(" Z", "Z").replace("t", "T"))
+        except ValueError:
+            return value  # not a real date (2026-02-30): the schema check reports it
+
+
+CoreLoader.add_constructor(TAG + "int", CoreLoader.construct_core_int)
+CoreLoader.add_constructor(TAG + "timestamp", CoreLoader.construct_core_timestamp)
+CoreLoader.add_implicit_resolver(
+    TAG + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+CoreLoader.add_implicit_resolver(TAG + "null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+CoreLoader.add_implicit_resolver(
+    TAG + "int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789")
+)
+CoreLoader.add_implicit_resolver(
+    TAG + "float",
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+.0123456789"),
+)
+CoreLoader.add_implicit_resolver(
+    TAG + "timestamp",
+    re.compile(r"^(?:" + DATE_RE.pattern[1:-1] + r"|" + DATETIME_RE.pattern[1:-1] + r")$"),
+    list("0123456789"),
+)
+
+
+@dataclass
+class YamlIssue:
+    code: str
+    message: str
+    line: int  # 0-based line of the YAML text, plus the caller's offset
+
+
+@dataclass
+class Parsed:
+    data: Any = None
+    key_lines: dict[str, int] = field(default_factory=dict)  # same numbering as YamlIssue.line
+    issues: list[YamlIssue] = field(default_factory=list)
+
+
+def _walk(root, off: int) -> list[YamlIssue]:
+    """Refuse aliases, foreign tags, runaway nesting and duplicate keys, without recursion."""
+    issues: list[YamlIssue] = []
+    seen: set[int] = set()
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:
+            issues.append(YamlIssue("yaml-alias", "YAML aliases (*name) are not allowed in front matter",
+                                    node.start_mark.line + off))
+            continue
+        seen.add(id(node))
+        if node.tag not in ALLOWED_TAGS:
+            issues.append(YamlIssue("yaml-tag", f"the tag {node.tag!r} is not allowed in front matter",
+                                    node.start_mark.line + off))
+            continue
+        if depth > MAX_DEPTH:
+            issues.append(YamlIssue("yaml-depth", f"values nested deeper than {MAX_DEPTH} levels",
+                                    node.start_mark.line + off))
+            continue
+        if isinstance(node, yaml.MappingNode):
+            keys: dict[Any, int] = {}
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    k = (key_node.tag, key_node.value)
+                    if k in keys:
+                        issues.append(YamlIssue(
+                            "duplicate-key",
+                            f"key '{key_node.value}' appears twice (first on line {keys[k] + off}); "
+                            "YAML would silently keep only the last value",
+                            key_node.start_mark.line + off,
+                        ))
+                    else:
+                        keys[k] = key_node.start_mark.line
+                stack.append((key_node, depth + 1))
+                stack.append((value_node, depth + 1))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+    return issues
+
+
+def _deep_nesting_line(text: str) -> int | None:
+    """The line where nesting passes MAX_DEPTH, found from the parser's event stream.
+
+    The C composer recurses once per level and crashes the interpreter on deep enough input,
+    so suspicious text is measured with the (iterative) event parser before it is composed.
+    Each level needs a bracket, a dash or a new line, so most text is cleared by counting.
+    """
+    bound = text.count("[") + text.count("{") + text.count("-") + text.count("\n")
+    if bound <= SAFE_NESTING:
+        return None
+    loader = CoreLoader(text)
+    depth = 0
+    try:
+        while True:
+            event = loader.get_event()
+            if event is None:
+                return None
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark.line
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # the real parse reports it with its location
+    finally:
+        loader.dispose()
+
+
+def parse_yaml(text: str, line_offset: int = 0) -> Parsed:
+    """Parse one YAML document. Never raises on bad input: problems come back as issues.
+
+    Lines in the result are 0-based lines of `text` plus `line_offset`: pass the file line of the
+    first YAML line to get 1-based file lines.
+    """
+    out = Parsed()
+    deep = _deep_nesting_line(text)
+    if deep is not None:
+        out.issues.append(YamlIssue("yaml-depth", f"values nested deeper than {MAX_DEPTH} levels",
+                                    deep + line_offset))
+        return out
+    loader = CoreLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            out.data = None
+            return out
+        out.issues = _walk(node, line_offset)
+        # Duplicate keys are reported but the document is still readable; the others are not.
+        if any(i.code != "duplicate-key" for i in out.issues):
+            return out
+        if isinstance(node, yaml.MappingNode):
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    out.key_lines.setdefault(key_node.value, key_node.start_mark.line + line_offset)
+        out.data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        context = e.context
+        if context and e.context_mark is not None:
+            context = f"{context} (on line {e.context_mark.line + line_offset})"
+        message = " ".join(str(x) for x in (context, e.problem) if x)
+        if e.context_mark is not None and (mark is None or mark.index >= len(text.rstrip())):
+            mark = e.context_mark  # "found end of stream": where the unfinished value began helps more
+        out.issues.append(YamlIssue("yaml-syntax", f"invalid YAML: {message}", (mark.line if mark else 0) + line_offset))
+    except yaml.YAMLError as e:
+        out.issues.append(YamlIssue("yaml-syntax", f"invalid YAML: {e}", line_offset))
+    except (RecursionError, ValueError, OverflowError, TypeError) as e:
+        out.issues.append(YamlIssue("yaml-syntax", f"invalid YAML: {e}", line_offset))
+    finally:
+        loader.dispose()
+    return out
+
+
+@dataclass
+class Split:
+    """Front matter located in a file. Lines are 1-based file lines."""
+
+    has_front_matter: bool
+    yaml_text: str = ""
+    yaml_line: int = 2  # file line of the first YAML line
+    body: str = ""
+    body_line: int = 1
+    unclosed: bool = False
+
+
+def split(text: str) -> Split:
+    """Find the `---` ... `---` block at the top of `text` (a BOM and CRLF are accepted)."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    first_end = text.find("\n")
+    first = text if first_end < 0 else text[:first_end]
+    if first.rstrip() != "---":
+        return Split(False, body=text)
+    lines = text.splitlines(keepends=True)
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() in ("---", "..."):
+            return Split(
+                True,
+                yaml_text="".join(lines[1:i]),
+                yaml_line=2,
+                body="".join(lines[i + 1:]),
+                body_line=i + 2,
+            )
+    return Split(True, yaml_text="".join(lines[1:]), unclosed=True)
+
+
+def conflict_marker_line(text: str) -> int | None:
+    m = CONFLICT_MARKER.search(text)
+    if m is None:
+        return None
+    return text.count("\n", 0, m.start()) + 1

@@ -1,0 +1,142 @@
+"""The data every other module passes around: records, links, problems."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+RECORD_TYPES = ("lead", "contact", "account", "opportunity", "activity", "task", "note")
+
+# Default folder for each type: where commands create files. The `type` key is what counts.
+FOLDERS = {
+    "lead": "leads",
+    "contact": "contacts",
+    "account": "accounts",
+    "opportunity": "opportunities",
+    "activity": "activities",
+    "task": "tasks",
+    "note": "notes",
+}
+RECORD_FOLDERS = frozenset(FOLDERS.values())
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Source:
+    """A place in the vault: a path relative to the vault root (posix) and a 1-based line."""
+
+    path: str
+    line: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    source: Source
+    code: str
+    message: str
+    severity: str = ERROR
+
+    def format(self) -> str:
+        return f"{self.source}: {self.severity}[{self.code}]: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.source.path,
+            "line": self.source.line,
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+        }
+
+    def sort_key(self) -> tuple:
+        return (self.source.path, self.source.line, self.code, self.message)
+
+
+WIKILINK = re.compile(r"^\s*\[\[([^\[\]|#]+)(?:#[^\[\]|]*)?(?:\|([^\[\]]*))?\]\]\s*$")
+BODY_WIKILINK = re.compile(r"\[\[([^\[\]|#\n]+)(?:#[^\[\]|\n]*)?(?:\|([^\[\]\n]*))?\]\]")
+
+
+@dataclass(frozen=True)
+class Link:
+    target: str  # the id as written
+    label: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.target.strip().casefold()
+
+    def __str__(self) -> str:
+        return f"[[{self.target}]]"
+
+
+def parse_link(value: Any) -> Link | None:
+    """'[[acme]]' or '[[acme|Acme Corp]]' -> Link; anything else -> None."""
+    if not isinstance(value, str):
+        return None
+    m = WIKILINK.match(value)
+    if not m:
+        return None
+    return Link(m.group(1).strip(), m.group(2))
+
+
+@dataclass
+class Record:
+    """One Markdown file with front matter and a `type`."""
+
+    id: str
+    type: str
+    path: str  # relative to the vault root, posix
+    data: dict[str, Any]
+    key_lines: dict[str, int]  # top-level key -> 1-based line in the file
+    body: str = ""
+    body_line: int = 1
+    body_links: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return self.id.casefold()
+
+    def line_of(self, key: str | None = None) -> int:
+        if key is not None and key in self.key_lines:
+            return self.key_lines[key]
+        return self.key_lines.get("type", 1)
+
+    def source(self, key: str | None = None) -> Source:
+        return Source(self.path, self.line_of(key))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+    @property
+    def title(self) -> str:
+        for key in ("name", "subject", "title"):
+            value = self.data.get(key)
+            if isinstance(value, str) and value.strip():
+                return value
+        return self.id
+
+    def links(self, key: str) -> list[Link]:
+        """The links under `key`, whether one link or a list of them."""
+        value = self.data.get(key)
+        values = value if isinstance(value, list) else [value]
+        out = []
+        for v in values:
+            link = parse_link(v)
+            if link is not None:
+                out.append(link)
+        return out
+
+
+@dataclass
+class ParsedFile:
+    """What the front-matter stage makes of one file: maybe a record, and its problems."""
+
+    path: str
+    record: Record | None
+    problems: list[Problem] = field(default_factory=list)

@@ -1,0 +1,32 @@
+"""Terminal renderings of the report dataclasses."""
+
+from __future__ import annotations
+
+from ..output import cell
+from ..reports.record import RecordView
+
+
+def render_record(view: RecordView, shown_path: str) -> str:
+    r = view.record
+    out = [f"{r.title}  ({r.type} {r.id}, {shown_path})", ""]
+    width = max((len(k) for k, _ in view.fields), default=0)
+    for key, value in view.fields:
+        out.append(f"  {key.ljust(width)}  {cell(value)}")
+    if view.links:
+        out += ["", "Links:"]
+        for row in view.links:
+            where = f"{row.type}: {row.title}" if row.type else "not found"
+            out.append(f"  {row.key} -> {row.id}  ({where})")
+    if view.backlinks:
+        out += ["", "Linked from:"]
+        for row in view.backlinks:
+            out.append(f"  {row.type} {row.id}  {row.title}  (its {row.key})")
+    if view.timeline:
+        out += ["", "Timeline:"]
+        for row in view.timeline:
+            what = " ".join(x for x in (row.type, row.kind, f"[{row.status}]" if row.status else "") if x)
+            out.append(f"  {cell(row.when):<16}  {what:<28}  {row.title}  ({row.id})")
+    body = r.body.strip()
+    if body:
+        out += ["", body]
+    return "\n".join(out)

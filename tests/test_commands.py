@@ -1,0 +1,122 @@
+"""init, list, show, and the packaging a newcomer relies on."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from conftest import git
+from salesmd.cli import main
+from salesmd.config import DEFAULT_PIPELINES, Config, load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_init_makes_a_vault_that_checks_clean(tmp_path):
+    target = tmp_path / "crm"
+    result = CliRunner().invoke(main, ["init", str(target)])
+    assert result.exit_code == 0, result.output
+    for folder in ("leads", "contacts", "accounts", "opportunities", "activities", "tasks", "notes"):
+        assert (target / folder).is_dir()
+    assert (target / ".git").is_dir()
+    assert ".salesmd/" in (target / ".gitignore").read_text()
+    assert "_site/" in (target / ".gitignore").read_text()
+    check = CliRunner().invoke(main, ["--vault", str(target), "check"])
+    assert check.exit_code == 0 and "0 records checked" in check.output
+
+
+def test_init_refuses_an_existing_vault(tmp_path):
+    target = tmp_path / "crm"
+    CliRunner().invoke(main, ["init", str(target)])
+    (target / "salesmd.yaml").write_text("currency: EUR\n")
+    again = CliRunner().invoke(main, ["init", str(target)])
+    assert again.exit_code == 2 and "already exists" in again.stderr
+    assert (target / "salesmd.yaml").read_text() == "currency: EUR\n"
+
+
+def test_init_inside_a_repository_does_not_nest_git(tmp_path):
+    git(tmp_path, "init", "-q")
+    CliRunner().invoke(main, ["init", str(tmp_path / "crm")])
+    assert not (tmp_path / "crm" / ".git").exists()
+
+
+def test_default_config_file_states_every_default(tmp_path):
+    """The commented salesmd.yaml that init writes is the same configuration as the built-in one."""
+    CliRunner().invoke(main, ["init", str(tmp_path / "crm")])
+    cfg, problems = load_config(tmp_path / "crm")
+    assert problems == []
+    default = Config(root=tmp_path / "crm")
+    assert cfg.pipelines == DEFAULT_PIPELINES
+    for key in ("currency", "stale_days", "tasks_per_day", "backwards", "commit", "report_dir",
+                "max_file_size", "ignore", "activity_kinds"):
+        assert getattr(cfg, key) == getattr(default, key), key
+    text = (tmp_path / "crm" / "salesmd.yaml").read_text()
+    for name in ("prospecting", "qualification", "proposal", "negotiation", "won", "lost", "disqualified",
+                 "stale_days", "tasks_per_day", "activity_kinds", "currency"):
+        assert name in text
+
+
+def test_list_filters_sorts_and_formats(vault):
+    result = vault.run("list", "opportunity", "--owner", "maria", ok=True)
+    assert "acme-fleet-renewal" in result.output and "48000" in result.output
+    assert vault.run("list", "lead", "--where", "stage=contacted", ok=True).output.count("bolt-builders") == 1
+    assert "bolt-builders" not in vault.run("list", "lead", "--where", "stage!=contacted").output
+    rows = list(csv.DictReader(io.StringIO(vault.run("list", "task", "--sort", "-due", "--format", "csv").output)))
+    assert [r["id"] for r in rows] == ["chase-quote", "send-quote"]
+    data = vault.json("list", "lead", "--territory", "east")
+    assert [d["id"] for d in data] == ["bolt-builders"] and data[0]["path"] == "leads/bolt-builders.md"
+    bad = vault.run("list", "lead", "--where", "nonsense")
+    assert bad.exit_code == 2 and "key=value" in bad.stderr
+
+
+def test_show_has_links_backlinks_and_timeline(vault):
+    data = vault.json("show", "acme-fleet-renewal")
+    assert {(l["key"], l["id"], l["type"]) for l in data["links"]} == {
+        ("account", "acme-corp", "account"), ("contacts", "jane-doe", "contact"), ("lead", "jane-doe-inquiry", "lead")}
+    assert [t["id"] for t in data["timeline"]] == ["call-jane", "trade-in-terms", "send-quote", "chase-quote"]
+    text = vault.run("show", "ACME-Fleet-Renewal", ok=True).output
+    assert "Timeline:" in text and "Twelve electric forklifts" in text
+    missing = vault.run("show", "acme-fleet-renewl")
+    assert missing.exit_code == 1 and "did you mean 'acme-fleet-renewal'" in missing.stderr
+
+
+def test_example_vault_checks_clean_and_is_rich():
+    result = CliRunner().invoke(main, ["--vault", str(ROOT / "example-vault"), "check", "--strict"])
+    assert result.exit_code == 0, result.output
+    counts = {}
+    for type_ in ("lead", "contact", "account", "opportunity", "activity", "task", "note"):
+        out = CliRunner().invoke(main, ["--vault", str(ROOT / "example-vault"), "list", type_, "--format", "csv"])
+        counts[type_] = len(out.output.strip().splitlines()) - 1
+        assert counts[type_] >= 5, type_
+    assert sum(counts.values()) >= 60
+    stages = CliRunner().invoke(main, ["--vault", str(ROOT / "example-vault"), "list", "opportunity",
+                                       "--columns", "stage", "--format", "csv"]).output.split()[1:]
+    assert set(stages) >= {"prospecting", "qualification", "proposal", "negotiation", "won", "lost", "disqualified"}
+    lead_stages = CliRunner().invoke(main, ["--vault", str(ROOT / "example-vault"), "list", "lead",
+                                            "--columns", "stage", "--format", "csv"]).output.split()[1:]
+    assert set(lead_stages) >= {"new", "contacted", "qualified", "converted", "disqualified"}
+
+
+def test_python_dash_m_and_templates_are_installed(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "salesmd", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and "salesmd" in out.stdout
+    import salesmd
+    from salesmd.paths import builtin_templates
+
+    templates = builtin_templates()
+    assert (templates / "salesmd.yaml").is_file()
+    if "site-packages" in salesmd.__file__:  # an installed wheel carries its own templates
+        assert "site-packages" in str(templates)
+
+
+def test_every_command_has_help_with_an_example_and_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    for name, command in main.commands.items():
+        help_text = CliRunner().invoke(main, [name, "--help"]).output
+        assert "Example:" in help_text, name
+        assert f"salesmd {name}" in readme, name
