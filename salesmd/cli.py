@@ -40,12 +40,15 @@ class App:
                 self._loaded = load_vault(self.root, timings=timings)
             except ConfigError as e:
                 fail(str(e))
-            if self.verbose:
-                total = sum(t for _, t, _ in timings.stages)
-                for name, seconds, detail in timings.stages:
-                    click.echo(f"  {name:<12} {seconds * 1000:8.1f} ms  {detail}", err=True)
-                click.echo(f"  {'total':<12} {total * 1000:8.1f} ms", err=True)
+            self.print_timings(timings)
         return self._loaded
+
+    def print_timings(self, timings) -> None:
+        if self.verbose:
+            total = sum(t for _, t, _ in timings.stages)
+            for name, seconds, detail in timings.stages:
+                click.echo(f"  {name:<12} {seconds * 1000:8.1f} ms  {detail}", err=True)
+            click.echo(f"  {'total':<12} {total * 1000:8.1f} ms", err=True)
 
     @property
     def today(self) -> dt.date:
@@ -126,9 +129,11 @@ def init(directory: Path, no_git: bool):
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--staged", "mode", flag_value="staged", help="Check what is staged for the next commit (for hooks).")
+@click.option("--history", "mode", flag_value="history", help="Audit every commit in the log, not only the files now.")
 @format_option("text", "json")
 @pass_app
-def check(app: App, paths, strict: bool, fmt: str):
+def check(app: App, paths, strict: bool, mode: str | None, fmt: str):
     """Validate every record: schema, links, stages, conversion, YAML pitfalls.
 
     Prints `path:line: severity[code]: message` for each problem and a summary line.
@@ -136,9 +141,20 @@ def check(app: App, paths, strict: bool, fmt: str):
     so links are checked against everything). Exit status: 0 clean, 1 errors (or warnings with
     --strict), 2 usage error or unreadable configuration.
 
+    The process rules are checked against git history: a record once committed in a terminal
+    stage stays there, a converted lead keeps its converted_to.
+
     Example: salesmd check --strict leads/
     """
-    vault, problems = app.load()
+    from .checking import CheckError, run_check
+    from .loader import Timings
+
+    timings = Timings()
+    try:
+        vault, problems, _ = run_check(app.root, mode or "current", timings=timings)
+    except (CheckError, ConfigError) as e:
+        fail(str(e))
+    app.print_timings(timings)
     if paths:
         wanted = []
         for p in paths:
@@ -241,3 +257,62 @@ def show(app: App, record_id: str, fmt: str):
         click.echo(to_json(view.as_dict()))
     else:
         click.echo(render_record(view, app.show_path(record.path)))
+
+
+@main.command()
+@click.argument("record_id", metavar="ID")
+@format_option("text", "json")
+@pass_app
+def history(app: App, record_id: str, fmt: str):
+    """Show a record's life from git: each commit's date, author and front-matter changes.
+
+    Follows renames. Changes not committed yet are shown last.
+
+    Example: salesmd history acme-fleet-renewal
+    """
+    from .history import GitError
+    from .render.text import render_history
+    from .reports.history import build_record_history
+
+    vault, _ = app.load()
+    record = vault.get(record_id)
+    if record is None:
+        from .checks.schema import did_you_mean
+
+        fail(f"no record with id '{record_id}'{did_you_mean(record_id, [r.id for r in vault.records])}", 1)
+    try:
+        view = build_record_history(vault.root, record)
+    except GitError as e:
+        fail(f"git: {e}")
+    click.echo(to_json(view.as_dict()) if fmt == "json" else render_history(view))
+
+
+@main.group()
+def hooks():
+    """Git hooks that run salesmd's checks.
+
+    Example: salesmd hooks install
+    """
+
+
+@hooks.command(name="install")
+@click.option("--force", is_flag=True, help="Replace an existing pre-commit hook that is not salesmd's.")
+@pass_app
+def hooks_install(app: App, force: bool):
+    """Install a git pre-commit hook running `salesmd check --staged`.
+
+    A commit whose staged records break a rule is refused (`git commit --no-verify` skips the
+    hook; `salesmd check` still reports what it let through, from history).
+
+    Example: salesmd hooks install
+    """
+    from .hooks import HookError, install_hook
+
+    try:
+        path = install_hook(app.root, force=force)
+    except HookError as e:
+        fail(str(e))
+    click.echo(f"installed {path}")
+
+# The other command families live in modules of their own; importing them registers their commands.
+from . import cli_reports  # noqa: E402,F401

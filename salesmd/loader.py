@@ -56,8 +56,11 @@ def in_record_folder(rel: str) -> bool:
     return rel.split("/", 1)[0] in RECORD_FOLDERS and "/" in rel
 
 
-def read_file(root: Path, rel: str, config: Config) -> ParsedFile:
-    """One file -> maybe a record, and its problems. Never raises on what the file holds."""
+def read_file(root: Path, rel: str, config: Config, raw: bytes | None = None) -> ParsedFile:
+    """One file -> maybe a record, and its problems. Never raises on what the file holds.
+
+    `raw` supplies the bytes instead of the disk (a staged version, say).
+    """
     out = ParsedFile(rel, None)
     strict = in_record_folder(rel)
 
@@ -67,16 +70,17 @@ def read_file(root: Path, rel: str, config: Config) -> ParsedFile:
 
     path = root / rel
     try:
-        if path.is_symlink():
+        if raw is None and path.is_symlink():
             target = path.resolve()
             if not target.is_relative_to(root):
                 return problem(1, "path-escape", f"symbolic link leads outside the vault (to {target}); not read")
-        size = path.stat().st_size
+        size = path.stat().st_size if raw is None else len(raw)
         if size > config.max_file_size:
             return problem(1, "file-too-large",
                            f"file is {size:,} bytes, over the {config.max_file_size:,}-byte limit "
                            "(max_file_size in salesmd.yaml); not read", ERROR if strict else WARNING)
-        raw = path.read_bytes()
+        if raw is None:
+            raw = path.read_bytes()
     except OSError as e:
         return problem(1, "unreadable", f"cannot read the file: {e.strerror or e}")
     if not raw.strip():
@@ -138,8 +142,12 @@ def read_file(root: Path, rel: str, config: Config) -> ParsedFile:
 
 
 def load_vault(root: Path, *, config: Config | None = None, timings: Timings | None = None,
-               run_checks: bool = True):
-    """Load and check a vault: returns (Vault, problems). Problems are sorted by location."""
+               run_checks: bool = True, contents: dict[str, bytes | None] | None = None):
+    """Load and check a vault: returns (Vault, problems). Problems are sorted by location.
+
+    `contents` replaces files by path with other bytes (None: the file is absent), so the same
+    checks run on what is staged for a commit.
+    """
     from .checks import run_checks as run_all
     from .vault import Vault
 
@@ -149,10 +157,14 @@ def load_vault(root: Path, *, config: Config | None = None, timings: Timings | N
         if config is None:
             config, config_problems = load_config(root)
             problems += config_problems
-    with timings.stage("walk") :
+    with timings.stage("walk"):
         paths = walk(root, config)
+    if contents:
+        paths = sorted((set(paths) | {p for p, b in contents.items() if b is not None and p.endswith(".md")})
+                       - {p for p, b in contents.items() if b is None})
+    contents = contents or {}
     with timings.stage("read+parse", f"{len(paths)} files"):
-        parsed = [read_file(root, rel, config) for rel in paths]
+        parsed = [read_file(root, rel, config, contents.get(rel)) for rel in paths]
     with timings.stage("index"):
         records = [p.record for p in parsed if p.record is not None]
         broken = {p.path.rsplit("/", 1)[-1][:-3].casefold() for p in parsed

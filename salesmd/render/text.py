@@ -30,3 +30,24 @@ def render_record(view: RecordView, shown_path: str) -> str:
     if body:
         out += ["", body]
     return "\n".join(out)
+
+
+def render_history(view) -> str:
+    if not view.in_git:
+        return f"{view.record_id}: the vault is not in a git repository (or has no commits): no history"
+    if not view.entries:
+        return f"{view.record_id}: not committed yet"
+    out = []
+    for e in view.entries:
+        head = f"{e.commit or 'working tree'}  {e.date or '':10}  {e.author or ''}  {e.subject}"
+        out.append(head.rstrip())
+        if e.path != view.path:
+            out.append(f"    (as {e.path})")
+        for c in e.changes:
+            if c.old is None:
+                out.append(f"    {c.key}: {cell(c.new)}")
+            elif c.new is None:
+                out.append(f"    {c.key}: {cell(c.old)} -> (removed)")
+            else:
+                out.append(f"    {c.key}: {cell(c.old)} -> {cell(c.new)}")
+    return "\n".join(out)

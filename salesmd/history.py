@@ -1,0 +1,338 @@
+"""A thin git wrapper: one `git log` pass and one `git cat-file --batch`, nothing mocked.
+
+What the process rules need from history is small: for every version of every record file, its
+type, stage and `converted_to`. Those facts are parsed once per blob and cached under .salesmd/
+by blob id, and the log is read incrementally from the last commit seen, so a new commit costs
+about what its changed files cost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import frontmatter
+from .edit import atomic_write
+
+CACHE_VERSION = 2
+ZERO = "0" * 40
+
+
+class GitError(Exception):
+    pass
+
+
+def run_git(cwd: Path, *args: str, input: bytes | None = None) -> bytes:
+    try:
+        out = subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True)
+    except FileNotFoundError:
+        raise GitError("git is not installed") from None
+    if out.returncode != 0:
+        raise GitError(out.stderr.decode("utf-8", "replace").strip() or f"git {args[0]} failed")
+    return out.stdout
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    time: int  # author time, seconds since the epoch
+    author: str
+    subject: str
+
+    @property
+    def short(self) -> str:
+        return self.sha[:7]
+
+    @property
+    def date(self) -> dt.date:
+        return dt.datetime.fromtimestamp(self.time).date()
+
+    def label(self) -> str:
+        return f"{self.short} ({self.date.isoformat()})"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rules need of one version of a file."""
+
+    type: str | None = None
+    stage: str | None = None
+    converted_to: str | None = None  # casefolded link target
+
+
+@dataclass
+class Version:
+    commit: Commit
+    path: str  # relative to the vault root
+    blob: str | None  # None: the file was deleted in this commit
+    facts: Facts | None = None
+
+
+def facts_of(data: bytes) -> Facts:
+    """Parse a file's front matter just enough for the rules; bad files give empty facts."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return Facts()
+    parts = frontmatter.split(text)
+    if not parts.has_front_matter or parts.unclosed:
+        return Facts()
+    parsed = frontmatter.parse_yaml(parts.yaml_text)
+    if not isinstance(parsed.data, dict):
+        return Facts()
+    from .model import parse_link
+
+    d = parsed.data
+    link = parse_link(d.get("converted_to"))
+    stage = d.get("stage")
+    return Facts(d.get("type") if isinstance(d.get("type"), str) else None,
+                 stage if isinstance(stage, str) else None,
+                 link.key if link else None)
+
+
+@dataclass
+class Repo:
+    """The git repository that holds a vault (the vault may be a sub-folder of it)."""
+
+    top: Path
+    prefix: str  # the vault's folder relative to `top`, "" or ending in "/"
+
+    @classmethod
+    def find(cls, vault_root: Path) -> "Repo | None":
+        try:
+            top = run_git(vault_root, "rev-parse", "--show-toplevel").decode().strip()
+        except GitError:
+            return None
+        top_path = Path(top).resolve()
+        rel = vault_root.resolve().relative_to(top_path).as_posix()
+        return cls(top_path, "" if rel == "." else rel + "/")
+
+    def git(self, *args: str, input: bytes | None = None) -> bytes:
+        return run_git(self.top, *args, input=input)
+
+    def head(self) -> str | None:
+        try:
+            return self.git("rev-parse", "--verify", "-q", "HEAD").decode().strip()
+        except GitError:
+            return None
+
+    def vault_path(self, repo_path: str) -> str | None:
+        if not repo_path.startswith(self.prefix):
+            return None
+        return repo_path[len(self.prefix):]
+
+    def log(self, since: str | None = None, paths: tuple[str, ...] = ()) -> list[tuple[Commit, list[tuple]]]:
+        """Commits oldest first, each with its changes (status, old path, new path, new blob)."""
+        rev = f"{since}..HEAD" if since else "HEAD"
+        spec = paths or ((self.prefix.rstrip("/"),) if self.prefix else ("."))
+        raw = self.git("log", "-z", "--raw", "--no-abbrev", "-M", "--reverse", "--no-merges",
+                       "--format=%x01%H%x1f%at%x1f%an%x1f%s", rev, "--", *spec)
+        out = []
+        for chunk in raw.split(b"\x01")[1:]:
+            header, _, rest = chunk.partition(b"\0")
+            sha, at, author, subject = header.decode("utf-8", "replace").split("\x1f", 3)
+            commit = Commit(sha, int(at), author, subject)
+            tokens = rest.lstrip(b"\n").split(b"\0")
+            changes = []
+            i = 0
+            while i < len(tokens):
+                meta = tokens[i].decode()
+                if not meta.startswith(":"):
+                    i += 1
+                    continue
+                fields = meta[1:].split()
+                new_blob, status = fields[3], fields[4][0]
+                if status in "RC":
+                    old, new = tokens[i + 1].decode("utf-8", "surrogateescape"), tokens[i + 2].decode("utf-8", "surrogateescape")
+                    i += 3
+                else:
+                    old = new = tokens[i + 1].decode("utf-8", "surrogateescape")
+                    i += 2
+                changes.append((status, old, new, None if new_blob == ZERO else new_blob))
+            out.append((commit, changes))
+        return out
+
+    def blobs(self, shas: list[str]) -> dict[str, bytes]:
+        """The contents of many blobs in one `git cat-file --batch`."""
+        if not shas:
+            return {}
+        raw = self.git("cat-file", "--batch", input=("\n".join(shas) + "\n").encode())
+        out: dict[str, bytes] = {}
+        pos = 0
+        for sha in shas:
+            nl = raw.index(b"\n", pos)
+            header = raw[pos:nl].split()
+            if len(header) < 3 or header[1] == b"missing":
+                pos = nl + 1
+                continue
+            size = int(header[2])
+            out[sha] = raw[nl + 1: nl + 1 + size]
+            pos = nl + 1 + size + 1
+        return out
+
+    def staged(self) -> list[tuple[str, str, str | None]]:
+        """Staged changes against HEAD: (status, vault path, blob or None when deleted)."""
+        head = self.head()
+        args = ["diff-index", "--cached", "-z", "--no-abbrev", "-M", head or "4b825dc642cb6eb9a060e54bf8d69288fbee4904"]
+        raw = self.git(*args, "--", self.prefix or ".")
+        tokens = raw.split(b"\0")
+        out = []
+        i = 0
+        while i < len(tokens):
+            meta = tokens[i].decode()
+            if not meta.startswith(":"):
+                i += 1
+                continue
+            fields = meta[1:].split()
+            status = fields[4][0]
+            if status in "RC":
+                path = tokens[i + 2].decode("utf-8", "surrogateescape")
+                i += 3
+            else:
+                path = tokens[i + 1].decode("utf-8", "surrogateescape")
+                i += 2
+            vault_path = self.vault_path(path)
+            if vault_path is not None:
+                blob = None if status == "D" else fields[3]
+                if blob == ZERO:  # diff-index shows the index blob; resolve it explicitly
+                    blob = self.git("rev-parse", f":{path}").decode().strip()
+                out.append((status, vault_path, blob))
+        return out
+
+
+@dataclass
+class History:
+    """Every committed version of every record file, grouped into lines of descent (renames followed)."""
+
+    repo: Repo
+    head: str | None
+    lines: dict[str, list[Version]] = field(default_factory=dict)  # current vault path -> versions
+    gone: list[list[Version]] = field(default_factory=list)  # files deleted since
+
+    def versions(self, path: str) -> list[Version]:
+        return self.lines.get(path, [])
+
+
+class HistoryCache:
+    """.salesmd/history.json: blob facts and the log already read. Never trusted when odd."""
+
+    def __init__(self, vault_root: Path, enabled: bool = True):
+        self.path = vault_root / ".salesmd" / "history.json"
+        self.enabled = enabled
+        self.facts: dict[str, Facts] = {}
+        self.commits: list[dict] = []
+        self.head: str | None = None
+        self.prefix: str | None = None
+        if enabled:
+            self._read()
+
+    def _read(self) -> None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data.get("version") != CACHE_VERSION:
+                return
+            self.facts = {k: Facts(*v) for k, v in data["facts"].items()}
+            self.commits = data["commits"]
+            self.head = data["head"]
+            self.prefix = data["prefix"]
+        except (OSError, ValueError, KeyError, TypeError):
+            self.facts, self.commits, self.head, self.prefix = {}, [], None, None
+
+    def save(self) -> None:
+        if not self.enabled:
+            return
+        data = {"version": CACHE_VERSION, "head": self.head, "prefix": self.prefix,
+                "facts": {k: [f.type, f.stage, f.converted_to] for k, f in self.facts.items()},
+                "commits": self.commits}
+        try:
+            atomic_write(self.path, json.dumps(data, separators=(",", ":")))
+        except OSError:
+            pass  # a cache that cannot be written is only slower next time
+
+
+def load_history(vault_root: Path, *, use_cache: bool = True) -> History | None:
+    """All committed versions of the vault's files, or None outside a git repository."""
+    repo = Repo.find(vault_root)
+    if repo is None:
+        return None
+    head = repo.head()
+    if head is None:
+        return History(repo, None)
+    cache = HistoryCache(vault_root, use_cache)
+    commits = cache.commits if (cache.prefix == repo.prefix and cache.head) else []
+    since = cache.head if commits else None
+    if since:
+        try:
+            repo.git("merge-base", "--is-ancestor", since, head)
+        except GitError:  # history was rewritten: read it all again
+            commits, since = [], None
+    if since != head:
+        for commit, changes in repo.log(since):
+            commits.append({"c": [commit.sha, commit.time, commit.author, commit.subject],
+                            "x": [list(ch) for ch in changes]})
+    needed = sorted({ch[3] for c in commits for ch in c["x"]
+                     if ch[3] and ch[2].endswith(".md") and ch[3] not in cache.facts})
+    for sha, data in repo.blobs(needed).items():
+        cache.facts[sha] = facts_of(data)
+    history = History(repo, head)
+    for entry in commits:
+        commit = Commit(*entry["c"])
+        for status, old, new, blob in entry["x"]:
+            old_v, new_v = repo.vault_path(old), repo.vault_path(new)
+            if new_v is None or not new.endswith(".md"):
+                if old_v in history.lines and status in "RD":
+                    history.gone.append(history.lines.pop(old_v))
+                continue
+            line = history.lines.pop(old_v, None) if status == "R" and old_v else None
+            if status == "D":
+                if new_v in history.lines:
+                    history.gone.append(history.lines.pop(new_v))
+                continue
+            if line is None:
+                line = history.lines.pop(new_v, None) if status != "A" else None
+                if status == "A" and new_v in history.lines:
+                    history.gone.append(history.lines.pop(new_v))
+                line = line or []
+            line.append(Version(commit, new_v, blob, cache.facts.get(blob) if blob else None))
+            history.lines[new_v] = line
+    cache.commits, cache.head, cache.prefix = commits, head, repo.prefix
+    if use_cache and (needed or since != head):
+        cache.save()
+    return history
+
+
+def front_matter_data(data: bytes) -> dict:
+    """A version's whole front matter as a dict ({} when it cannot be read)."""
+    try:
+        parts = frontmatter.split(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return {}
+    if not parts.has_front_matter or parts.unclosed:
+        return {}
+    parsed = frontmatter.parse_yaml(parts.yaml_text)
+    return parsed.data if isinstance(parsed.data, dict) else {}
+
+
+def file_versions(repo: Repo, vault_path: str) -> list[tuple[Commit, str, bytes | None]]:
+    """Every commit that touched one file, oldest first, following renames: (commit, path, bytes)."""
+    raw = repo.git("log", "--follow", "-z", "--raw", "--no-abbrev", "-M", "--no-merges",
+                   "--format=%x01%H%x1f%at%x1f%an%x1f%s", "HEAD", "--", repo.prefix + vault_path)
+    entries = []
+    for chunk in raw.split(b"\x01")[1:]:
+        header, _, rest = chunk.partition(b"\0")
+        sha, at, author, subject = header.decode("utf-8", "replace").split("\x1f", 3)
+        tokens = rest.lstrip(b"\n").split(b"\0")
+        meta = tokens[0].decode() if tokens and tokens[0].startswith(b":") else None
+        if meta is None:
+            continue
+        fields = meta[1:].split()
+        path = tokens[2 if fields[4][0] in "RC" else 1].decode("utf-8", "surrogateescape")
+        blob = None if fields[3] == ZERO else fields[3]
+        entries.append((Commit(sha, int(at), author, subject), repo.vault_path(path) or path, blob))
+    entries.reverse()
+    blobs = repo.blobs([b for _, _, b in entries if b])
+    return [(c, p, blobs.get(b) if b else None) for c, p, b in entries]

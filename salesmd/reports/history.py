@@ -1,0 +1,65 @@
+"""A record's life from git: each commit's date, author and what changed in its front matter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..history import Repo, file_versions, front_matter_data
+from ..model import Record
+
+
+@dataclass
+class Change:
+    key: str
+    old: Any
+    new: Any
+
+
+@dataclass
+class HistoryEntry:
+    commit: str | None  # None: changes not committed yet
+    date: str | None
+    author: str | None
+    subject: str
+    path: str
+    changes: list[Change] = field(default_factory=list)
+
+
+@dataclass
+class RecordHistory:
+    record_id: str
+    path: str
+    entries: list[HistoryEntry]
+    in_git: bool = True
+
+    def as_dict(self) -> dict:
+        return {"id": self.record_id, "path": self.path, "in_git": self.in_git,
+                "entries": [dict(vars(e), changes=[vars(c) for c in e.changes]) for e in self.entries]}
+
+
+def diff_front_matter(old: dict, new: dict) -> list[Change]:
+    changes = []
+    for key in list(old) + [k for k in new if k not in old]:
+        a, b = old.get(key), new.get(key)
+        if a != b or (key in old) != (key in new):
+            changes.append(Change(str(key), a, b))
+    return changes
+
+
+def build_record_history(root, record: Record) -> RecordHistory:
+    repo = Repo.find(root)
+    if repo is None or repo.head() is None:
+        return RecordHistory(record.id, record.path, [], in_git=False)
+    entries = []
+    previous: dict = {}
+    for commit, path, data in file_versions(repo, record.path):
+        current = front_matter_data(data) if data is not None else {}
+        entries.append(HistoryEntry(commit.short, commit.date.isoformat(), commit.author, commit.subject, path,
+                                    diff_front_matter(previous, current)))
+        previous = current
+    now = dict(record.data)
+    pending = diff_front_matter(previous, now)
+    if pending and entries:
+        entries.append(HistoryEntry(None, None, None, "(not committed)", record.path, pending))
+    return RecordHistory(record.id, record.path, entries)
