@@ -17,15 +17,16 @@ class CheckError(Exception):
 
 
 def run_check(root: Path, mode: str = "current", *, timings: Timings | None = None,
-              use_cache: bool = True):
+              use_cache: bool = True, contents: dict[str, bytes | None] | None = None):
     """(vault, problems, scope): scope is the set of paths reported on, None for all.
 
     current: the files as they are, compared with their committed versions.
     staged:  the files as staged for the next commit (for a pre-commit hook), against HEAD.
     history: every commit of every record, as well as the files as they are.
+    `contents` replaces files by path (a write not yet made), as in load_vault.
     """
     timings = timings or Timings()
-    contents: dict[str, bytes | None] = {}
+    contents = dict(contents or {})
     scope = None
     if mode == "staged":
         repo = Repo.find(root)

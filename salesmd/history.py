@@ -32,7 +32,8 @@ def run_git(cwd: Path, *args: str, input: bytes | None = None) -> bytes:
     except FileNotFoundError:
         raise GitError("git is not installed") from None
     if out.returncode != 0:
-        raise GitError(out.stderr.decode("utf-8", "replace").strip() or f"git {args[0]} failed")
+        said = (out.stderr or out.stdout).decode("utf-8", "replace").strip()
+        raise GitError(said or f"git {args[0]} failed")
     return out.stdout
 
 
@@ -249,9 +250,18 @@ class HistoryCache:
                 "facts": {k: [f.type, f.stage, f.converted_to] for k, f in self.facts.items()},
                 "commits": self.commits}
         try:
+            ensure_cache_dir(self.path.parent)
             atomic_write(self.path, json.dumps(data, separators=(",", ":")))
         except OSError:
             pass  # a cache that cannot be written is only slower next time
+
+
+def ensure_cache_dir(folder: Path) -> None:
+    """.salesmd/ with a .gitignore of its own, so the cache never shows in `git status`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        atomic_write(ignore, "# salesmd's cache: rebuilt from the records whenever needed\n*\n")
 
 
 def load_history(vault_root: Path, *, use_cache: bool = True) -> History | None:

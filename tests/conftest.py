@@ -142,10 +142,10 @@ class VaultDir:
         return (self.root / rel).read_text(encoding="utf-8")
 
     def snapshot(self) -> dict[str, str]:
-        """sha256 of every file, to prove a command changed nothing."""
+        """sha256 of every file (not git's, not the cache), to prove a command changed nothing."""
         out = {}
         for path in sorted(self.root.rglob("*")):
-            if path.is_file() and ".git" not in path.parts:
+            if path.is_file() and ".git" not in path.parts and ".salesmd" not in path.parts:
                 out[path.relative_to(self.root).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
         return out
 

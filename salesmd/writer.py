@@ -1,0 +1,304 @@
+"""The moves of a sales day as ChangeSets: new, convert, move, log, done.
+
+Each function plans the files to write and returns a ChangeSet; nothing touches the disk here.
+Existing files are edited with yamledit.set_keys, so only the lines of the changed keys move.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from typing import Any
+
+import jinja2
+
+from .changes import ChangeSet
+from .config import Pipeline
+from .edit import Snapshot
+from .frontmatter import parse_yaml
+from .model import FOLDERS, Record
+from .paths import builtin_templates
+from .schema import KEYS
+from .vault import Vault
+from .yamledit import render_value, set_keys
+
+
+class PlanError(Exception):
+    """The command cannot be done as asked; nothing was written."""
+
+
+def slugify(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:80].rstrip("-") or "record"
+
+
+def parse_value(key: str, text: str, type_: str) -> Any:
+    """A value typed on the command line, read as the key expects it."""
+    kind = KEYS.get(type_, {}).get(key)
+    text = text.strip()
+    if kind == "link":
+        return link_to(text)
+    if kind == "links":
+        return [link_to(t) for t in text.split(",") if t.strip()]
+    if kind == "strings":
+        return [t.strip() for t in text.split(",") if t.strip()]
+    if kind in ("str", "currency"):
+        return text
+    # dates, numbers and custom keys: as YAML would read the text; anything else stays text
+    parsed = parse_yaml(f"v: {text}\n") if "\n" not in text else None
+    value = parsed.data.get("v") if parsed and isinstance(parsed.data, dict) and not parsed.issues else None
+    if value is None or isinstance(value, (str, list, dict)):
+        return text
+    return value
+
+
+def link_to(text: str) -> str:
+    text = text.strip()
+    if text.startswith("[[") and text.endswith("]]"):
+        return text
+    return f"[[{text}]]"
+
+
+def _jinja(vault: Vault) -> jinja2.Environment:
+    loaders = [jinja2.FileSystemLoader(str(vault.root / "templates" / "skeletons")),
+               jinja2.FileSystemLoader(str(builtin_templates() / "skeletons"))]
+    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), keep_trailing_newline=True,
+                             undefined=jinja2.StrictUndefined, autoescape=False)
+    env.filters["yaml"] = render_value
+    return env
+
+
+def skeleton(vault: Vault, type_: str, **values: Any) -> str:
+    try:
+        return _jinja(vault).get_template(f"{type_}.md").render(**values)
+    except jinja2.TemplateError as e:
+        raise PlanError(f"the {type_} skeleton template could not be filled: {e}") from None
+
+
+def _free_id(vault: Vault, wanted: str, taken: set[str]) -> None:
+    key = wanted.casefold()
+    existing = vault.get(wanted)
+    if existing is not None:
+        raise PlanError(f"id '{wanted}' is already used by {existing.path} (ids ignore case); "
+                        "choose another name or pass --id")
+    if key in taken or key in vault.broken:
+        raise PlanError(f"id '{wanted}' is already taken; pass --id")
+    taken.add(key)
+
+
+def free_id(vault: Vault, base: str, taken: set[str], suffix: str | None = None) -> str:
+    """`base` if it is free, else `base-<suffix>` (bolt-builders-account), else `-2`, `-3`..."""
+    def free(candidate: str) -> bool:
+        return vault.get(candidate) is None and candidate.casefold() not in taken | vault.broken
+
+    if free(base):
+        return base
+    if suffix and free(f"{base}-{suffix}"):
+        return f"{base}-{suffix}"
+    n = 2
+    while not free(f"{base}-{n}"):
+        n += 1
+    return f"{base}-{n}"
+
+
+def plan_new(vault: Vault, changes: ChangeSet, type_: str, name: str, values: dict[str, Any],
+             today: dt.date, now: dt.datetime, record_id: str | None = None,
+             taken: set[str] | None = None) -> str:
+    """Add a new record to `changes`; returns its id."""
+    taken = taken if taken is not None else set()
+    record_id = record_id or slugify(name)
+    if "/" in record_id or record_id.startswith("."):
+        raise PlanError(f"'{record_id}' cannot be an id: ids are file names without folders")
+    _free_id(vault, record_id, taken)
+    rel = f"{FOLDERS[type_]}/{record_id}.md"
+    if (vault.root / rel).exists():
+        raise PlanError(f"{rel} already exists")
+    pipeline: Pipeline | None = vault.config.pipelines.get(type_)
+    defaults = {
+        "name": name, "today": today,
+        "stage": pipeline.stages[0].name if pipeline else None,
+        "kind": values.get("kind", "call"), "status": values.get("status", "planned"),
+        "start": values.get("start", now), "due": values.get("due", today),
+    }
+    text = skeleton(vault, type_, **defaults)
+    values = {k: v for k, v in values.items() if v is not None and v != []}
+    if values:
+        text = set_keys(text, values)
+    changes.add_new(rel, text)
+    return record_id
+
+
+def _edit(changes: ChangeSet, vault: Vault, record: Record, values: dict[str, Any]) -> None:
+    path = vault.root / record.path
+    before = Snapshot.read(path)
+    try:
+        after = set_keys(before.text, values)
+    except ValueError as e:
+        raise PlanError(f"{record.path}: cannot edit the front matter: {e}") from None
+    changes.add_edit(record.path, before, after)
+
+
+def need(vault: Vault, record_id: str, type_: str | tuple[str, ...]) -> Record:
+    from .checks.schema import did_you_mean
+
+    types = (type_,) if isinstance(type_, str) else type_
+    record = vault.get(record_id)
+    if record is None:
+        pool = [r.id for r in vault.records if r.type in types]
+        raise PlanError(f"no {' or '.join(types)} with id '{record_id}'{did_you_mean(record_id, pool)}")
+    if record.type not in types:
+        raise PlanError(f"'{record.id}' is a {record.type}, not a {' or '.join(types)}")
+    return record
+
+
+def plan_move(vault: Vault, record: Record, stage_name: str, values: dict[str, Any],
+              today: dt.date) -> ChangeSet:
+    """Move a lead or an opportunity to another stage of its pipeline."""
+    from .checks.schema import did_you_mean
+
+    pipeline = vault.config.pipelines[record.type]
+    current = pipeline.get(record.get("stage"))
+    target = pipeline.get(stage_name)
+    if target is None:
+        raise PlanError(f"'{stage_name}' is not a stage of the {record.type} pipeline"
+                        f"{did_you_mean(stage_name, pipeline.names)}; stages: {', '.join(pipeline.names)}")
+    if current is not None and current.terminal and current.name != target.name:
+        raise PlanError(f"{record.id} is '{current.name}', a terminal stage: it stays there")
+    if record.type == "lead" and target.name == "converted":
+        raise PlanError(f"a lead is converted with `salesmd convert {record.id}`, which creates its opportunity")
+    if current is not None and current.name == target.name and not values:
+        raise PlanError(f"{record.id} is already in stage '{target.name}'")
+    if (current is not None and not current.terminal and not target.terminal and target.index < current.index
+            and vault.config.backwards == "error"):
+        raise PlanError(f"moving back from '{current.name}' to '{target.name}' is not allowed "
+                        "(backwards: error in salesmd.yaml)")
+    merged = dict(record.data, **values)
+    missing = [k for k in target.requires if merged.get(k) in (None, "", [])]
+    if missing:
+        how = " ".join(f"--set {k}=..." for k in missing)
+        raise PlanError(f"stage '{target.name}' requires {', '.join(missing)}, which {record.id} does not have; "
+                        f"set {'it' if len(missing) == 1 else 'them'} in the same command: "
+                        f"salesmd move {record.id} {target.name} {how}")
+    changes = ChangeSet(vault.root, f"move {record.type} {record.id}: "
+                                    f"{current.name if current else record.get('stage')} -> {target.name}")
+    _edit(changes, vault, record, {"stage": target.name, **values})
+    return changes
+
+
+def plan_convert(vault: Vault, lead: Record, *, name: str | None, amount: Any, close_date: dt.date | None,
+                 stage: str | None, account_id: str | None, contact_id: str | None,
+                 today: dt.date, now: dt.datetime) -> ChangeSet:
+    """Qualify a lead: its opportunity, contact and account, and the links both ways."""
+    lead_stage = vault.config.pipelines["lead"].get(lead.get("stage"))
+    if lead_stage is not None and lead_stage.terminal:
+        raise PlanError(f"lead {lead.id} is already '{lead_stage.name}': conversion happens once, and a "
+                        "disqualified lead stays disqualified")
+    if vault.config.pipelines["lead"].get("converted") is None:
+        raise PlanError("the lead pipeline in salesmd.yaml has no 'converted' stage to convert into")
+    opp_pipeline = vault.config.pipelines["opportunity"]
+    opp_stage = stage or opp_pipeline.stages[0].name
+    target = opp_pipeline.get(opp_stage)
+    if target is None or target.terminal:
+        raise PlanError(f"'{opp_stage}' is not an open stage of the opportunity pipeline "
+                        f"({', '.join(s.name for s in opp_pipeline.stages)})")
+    company, person = lead.get("company"), lead.get("person")
+    changes = ChangeSet(vault.root, "")
+    taken: set[str] = set()
+    shared = {k: lead.get(k) for k in ("owner", "territory") if isinstance(lead.get(k), str)}
+
+    account: str | None = None
+    if account_id:
+        account = need(vault, account_id, "account").id
+    elif isinstance(company, str) and company.strip():
+        found = _by_name(vault, "account", company)
+        if found is not None:
+            account = found.id
+        else:
+            account = plan_new(vault, changes, "account", company, dict(shared), today, now,
+                               record_id=free_id(vault, slugify(company), taken, "account"), taken=taken)
+            changes.notes.append(f"created account {account}")
+    contact: str | None = None
+    if contact_id:
+        contact = need(vault, contact_id, "contact").id
+    elif isinstance(person, str) and person.strip():
+        found = _by_name(vault, "contact", person)
+        if found is not None:
+            contact = found.id
+        else:
+            values = {"account": link_to(account) if account else None, "email": lead.get("email"),
+                      "phone": lead.get("phone"), "lead": link_to(lead.id), **shared}
+            contact = plan_new(vault, changes, "contact", person, values, today, now,
+                               record_id=free_id(vault, slugify(person), taken, "contact"), taken=taken)
+            changes.notes.append(f"created contact {contact}")
+    opp_name = name or lead.title
+    opp_id = free_id(vault, slugify(opp_name), taken, "deal")
+    values = {"stage": opp_stage, "account": link_to(account) if account else None,
+              "contacts": [link_to(contact)] if contact else None, "amount": amount,
+              "close_date": close_date, "lead": link_to(lead.id), **shared}
+    plan_new(vault, changes, "opportunity", opp_name, values, today, now, record_id=opp_id, taken=taken)
+    changes.notes.append(f"created opportunity {opp_id}")
+    _edit(changes, vault, lead, {"stage": "converted", "converted_to": link_to(opp_id), "converted_on": today})
+    changes.message = f"convert lead {lead.id} -> opportunity {opp_id}"
+    return changes
+
+
+def _by_name(vault: Vault, type_: str, name: str) -> Record | None:
+    """An existing record of `type_` called `name` (or with that name's slug as id)."""
+    wanted = name.strip().casefold()
+    for record in vault.of_type(type_):
+        if isinstance(record.get("name"), str) and record.get("name").strip().casefold() == wanted:
+            return record
+    found = vault.get(slugify(name))
+    return found if found is not None and found.type == type_ else None
+
+
+def plan_done(vault: Vault, task: Record, *, outcome: str | None, follow_up: str | None,
+              due: dt.date | dt.datetime | None, today: dt.date, now: dt.datetime) -> ChangeSet:
+    if task.get("status") == "done":
+        raise PlanError(f"task {task.id} is already done")
+    if task.get("status") == "cancelled":
+        raise PlanError(f"task {task.id} was cancelled; reopen it by hand if it is back on")
+    if follow_up and due is None:
+        raise PlanError("a follow-up needs a due date: --due YYYY-MM-DD")
+    changes = ChangeSet(vault.root, f"done task {task.id}")
+    values: dict[str, Any] = {"status": "done"}
+    if outcome:
+        values["outcome"] = outcome
+    _edit(changes, vault, task, values)
+    if follow_up:
+        inherited = {k: task.get(k) for k in ("owner", "territory", "related") if task.get(k) not in (None, "", [])}
+        new_id = plan_new(vault, changes, "task", follow_up,
+                          {"due": due, "follows": link_to(task.id), **inherited}, today, now,
+                          record_id=free_id(vault, slugify(follow_up), set()))
+        changes.message += f", follow-up {new_id} due {due.isoformat()}"
+        changes.notes.append(f"created follow-up task {new_id}")
+    return changes
+
+
+def plan_log(vault: Vault, kind: str, related: list[Record], *, subject: str | None, planned: bool,
+             start: dt.datetime | dt.date | None, end: Any, outcome: str | None, owner: str | None,
+             today: dt.date, now: dt.datetime) -> ChangeSet:
+    if kind not in vault.config.activity_kinds:
+        from .checks.schema import did_you_mean
+
+        raise PlanError(f"'{kind}' is not an activity kind{did_you_mean(kind, vault.config.activity_kinds)}; "
+                        f"kinds: {', '.join(vault.config.activity_kinds)} (activity_kinds in salesmd.yaml)")
+    if not related:
+        raise PlanError("say who the activity was with: --related ID (a lead, contact, account or opportunity)")
+    start = start or now.replace(second=0, microsecond=0)
+    explicit_subject = bool(subject)
+    subject = subject or f"{kind.capitalize()} with {related[0].title}"
+    moment = start if isinstance(start, dt.datetime) else dt.datetime(start.year, start.month, start.day)
+    about = slugify(subject) if explicit_subject else related[0].id
+    record_id = free_id(vault, f"{moment:%Y-%m-%d}-{kind}-{about}"[:90].rstrip("-"), set())
+    inherited_owner = owner or next((r.get("owner") for r in related if isinstance(r.get("owner"), str)), None)
+    values = {"kind": kind, "status": "planned" if planned else "done", "start": start, "end": end,
+              "related": [link_to(r.id) for r in related], "outcome": outcome, "owner": inherited_owner}
+    changes = ChangeSet(vault.root, "")
+    plan_new(vault, changes, "activity", subject, values, today, now, record_id=record_id)
+    what = "plan" if planned else "log"
+    changes.message = f"{what} {kind} with {', '.join(r.id for r in related)}: {subject}"
+    return changes
+
