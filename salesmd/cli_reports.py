@@ -1,3 +1,117 @@
 """Report commands: agenda, pipeline (and later the HTML site). Thin: build, then render."""
 
 from __future__ import annotations
+
+import click
+
+from .cli import DATE, App, main, pass_app
+from .output import format_option, to_csv, to_json
+from .progress import status
+from .reports.pipeline import Period, PeriodError, parse_period
+
+
+class PeriodType(click.ParamType):
+    name = "PERIOD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, Period):
+            return value
+        try:
+            return parse_period(value)
+        except PeriodError as e:
+            self.fail(str(e), param, ctx)
+
+
+def _load(app: App):
+    """The vault, with a 'Reading the vault' line on a terminal (not with -v, which prints timings)."""
+    with status("Reading the vault", show=not app.verbose):
+        vault, _ = app.load()
+    return vault
+
+
+@main.command()
+@click.option("--date", "start", type=DATE, help="The first day to show (default: today).")
+@click.option("--days", type=click.IntRange(1, 366), default=7, show_default=True,
+              help="How many days to show from --date.")
+@click.option("--owner", help="Only this owner's tasks, activities and deals.")
+@click.option("--territory", help="Only this territory's tasks, activities and deals.")
+@format_option("text", "json", "csv", "ics")
+@pass_app
+def agenda(app: App, start, days: int, owner, territory, fmt: str):
+    """What to do: overdue items, each day's tasks and meetings, stale and late deals.
+
+    Overdue: open tasks due, and activities still planned, before --date. Then, for each day, the
+    open tasks due and the activities planned that day, by owner, each with the deal or lead it
+    is about. Over capacity: an owner with more open tasks due on a day than `tasks_per_day`.
+    Stale deals: open opportunities with no activity for `stale_days` days. Past close date: open
+    opportunities whose close_date has passed. A task or activity without an owner or territory
+    takes its deal's.
+
+    --format ics writes an iCalendar file (open tasks as to-dos, planned activities as events,
+    with UIDs from the record ids, so a subscribed calendar updates instead of duplicating).
+
+    Example: salesmd agenda --owner maria --days 14
+    """
+    from .reports.agenda import build_agenda
+
+    vault = _load(app)
+    report = build_agenda(vault, app.today, date=start, days=days, owner=owner, territory=territory)
+    if fmt == "json":
+        click.echo(to_json(report.as_dict()))
+    elif fmt == "csv":
+        from .render.report_text import AGENDA_COLUMNS, agenda_rows
+
+        click.echo(to_csv(AGENDA_COLUMNS, agenda_rows(report)), nl=False)
+    elif fmt == "ics":
+        from .render.ics import render_ics
+
+        click.echo(render_ics(report), nl=False)
+    else:
+        from .render.report_text import render_agenda
+
+        click.echo(render_agenda(report))
+
+
+@main.command()
+@click.option("--pipeline", "pipeline_name", type=click.Choice(["opportunity", "lead"]), default="opportunity",
+              show_default=True, help="Which pipeline to report on.")
+@click.option("--owner", help="Only this owner's records.")
+@click.option("--territory", help="Only this territory's records.")
+@click.option("--product", help="Only opportunities for this product (leads are not filtered by product).")
+@click.option("--period", type=PeriodType(), metavar="PERIOD",
+              help="A quarter (2026-Q4), month (2026-11) or year (2026) for the forecast, won/lost and "
+                   "conversions (default: this quarter).")
+@format_option("text", "json", "csv")
+@pass_app
+def pipeline(app: App, pipeline_name: str, owner, territory, product, period, fmt: str):
+    """The pipeline by stage: deals, amounts and weighted amounts per currency, and the forecast.
+
+    For each stage in order: how many deals, their total and their probability-weighted total in
+    each currency (currencies are never added together; the probability is the deal's own, else
+    its stage's). Then: what is expected to close in the period, won and lost in the period with
+    the win rate (by count and by value), the lead conversion rate, and every open deal with its
+    age and days in its current stage. --format csv gives one row per open deal.
+
+    Example: salesmd pipeline --period 2026-Q4 --owner maria
+    """
+    from .checks.process import stage_since
+    from .history import GitError, load_history
+    from .reports.pipeline import build_pipeline
+
+    vault = _load(app)
+    try:
+        history = load_history(vault.root)
+    except GitError:
+        history = None  # days in stage then come from the files' dates
+    report = build_pipeline(vault, app.today, pipeline=pipeline_name, owner=owner, territory=territory,
+                            product=product, period=period, stage_since=stage_since(vault, history, app.today))
+    if fmt == "json":
+        click.echo(to_json(report.as_dict()))
+    elif fmt == "csv":
+        from .render.report_text import PIPELINE_COLUMNS, pipeline_rows
+
+        click.echo(to_csv(PIPELINE_COLUMNS, pipeline_rows(report)), nl=False)
+    else:
+        from .render.report_text import render_pipeline
+
+        click.echo(render_pipeline(report))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,6 +92,7 @@ class Config:
     activity_kinds: tuple[str, ...] = ACTIVITY_KINDS
     pipelines: dict[str, Pipeline] = field(default_factory=lambda: dict(DEFAULT_PIPELINES))
     key_lines: dict[str, int] = field(default_factory=dict)
+    signature: str = ""  # sha256 of salesmd.yaml: caches built under another config are not used
 
     def source(self, key: str | None = None) -> Source:
         return Source(CONFIG_NAME, self.key_lines.get(key, 1) if key else 1)
@@ -147,7 +149,7 @@ def load_config(root: Path) -> tuple[Config, list[Problem]]:
         i = fatal[0]
         raise ConfigError(f"{CONFIG_NAME}:{i.line}: error[config-{i.code}]: {i.message}")
     data = parsed.data if parsed.data is not None else {}
-    cfg = Config(root=root, key_lines=dict(parsed.key_lines))
+    cfg = Config(root=root, key_lines=dict(parsed.key_lines), signature=hashlib.sha256(text.encode()).hexdigest())
     problems = [Problem(Source(CONFIG_NAME, i.line), "config-duplicate-key", i.message) for i in parsed.issues]
     if not isinstance(data, dict):
         raise ConfigError(f"{CONFIG_NAME}:1: error[config-type]: the configuration must be a mapping of keys")

@@ -25,6 +25,11 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
     C_LOADER = False
 
+try:  # the fast path: a Rust YAML 1.2 parser; PyYAML below stays the reference
+    import yaml_rs
+except ImportError:  # pragma: no cover - it is a declared dependency, but salesmd works without it
+    yaml_rs = None
+
 TAG = "tag:yaml.org,2002:"
 ALLOWED_TAGS = {TAG + t for t in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")}
 CONFLICT_MARKER = re.compile(r"^(?:<{7}|={7}|>{7}|\|{7})(?: |\r?$)", re.MULTILINE)
@@ -147,8 +152,7 @@ def _deep_nesting_line(text: str) -> int | None:
     so suspicious text is measured with the (iterative) event parser before it is composed.
     Each level needs a bracket, a dash or a new line, so most text is cleared by counting.
     """
-    bound = text.count("[") + text.count("{") + text.count("-") + text.count("\n")
-    if bound <= SAFE_NESTING:
+    if _nesting_bound(text) <= SAFE_NESTING:
         return None
     loader = CoreLoader(text)
     depth = 0
@@ -169,12 +173,81 @@ def _deep_nesting_line(text: str) -> int | None:
         loader.dispose()
 
 
+# Text the fast path leaves to the reference parser: anchors, aliases and tags (refused with their
+# line), merge keys, tabs, digit separators (1_000 is text in YAML 1.2 core), complex keys, block
+# scalars (`|`, `>`: yaml_rs reads an empty one at the end as "\n", PyYAML as ""), empty keys
+# (`- :`, which yaml_rs accepts and PyYAML refuses), quoted keys, and quoted dates (yaml_rs reads
+# "2026-01-01" as a date; quoting is how a user keeps it text). Cheap tests first.
+REFERENCE_CHARS = ("&", "*", "!", "\t", "<<", "\n?", "\n:", " :", "\n\"", "\n'")
+REFERENCE_RE = re.compile(r"\d_\d|[:-][ ]+[|>][-+0-9]*[ ]*(?:#.*)?$|:$|[\"']\d{4}-\d", re.MULTILINE)
+
+
+def _needs_reference(text: str) -> bool:
+    if any(c in text for c in REFERENCE_CHARS) or text[:1] in ("?", ":", '"', "'"):
+        return True
+    return (("_" in text or "|" in text or ">" in text or ":\n" in text or "\"" in text or "'" in text)
+            and REFERENCE_RE.search(text) is not None)
+
+
+def _key_lines(text: str, line_offset: int) -> dict[str, int] | None:
+    """The line of each top-level key, read off the text (None where that reading is unsure).
+
+    The caller compares the keys found with the keys parsed, so a key line this misses, or a
+    line it takes for a key, sends the text to the reference parser instead.
+    """
+    found: dict[str, int] = {}
+    for n, line in enumerate(text.split("\n")):
+        if not line:
+            continue
+        first = line[0]
+        if first in " #\r" or (first == "-" and line[1:2] in ("", " ", "\r")):
+            continue
+        colon = line.find(":")
+        if colon <= 0:
+            return None
+        key = line[:colon].rstrip()
+        if key in found or "#" in key:
+            return None
+        found[key] = n + line_offset
+    return found
+
+
+def _fast(text: str, line_offset: int) -> Parsed | None:
+    """Parse with yaml_rs when the result is sure to equal the reference's, else None."""
+    if yaml_rs is None or _needs_reference(text) or _nesting_bound(text) > SAFE_NESTING:
+        return None
+    try:
+        data = yaml_rs.loads(text)
+    except Exception:
+        return None  # the reference parser words the error, with its line
+    if data is None:
+        return Parsed(None)
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        return None
+    lines = _key_lines(text, line_offset)
+    if lines is None or lines.keys() != data.keys():
+        return None
+    return Parsed(data, lines)
+
+
+def _nesting_bound(text: str) -> int:
+    return text.count("[") + text.count("{") + text.count("-") + text.count("\n")
+
+
 def parse_yaml(text: str, line_offset: int = 0) -> Parsed:
     """Parse one YAML document. Never raises on bad input: problems come back as issues.
 
     Lines in the result are 0-based lines of `text` plus `line_offset`: pass the file line of the
     first YAML line to get 1-based file lines.
     """
+    fast = _fast(text, line_offset)
+    if fast is not None:
+        return fast
+    return parse_yaml_reference(text, line_offset)
+
+
+def parse_yaml_reference(text: str, line_offset: int = 0) -> Parsed:
+    """parse_yaml with PyYAML (C parser, our YAML 1.2 resolver): the meaning every parser must match."""
     out = Parsed()
     deep = _deep_nesting_line(text)
     if deep is not None:
@@ -226,6 +299,9 @@ class Split:
     unclosed: bool = False
 
 
+CLOSING_LINE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
+
+
 def split(text: str) -> Split:
     """Find the `---` ... `---` block at the top of `text` (a BOM and CRLF are accepted)."""
     if text.startswith("\ufeff"):
@@ -234,20 +310,19 @@ def split(text: str) -> Split:
     first = text if first_end < 0 else text[:first_end]
     if first.rstrip() != "---":
         return Split(False, body=text)
-    lines = text.splitlines(keepends=True)
-    for i in range(1, len(lines)):
-        if lines[i].rstrip() in ("---", "..."):
-            return Split(
-                True,
-                yaml_text="".join(lines[1:i]),
-                yaml_line=2,
-                body="".join(lines[i + 1:]),
-                body_line=i + 2,
-            )
-    return Split(True, yaml_text="".join(lines[1:]), unclosed=True)
+    start = first_end + 1
+    m = CLOSING_LINE.search(text, start)
+    if m is None:
+        return Split(True, yaml_text=text[start:], unclosed=True)
+    yaml_text = text[start:m.start()]
+    end = text.find("\n", m.end())
+    return Split(True, yaml_text=yaml_text, yaml_line=2, body="" if end < 0 else text[end + 1:],
+                 body_line=yaml_text.count("\n") + 3)
 
 
 def conflict_marker_line(text: str) -> int | None:
+    if "<<<<<<<" not in text and ">>>>>>>" not in text and "|||||||" not in text:
+        return None
     m = CONFLICT_MARKER.search(text)
     if m is None:
         return None

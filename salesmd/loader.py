@@ -23,27 +23,46 @@ class Timings:
 
     @contextmanager
     def stage(self, name: str, detail: str = ""):
+        """Time a stage; the block may set note[0] to say what it did."""
+        note = [detail]
         start = time.perf_counter()
-        yield
-        self.stages.append((name, time.perf_counter() - start, detail))
+        yield note
+        self.stages.append((name, time.perf_counter() - start, note[0]))
 
 
-def walk(root: Path, config: Config) -> list[str]:
-    """Every `*.md` under root as a posix path relative to it, minus what is never read."""
+def walk(root: Path, config: Config) -> list[tuple[str, tuple[int, int] | None]]:
+    """Every `*.md` under root, minus what is never read: (posix path relative to root, stamp).
+
+    The stamp is (mtime_ns, size) for the index cache; None for a symbolic link, which is
+    always read again (where it leads is checked on every read).
+    """
     skip_dirs = {config.report_dir.strip("/"), "templates"}
-    found: list[str] = []
-    for folder, dirs, files in os.walk(root):
-        rel_folder = os.path.relpath(folder, root).replace(os.sep, "/")
-        rel_folder = "" if rel_folder == "." else rel_folder + "/"
-        dirs[:] = sorted(
-            d for d in dirs
-            if not d.startswith(".") and (rel_folder + d) not in skip_dirs and not _ignored(rel_folder + d, config)
-        )
-        for name in sorted(files):
-            if name.endswith(".md") and not name.startswith("."):
-                rel = rel_folder + name
-                if not _ignored(rel, config):
-                    found.append(rel)
+    found: list[tuple[str, tuple[int, int] | None]] = []
+    stack = [("", str(root))]
+    while stack:
+        rel_folder, folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            rel = rel_folder + name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if rel not in skip_dirs and not _ignored(rel, config):
+                        stack.append((rel + "/", entry.path))
+                elif name.endswith(".md") and not _ignored(rel, config):
+                    if entry.is_symlink():
+                        found.append((rel, None))
+                    else:
+                        st = entry.stat(follow_symlinks=False)
+                        found.append((rel, (st.st_mtime_ns, st.st_size)))
+            except OSError:
+                continue
+    found.sort()
     return found
 
 
@@ -56,10 +75,12 @@ def in_record_folder(rel: str) -> bool:
     return rel.split("/", 1)[0] in RECORD_FOLDERS and "/" in rel
 
 
-def read_file(root: Path, rel: str, config: Config, raw: bytes | None = None) -> ParsedFile:
+def read_file(root: Path, rel: str, config: Config, raw: bytes | None = None,
+              stamp: tuple[int, int] | None = None) -> ParsedFile:
     """One file -> maybe a record, and its problems. Never raises on what the file holds.
 
-    `raw` supplies the bytes instead of the disk (a staged version, say).
+    `raw` supplies the bytes instead of the disk (a staged version, say). `stamp` is the walk's
+    (mtime_ns, size) of a regular file, which saves asking the disk again.
     """
     out = ParsedFile(rel, None)
     strict = in_record_folder(rel)
@@ -68,19 +89,20 @@ def read_file(root: Path, rel: str, config: Config, raw: bytes | None = None) ->
         out.problems.append(Problem(Source(rel, max(line, 1)), code, message, severity))
         return out
 
-    path = root / rel
+    path = os.path.join(root, rel)
     try:
-        if raw is None and path.is_symlink():
-            target = path.resolve()
-            if not target.is_relative_to(root):
+        if raw is None and stamp is None and os.path.islink(path):
+            target = Path(path).resolve()
+            if not target.is_relative_to(root.resolve()):
                 return problem(1, "path-escape", f"symbolic link leads outside the vault (to {target}); not read")
-        size = path.stat().st_size if raw is None else len(raw)
+        size = len(raw) if raw is not None else stamp[1] if stamp is not None else os.stat(path).st_size
         if size > config.max_file_size:
             return problem(1, "file-too-large",
                            f"file is {size:,} bytes, over the {config.max_file_size:,}-byte limit "
                            "(max_file_size in salesmd.yaml); not read", ERROR if strict else WARNING)
         if raw is None:
-            raw = path.read_bytes()
+            with open(path, "rb") as f:
+                raw = f.read()
     except OSError as e:
         return problem(1, "unreadable", f"cannot read the file: {e.strerror or e}")
     if not raw.strip():
@@ -142,43 +164,71 @@ def read_file(root: Path, rel: str, config: Config, raw: bytes | None = None) ->
 
 
 def load_vault(root: Path, *, config: Config | None = None, timings: Timings | None = None,
-               run_checks: bool = True, contents: dict[str, bytes | None] | None = None):
+               run_checks: bool = True, contents: dict[str, bytes | None] | None = None,
+               use_cache: bool = True):
     """Load and check a vault: returns (Vault, problems). Problems are sorted by location.
 
     `contents` replaces files by path with other bytes (None: the file is absent), so the same
-    checks run on what is staged for a commit.
+    checks run on what is staged for a commit. Unchanged files come from the index cache.
     """
+    from .cache import IndexCache, no_gc
     from .checks import run_checks as run_all
     from .vault import Vault
 
     timings = timings or Timings()
     problems: list[Problem] = []
+    contents = contents or {}
     with timings.stage("config"):
         if config is None:
             config, config_problems = load_config(root)
             problems += config_problems
     with timings.stage("walk"):
-        paths = walk(root, config)
-    if contents:
-        paths = sorted((set(paths) | {p for p, b in contents.items() if b is not None and p.endswith(".md")})
-                       - {p for p, b in contents.items() if b is None})
-    contents = contents or {}
-    with timings.stage("read+parse", f"{len(paths)} files"):
-        parsed = [read_file(root, rel, config, contents.get(rel)) for rel in paths]
-    with timings.stage("index"):
-        records = [p.record for p in parsed if p.record is not None]
-        broken = {p.path.rsplit("/", 1)[-1][:-3].casefold() for p in parsed
-                  if p.record is None and any(x.severity == ERROR for x in p.problems)}
-        vault = Vault(root, config, records, broken)
-        for p in parsed:
-            problems += p.problems
-        _ = vault.by_key, vault.by_type, vault.backlinks
-    if run_checks:
-        with timings.stage("checks"):
-            problems += run_all(vault)
+        files = walk(root, config)
+        if contents:
+            stamps = dict(files)
+            files = sorted((p, stamps.get(p)) for p in (stamps.keys() | {p for p in contents if p.endswith(".md")})
+                           if contents.get(p, b"") is not None)
+    with timings.stage("cache"):
+        cache = IndexCache(root, config.signature, enabled=use_cache)
+    record_problems: dict[str, list[Problem]] = {}
+    fresh: list[tuple[str, tuple[int, int], ParsedFile]] = []
+    parsed: list[ParsedFile] = []
+    with no_gc():
+        with timings.stage("read+parse") as note:
+            for rel, stamp in files:
+                hit = cache.get(rel, stamp) if stamp is not None and rel not in contents else None
+                if hit is not None:
+                    pf, cached_problems = hit
+                    if cached_problems is not None:
+                        record_problems[rel] = cached_problems
+                else:
+                    pf = read_file(root, rel, config, contents.get(rel), stamp)
+                    if stamp is not None and rel not in contents:
+                        fresh.append((rel, stamp, pf))
+                parsed.append(pf)
+            note[0] = f"{len(files)} files, {len(fresh)} read"
+        with timings.stage("index"):
+            records = [p.record for p in parsed if p.record is not None]
+            broken = {p.path.rsplit("/", 1)[-1][:-3].casefold() for p in parsed
+                      if p.record is None and any(x.severity == ERROR for x in p.problems)}
+            vault = Vault(root, config, records, broken)
+            for p in parsed:
+                problems += p.problems
+            _ = vault.by_key, vault.by_type, vault.backlinks
+        if run_checks:
+            known = set(record_problems)
+            with timings.stage("checks"):
+                problems += run_all(vault, record_problems)
+        with timings.stage("save cache"):
+            fresh_paths = {rel for rel, _, _ in fresh}
+            for rel, stamp, pf in fresh:
+                cache.put(rel, stamp, pf, record_problems.get(rel))
+            if run_checks:
+                stamps = dict(files)
+                for rel in record_problems.keys() - known - fresh_paths:
+                    if rel not in contents and stamps.get(rel) is not None and rel in cache.entries:
+                        cache.put(rel, stamps[rel], cache.entries[rel][1], record_problems[rel])
+            cache.keep_only({rel for rel, _ in files} | set(contents))
+            cache.save()
     problems.sort(key=Problem.sort_key)
     return vault, problems
-
-
-def default_folder(type_: str) -> str:
-    return FOLDERS[type_]

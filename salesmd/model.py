@@ -58,7 +58,6 @@ class Problem:
         return (self.source.path, self.source.line, self.code, self.message)
 
 
-WIKILINK = re.compile(r"^\s*\[\[([^\[\]|#]+)(?:#[^\[\]|]*)?(?:\|([^\[\]]*))?\]\]\s*$")
 BODY_WIKILINK = re.compile(r"\[\[([^\[\]|#\n]+)(?:#[^\[\]|\n]*)?(?:\|([^\[\]\n]*))?\]\]")
 
 
@@ -66,23 +65,30 @@ BODY_WIKILINK = re.compile(r"\[\[([^\[\]|#\n]+)(?:#[^\[\]|\n]*)?(?:\|([^\[\]\n]*
 class Link:
     target: str  # the id as written
     label: str | None = None
+    key: str = field(init=False, repr=False, compare=False)  # what it resolves by
 
-    @property
-    def key(self) -> str:
-        return self.target.strip().casefold()
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", self.target.strip().casefold())
 
     def __str__(self) -> str:
         return f"[[{self.target}]]"
 
 
 def parse_link(value: Any) -> Link | None:
-    """'[[acme]]' or '[[acme|Acme Corp]]' -> Link; anything else -> None."""
+    """'[[acme]]', '[[acme|Acme Corp]]' or '[[acme#Heading]]' -> Link; anything else -> None."""
     if not isinstance(value, str):
         return None
-    m = WIKILINK.match(value)
-    if not m:
+    text = value.strip()
+    if not (text.startswith("[[") and text.endswith("]]")):
         return None
-    return Link(m.group(1).strip(), m.group(2))
+    inner = text[2:-2]
+    if "[" in inner or "]" in inner:
+        return None
+    target, bar, label = inner.partition("|")
+    target = target.split("#", 1)[0].strip()
+    if not target:
+        return None
+    return Link(target, label if bar else None)
 
 
 @dataclass

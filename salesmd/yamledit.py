@@ -176,8 +176,8 @@ def set_keys(text: str, changes: dict[str, Any]) -> str:
     data = read_back(text)
     parts = split(text)
     bom = "\ufeff" if text.startswith("\ufeff") else ""
-    opening = text[len(bom):].splitlines(keepends=True)[0]
-    start = len(bom) + len(opening)
+    start = text.index("\n") + 1  # just after the opening `---` line
+    opening = text[len(bom):start]
     yaml_text = parts.yaml_text
     if _AMBIGUOUS_BREAKS.search(opening + yaml_text):
         raise ValueError("the front matter has line breaks other than LF or CRLF")

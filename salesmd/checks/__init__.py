@@ -1,4 +1,8 @@
-"""The checks: plain functions Vault -> problems, run in order. A crash in one is a problem."""
+"""The checks: plain functions returning problems, run in order. A crash in one is a problem.
+
+Record checks see one record and the config, so their results are cached per file; vault checks
+see everything (ids, links, conversion, follow-up chains) and run on every load.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,40 @@ import traceback
 from ..model import ERROR, Problem, Source
 from . import lifecycle, links, schema
 
-CHECKS = [*schema.CHECKS, *links.CHECKS, *lifecycle.CHECKS]
+RECORD_CHECKS = list(schema.RECORD_CHECKS)
+VAULT_CHECKS = [*links.CHECKS, *lifecycle.CHECKS]
 
 
-def run_checks(vault) -> list[Problem]:
+def _crash(check, error: Exception, where: Source) -> Problem:
+    frame = traceback.extract_tb(error.__traceback__)[-1]
+    return Problem(where, "internal-error",
+                   f"check {check.__name__} failed: {type(error).__name__}: {error} "
+                   f"({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}); please report this", ERROR)
+
+
+def record_problems(record, config) -> list[Problem]:
     problems: list[Problem] = []
-    for check in CHECKS:
+    for check in RECORD_CHECKS:
+        try:
+            problems.extend(check(record, config))
+        except Exception as e:  # a bug in a check must not hide the others' results
+            problems.append(_crash(check, e, record.source()))
+    return problems
+
+
+def run_checks(vault, cached: dict[str, list[Problem]] | None = None) -> list[Problem]:
+    """All problems; `cached` holds record-check results by path for records that did not change."""
+    problems: list[Problem] = []
+    for record in vault.records:
+        found = cached.get(record.path) if cached is not None else None
+        if found is None:
+            found = record_problems(record, vault.config)
+            if cached is not None:
+                cached[record.path] = found
+        problems.extend(found)
+    for check in VAULT_CHECKS:
         try:
             problems.extend(check(vault))
-        except Exception as e:  # a bug in a check must not hide the others' results
-            where = traceback.extract_tb(e.__traceback__)[-1]
-            problems.append(Problem(Source("salesmd.yaml", 1), "internal-error",
-                                    f"check {check.__name__} failed: {type(e).__name__}: {e} "
-                                    f"({where.filename.rsplit('/', 1)[-1]}:{where.lineno}); please report this", ERROR))
+        except Exception as e:
+            problems.append(_crash(check, e, Source("salesmd.yaml", 1)))
     return problems

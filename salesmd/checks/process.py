@@ -118,8 +118,12 @@ def audit_history(vault: Vault, history: History | None) -> list[Problem]:
     return problems
 
 
-def stage_since(vault: Vault, history: History | None) -> dict[str, dt.date]:
-    """casefolded id -> the date the record's current stage was first committed (git's word)."""
+def stage_since(vault: Vault, history: History | None, today: dt.date) -> dict[str, dt.date]:
+    """casefolded id -> the date the record entered its current stage, by git's word.
+
+    That is the first commit of the unbroken run of commits in the current stage; a stage
+    changed in the working tree and not committed yet was entered today.
+    """
     out: dict[str, dt.date] = {}
     if history is None:
         return out
@@ -132,6 +136,8 @@ def stage_since(vault: Vault, history: History | None) -> dict[str, dt.date]:
                 if v.facts is None or v.facts.stage != stage:
                     break
                 since = v.commit.date
+            if since is None and versions and versions[-1].facts is not None:
+                since = today  # moved to this stage since the last commit
             if since is not None:
                 out[record.key] = since
     return out

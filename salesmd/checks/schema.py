@@ -1,4 +1,4 @@
-"""Checks on one record at a time: required keys, value types, enums, stages."""
+"""Checks of one record at a time: required keys, value types, enums, stages."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import datetime as dt
 import difflib
 from typing import Any, Iterable, Iterator
 
-from ..config import ACTIVITY_STATUSES, TASK_STATUSES
-from ..model import ERROR, WARNING, Problem, Record, parse_link
-from ..schema import KEYS, REQUIRED
-from ..vault import Vault, as_datetime
+from ..config import ACTIVITY_STATUSES, TASK_STATUSES, Config
+from ..model import WARNING, Problem, Record, parse_link
+from ..schema import KEYS, LINK_TARGETS, REQUIRED
+from ..vault import as_datetime
 
 KNOWN_KEYS = frozenset(k for keys in KEYS.values() for k in keys)
 
@@ -23,13 +23,12 @@ def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, (str, list)) and not value)
 
 
-def check_required(vault: Vault) -> Iterator[Problem]:
-    for record in vault.records:
-        for key in REQUIRED[record.type]:
-            if _empty(record.get(key)):
-                what = "is empty" if key in record.data else "is missing"
-                yield Problem(record.source(key if key in record.data else None), "key-missing",
-                              f"required key '{key}' {what} (a {record.type} needs {', '.join(REQUIRED[record.type])})")
+def check_required(record: Record, config: Config) -> Iterator[Problem]:
+    for key in REQUIRED[record.type]:
+        if _empty(record.get(key)):
+            what = "is empty" if key in record.data else "is missing"
+            yield Problem(record.source(key if key in record.data else None), "key-missing",
+                          f"required key '{key}' {what} (a {record.type} needs {', '.join(REQUIRED[record.type])})")
 
 
 def _quote_hint(key: str, value: Any) -> str:
@@ -92,28 +91,26 @@ def _type_error(key: str, value: Any, kind: str) -> str | None:
     return None
 
 
-def check_types(vault: Vault) -> Iterator[Problem]:
-    for record in vault.records:
-        keys = KEYS[record.type]
-        for key, value in record.data.items():
-            kind = keys.get(key)
-            if kind is None:
-                continue
-            message = _type_error(key, value, kind)
-            if message:
-                yield Problem(record.source(key), "value-type", message)
+def check_types(record: Record, config: Config) -> Iterator[Problem]:
+    keys = KEYS[record.type]
+    for key, value in record.data.items():
+        kind = keys.get(key)
+        if kind is None:
+            continue
+        message = _type_error(key, value, kind)
+        if message:
+            yield Problem(record.source(key), "value-type", message)
 
 
-def check_unknown_keys(vault: Vault) -> Iterator[Problem]:
+def check_unknown_keys(record: Record, config: Config) -> Iterator[Problem]:
     """Custom keys are welcome; a key one typo away from a known one is probably a typo."""
-    for record in vault.records:
-        keys = KEYS[record.type]
-        for key in record.data:
-            if not isinstance(key, str) or key in keys:
-                continue
-            hint = did_you_mean(key, keys)
-            if hint:
-                yield Problem(record.source(key), "key-unknown", f"unknown key '{key}'{hint}", WARNING)
+    keys = KEYS[record.type]
+    for key in record.data:
+        if not isinstance(key, str) or key in keys:
+            continue
+        hint = did_you_mean(key, keys)
+        if hint:
+            yield Problem(record.source(key), "key-unknown", f"unknown key '{key}'{hint}", WARNING)
 
 
 def _enum(record: Record, key: str, allowed: Iterable[str], code: str, where: str) -> Iterator[Problem]:
@@ -125,53 +122,52 @@ def _enum(record: Record, key: str, allowed: Iterable[str], code: str, where: st
                       f"expected one of: {', '.join(allowed)}")
 
 
-def check_enums(vault: Vault) -> Iterator[Problem]:
-    for record in vault.of_type("activity"):
-        yield from _enum(record, "kind", vault.config.activity_kinds, "kind-unknown",
+def check_enums(record: Record, config: Config) -> Iterator[Problem]:
+    if record.type == "activity":
+        yield from _enum(record, "kind", config.activity_kinds, "kind-unknown",
                          "an activity kind (activity_kinds in salesmd.yaml)")
         yield from _enum(record, "status", ACTIVITY_STATUSES, "status-unknown", "an activity status")
-    for record in vault.of_type("task"):
+    elif record.type == "task":
         yield from _enum(record, "status", TASK_STATUSES, "status-unknown", "a task status")
 
 
-def check_stages(vault: Vault) -> Iterator[Problem]:
-    for type_ in ("lead", "opportunity"):
-        pipeline = vault.config.pipelines[type_]
-        for record in vault.of_type(type_):
-            yield from _enum(record, "stage", pipeline.names, "stage-unknown", f"in the {type_} pipeline")
-            stage = pipeline.get(record.get("stage"))
-            if stage is None:
-                continue
-            missing = [k for k in stage.requires if _empty(record.get(k))]
-            if missing:
-                keys = " and ".join(f"'{k}'" for k in missing)
-                yield Problem(record.source("stage"), "stage-requires",
-                              f"stage '{stage.name}' requires {keys}: add "
-                              + ", ".join(f"{k}: ..." for k in missing) + " to the front matter"
-                              + (" or pick an earlier stage" if not stage.terminal else ""))
+def check_stages(record: Record, config: Config) -> Iterator[Problem]:
+    if record.type not in ("lead", "opportunity"):
+        return
+    pipeline = config.pipelines[record.type]
+    yield from _enum(record, "stage", pipeline.names, "stage-unknown", f"in the {record.type} pipeline")
+    stage = pipeline.get(record.get("stage"))
+    if stage is None:
+        return
+    missing = [k for k in stage.requires if _empty(record.get(k))]
+    if missing:
+        keys = " and ".join(f"'{k}'" for k in missing)
+        yield Problem(record.source("stage"), "stage-requires",
+                      f"stage '{stage.name}' requires {keys}: add "
+                      + ", ".join(f"{k}: ..." for k in missing) + " to the front matter"
+                      + (" or pick an earlier stage" if not stage.terminal else ""))
 
 
-def check_activity_times(vault: Vault) -> Iterator[Problem]:
-    for record in vault.of_type("activity"):
-        start, end = as_datetime(record.get("start")), as_datetime(record.get("end"))
-        if start and end and end < start:
-            yield Problem(record.source("end"), "end-before-start",
-                          f"end {record.get('end')} is before start {record.get('start')}")
+def check_activity_times(record: Record, config: Config) -> Iterator[Problem]:
+    if record.type != "activity":
+        return
+    start, end = as_datetime(record.get("start")), as_datetime(record.get("end"))
+    if start and end and end < start:
+        yield Problem(record.source("end"), "end-before-start",
+                      f"end {record.get('end')} is before start {record.get('start')}")
 
 
-def check_link_syntax(vault: Vault) -> Iterator[Problem]:
-    """A link key holding plain text instead of a wikilink still resolves, with a warning."""
-    from ..schema import LINK_TARGETS
-
-    for record in vault.records:
-        for key in LINK_TARGETS[record.type]:
-            value = record.get(key)
-            for v in value if isinstance(value, list) else [value]:
-                if isinstance(v, str) and v.strip() and parse_link(v) is None:
-                    yield Problem(record.source(key), "link-format",
-                                  f"'{key}' holds {v!r}; write links as quoted wikilinks: \"[[{v.strip()}]]\"",
-                                  ERROR)
+def check_link_syntax(record: Record, config: Config) -> Iterator[Problem]:
+    """A link key holding plain text instead of a wikilink: an error, though it still resolves."""
+    for key in LINK_TARGETS[record.type]:
+        value = record.get(key)
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, str) and v.strip() and parse_link(v) is None:
+                yield Problem(record.source(key), "link-format",
+                              f"'{key}' holds {v!r}; write links as quoted wikilinks: \"[[{v.strip()}]]\"")
 
 
-CHECKS = [check_required, check_types, check_unknown_keys, check_enums, check_stages,
+# Each takes one record and the config: their results depend on nothing else, so they are cached
+# per file and re-run only for files that changed.
+RECORD_CHECKS = [check_required, check_types, check_unknown_keys, check_enums, check_stages,
           check_activity_times, check_link_syntax]

@@ -1,0 +1,131 @@
+"""The index cache: {path: ((mtime_ns, size), parsed file, record-check problems)} in .salesmd/.
+
+A command re-reads only files that are new or whose (mtime_ns, size) changed. The cache is a
+pickle, so it is never trusted blindly: it is signed with HMAC-SHA256 under a key that lives
+outside the vault (in the user's cache folder), and carries a format version and the signature
+of the configuration it was built with. A corrupt, truncated, foreign (another user's, or one
+committed to a repository by someone else) or stale cache is ignored and rebuilt, silently.
+Two commands writing it at once each replace it whole (temporary file and rename).
+
+Racy entries: a file changed twice within one mtime tick keeps its (mtime_ns, size); like git,
+entries whose mtime is within two seconds of the cache's own writing are re-read next time.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import hmac
+import os
+import pickle
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from . import __version__
+from .edit import atomic_write
+
+FORMAT = 4
+MAGIC = b"salesmd-index\n"
+RACY_NS = 2_000_000_000
+
+
+def _key_file() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "salesmd" / "cache-key"
+
+
+def _secret() -> bytes | None:
+    """This user's signing key, made on first use; None when it cannot be had (no cache then)."""
+    path = _key_file()
+    try:
+        data = path.read_bytes()
+        if len(data) == 32:
+            return data
+    except OSError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(os.urandom(32))
+        data = path.read_bytes()
+        return data if len(data) == 32 else None
+    except OSError:
+        return None
+
+
+@contextmanager
+def no_gc():
+    """Building or unpickling many small objects: the cyclic GC only slows that down."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class IndexCache:
+    def __init__(self, vault_root: Path, config_signature: str, enabled: bool = True):
+        self.path = vault_root / ".salesmd" / "index.pickle"
+        self.signature = f"{FORMAT}:{__version__}:{config_signature}"
+        self.secret = _secret() if enabled else None
+        self.entries: dict[str, tuple] = {}
+        self.written_ns = 0
+        self.changed = False
+        if self.secret is not None:
+            self._read()
+
+    @property
+    def enabled(self) -> bool:
+        return self.secret is not None
+
+    def _read(self) -> None:
+        try:
+            raw = self.path.read_bytes()
+        except OSError:
+            return
+        if not raw.startswith(MAGIC) or len(raw) < len(MAGIC) + 32:
+            return
+        mac, body = raw[len(MAGIC):len(MAGIC) + 32], raw[len(MAGIC) + 32:]
+        if not hmac.compare_digest(mac, hmac.new(self.secret, body, hashlib.sha256).digest()):
+            return  # foreign or damaged: never unpickled
+        try:
+            with no_gc():
+                signature, written_ns, entries = pickle.loads(body)
+        except Exception:
+            return
+        if signature == self.signature and isinstance(entries, dict):
+            self.entries, self.written_ns = entries, written_ns
+
+    def get(self, rel: str, stamp: tuple[int, int]):
+        """The cached (parsed file, record problems) for `rel` if its stamp still matches."""
+        entry = self.entries.get(rel)
+        if entry is None or entry[0] != stamp or stamp[0] >= self.written_ns - RACY_NS:
+            return None
+        return entry[1], entry[2]
+
+    def put(self, rel: str, stamp: tuple[int, int], parsed, problems) -> None:
+        self.entries[rel] = (stamp, parsed, problems)
+        self.changed = True
+
+    def keep_only(self, paths: set[str]) -> None:
+        gone = self.entries.keys() - paths
+        for rel in gone:
+            del self.entries[rel]
+        self.changed = self.changed or bool(gone)
+
+    def save(self) -> None:
+        if not self.enabled or not self.changed:
+            return
+        from .history import ensure_cache_dir
+
+        now = time.time_ns()
+        try:
+            body = pickle.dumps((self.signature, now, self.entries), protocol=pickle.HIGHEST_PROTOCOL)
+            ensure_cache_dir(self.path.parent)
+            atomic_write(self.path, MAGIC + hmac.new(self.secret, body, hashlib.sha256).digest() + body)
+        except (OSError, pickle.PicklingError, RecursionError):
+            pass  # a cache that cannot be written only makes the next command slower

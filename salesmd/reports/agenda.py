@@ -1,0 +1,332 @@
+"""The agenda: what is late, what each rep has on each coming day, and which deals are slipping.
+
+A pure builder: `build_agenda(vault, today, ...)` returns an `AgendaReport`; the terminal text,
+the JSON, the CSV and the iCalendar file are all drawn from it. A task or activity whose date
+cannot be read is left out and listed under `skipped` (`salesmd check` says what is wrong).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model import Record
+from ..vault import Vault, as_date, timeline_key
+from .pipeline import currency_of, date_value, is_open, matches, number_value, stage_of, text_value
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A record an item is about: its id, type and title."""
+
+    id: str
+    type: str
+    title: str
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "type": self.type, "title": self.title}
+
+
+@dataclass
+class AgendaItem:
+    """An open task (due that day) or a planned activity (starting that day)."""
+
+    id: str
+    type: str  # "task" or "activity"
+    title: str
+    when: dt.date | dt.datetime  # the task's due or the activity's start, as written
+    end: dt.date | dt.datetime | None  # activities only
+    owner: str | None
+    territory: str | None
+    status: str
+    kind: str | None  # activities only: call, meeting...
+    purpose: str | None  # tasks only
+    path: str
+    deal: Ref | None  # the opportunity (else the lead) it is about
+    related: list[Ref] = field(default_factory=list)  # everything its `related` links resolve to
+
+    @property
+    def day(self) -> dt.date:
+        return as_date(self.when)
+
+    @property
+    def timed(self) -> bool:
+        return isinstance(self.when, dt.datetime)
+
+    @property
+    def context(self) -> Ref | None:
+        """What to show next to the item: its deal or lead, else its account, else its contact."""
+        order = {"account": 0, "contact": 1}
+        return self.deal or min(self.related, key=lambda r: order.get(r.type, 2), default=None)
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id, "type": self.type, "title": self.title, "date": self.day,
+            "when": self.when, "end": self.end, "timed": self.timed,
+            "owner": self.owner, "territory": self.territory, "status": self.status,
+            "kind": self.kind, "purpose": self.purpose, "path": self.path,
+            "deal": self.deal.as_dict() if self.deal else None,
+            "related": [r.as_dict() for r in self.related],
+        }
+
+
+@dataclass
+class OwnerDay:
+    owner: str | None
+    items: list[AgendaItem]
+
+    @property
+    def tasks(self) -> int:
+        return sum(1 for i in self.items if i.type == "task")
+
+    def as_dict(self) -> dict:
+        return {"owner": self.owner, "tasks": self.tasks, "items": [i.as_dict() for i in self.items]}
+
+
+@dataclass
+class AgendaDay:
+    date: dt.date
+    owners: list[OwnerDay]
+
+    @property
+    def items(self) -> list[AgendaItem]:
+        return [i for o in self.owners for i in o.items]
+
+    def as_dict(self) -> dict:
+        return {"date": self.date, "owners": [o.as_dict() for o in self.owners]}
+
+
+@dataclass
+class CapacityFlag:
+    """An owner with more open tasks due on one day than `tasks_per_day`."""
+
+    owner: str
+    date: dt.date
+    tasks: int
+    capacity: int
+
+    @property
+    def message(self) -> str:
+        return f"{self.owner}: {self.tasks} tasks on {self.date.isoformat()}, capacity {self.capacity}"
+
+    def as_dict(self) -> dict:
+        return {"owner": self.owner, "date": self.date, "tasks": self.tasks, "capacity": self.capacity,
+                "message": self.message}
+
+
+@dataclass
+class DealFlag:
+    """An open opportunity that needs attention: stale (no recent activity) or past its close date."""
+
+    id: str
+    title: str
+    stage: str
+    owner: str | None
+    territory: str | None
+    amount: int | float | None
+    currency: str | None
+    close_date: dt.date | None
+    path: str
+    days: int | None  # stale: days since `since`; overdue: days past close_date
+    since: dt.date | None = None  # stale: the last activity's day, else `created`
+    since_source: str | None = None  # stale: "activity", "created" or None (neither known)
+    last_activity: str | None = None  # stale: the id of that activity
+
+    def as_dict(self) -> dict:
+        return dict(vars(self))
+
+
+@dataclass
+class Skipped:
+    id: str
+    path: str
+    reason: str
+
+
+@dataclass
+class AgendaReport:
+    date: dt.date  # the first day shown
+    days: int
+    today: dt.date
+    owner: str | None
+    territory: str | None
+    tasks_per_day: int
+    stale_days: int
+    overdue: list[AgendaItem]
+    schedule: list[AgendaDay]  # one per day of the window, empty days included
+    capacity: list[CapacityFlag]
+    stale_deals: list[DealFlag]
+    overdue_deals: list[DealFlag]
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def end(self) -> dt.date:
+        return self.date + dt.timedelta(days=self.days - 1)
+
+    @property
+    def items(self) -> list[AgendaItem]:
+        """Every task and activity in the agenda: the overdue ones, then the window's."""
+        return self.overdue + [i for day in self.schedule for i in day.items]
+
+    def as_dict(self) -> dict:
+        return {
+            "date": self.date, "days": self.days, "end": self.end, "today": self.today,
+            "filters": {"owner": self.owner, "territory": self.territory},
+            "tasks_per_day": self.tasks_per_day, "stale_days": self.stale_days,
+            "overdue": [i.as_dict() for i in self.overdue],
+            "schedule": [d.as_dict() for d in self.schedule],
+            "capacity": [c.as_dict() for c in self.capacity],
+            "stale_deals": [d.as_dict() for d in self.stale_deals],
+            "overdue_deals": [d.as_dict() for d in self.overdue_deals],
+            "skipped": [vars(s) for s in self.skipped],
+        }
+
+
+# What makes a task or activity belong on the agenda, and the key holding its date.
+ON_AGENDA = {"task": ("open", "due"), "activity": ("planned", "start")}
+
+
+def build_agenda(vault: Vault, today: dt.date, *, date: dt.date | None = None, days: int = 7,
+                 owner: str | None = None, territory: str | None = None) -> AgendaReport:
+    """The agenda for `days` days from `date` (default: today), as of `today`.
+
+    Owner and territory filter every section. A task or activity without an owner (or territory)
+    of its own takes its deal's.
+    """
+    config = vault.config
+    start = date or today
+    skipped: list[Skipped] = []
+
+    def wanted(record: Record) -> bool:
+        return (matches(text_value(record.get("owner")), owner)
+                and matches(text_value(record.get("territory")), territory))
+
+    items: list[AgendaItem] = []
+    for type_, (status, key) in ON_AGENDA.items():
+        for record in vault.of_type(type_):
+            if record.get("status") != status:
+                continue
+            item = _item(vault, record, key)
+            if item is None:
+                if wanted(record):
+                        skipped.append(Skipped(record.id, record.path,
+                                           f"{key} {record.get(key)!r} is not a date or date-time"))
+                continue
+            if matches(item.owner, owner) and matches(item.territory, territory):
+                items.append(item)
+    items.sort(key=lambda i: timeline_key(i.when) + (_owner_key(i.owner), i.id.casefold()))
+
+    overdue = [i for i in items if i.day < start]
+    schedule = []
+    for offset in range(days):
+        day = start + dt.timedelta(days=offset)
+        by_owner: dict[str | None, list[AgendaItem]] = {}
+        for item in items:
+            if item.day == day:
+                by_owner.setdefault(item.owner, []).append(item)
+        schedule.append(AgendaDay(day, [OwnerDay(o, by_owner[o]) for o in sorted(by_owner, key=_owner_key)]))
+
+    capacity = [CapacityFlag(o.owner, d.date, o.tasks, config.tasks_per_day)
+                for d in schedule for o in d.owners
+                if o.owner is not None and o.tasks > config.tasks_per_day]
+
+    stale, late = [], []
+    pipe = config.pipelines["opportunity"]
+    for deal in sorted(vault.of_type("opportunity"), key=lambda r: r.key):
+        if not wanted(deal):
+            continue
+        if stage_of(pipe, deal) is None:
+            raw = deal.get("stage")
+            skipped.append(Skipped(deal.id, deal.path, "it has no stage" if raw is None else
+                                   f"stage {raw!r} is not in the opportunity pipeline"))
+            continue
+        if not is_open(pipe, deal):
+            continue
+        flag = _stale(vault, deal, today, config.stale_days, config.currency)
+        if flag is not None:
+            stale.append(flag)
+        close = date_value(deal.get("close_date"))
+        if close is not None and close < today:
+            late.append(_flag(deal, config.currency, (today - close).days))
+    stale.sort(key=lambda f: (-(f.days if f.days is not None else 10**9), f.id.casefold()))
+    late.sort(key=lambda f: (-(f.days or 0), f.id.casefold()))
+
+    return AgendaReport(
+        date=start, days=days, today=today, owner=owner, territory=territory,
+        tasks_per_day=config.tasks_per_day, stale_days=config.stale_days,
+        overdue=overdue, schedule=schedule, capacity=capacity,
+        stale_deals=stale, overdue_deals=late, skipped=skipped,
+    )
+
+
+def _owner_key(owner: str | None) -> tuple:
+    return (owner is None, (owner or "").casefold())
+
+
+def _when(value: Any) -> dt.date | dt.datetime | None:
+    return value if isinstance(value, (dt.date, dt.datetime)) else None
+
+
+def _item(vault: Vault, record: Record, key: str) -> AgendaItem | None:
+    when = _when(record.get(key))
+    if when is None:
+        return None
+    related = [Ref(r.id, r.type, r.title) for r in vault.linked(record, "related")]
+    deal = next((r for r in related if r.type == "opportunity"), None) \
+        or next((r for r in related if r.type == "lead"), None)
+    deal_record = vault.get(deal.id) if deal else None
+    own_owner, own_territory = text_value(record.get("owner")), text_value(record.get("territory"))
+    if deal_record is not None:
+        own_owner = own_owner or text_value(deal_record.get("owner"))
+        own_territory = own_territory or text_value(deal_record.get("territory"))
+    end = _when(record.get("end")) if record.type == "activity" else None
+    return AgendaItem(
+        id=record.id, type=record.type, title=record.title, when=when, end=end,
+        owner=own_owner, territory=own_territory, status=record.get("status"),
+        kind=text_value(record.get("kind")), purpose=text_value(record.get("purpose")),
+        path=record.path, deal=deal, related=related,
+    )
+
+
+def _flag(deal: Record, home: str, days: int | None, **extra) -> DealFlag:
+    return DealFlag(
+        id=deal.id, title=deal.title, stage=deal.get("stage"),
+        owner=text_value(deal.get("owner")), territory=text_value(deal.get("territory")),
+        amount=number_value(deal.get("amount")), currency=currency_of(deal, home),
+        close_date=date_value(deal.get("close_date")), path=deal.path, days=days, **extra,
+    )
+
+
+def last_activity(vault: Vault, deal: Record, today: dt.date) -> Record | None:
+    """The latest activity linked to the deal (its `related`) that happened: done, or started by today.
+
+    Cancelled activities do not count: nobody talked to the customer.
+    """
+    latest, latest_day = None, None
+    for other, key in vault.backlinks.get(deal.key, []):
+        if other.type != "activity" or key != "related" or other.get("status") == "cancelled":
+            continue
+        day = date_value(other.get("start"))
+        if day is None or (other.get("status") != "done" and day > today):
+            continue
+        day = min(day, today)
+        if latest_day is None or day > latest_day:
+            latest, latest_day = other, day
+    return latest
+
+
+def _stale(vault: Vault, deal: Record, today: dt.date, stale_days: int, home: str) -> DealFlag | None:
+    """A flag when the deal has had no activity for `stale_days` days (counting from `created`
+    when it never had any); a deal with neither is flagged with the days unknown."""
+    activity = last_activity(vault, deal, today)
+    if activity is not None:
+        since, source = min(date_value(activity.get("start")), today), "activity"
+    else:
+        since = date_value(deal.get("created"))
+        source = "created" if since else None
+    days = (today - since).days if since else None
+    if days is not None and days < stale_days:
+        return None
+    return _flag(deal, home, days, since=since, since_source=source,
+                 last_activity=activity.id if activity is not None else None)

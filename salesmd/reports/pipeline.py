@@ -1,0 +1,461 @@
+"""The pipeline: deals per stage and currency, the forecast for a period, win and conversion rates.
+
+A pure builder: `build_pipeline(vault, today, ...)` returns a `PipelineReport`; the terminal table,
+the JSON and the CSV are all drawn from it. Amounts in different currencies are never added.
+A record whose values cannot be read (a stage not in the pipeline, an amount that is not a
+number) is left out of the sums and listed under `skipped`; `salesmd check` says what is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from ..config import Pipeline, Stage
+from ..model import Record
+from ..vault import Vault, as_date
+
+# ---------------------------------------------------------------------------------------------
+# Reading values that users typed by hand: anything of the wrong kind reads as "unknown" (None).
+
+
+def text_value(value: Any) -> str | None:
+    """A plain text value, stripped; None for anything else (a number, a list, empty text)."""
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def date_value(value: Any) -> dt.date | None:
+    """A date (or the day of a datetime); None for anything else."""
+    return as_date(value)
+
+
+def number_value(value: Any) -> int | float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return value
+
+
+def matches(value: str | None, wanted: str | None) -> bool:
+    """A filter such as --owner: no filter matches everything; otherwise equal ignoring case."""
+    if wanted is None:
+        return True
+    return value is not None and value.casefold() == wanted.strip().casefold()
+
+
+def stage_of(pipeline: Pipeline, record: Record) -> Stage | None:
+    """The record's stage in its pipeline, or None when it is missing or not in the pipeline."""
+    name = record.get("stage")
+    return pipeline.get(name) if isinstance(name, str) else None
+
+
+def is_open(pipeline: Pipeline, record: Record) -> bool:
+    stage = stage_of(pipeline, record)
+    return stage is not None and not stage.terminal
+
+
+def currency_of(record: Record, default: str) -> str | None:
+    """The record's currency (the config's when absent); None when it is not a three-letter code."""
+    value = record.get("currency")
+    if value is None:
+        return default
+    if isinstance(value, str) and len(value.strip()) == 3 and value.strip().isalpha():
+        return value.strip().upper()
+    return None
+
+
+def probability_of(record: Record, stage: Stage | None) -> int | float | None:
+    """The record's own probability (0-100) when it has a valid one, else the stage's default."""
+    own = number_value(record.get("probability"))
+    if own is not None and 0 <= own <= 100:
+        return own
+    return stage.probability if stage is not None else None
+
+
+def won_stages(pipeline: Pipeline) -> set[str]:
+    """Terminal stages that count as won: `won`, or any terminal stage at 100%."""
+    return {s.name for s in pipeline.terminal if s.name == "won" or s.probability == 100}
+
+
+def lost_stages(pipeline: Pipeline) -> set[str]:
+    """Terminal stages that count as lost: `lost` or a name containing it (`closed-lost`).
+
+    `disqualified` is neither won nor lost: it never was a real chance, so it does not lower the
+    win rate.
+    """
+    return {s.name for s in pipeline.terminal if "lost" in s.name.casefold()} - won_stages(pipeline)
+
+
+def ordered_currencies(currencies, home: str) -> list[str]:
+    """The home currency (the config's) first, then the others alphabetically."""
+    return sorted(set(currencies), key=lambda c: (c != home, c))
+
+
+def plain_number(value: float | int | None) -> float | int | None:
+    """A sum as JSON should carry it: whole numbers as integers, others to the cent."""
+    if value is None:
+        return None
+    value = round(value, 2)
+    return int(value) if float(value).is_integer() else value
+
+
+# ---------------------------------------------------------------------------------------------
+# Periods: 2026-Q4, 2026-11, 2026.
+
+PERIOD = re.compile(r"^\s*(\d{4})(?:-(?:[Qq]([1-4])|(\d{1,2})))?\s*$")
+
+
+class PeriodError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    start: dt.date
+    end: dt.date  # inclusive
+
+    def __contains__(self, day: dt.date | None) -> bool:
+        return day is not None and self.start <= day <= self.end
+
+    def as_dict(self) -> dict:
+        return {"label": self.label, "start": self.start, "end": self.end}
+
+
+def parse_period(text: str) -> Period:
+    """'2026-Q4' (a quarter), '2026-11' (a month) or '2026' (a year) -> Period."""
+    m = PERIOD.match(text or "")
+    if not m:
+        raise PeriodError(f"{text!r} is not a period: write a quarter (2026-Q4), a month (2026-11) "
+                          "or a year (2026)")
+    year = int(m.group(1))
+    if m.group(2):
+        q = int(m.group(2))
+        start = dt.date(year, 3 * q - 2, 1)
+        return Period(f"{year}-Q{q}", start, _month_end(year, 3 * q))
+    if m.group(3):
+        month = int(m.group(3))
+        if not 1 <= month <= 12:
+            raise PeriodError(f"{text!r} is not a period: the month must be 01 to 12")
+        return Period(f"{year}-{month:02d}", dt.date(year, month, 1), _month_end(year, month))
+    return Period(str(year), dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+
+def quarter_of(day: dt.date) -> Period:
+    return parse_period(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    first_of_next = dt.date(year + month // 12, month % 12 + 1, 1)
+    return first_of_next - dt.timedelta(days=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# The report.
+
+
+@dataclass
+class Money:
+    """Deals of one currency: how many, their amounts and their probability-weighted amounts."""
+
+    count: int = 0
+    amount: float = 0
+    weighted: float = 0
+
+    def add(self, amount: float, probability: float | None) -> None:
+        self.count += 1
+        self.amount += amount
+        self.weighted += amount * (probability or 0) / 100
+
+    def as_dict(self) -> dict:
+        return {"count": self.count, "amount": plain_number(self.amount), "weighted": plain_number(self.weighted)}
+
+
+def _money_dict(totals: dict[str, Money]) -> dict:
+    return {cur: m.as_dict() for cur, m in totals.items()}
+
+
+@dataclass
+class Totals:
+    """A set of deals: how many in all, how many without an amount, and money per currency."""
+
+    count: int = 0
+    no_amount: int = 0
+    by_currency: dict[str, Money] = field(default_factory=dict)
+
+    def add(self, deal: "Deal") -> None:
+        self.count += 1
+        if deal.amount is None or deal.currency is None:
+            self.no_amount += 1
+        else:
+            self.by_currency.setdefault(deal.currency, Money()).add(deal.amount, deal.probability)
+
+    def sort(self, home: str) -> "Totals":
+        self.by_currency = {c: self.by_currency[c] for c in ordered_currencies(self.by_currency, home)}
+        return self
+
+    def as_dict(self) -> dict:
+        return {"count": self.count, "no_amount": self.no_amount, "by_currency": _money_dict(self.by_currency)}
+
+
+@dataclass
+class StageRow:
+    name: str
+    terminal: bool
+    probability: int | float | None  # the stage's default
+    totals: Totals
+
+    def as_dict(self) -> dict:
+        return {"stage": self.name, "terminal": self.terminal, "probability": self.probability,
+                **self.totals.as_dict()}
+
+
+@dataclass
+class Deal:
+    """One opportunity (or lead) as the pipeline sees it."""
+
+    id: str
+    name: str
+    stage: str
+    terminal: bool
+    owner: str | None
+    territory: str | None
+    product: str | None
+    amount: int | float | None
+    currency: str | None
+    probability: int | float | None
+    close_date: dt.date | None
+    created: dt.date | None
+    age_days: int | None
+    stage_since: dt.date | None
+    stage_since_source: str | None  # "git" (from the log), "file" (the `created` date) or None
+    days_in_stage: int | None
+    path: str
+
+    @property
+    def weighted(self) -> float | None:
+        if self.amount is None:
+            return None
+        return self.amount * (self.probability or 0) / 100
+
+    def as_dict(self) -> dict:
+        out = {k: v for k, v in vars(self).items() if k != "terminal"}
+        out["weighted"] = plain_number(self.weighted)
+        return out
+
+
+@dataclass
+class Outcome:
+    """Deals closed (won or lost) in the period, by close_date."""
+
+    won: Totals
+    lost: Totals
+    currencies: list[str]
+
+    @property
+    def win_rate(self) -> float | None:
+        decided = self.won.count + self.lost.count
+        return self.won.count / decided if decided else None
+
+    def win_rate_by_value(self) -> dict[str, float | None]:
+        rates = {}
+        for cur in self.currencies:
+            won = self.won.by_currency.get(cur, Money()).amount
+            lost = self.lost.by_currency.get(cur, Money()).amount
+            rates[cur] = won / (won + lost) if won + lost else None
+        return rates
+
+    def as_dict(self) -> dict:
+        return {
+            "won": self.won.as_dict(), "lost": self.lost.as_dict(),
+            "win_rate": _rate(self.win_rate),
+            "win_rate_by_value": {c: _rate(r) for c, r in self.win_rate_by_value().items()},
+        }
+
+
+@dataclass
+class Conversion:
+    """Leads: how many of those that reached a terminal stage were converted."""
+
+    closed: int
+    converted: int
+    converted_in_period: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.converted / self.closed if self.closed else None
+
+    def as_dict(self) -> dict:
+        return {"closed": self.closed, "converted": self.converted, "rate": _rate(self.rate),
+                "converted_in_period": self.converted_in_period}
+
+
+def _rate(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+@dataclass
+class Skipped:
+    id: str
+    path: str
+    reason: str
+
+
+@dataclass
+class PipelineReport:
+    pipeline: str
+    today: dt.date
+    period: Period
+    currency: str  # the config's
+    filters: dict[str, str | None]
+    stages: list[StageRow]
+    open: Totals  # every open deal
+    expected: Totals | None  # open deals with close_date in the period (opportunities only)
+    outcome: Outcome | None  # won and lost in the period (opportunities only)
+    conversion: Conversion
+    deals: list[Deal]  # the open ones, soonest close date first
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def currencies(self) -> list[str]:
+        found = set()
+        for row in self.stages:
+            found |= set(row.totals.by_currency)
+        return ordered_currencies(found, self.currency)
+
+    def as_dict(self) -> dict:
+        return {
+            "pipeline": self.pipeline,
+            "today": self.today,
+            "period": self.period.as_dict(),
+            "currency": self.currency,
+            "filters": self.filters,
+            "stages": [s.as_dict() for s in self.stages],
+            "open": self.open.as_dict(),
+            "expected": self.expected.as_dict() if self.expected else None,
+            "outcome": self.outcome.as_dict() if self.outcome else None,
+            "conversion": self.conversion.as_dict(),
+            "deals": [d.as_dict() for d in self.deals],
+            "skipped": [vars(s) for s in self.skipped],
+        }
+
+
+def build_pipeline(vault: Vault, today: dt.date, *, pipeline: str = "opportunity",
+                   owner: str | None = None, territory: str | None = None, product: str | None = None,
+                   period: Period | None = None,
+                   stage_since: Mapping[str, dt.date] | None = None) -> PipelineReport:
+    """The pipeline report for one pipeline ('opportunity' or 'lead') as of `today`.
+
+    `stage_since` maps a casefolded record id to the day it entered its current stage (read from
+    git by the caller); without an entry the record's `created` date stands in.
+    """
+    config = vault.config
+    pipe = config.pipelines[pipeline]
+    period = period or quarter_of(today)
+    stage_since = stage_since or {}
+    home = config.currency
+    skipped: list[Skipped] = []
+
+    def wanted(record: Record, use_product: bool) -> bool:
+        return (matches(text_value(record.get("owner")), owner)
+                and matches(text_value(record.get("territory")), territory)
+                and (not use_product or matches(text_value(record.get("product")), product)))
+
+    deals: list[Deal] = []
+    for record in sorted(vault.of_type(pipeline), key=lambda r: r.key):
+        if not wanted(record, use_product=True):
+            continue
+        deal = _deal(record, pipe, home, today, stage_since, skipped)
+        if deal is not None:
+            deals.append(deal)
+
+    rows = [StageRow(s.name, s.terminal, s.probability, Totals()) for s in pipe.all]
+    by_name = {row.name: row for row in rows}
+    open_totals = Totals()
+    for deal in deals:
+        by_name[deal.stage].totals.add(deal)
+        if not deal.terminal:
+            open_totals.add(deal)
+    for row in rows:
+        row.totals.sort(home)
+    open_deals = sorted((d for d in deals if not d.terminal),
+                        key=lambda d: (d.close_date is None, d.close_date or dt.date.min,
+                                       -pipe.get(d.stage).index, d.id.casefold()))
+
+    expected = outcome = None
+    if pipeline == "opportunity":
+        expected = Totals()
+        for deal in open_deals:
+            if deal.close_date in period:
+                expected.add(deal)
+        won, lost = Totals(), Totals()
+        won_names, lost_names = won_stages(pipe), lost_stages(pipe)
+        for deal in deals:
+            if deal.close_date in period:
+                if deal.stage in won_names:
+                    won.add(deal)
+                elif deal.stage in lost_names:
+                    lost.add(deal)
+        currencies = ordered_currencies(set(won.by_currency) | set(lost.by_currency), home)
+        outcome = Outcome(won.sort(home), lost.sort(home), currencies)
+        expected.sort(home)
+
+    leads = [r for r in vault.of_type("lead") if wanted(r, use_product=False)]
+    conversion = _conversion(leads, config.pipelines["lead"], period)
+
+    return PipelineReport(
+        pipeline=pipeline, today=today, period=period, currency=home,
+        filters={"owner": owner, "territory": territory, "product": product},
+        stages=rows, open=open_totals.sort(home), expected=expected, outcome=outcome,
+        conversion=conversion, deals=open_deals, skipped=skipped,
+    )
+
+
+def _deal(record: Record, pipe: Pipeline, home: str, today: dt.date,
+          stage_since: Mapping[str, dt.date], skipped: list[Skipped]) -> Deal | None:
+    stage = stage_of(pipe, record)
+    if stage is None:
+        raw = record.get("stage")
+        why = f"stage {raw!r} is not in the {pipe.name} pipeline" if raw is not None else "it has no stage"
+        skipped.append(Skipped(record.id, record.path, why))
+        return None
+    amount = number_value(record.get("amount"))
+    if record.get("amount") is not None and amount is None:
+        skipped.append(Skipped(record.id, record.path,
+                               f"amount {record.get('amount')!r} is not a number; counted without an amount"))
+    currency = currency_of(record, home)
+    if currency is None and amount is not None:
+        skipped.append(Skipped(record.id, record.path,
+                               f"currency {record.get('currency')!r} is not a currency code; "
+                               "counted without an amount"))
+        amount = None
+    created = date_value(record.get("created"))
+    since, source = stage_since.get(record.key), "git"
+    if since is None:
+        since, source = created, ("file" if created else None)
+    return Deal(
+        id=record.id, name=record.title, stage=stage.name, terminal=stage.terminal,
+        owner=text_value(record.get("owner")), territory=text_value(record.get("territory")),
+        product=text_value(record.get("product")), amount=amount, currency=currency,
+        probability=probability_of(record, stage), close_date=date_value(record.get("close_date")),
+        created=created, age_days=(today - created).days if created else None,
+        stage_since=since, stage_since_source=source,
+        days_in_stage=(today - since).days if since else None, path=record.path,
+    )
+
+
+def _conversion(leads: list[Record], pipe: Pipeline, period: Period) -> Conversion:
+    closed = converted = in_period = 0
+    for lead in leads:
+        stage = stage_of(pipe, lead)
+        if stage is None or not stage.terminal:
+            continue
+        closed += 1
+        if stage.name == "converted":
+            converted += 1
+            if date_value(lead.get("converted_on")) in period:
+                in_period += 1
+    return Conversion(closed, converted, in_period)

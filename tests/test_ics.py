@@ -1,0 +1,124 @@
+"""salesmd agenda --format ics: a calendar file that subscribed calendars update, never duplicate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from icalendar import Calendar
+
+from conftest import make_vault
+from salesmd.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ["--vault", str(ROOT / "example-vault")]
+
+
+def run(*args: str):
+    result = CliRunner().invoke(main, [*EXAMPLE, *args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def components(ics: bytes, name: str) -> list:
+    return [c for c in Calendar.from_ical(ics).walk(name)]
+
+
+def test_ics_matches_the_json_agenda():
+    report = json.loads(run("agenda", "--days", "14", "--format", "json").stdout)
+    ics = run("agenda", "--days", "14", "--format", "ics").stdout_bytes
+    items = report["overdue"] + [i for d in report["schedule"] for o in d["owners"] for i in o["items"]]
+    todos, events = components(ics, "VTODO"), components(ics, "VEVENT")
+    assert len(todos) == sum(i["type"] == "task" for i in items) > 0
+    assert len(events) == sum(i["type"] == "activity" for i in items) > 0
+    assert {str(t["UID"]) for t in todos} == {f"{i['id']}@salesmd" for i in items if i["type"] == "task"}
+
+
+def test_uids_are_stable_across_runs_and_unique():
+    first = run("agenda", "--format", "ics").stdout_bytes
+    second = run("agenda", "--format", "ics").stdout_bytes
+    uids = [str(c["UID"]) for c in components(first, "VTODO") + components(first, "VEVENT")]
+    assert len(uids) == len(set(uids)) > 5
+    assert uids == [str(c["UID"]) for c in components(second, "VTODO") + components(second, "VEVENT")]
+    assert "harbor-freight-revised-quote@salesmd" in uids
+
+
+def test_tasks_are_todos_with_due_status_and_their_deal():
+    todos = {str(t["UID"]): t for t in components(run("agenda", "--format", "ics").stdout_bytes, "VTODO")}
+    quote = todos["harbor-freight-revised-quote@salesmd"]
+    assert quote["SUMMARY"] == "Send the revised quote with trade-in credit"
+    assert quote.decoded("DUE") == dt.date(2026, 11, 25)
+    assert quote["STATUS"] == "NEEDS-ACTION"
+    assert "Deal: Harbor Freight Logistics - fleet renewal" in quote["DESCRIPTION"]
+    assert "DTSTAMP" in quote
+    ce_pack = todos["nordhafen-send-ce-pack@salesmd"]
+    assert ce_pack.decoded("DUE") == dt.datetime(2026, 11, 27, 9, 0)  # a due time is kept
+
+
+def test_activities_are_events_with_their_end_or_half_an_hour(tmp_path):
+    v = make_vault(tmp_path / "v", {
+        "activities/no-end.md": """\
+            ---
+            type: activity
+            subject: Quick call
+            kind: call
+            status: planned
+            start: 2026-11-25T10:00
+            related: ["[[acme-fleet-renewal]]"]
+            ---
+            """,
+        "activities/with-end.md": """\
+            ---
+            type: activity
+            subject: Long demo
+            kind: meeting
+            status: planned
+            start: 2026-11-26T13:00
+            end: 2026-11-26T15:00
+            ---
+            """,
+        "activities/all-day.md": """\
+            ---
+            type: activity
+            subject: Trade fair
+            kind: event
+            status: planned
+            start: 2026-11-27
+            ---
+            """,
+    })
+    ics = v.run("--today", "2026-11-24", "agenda", "--format", "ics", ok=True).stdout_bytes
+    events = {str(e["UID"]): e for e in components(ics, "VEVENT")}
+    call = events["no-end@salesmd"]
+    assert call.decoded("DTSTART") == dt.datetime(2026, 11, 25, 10, 0)
+    assert call.decoded("DURATION") == dt.timedelta(minutes=30) and "DTEND" not in call
+    assert "Deal: Acme fleet renewal" in call["DESCRIPTION"] and "LOCATION" not in call
+    demo = events["with-end@salesmd"]
+    assert demo.decoded("DTEND") == dt.datetime(2026, 11, 26, 15, 0)
+    fair = events["all-day@salesmd"]
+    assert fair.decoded("DTSTART") == dt.date(2026, 11, 27) and fair.decoded("DTEND") == dt.date(2026, 11, 28)
+    assert components(ics, "VTODO")[0]["UID"] == "chase-quote@salesmd"
+
+
+def test_owner_filter_applies_to_the_calendar():
+    ics = run("agenda", "--owner", "dev", "--format", "ics").stdout_bytes
+    cal = Calendar.from_ical(ics)
+    assert cal["X-WR-CALNAME"] == "Sales agenda (dev)"
+    assert all("Owner: dev" in c["DESCRIPTION"] for c in cal.walk("VTODO") + cal.walk("VEVENT"))
+
+
+def test_write_ics_for_the_site(tmp_path):
+    from salesmd.loader import load_vault
+    from salesmd.render.ics import write_ics
+    from salesmd.reports.agenda import build_agenda
+
+    vault, _ = load_vault(ROOT / "example-vault")
+    report = build_agenda(vault, dt.date(2026, 11, 24))
+    stamp = dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.timezone.utc)
+    path = write_ics(report, tmp_path / "_site" / "agenda.ics", stamp=stamp)
+    cal = Calendar.from_ical(path.read_bytes())
+    assert len(cal.walk("VTODO")) + len(cal.walk("VEVENT")) == len(report.items)
+    assert path.read_bytes() == write_ics(report, tmp_path / "again.ics", stamp=stamp).read_bytes()
+    assert [p.name for p in (tmp_path / "_site").iterdir()] == ["agenda.ics"]  # no temp file left behind

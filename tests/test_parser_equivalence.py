@@ -1,0 +1,113 @@
+"""The fast parser (yaml_rs) must read every front matter exactly as the reference (PyYAML with
+salesmd's YAML 1.2 resolver) does: same values, same types, same key lines - or step aside."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from salesmd import frontmatter
+from salesmd.frontmatter import _fast, parse_yaml, parse_yaml_reference
+
+pytestmark = pytest.mark.skipif(frontmatter.yaml_rs is None, reason="yaml_rs is not installed")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+plain_words = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_.,:#'\"/@%+()&",
+                      min_size=1, max_size=24)
+scalars = st.one_of(
+    plain_words,
+    st.sampled_from(["yes", "no", "NO", "on", "Off", "true", "False", "TRUE", "null", "~", "Null", "0123", "0o17",
+                     "0x1F", "1_000", "+1 503 555 0142", ".5", "1e3", "-0", ".inf", "-.INF", ".nan", "12:30",
+                     "2026-11-25", "2026-11-25T14:30", "2026-11-25 14:30", "2026-11-25T14:30:00Z",
+                     "2026-11-25T14:30:00+01:00", "2026-02-30", "2026-1-5", "[[acme-corp]]", '"[[acme-corp]]"',
+                     "'quoted'", '"dq \\" x"', '"2026-01-01"', "'2026-11-25T14:30'", '"0123"', '"true"', "'null'",
+                     '"1.5"', "'2026-11-25 14:30'", "a: b", "x #c", "- item", "[1, 2]", "{a: 1}", "|", ">", "",
+                     "Zoë Łukasiewicz", "Baker & Sons", "*star", "!bang", "@at", "%pct", "`tick`"]),
+    st.integers(-10**12, 10**12).map(str),
+    st.floats(allow_nan=False, allow_infinity=False, width=32).map(repr),
+    st.dates(dt.date(1900, 1, 1), dt.date(2100, 1, 1)).map(str),
+)
+keys = st.sampled_from(["name", "stage", "amount", "phone", "close_date", "owner", "tags", "related", "x-custom",
+                        "Name With Space", "\"quoted key\"", "'single'", "ü-key", "a_b"])
+
+
+@st.composite
+def front_matter(draw) -> str:
+    lines = []
+    for key in draw(st.lists(keys, min_size=1, max_size=8, unique=True)):
+        style = draw(st.sampled_from(["scalar", "flow", "block", "comment", "blank", "literal"]))
+        if style == "scalar":
+            lines.append(f"{key}: {draw(scalars)}")
+        elif style == "flow":
+            items = draw(st.lists(st.sampled_from(['"[[a]]"', '"[[b c]]"', "x", "1", "2026-01-01", '"2026-01-01"', "yes"]),
+                                  max_size=3))
+            lines.append(f"{key}: [{', '.join(items)}]")
+        elif style == "block":
+            lines.append(f"{key}:")
+            lines += [f"  - {draw(scalars)}" for _ in range(draw(st.integers(1, 3)))]
+        elif style == "comment":
+            lines.append(f"# {draw(plain_words)}")
+            lines.append(f"{key}: {draw(scalars)}  # trailing")
+        elif style == "blank":
+            lines.append("")
+            lines.append(f"{key}:")
+        else:
+            lines.append(f"{key}: |")
+            lines.append(f"  {draw(plain_words)}")
+    return "\n".join(lines) + "\n"
+
+
+def _same(a, b) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and a != a:
+        return b != b
+    return a == b
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(front_matter())
+def test_fast_path_agrees_with_the_reference(text):
+    fast = _fast(text, 2)
+    if fast is None:
+        return  # the fast path stepped aside: the reference decides
+    ref = parse_yaml_reference(text, 2)
+    assert not [i for i in ref.issues if i.code != "duplicate-key"], (text, ref.issues)
+    assert _same(fast.data, ref.data), (text, fast.data, ref.data)
+    assert fast.key_lines == ref.key_lines, text
+
+
+def test_fast_path_takes_ordinary_records():
+    """Not a vacuous agreement: the example vault's records all go through the fast path."""
+    taken = 0
+    for path in sorted((ROOT / "example-vault").rglob("*.md")):
+        parts = frontmatter.split(path.read_text(encoding="utf-8"))
+        if not parts.has_front_matter:
+            continue
+        fast = _fast(parts.yaml_text, parts.yaml_line)
+        ref = parse_yaml_reference(parts.yaml_text, parts.yaml_line)
+        if fast is not None:
+            taken += 1
+            assert _same(fast.data, ref.data) and fast.key_lines == ref.key_lines, path
+    assert taken >= 80
+
+
+@pytest.mark.parametrize("text", [
+    "a: 1\na: 2\n",  # duplicate keys: the reference reports both lines
+    "a: &x [1]\nb: *x\n",  # aliases are refused
+    "a: !!python/object/apply:os.system ['true']\n",
+    "a: [unclosed\n",
+    "x: " + "[" * 5000 + "]" * 5000 + "\n",
+])
+def test_bad_input_is_left_to_the_reference(text):
+    assert _fast(text, 2) is None
+    assert parse_yaml(text, 2).issues
