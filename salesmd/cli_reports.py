@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from .cli import DATE, App, main, pass_app
+from .cli import DATE, App, fail, main, pass_app
 from .output import format_option, to_csv, to_json
 from .progress import status
 from .reports.pipeline import Period, PeriodError, parse_period
@@ -115,3 +117,95 @@ def pipeline(app: App, pipeline_name: str, owner, territory, product, period, fm
         from .render.report_text import render_pipeline
 
         click.echo(render_pipeline(report))
+
+
+class SiteError(Exception):
+    """A template could not be rendered (the CLI exits 2 with the message)."""
+
+
+def build_site(app: App, out: Path | None, quiet: bool = False):
+    """Check the vault and write its site; returns (out_dir, BuildResult, problems)."""
+    from .checking import run_check
+    from .history import GitError, load_history
+    from .progress import track
+    from .render.html import Site, write_site
+
+    with status("Reading the vault", show=not app.verbose and not quiet):
+        vault, problems, _ = run_check(app.root)
+    try:
+        history = load_history(vault.root)
+    except GitError:
+        history = None
+    out_dir = out if out is not None else vault.root / vault.config.report_dir
+    import jinja2
+
+    try:
+        with status("Rendering the pages", show=not quiet):
+            pages = Site(vault, problems, app.today, history).pages()
+    except jinja2.TemplateSyntaxError as e:
+        raise SiteError(f"{e.filename or e.name}:{e.lineno}: error[template]: {e.message}") from None
+    except jinja2.TemplateError as e:
+        raise SiteError(f"error[template]: {type(e).__name__}: {e}") from None
+    result = write_site(out_dir, pages, progress=None if quiet else track)
+    return out_dir, result, problems
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to write the site (default: report_dir in salesmd.yaml, `_site/` in the vault).")
+@pass_app
+def report(app: App, out: Path | None):
+    """Build the static HTML site: dashboard, pipeline board, agenda, a page per record, problems.
+
+    The site opens from file:// with no network (inline CSS and SVG charts, no scripts), prints
+    cleanly and reads on a phone. It includes agenda.ics for calendar apps. Only pages whose
+    content changed are rewritten. Templates: the vault's own templates/ folder overrides the
+    built-in ones; {% extends "default:pipeline.html" %} extends a built-in page.
+
+    Example: salesmd report --out /tmp/crm-site && xdg-open /tmp/crm-site/index.html
+    """
+    try:
+        out_dir, result, problems = build_site(app, out)
+    except SiteError as e:
+        fail(str(e))
+    errors = sum(1 for p in problems if p.severity == "error")
+    click.echo(f"wrote {len(result.written)} of {result.total} files to {out_dir}"
+               + (f", removed {len(result.removed)}" if result.removed else "")
+               + (f" ({errors} problems: see problems.html)" if errors else ""))
+    click.echo(f"open {(out_dir / 'index.html').resolve().as_uri()}")
+
+
+@main.command(name="watch")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to write the site (default: report_dir in salesmd.yaml).")
+@click.option("--debounce", type=click.FloatRange(0.05, 10), default=0.3, show_default=True,
+              help="Seconds of quiet after a change before rebuilding.")
+@pass_app
+def watch_(app: App, out: Path | None, debounce: float):
+    """Watch the vault: on every change, re-check, rebuild the site, print new and fixed problems.
+
+    Bursts of saves are rebuilt once; a file saved half-way is reported like any problem and the
+    watch goes on. Ctrl-C stops it.
+
+    Example: salesmd watch --out /tmp/crm-site
+    """
+    from .watch import watch
+
+    root = app.root
+    out_dir = out if out is not None else root / _report_dir(app)
+
+    def rebuild():
+        app._loaded = None  # read the vault afresh every time
+        _, _, problems = build_site(app, out_dir, quiet=True)
+        return problems
+
+    watch(root, out_dir, rebuild, lambda line: click.echo(line), debounce=debounce)
+
+
+def _report_dir(app: App) -> str:
+    from .config import ConfigError, load_config
+
+    try:
+        return load_config(app.root)[0].report_dir
+    except ConfigError:
+        return "_site"

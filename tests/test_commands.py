@@ -120,3 +120,11 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme():
         help_text = CliRunner().invoke(main, [name, "--help"]).output
         assert "Example:" in help_text, name
         assert f"salesmd {name}" in readme, name
+
+
+def test_ci_runs_the_readmes_test_command_word_for_word():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    blocks = [b.split("```", 1)[0].strip() for b in readme.split("```sh\n")[1:]]
+    test_command = next(b for b in blocks if b.endswith("pytest") and "[test]" in b)
+    assert test_command in ci.splitlines()

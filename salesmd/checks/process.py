@@ -121,8 +121,9 @@ def audit_history(vault: Vault, history: History | None) -> list[Problem]:
 def stage_since(vault: Vault, history: History | None, today: dt.date) -> dict[str, dt.date]:
     """casefolded id -> the date the record entered its current stage, by git's word.
 
-    That is the first commit of the unbroken run of commits in the current stage; a stage
-    changed in the working tree and not committed yet was entered today.
+    That is the first commit of the unbroken run of commits in the current stage, when an earlier
+    commit shows another stage; a stage changed in the working tree and not committed yet was
+    entered today. Otherwise there is no entry, and the report uses the file's dates.
     """
     out: dict[str, dt.date] = {}
     if history is None:
@@ -132,11 +133,15 @@ def stage_since(vault: Vault, history: History | None, today: dt.date) -> dict[s
             stage = record.get("stage")
             versions = history.versions(record.path)
             since = None
-            for v in reversed(versions):
+            for i in range(len(versions) - 1, -1, -1):
+                v = versions[i]
                 if v.facts is None or v.facts.stage != stage:
                     break
-                since = v.commit.date
-            if since is None and versions and versions[-1].facts is not None:
+                # a run that reaches the file's first commit says when it was committed, not when
+                # it entered the stage (an import, say): then the file's own dates are better
+                since = v.commit.date if i > 0 else None
+            if since is None and versions and versions[-1].facts is not None \
+                    and versions[-1].facts.stage != stage:
                 since = today  # moved to this stage since the last commit
             if since is not None:
                 out[record.key] = since

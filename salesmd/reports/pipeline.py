@@ -318,6 +318,18 @@ class PipelineReport:
     conversion: Conversion
     deals: list[Deal]  # the open ones, soonest close date first
     skipped: list[Skipped] = field(default_factory=list)
+    closed: list[Deal] = field(default_factory=list)  # the terminal ones, latest close date first
+
+    def forecast_by_month(self) -> list[tuple[str, str, float, float]]:
+        """(YYYY-MM, currency, amount, weighted) of the open deals, by expected close month."""
+        sums: dict[tuple[str, str], list[float]] = {}
+        for deal in self.deals:
+            if deal.close_date is None or deal.amount is None or deal.currency is None:
+                continue
+            entry = sums.setdefault((deal.close_date.strftime("%Y-%m"), deal.currency), [0, 0])
+            entry[0] += deal.amount
+            entry[1] += deal.amount * (deal.probability or 0) / 100
+        return [(month, cur, plain_number(a), plain_number(w)) for (month, cur), (a, w) in sorted(sums.items())]
 
     @property
     def currencies(self) -> list[str]:
@@ -339,6 +351,9 @@ class PipelineReport:
             "outcome": self.outcome.as_dict() if self.outcome else None,
             "conversion": self.conversion.as_dict(),
             "deals": [d.as_dict() for d in self.deals],
+            "closed": [d.as_dict() for d in self.closed],
+            "forecast_by_month": [{"month": m, "currency": c, "amount": a, "weighted": w}
+                                  for m, c, a, w in self.forecast_by_month()],
             "skipped": [vars(s) for s in self.skipped],
         }
 
@@ -411,6 +426,9 @@ def build_pipeline(vault: Vault, today: dt.date, *, pipeline: str = "opportunity
         filters={"owner": owner, "territory": territory, "product": product},
         stages=rows, open=open_totals.sort(home), expected=expected, outcome=outcome,
         conversion=conversion, deals=open_deals, skipped=skipped,
+        closed=sorted((d for d in deals if d.terminal),
+                      key=lambda d: (d.close_date is None, -(d.close_date or dt.date.min).toordinal(),
+                                     d.id.casefold())),
     )
 
 

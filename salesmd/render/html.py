@@ -1,0 +1,218 @@
+"""The static HTML site: dashboard, pipeline board, agenda, a page per record, problems, a .ics.
+
+Pages are rendered from the same report dataclasses as the terminal and JSON outputs, with Jinja2
+templates (autoescaped) from the vault's own `templates/` folder first, then the built-in ones;
+`{% extends "default:pipeline.html" %}` extends a built-in page instead of copying it. No page
+loads anything from outside: CSS is inline, charts are inline SVG, and a Content-Security-Policy
+forbids scripts and requests. A build rewrites only the files whose content changed, and removes
+pages it made earlier that no longer have a record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ..edit import atomic_write
+from ..model import FOLDERS, RECORD_TYPES, Problem, Record
+from ..output import cell, money
+from ..paths import builtin_templates
+from ..schema import LINK_TARGETS, WHEN_KEY
+from ..vault import Vault
+from ..writer import slugify
+from .markdown import MarkdownRenderer
+
+MANIFEST = ".salesmd-site.json"
+PLURAL = {t: FOLDERS[t] for t in RECORD_TYPES}
+
+
+def page_name(record_id: str) -> str:
+    """A record's page, safe as a file name and a URL; unique because ids are (ignoring case)."""
+    slug = slugify(record_id)
+    if slug != record_id.casefold():
+        slug += "-" + hashlib.sha1(record_id.casefold().encode()).hexdigest()[:8]
+    return f"records/{slug}.html"
+
+
+def environment(vault_root: Path) -> jinja2.Environment:
+    builtin = str(builtin_templates() / "html")
+    loader = jinja2.ChoiceLoader([
+        jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(builtin)}, delimiter=":"),
+        jinja2.FileSystemLoader(str(vault_root / "templates")),
+        jinja2.FileSystemLoader(builtin),
+    ])
+    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters["money"] = money
+    env.filters["cell"] = cell
+    env.filters["day"] = lambda d: d.strftime("%a %d %b") if d else ""
+    return env
+
+
+@dataclass
+class BuildResult:
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.written) + self.unchanged
+
+
+class Site:
+    def __init__(self, vault: Vault, problems: list[Problem], today: dt.date, history=None):
+        self.vault = vault
+        self.problems = problems
+        self.today = today
+        self.history = history
+        self.env = environment(vault.root)
+        self.markdown = MarkdownRenderer(self._resolve)
+
+    def _resolve(self, target: str) -> tuple[str, str] | None:
+        record = self.vault.get(target)
+        return (page_name(record.id), record.title) if record else None
+
+    def pages(self) -> dict[str, str]:
+        """Every file of the site: relative path -> content."""
+        from ..checks.process import stage_since
+        from ..reports.agenda import build_agenda
+        from ..reports.pipeline import build_pipeline
+        from .ics import render_ics
+
+        vault, today = self.vault, self.today
+        pipeline = build_pipeline(vault, today, stage_since=stage_since(vault, self.history, today))
+        leads = build_pipeline(vault, today, pipeline="lead", stage_since=stage_since(vault, self.history, today))
+        agenda = build_agenda(vault, today, days=7)
+        common = {"today": today, "vault_name": vault.root.name, "page": page_name,
+                  "problem_count": sum(1 for p in self.problems if p.severity == "error"),
+                  "warning_count": sum(1 for p in self.problems if p.severity == "warning"),
+                  }
+        out = {
+            "index.html": self._render("index.html", common, pipeline=pipeline, leads=leads, agenda=agenda,
+                                       charts=charts(pipeline), root=""),
+            "pipeline.html": self._render("pipeline.html", common, pipeline=pipeline, board=board(pipeline),
+                                          root=""),
+            "leads.html": self._render("pipeline.html", common, pipeline=leads, board=board(leads), root=""),
+            "agenda.html": self._render("agenda.html", common, agenda=agenda, root=""),
+            "problems.html": self._render("problems.html", common, problems=self.problems, root=""),
+            # a stamp fixed for the day, so an unchanged agenda leaves the file unchanged
+            "agenda.ics": render_ics(agenda, dt.datetime.combine(today, dt.time(0), dt.timezone.utc)),
+        }
+        for type_ in RECORD_TYPES:
+            records = sorted(vault.of_type(type_), key=lambda r: r.title.casefold())
+            out[f"{PLURAL[type_]}.html"] = self._render("list.html", common, type_=type_, plural=PLURAL[type_],
+                                                        records=records, root="")
+        by_path: dict[str, list[Problem]] = {}
+        for p in self.problems:
+            by_path.setdefault(p.source.path, []).append(p)
+        for record in vault.records:
+            out[page_name(record.id)] = self._render(
+                "record.html", common, root="../", record=record, view=self.record_view(record),
+                problems=by_path.get(record.path, []))
+        return out
+
+    def _render(self, name: str, common: dict, **values: Any) -> str:
+        return self.env.get_template(name).render(**common, **values)
+
+    def record_view(self, record: Record) -> dict:
+        from ..reports.record import build_record_view
+
+        view = build_record_view(self.vault, record)
+        link_keys = set(LINK_TARGETS.get(record.type, {}))
+        fields = []
+        for key, value in view.fields:
+            if key in link_keys:
+                targets = [r for r in self.vault.linked(record, key)]
+                fields.append((key, None, targets))
+            else:
+                fields.append((key, cell(value), None))
+        versions = self.history.versions(record.path) if self.history else []
+        return {
+            "fields": fields,
+            "backlinks": view.backlinks,
+            "timeline": [(r, self.vault.get(r.id)) for r in view.timeline],
+            "body": self.markdown.render(record.body) if record.body.strip() else "",
+            "commits": [(v.commit, v.facts.stage if v.facts else None) for v in reversed(versions)],
+            "when_key": WHEN_KEY,
+        }
+
+
+def board(report) -> list[dict]:
+    """The board's columns: each stage with its totals (from the report) and its deals."""
+    deals = report.deals + report.closed
+    columns = []
+    for row in report.stages:
+        cards = [d for d in deals if d.stage == row.name]
+        columns.append({"stage": row, "cards": cards})
+    return columns
+
+
+def charts(report) -> dict:
+    """Data for the dashboard's two bar charts, in the home currency (others listed apart)."""
+    home = report.currency
+    by_stage = []
+    for row in report.stages:
+        if row.terminal:
+            continue
+        money_ = row.totals.by_currency.get(home)
+        by_stage.append((row.name, money_.amount if money_ else 0, money_.weighted if money_ else 0))
+    months = [(m, a, w) for m, c, a, w in report.forecast_by_month() if c == home]
+    others = sorted({c for _, c, _, _ in report.forecast_by_month() if c != home})
+    return {"currency": home, "by_stage": bars(by_stage), "by_month": bars(months), "other_currencies": others}
+
+
+def bars(rows: list[tuple[str, float, float]], width: int = 560, bar_height: int = 26) -> dict:
+    """Geometry for a horizontal bar chart: each bar's full (amount) and weighted lengths."""
+    top = max((a for _, a, _ in rows), default=0) or 1
+    label_width = 120
+    span = width - label_width - 90
+    out = []
+    for i, (label, amount, weighted) in enumerate(rows):
+        out.append({"label": label, "amount": amount, "weighted": weighted, "y": i * (bar_height + 8),
+                    "full": round(span * amount / top, 1), "part": round(span * weighted / top, 1)})
+    return {"rows": out, "width": width, "height": max(len(rows), 1) * (bar_height + 8),
+            "label_width": label_width, "bar_height": bar_height}
+
+
+def write_site(out_dir: Path, pages: dict[str, str | bytes], progress=None) -> BuildResult:
+    """Write the pages that changed; remove pages an earlier build made that are gone now."""
+    result = BuildResult()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    items = sorted(pages.items())
+    for rel, content in (progress(items, "Writing the site", len(items)) if progress else items):
+        path = out_dir / rel
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        try:
+            if path.read_bytes() == data:
+                result.unchanged += 1
+                continue
+        except OSError:
+            pass
+        atomic_write(path, data)
+        result.written.append(rel)
+    manifest = out_dir / MANIFEST
+    try:
+        before = set(json.loads(manifest.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        before = set()
+    for rel in sorted(before - pages.keys()):
+        target = (out_dir / rel).resolve()
+        if target.is_relative_to(out_dir.resolve()) and target.is_file():
+            os.unlink(target)
+            result.removed.append(rel)
+    new_manifest = json.dumps(sorted(pages), indent=0)
+    try:
+        if manifest.read_text(encoding="utf-8") == new_manifest:
+            return result
+    except OSError:
+        pass
+    atomic_write(manifest, new_manifest)
+    return result
