@@ -30,6 +30,11 @@ MAGIC = b"salesmd-index\n"
 RACY_NS = 2_000_000_000
 
 
+def caching_allowed() -> bool:
+    """False under --no-cache (which sets SALESMD_NO_CACHE=1): nothing is read from or written to caches."""
+    return os.environ.get("SALESMD_NO_CACHE", "") in ("", "0")
+
+
 def _key_file() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "salesmd" / "cache-key"
@@ -71,7 +76,7 @@ class IndexCache:
     def __init__(self, vault_root: Path, config_signature: str, enabled: bool = True):
         self.path = vault_root / ".salesmd" / "index.pickle"
         self.signature = f"{FORMAT}:{__version__}:{config_signature}"
-        self.secret = _secret() if enabled else None
+        self.secret = _secret() if enabled and caching_allowed() else None
         self.entries: dict[str, tuple] = {}
         self.written_ns = 0
         self.changed = False

@@ -41,7 +41,7 @@ def run_check(root: Path, mode: str = "current", *, timings: Timings | None = No
         for status, path, blob in staged:
             contents[path] = None if blob is None else blobs.get(blob, b"")
         scope = {path for _, path, _ in staged}
-    vault, problems = load_vault(root, timings=timings, contents=contents)
+    vault, problems = load_vault(root, timings=timings, contents=contents, use_cache=use_cache)
     with timings.stage("history"):
         try:
             history = load_history(root, use_cache=use_cache)

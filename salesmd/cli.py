@@ -94,8 +94,10 @@ DATE = Date()
               help="The vault folder (default: the folder holding salesmd.yaml, found from here upwards).")
 @click.option("--today", "today_option", type=DATE, help="Pretend today is this date (default: `today` in salesmd.yaml, else the real date).")
 @click.option("-v", "--verbose", count=True, help="Show how long each loading stage took.")
+@click.option("--no-cache", is_flag=True, help="Read every file and all of git history afresh; leave the caches "
+                                                "in .salesmd/ alone (same as SALESMD_NO_CACHE=1).")
 @click.pass_context
-def main(ctx, vault_option, today_option, verbose):
+def main(ctx, vault_option, today_option, verbose, no_cache):
     """salesmd: a plain-text, git-backed sales CRM.
 
     Records are Markdown files with YAML front matter in a git-tracked folder (a vault).
@@ -103,6 +105,11 @@ def main(ctx, vault_option, today_option, verbose):
 
     Example: salesmd --vault example-vault check
     """
+    if no_cache:
+        before = os.environ.get("SALESMD_NO_CACHE")
+        os.environ["SALESMD_NO_CACHE"] = "1"
+        ctx.call_on_close(lambda: os.environ.pop("SALESMD_NO_CACHE") if before is None
+                          else os.environ.__setitem__("SALESMD_NO_CACHE", before))
     ctx.obj = App(vault_option, today_option, verbose)
 
 
@@ -315,4 +322,4 @@ def hooks_install(app: App, force: bool):
     click.echo(f"installed {path}")
 
 # The other command families live in modules of their own; importing them registers their commands.
-from . import cli_reports, cli_write  # noqa: E402,F401
+from . import cli_io, cli_reports, cli_write  # noqa: E402,F401

@@ -128,7 +128,7 @@ def build_site(app: App, out: Path | None, quiet: bool = False):
     from .checking import run_check
     from .history import GitError, load_history
     from .progress import track
-    from .render.html import Site, write_site
+    from .render.html import Site, read_manifest, write_site
 
     with status("Reading the vault", show=not app.verbose and not quiet):
         vault, problems, _ = run_check(app.root)
@@ -141,12 +141,12 @@ def build_site(app: App, out: Path | None, quiet: bool = False):
 
     try:
         with status("Rendering the pages", show=not quiet):
-            pages = Site(vault, problems, app.today, history).pages()
+            pages, prints = Site(vault, problems, app.today, history).pages(read_manifest(out_dir))
     except jinja2.TemplateSyntaxError as e:
         raise SiteError(f"{e.filename or e.name}:{e.lineno}: error[template]: {e.message}") from None
     except jinja2.TemplateError as e:
         raise SiteError(f"error[template]: {type(e).__name__}: {e}") from None
-    result = write_site(out_dir, pages, progress=None if quiet else track)
+    result = write_site(out_dir, pages, prints, progress=None if quiet else track)
     return out_dir, result, problems
 
 

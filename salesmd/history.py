@@ -222,8 +222,10 @@ class HistoryCache:
     """.salesmd/history.json: blob facts and the log already read. Never trusted when odd."""
 
     def __init__(self, vault_root: Path, enabled: bool = True):
+        from .cache import caching_allowed
+
         self.path = vault_root / ".salesmd" / "history.json"
-        self.enabled = enabled
+        self.enabled = enabled and caching_allowed()
         self.facts: dict[str, Facts] = {}
         self.commits: list[dict] = []
         self.head: str | None = None
@@ -310,7 +312,7 @@ def load_history(vault_root: Path, *, use_cache: bool = True) -> History | None:
             line.append(Version(commit, new_v, blob, cache.facts.get(blob) if blob else None))
             history.lines[new_v] = line
     cache.commits, cache.head, cache.prefix = commits, head, repo.prefix
-    if use_cache and (needed or since != head):
+    if needed or since != head:
         cache.save()
     return history
 

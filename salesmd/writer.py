@@ -28,8 +28,14 @@ class PlanError(Exception):
     """The command cannot be done as asked; nothing was written."""
 
 
+# Letters that Unicode does not decompose into a base letter and a mark.
+TRANSLITERATE = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss",
+                               "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "TH", "ð": "d", "Ð": "D"})
+
+
 def slugify(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    """'Zoë Łukasiewicz & Co' -> 'zoe-lukasiewicz-co': lower-case ASCII letters, digits and dashes."""
+    text = unicodedata.normalize("NFKD", text.translate(TRANSLITERATE)).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return slug[:80].rstrip("-") or "record"
 

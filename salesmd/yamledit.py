@@ -211,8 +211,11 @@ def set_keys(text: str, changes: dict[str, Any]) -> str:
     if appended and new_yaml and not new_yaml.endswith("\n"):
         new_yaml += nl
     result = text[:start] + new_yaml + appended + text[start + len(yaml_text):]
-    if not _same(read_back(result), expected):
-        raise ValueError("the edited front matter would not read back as intended")
+    got = read_back(result)
+    if not _same(got, expected):
+        wrong = next((k for k in {**expected, **got} if k not in got or k not in expected
+                      or not _same(got[k], expected[k])), "key order")
+        raise ValueError(f"refused: the edit would change how {wrong!r} reads back")
     return result
 
 

@@ -128,3 +128,41 @@ def test_ci_runs_the_readmes_test_command_word_for_word():
     blocks = [b.split("```", 1)[0].strip() for b in readme.split("```sh\n")[1:]]
     test_command = next(b for b in blocks if b.endswith("pytest") and "[test]" in b)
     assert test_command in ci.splitlines()
+
+
+def _age_files(root, seconds: int = 60) -> None:
+    """Files older than the cache's 2-second racy window, as files usually are."""
+    import os
+    import time
+
+    old = time.time() - seconds
+    for path in root.rglob("*.md"):
+        os.utime(path, (old, old))
+
+
+def test_cache_is_used_rebuilt_when_foreign_and_bypassed_with_no_cache(vault):
+    _age_files(vault.root)
+    assert "10 files, 10 read" in vault.run("-v", "check", ok=True).stderr
+    cache = vault.root / ".salesmd" / "index.pickle"
+    assert cache.exists()
+    assert "10 files, 0 read" in vault.run("-v", "check", ok=True).stderr
+    # a cache from elsewhere (not signed with this user's key) is never unpickled
+    data = bytearray(cache.read_bytes())
+    data[-1] ^= 0xFF
+    cache.write_bytes(bytes(data))
+    assert "10 files, 10 read" in vault.run("-v", "check", ok=True).stderr
+    cache.write_bytes(b"garbage")
+    assert "10 files, 10 read" in vault.run("-v", "check", ok=True).stderr
+    assert "10 files, 0 read" in vault.run("-v", "check", ok=True).stderr
+    before = cache.read_bytes()
+    assert "10 files, 10 read" in vault.run("-v", "--no-cache", "check", ok=True).stderr
+    assert cache.read_bytes() == before
+
+
+def test_cache_sees_edits(vault):
+    _age_files(vault.root, 120)
+    vault.run("check", ok=True)
+    path = vault.root / "leads" / "bolt-builders.md"
+    path.write_text(path.read_text().replace("stage: contacted", "stage: contactd"))
+    _age_files(vault.root, 60)  # an mtime in the past, but a new one, and another size
+    assert "stage-unknown" in vault.run("check").output

@@ -152,6 +152,15 @@ def test_refuses_files_it_cannot_edit_safely(doc):
         set_keys(doc, {"stage": "won"})
 
 
+def test_refuses_an_edit_that_would_change_another_key():
+    # Deleting `next` would make the space-only line (more indented than the block) part of
+    # `notes`: the read-back check catches it and refuses instead of changing `notes`.
+    doc = "---\nnotes: |\n  text\nnext: 1\n     \nname: x\n---\n"
+    with pytest.raises(ValueError, match="notes"):
+        set_keys(doc, {"next": DELETE})
+    assert set_keys(doc, {"next": 2}) == doc.replace("next: 1", "next: 2")
+
+
 def test_refuses_values_it_cannot_write():
     with pytest.raises(TypeError):
         set_keys(DOC, {"stage": object()})
@@ -204,7 +213,7 @@ def entry(draw, key):
         [f"{key}:", f"  - {w[0]}", "  # inner comment", f"  - {w[1]}"],
         [f"{key}:  # list", f"- {w[0]}", f"- {w[1]}"],
         [f"{key}: [{w[0]},", f"  {w[1]}]  # flow"],
-        [f"{key}: |", f"  {w[0]}", "  ", f"    {w[1]}"],  # "  " is an empty line of it
+        [f"{key}: |", f"{' ' * 20}{w[0]}", "", f"{' ' * 22}{w[1]}"],  # deeper than any filler
         [f"{key}: >-", f"  {w[0]}", f"  {w[1]}"],
         [f"{key}:", f"  sub: {w[0]}", f"  other: [{w[1]}]"],
         [f"{key}: {w[0]}", f"  {w[1]}"],  # a plain scalar folded over two lines
@@ -215,13 +224,14 @@ def entry(draw, key):
 def documents(draw):
     """A whole file: (text, keys, owner of each file line or None, the fence line index...).
 
-    Lines between keys are blank or numbered comments, so no such line equals a key's line and
-    difflib cannot pair a key's old line with an untouched one.
+    Lines between keys are numbered comments or blank lines of n > 0 spaces, all different, so that
+    difflib has one way only to line up the untouched lines (identical blank lines would let it
+    call an untouched blank line changed and an equal one added, which is the same text).
     """
     keys = draw(st.lists(KEYS, max_size=7, unique=True))
-    fillers = st.lists(st.sampled_from(["", "# note", "#"]).map(
-        lambda text: text and f"{text} {next(counter)}"), max_size=2)
     counter = itertools.count()
+    fillers = st.lists(st.sampled_from(["", "# note", "#"]).map(
+        lambda text: f"{text} {next(counter)}" if text else " " * (1 + next(counter))), max_size=2)
     lines: list[tuple[str, str | None]] = [("---", None)]
     for key in keys:
         lines += [(text, None) for text in draw(fillers)]

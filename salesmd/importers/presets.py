@@ -1,4 +1,5 @@
-"""Column mappings: the built-in presets for real exports, and the user's own mapping files.
+"""Column mappings and how cells are read: the built-in presets for real exports, the user's own
+mapping files, and the readers of dates and amounts whose meaning depends on the source's locale.
 
 A mapping sends a column (matched by its header, ignoring case and surrounding spaces) to a
 *target*: a record key (`name`, `amount`, `close_date`, any custom key) or one of the pseudo-keys
@@ -11,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..frontmatter import parse_yaml
 from ..model import RECORD_TYPES
@@ -169,21 +169,19 @@ def load_mapping(path: Path) -> dict[str, str]:
     return out
 
 
-def load_stage_map(path: Path) -> dict[str, str]:
+def load_stage_map(path: Path, stages: list[str]) -> dict[str, str]:
     """A user's stage map: `"Source stage": vault-stage` lines, compared ignoring case and punctuation."""
     data, lines = _read_yaml_mapping(path, "stage map")
     out: dict[str, str] = {}
     for source, target in data.items():
+        where = f"{path}:{lines.get(str(source), 1)}: error[import-mapping]"
         if not isinstance(target, str) or not target.strip() or isinstance(source, (list, dict)):
-            raise MappingError(f"{path}:{lines.get(str(source), 1)}: error[import-mapping]: write each line as "
-                               f"\"Source stage\": stage (got {source!r}: {target!r})")
+            raise MappingError(f"{where}: write each line as \"Source stage\": stage (got {source!r}: {target!r})")
+        if target.strip() not in stages:
+            raise MappingError(f"{where}: '{target.strip()}' is not a stage of the pipeline; "
+                               f"stages: {', '.join(stages)}")
         out[norm_stage(source)] = target.strip()
     return out
-
-
-def check_stage_map(stage_map: dict[str, str], stage_names: list[str]) -> list[str]:
-    """Targets that are not stages of the pipeline (a map written for another config)."""
-    return sorted({t for t in stage_map.values() if t not in stage_names})
 
 
 def resolve_columns(header: list[str], type_: str, preset: Preset | None,
@@ -210,5 +208,157 @@ def valid_types(preset: Preset | None) -> tuple[str, ...]:
     return preset.types if preset is not None else tuple(t for t in RECORD_TYPES if t != "note")
 
 
-def describe(value: Any) -> str:
-    return repr(value) if not isinstance(value, str) else f"'{value}'"
+# ---------------------------------------------------------------------------------- cell values
+
+class CellError(ValueError):
+    """A cell that cannot be read as the key wants; the message says what was expected."""
+
+
+MONTHS = {m: i + 1 for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
+_TIME = r"(?:[T ,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp]\.?[Mm]\.?)?\s*(Z|[+-]\d{2}:?\d{2})?)?"
+ISO = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})" + _TIME + "$")
+NUMERIC = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})" + _TIME + "$")
+NAMED_MDY = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})" + _TIME + "$")
+NAMED_DMY = re.compile(r"^(\d{1,2})[\s-]+([A-Za-z]{3,9})\.?,?[\s-]+(\d{4})" + _TIME + "$")
+
+
+def date_evidence(text: str) -> str | None:
+    """'dmy' or 'mdy' when a numeric date can only be read one way (25/11/2026), else None."""
+    m = NUMERIC.match(text.strip())
+    if not m or m.group(2) == ".":
+        return None
+    a, b = int(m.group(1)), int(m.group(3))
+    if a > 12 >= b:
+        return "dmy"
+    if b > 12 >= a:
+        return "mdy"
+    return None
+
+
+def parse_date(text: str, order: str | None, *, with_time: bool):
+    """A date (or datetime, when `with_time` and the cell has a time) from the common formats.
+
+    2026-11-25, 2026-11-25 14:30, 11/25/2026, 25.11.2026 (dots are always day first), 25/11/2026,
+    Nov 25, 2026, 25 Nov 2026. `order` (dmy or mdy) reads 05/06/2026; without it that is an error.
+    """
+    import datetime as dt
+
+    s = " ".join(text.split())
+    m = ISO.match(s)
+    if m:
+        y, mo, d, time = int(m.group(1)), int(m.group(2)), int(m.group(3)), m.groups()[3:]
+    elif (m := NUMERIC.match(s)):
+        a, sep, b, y, time = int(m.group(1)), m.group(2), int(m.group(3)), int(m.group(4)), m.groups()[4:]
+        y = y + 2000 if y < 100 else y
+        if sep == "." or a > 12:
+            d, mo = a, b
+        elif b > 12:
+            mo, d = a, b
+        elif a == b or order in ("dmy", "mdy"):
+            d, mo = (a, b) if order == "dmy" or a == b else (b, a)
+        else:
+            raise CellError(f"'{text}' could be day/month or month/day; say which with --date-format dmy or mdy")
+    elif (m := NAMED_MDY.match(s)) or (m := NAMED_DMY.match(s)):
+        first_is_month = m.re is NAMED_MDY
+        month_name = (m.group(1) if first_is_month else m.group(2))[:3].casefold()
+        if month_name not in MONTHS:
+            raise CellError(f"'{text}' is not a date: '{month_name}' is not an English month name")
+        mo, y, time = MONTHS[month_name], int(m.group(3)), m.groups()[3:]
+        d = int(m.group(2) if first_is_month else m.group(1))
+    else:
+        raise CellError(f"'{text}' is not a date in a format salesmd reads "
+                        "(2026-11-25, 11/25/2026, 25.11.2026, Nov 25, 2026)")
+    try:
+        day = dt.date(y, mo, d)
+    except ValueError as e:
+        raise CellError(f"'{text}' is not a real date ({e})") from None
+    hour, minute, second, ampm, zone = time
+    if not with_time or hour is None:
+        return day
+    hour = int(hour)
+    if ampm:
+        if not 1 <= hour <= 12:
+            raise CellError(f"'{text}': {hour} is not an hour on a 12-hour clock")
+        hour = hour % 12 + (12 if ampm[0] in "pP" else 0)
+    tz = None
+    if zone:
+        if zone == "Z":
+            tz = dt.timezone.utc
+        else:
+            sign = -1 if zone[0] == "-" else 1
+            digits = zone[1:].replace(":", "")
+            tz = dt.timezone(sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    try:
+        return dt.datetime(y, mo, d, hour, int(minute), int(second or 0), tzinfo=tz)
+    except ValueError as e:
+        raise CellError(f"'{text}' is not a real time ({e})") from None
+
+
+SYMBOLS = {"€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₩": "KRW", "₽": "RUB", "zł": "PLN", "Fr.": "CHF",
+           "US$": "USD", "A$": "AUD", "C$": "CAD", "NZ$": "NZD", "HK$": "HKD", "S$": "SGD", "R$": "BRL"}
+DOLLARS = ("USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN")
+_CODE = re.compile(r"^([A-Z]{3})\s*(?=[-+(\d])|(?<=[\d)])\s*([A-Z]{3})$")
+_NUMBER = re.compile(r"^\d[\d.,]*$")
+
+
+def parse_amount(text: str, decimal: str, home: str) -> tuple[int | float, str | None]:
+    """(amount, currency or None) from '$48,000.00', '48.000,00 €', 'EUR 1,200', '(1,200)', '1 200,50'.
+
+    A lone separator followed by exactly three digits (1,200 or 1.200) is a thousands separator
+    unless it is `decimal`, the file's decimal mark. '$' is the vault's currency when that is a
+    dollar, else USD.
+    """
+    s = text.strip().replace("\u00a0", " ").replace("\u202f", " ")
+    negative = s.startswith("(") and s.endswith(")")
+    s = s.strip("()").strip()
+    currency = None
+    for symbol in sorted(SYMBOLS, key=len, reverse=True):
+        if s.startswith(symbol) or s.endswith(symbol):
+            currency, s = SYMBOLS[symbol], (s[len(symbol):] if s.startswith(symbol) else s[:-len(symbol)])
+            break
+    else:
+        if "$" in (s[:1], s[-1:]):
+            currency, s = (home if home in DOLLARS else "USD"), s.strip("$")
+    s = s.strip()
+    m = _CODE.search(s)
+    if m:
+        currency = m.group(1) or m.group(2)
+        s = _CODE.sub("", s).strip()
+    if s.startswith("-") or s.endswith("-"):
+        negative, s = True, s.strip("-").strip()
+    if s.startswith("$"):
+        s = s[1:]
+    s = s.replace(" ", "").replace("'", "").replace("\u2019", "")
+    if not _NUMBER.match(s):
+        raise CellError(f"'{text}' is not an amount (like 48000, $48,000.00, 48.000,00 € or EUR 1,200)")
+    marks = [c for c in s if c in ".,"]
+    if not marks:
+        number = s
+    elif len(set(marks)) == 2:
+        dec = marks[-1]
+        whole, frac = s.rsplit(dec, 1)
+        if dec in whole or not re.fullmatch(r"\d{1,3}([.,]\d{3})*", whole):
+            raise CellError(f"'{text}' mixes '.' and ',' in a way that is not an amount")
+        number = whole.replace("." if dec == "," else ",", "") + "." + frac
+    else:
+        mark = marks[0]
+        groups = s.split(mark)
+        thousands = len(groups) > 2 or (len(groups[-1]) == 3 and mark != decimal)
+        if thousands:
+            if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
+                raise CellError(f"'{text}' is not an amount: '{mark}' groups must be three digits")
+            number = "".join(groups)
+        else:
+            number = groups[0] + "." + groups[1]
+    value = float(number)
+    value = -value if negative else value
+    return (int(value) if value.is_integer() else round(value, 2)), currency
+
+
+def parse_percent(text: str, decimal: str) -> int | float:
+    s = text.strip().rstrip("%").strip()
+    value, _ = parse_amount(s, decimal, "USD")
+    if not 0 <= value <= 100:
+        raise CellError(f"'{text}' is not a probability from 0 to 100")
+    return value

@@ -20,6 +20,7 @@ from typing import Any
 
 import jinja2
 
+from .. import __version__
 from ..edit import atomic_write
 from ..model import FOLDERS, RECORD_TYPES, Problem, Record
 from ..output import cell, money
@@ -30,6 +31,7 @@ from ..writer import slugify
 from .markdown import MarkdownRenderer
 
 MANIFEST = ".salesmd-site.json"
+LIST_KEYS = ("owner", "territory", "stage", "status", "due", "start", "date", "created")
 PLURAL = {t: FOLDERS[t] for t in RECORD_TYPES}
 
 
@@ -80,22 +82,30 @@ class Site:
         record = self.vault.get(target)
         return (page_name(record.id), record.title) if record else None
 
-    def pages(self) -> dict[str, str]:
-        """Every file of the site: relative path -> content."""
+    def pages(self, previous: dict[str, str] | None = None) -> tuple[dict[str, str | bytes | None], dict[str, str]]:
+        """Every file of the site: (relative path -> content, relative path -> fingerprint).
+
+        A record or list page whose inputs have the fingerprint they had in `previous` (the
+        last build's) is not rendered again: its content is None, and write_site leaves it be.
+        """
         from ..checks.process import stage_since
         from ..reports.agenda import build_agenda
         from ..reports.pipeline import build_pipeline
         from .ics import render_ics
 
+        previous = previous or {}
         vault, today = self.vault, self.today
-        pipeline = build_pipeline(vault, today, stage_since=stage_since(vault, self.history, today))
-        leads = build_pipeline(vault, today, pipeline="lead", stage_since=stage_since(vault, self.history, today))
+        since = stage_since(vault, self.history, today)
+        pipeline = build_pipeline(vault, today, stage_since=since)
+        leads = build_pipeline(vault, today, pipeline="lead", stage_since=since)
         agenda = build_agenda(vault, today, days=7)
         common = {"today": today, "vault_name": vault.root.name, "page": page_name,
                   "problem_count": sum(1 for p in self.problems if p.severity == "error"),
                   "warning_count": sum(1 for p in self.problems if p.severity == "warning"),
                   }
-        out = {
+        base = fingerprint(__version__, sorted((k, v) for k, v in common.items() if k != "page"),
+                           self.templates_signature())
+        out: dict[str, str | bytes | None] = {
             "index.html": self._render("index.html", common, pipeline=pipeline, leads=leads, agenda=agenda,
                                        charts=charts(pipeline), root=""),
             "pipeline.html": self._render("pipeline.html", common, pipeline=pipeline, board=board(pipeline),
@@ -106,18 +116,52 @@ class Site:
             # a stamp fixed for the day, so an unchanged agenda leaves the file unchanged
             "agenda.ics": render_ics(agenda, dt.datetime.combine(today, dt.time(0), dt.timezone.utc)),
         }
+        prints: dict[str, str] = {}
+
+        def add(rel: str, inputs: tuple, render) -> None:
+            prints[rel] = fingerprint(base, inputs)
+            out[rel] = None if previous.get(rel) == prints[rel] else render()
+
         for type_ in RECORD_TYPES:
             records = sorted(vault.of_type(type_), key=lambda r: r.title.casefold())
-            out[f"{PLURAL[type_]}.html"] = self._render("list.html", common, type_=type_, plural=PLURAL[type_],
-                                                        records=records, root="")
+            rows = tuple((r.id, r.title, *(r.get(k) for k in LIST_KEYS)) for r in records)
+            add(f"{PLURAL[type_]}.html", rows,
+                lambda: self._render("list.html", common, type_=type_, plural=PLURAL[type_], records=records,
+                                     root=""))
         by_path: dict[str, list[Problem]] = {}
         for p in self.problems:
             by_path.setdefault(p.source.path, []).append(p)
         for record in vault.records:
-            out[page_name(record.id)] = self._render(
-                "record.html", common, root="../", record=record, view=self.record_view(record),
-                problems=by_path.get(record.path, []))
-        return out
+            problems = by_path.get(record.path, [])
+            inputs = self.record_inputs(record) + (tuple(problems),)
+            add(page_name(record.id), inputs,
+                lambda: self._render("record.html", common, root="../", record=record,
+                                     view=self.record_view(record), problems=problems))
+        return out, prints
+
+    def templates_signature(self) -> str:
+        """What the page templates are, so that editing one rebuilds every page."""
+        parts = []
+        for folder in (builtin_templates() / "html", self.vault.root / "templates"):
+            if folder.is_dir():
+                for path in sorted(folder.glob("*")):
+                    if path.is_file():
+                        parts.append((path.name, path.read_bytes()))
+        return fingerprint(parts)
+
+    def record_inputs(self, record: Record) -> tuple:
+        """Everything a record's page shows, cheaper to gather than to render."""
+        vault = self.vault
+        linked = tuple((key, tuple((r.id, r.title, r.type) for r in vault.linked(record, key)))
+                       for key in LINK_TARGETS.get(record.type, {}))
+        back = tuple((r.id, r.title, r.type, key) for r, key in vault.backlinks.get(record.key, []))
+        timeline = tuple((r.id, r.title, r.type, r.get(WHEN_KEY[r.type]), r.get("kind"), r.get("status"),
+                          r.get("outcome")) for r in vault.timeline(record))
+        body_links = tuple((t, self._resolve(t)) for t in record.body_links)
+        versions = self.history.versions(record.path) if self.history else []
+        commits = tuple((v.commit.sha, v.facts.stage if v.facts else None) for v in versions)
+        return (record.id, record.path, tuple(record.data.items()), record.body, linked, back, timeline,
+                body_links, commits)
 
     def _render(self, name: str, common: dict, **values: Any) -> str:
         return self.env.get_template(name).render(**common, **values)
@@ -182,12 +226,36 @@ def bars(rows: list[tuple[str, float, float]], width: int = 560, bar_height: int
             "label_width": label_width, "bar_height": bar_height}
 
 
-def write_site(out_dir: Path, pages: dict[str, str | bytes], progress=None) -> BuildResult:
-    """Write the pages that changed; remove pages an earlier build made that are gone now."""
+def fingerprint(*parts: Any) -> str:
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def read_manifest(out_dir: Path) -> dict[str, str]:
+    """The last build's fingerprints by page ({} when there is none or it is not ours)."""
+    try:
+        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)
+            and (out_dir / k).is_file()}
+
+
+def write_site(out_dir: Path, pages: dict[str, str | bytes | None], prints: dict[str, str] | None = None,
+               progress=None) -> BuildResult:
+    """Write the pages that changed; remove pages an earlier build made that are gone now.
+
+    A page whose content is None was not rendered because its inputs did not change.
+    """
     result = BuildResult()
     out_dir.mkdir(parents=True, exist_ok=True)
+    before = read_manifest(out_dir)
     items = sorted(pages.items())
     for rel, content in (progress(items, "Writing the site", len(items)) if progress else items):
+        if content is None:
+            result.unchanged += 1
+            continue
         path = out_dir / rel
         data = content.encode("utf-8") if isinstance(content, str) else content
         try:
@@ -198,21 +266,12 @@ def write_site(out_dir: Path, pages: dict[str, str | bytes], progress=None) -> B
             pass
         atomic_write(path, data)
         result.written.append(rel)
-    manifest = out_dir / MANIFEST
-    try:
-        before = set(json.loads(manifest.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
-        before = set()
-    for rel in sorted(before - pages.keys()):
+    for rel in sorted(before.keys() - pages.keys()):
         target = (out_dir / rel).resolve()
         if target.is_relative_to(out_dir.resolve()) and target.is_file():
             os.unlink(target)
             result.removed.append(rel)
-    new_manifest = json.dumps(sorted(pages), indent=0)
-    try:
-        if manifest.read_text(encoding="utf-8") == new_manifest:
-            return result
-    except OSError:
-        pass
-    atomic_write(manifest, new_manifest)
+    manifest = {rel: (prints or {}).get(rel, "") for rel in sorted(pages)}
+    if manifest != before or result.removed:
+        atomic_write(out_dir / MANIFEST, json.dumps(manifest, indent=0))
     return result

@@ -1,0 +1,98 @@
+"""Records out: CSV for spreadsheets, JSON for programs, vCard for address books.
+
+The records come from query.select (the same filters as `list`). CSV has a column for the id and
+for every key any exported record uses (the type's keys in the documented order, then custom keys
+as they are first met), links written as ids, and cells a spreadsheet would run as a formula
+neutralised (output.to_csv). JSON keeps every value with its type; vCard (3.0) is for contacts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .model import Record
+from .output import to_csv, to_json
+from .schema import KEYS
+from .vault import Vault
+
+FORMATS = ("csv", "json", "vcard")
+
+
+class ExportError(Exception):
+    """The export cannot be made as asked."""
+
+
+def columns(records: list[Record], type_: str) -> list[str]:
+    used: dict[str, None] = {}
+    for record in records:
+        for key in record.data:
+            if key != "type":
+                used.setdefault(str(key), None)
+    known = [k for k in KEYS[type_] if k in used]
+    return ["id"] + known + [k for k in used if k not in known]
+
+
+def export_csv(records: list[Record], type_: str) -> str:
+    cols = columns(records, type_)
+    return to_csv(cols, ([r.id if c == "id" else r.data.get(c) for c in cols] for r in records))
+
+
+def export_json(records: list[Record]) -> str:
+    """A list of {id, type, path, fields, body}: `fields` is the front matter as written."""
+    return to_json([{"id": r.id, "type": r.type, "path": r.path,
+                     "fields": {str(k): v for k, v in r.data.items() if k != "type"}, "body": r.body}
+                    for r in records]) + "\n"
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    """(family, given): 'Doe, Jane' and 'Jane Doe' both give ('Doe', 'Jane')."""
+    if "," in name:
+        family, given = name.split(",", 1)
+        return family.strip(), given.strip()
+    parts = name.split()
+    return (parts[-1], " ".join(parts[:-1])) if len(parts) > 1 else (name.strip(), "")
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def export_vcard(vault: Vault, records: list[Record]) -> str:
+    """vCard 3.0: FN, N, EMAIL, TEL, TITLE (role), ORG (the account's name), UID."""
+    import vobject  # noqa: PLC0415 - only vCard exports need it
+
+    out = []
+    for record in records:
+        if record.type != "contact":
+            raise ExportError("--format vcard exports contacts only: salesmd export contact --format vcard")
+        card = vobject.vCard()
+        card.add("fn").value = record.title
+        family, given = _split_name(record.title)
+        card.add("n").value = vobject.vcard.Name(family=family, given=given)
+        if _text(record.get("email")):
+            email = card.add("email")
+            email.value = _text(record.get("email"))
+            email.type_param = "INTERNET"
+        if _text(record.get("phone")):
+            card.add("tel").value = _text(record.get("phone"))
+        if _text(record.get("role")):
+            card.add("title").value = _text(record.get("role"))
+        account = vault.first_linked(record, "account")
+        if account is not None:
+            card.add("org").value = [account.title]
+        source = _text(record.get("source_id"))
+        card.add("uid").value = source.split(":", 1)[1] if source and source.startswith("vcard:") \
+            else f"salesmd:{record.id}"
+        out.append(card.serialize())
+    return "".join(out)
+
+
+def export(vault: Vault, records: list[Record], type_: str, fmt: str) -> str:
+    if fmt == "csv":
+        return export_csv(records, type_)
+    if fmt == "json":
+        return export_json(records)
+    if type_ != "contact":
+        raise ExportError(f"--format vcard exports contacts only, not {type_} records; "
+                          "use csv or json for them")
+    return export_vcard(vault, records)
