@@ -80,6 +80,7 @@ class IndexCache:
         self.entries: dict[str, tuple] = {}
         self.written_ns = 0
         self.changed = False
+        self.changed_count = 0
         if self.secret is not None:
             self._read()
 
@@ -115,12 +116,18 @@ class IndexCache:
     def put(self, rel: str, stamp: tuple[int, int], parsed, problems) -> None:
         self.entries[rel] = (stamp, parsed, problems)
         self.changed = True
+        self.changed_count += 1
+
+    def stale_share(self) -> float:
+        """The share of entries changed since the cache was read (0 when nothing changed)."""
+        return self.changed_count / max(len(self.entries), 1)
 
     def keep_only(self, paths: set[str]) -> None:
         gone = self.entries.keys() - paths
         for rel in gone:
             del self.entries[rel]
         self.changed = self.changed or bool(gone)
+        self.changed_count += len(gone)
 
     def save(self) -> None:
         if not self.enabled or not self.changed:

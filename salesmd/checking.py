@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .checks.process import audit_history, check_against_history
-from .history import GitError, Repo, load_history
+from .history import GitError, Repo, load_history, pipeline_paths
 from .loader import Timings, load_vault
 from .model import Problem
 
@@ -44,7 +44,7 @@ def run_check(root: Path, mode: str = "current", *, timings: Timings | None = No
     vault, problems = load_vault(root, timings=timings, contents=contents, use_cache=use_cache)
     with timings.stage("history"):
         try:
-            history = load_history(root, use_cache=use_cache)
+            history = load_history(root, use_cache=use_cache, relevant=pipeline_paths(vault))
         except GitError as e:
             history = None
             problems.append(Problem(vault.config.source(), "git-unreadable",

@@ -97,12 +97,12 @@ def pipeline(app: App, pipeline_name: str, owner, territory, product, period, fm
     Example: salesmd pipeline --period 2026-Q4 --owner maria
     """
     from .checks.process import stage_since
-    from .history import GitError, load_history
+    from .history import GitError, load_history, pipeline_paths
     from .reports.pipeline import build_pipeline
 
     vault = _load(app)
     try:
-        history = load_history(vault.root)
+        history = load_history(vault.root, relevant=pipeline_paths(vault))
     except GitError:
         history = None  # days in stage then come from the files' dates
     report = build_pipeline(vault, app.today, pipeline=pipeline_name, owner=owner, territory=territory,
@@ -126,14 +126,14 @@ class SiteError(Exception):
 def build_site(app: App, out: Path | None, quiet: bool = False):
     """Check the vault and write its site; returns (out_dir, BuildResult, problems)."""
     from .checking import run_check
-    from .history import GitError, load_history
+    from .history import GitError, load_history, pipeline_paths
     from .progress import track
     from .render.html import Site, read_manifest, write_site
 
     with status("Reading the vault", show=not app.verbose and not quiet):
         vault, problems, _ = run_check(app.root)
     try:
-        history = load_history(vault.root)
+        history = load_history(vault.root, relevant=pipeline_paths(vault))
     except GitError:
         history = None
     out_dir = out if out is not None else vault.root / vault.config.report_dir

@@ -37,10 +37,10 @@ def export_csv(records: list[Record], type_: str) -> str:
     return to_csv(cols, ([r.id if c == "id" else r.data.get(c) for c in cols] for r in records))
 
 
-def export_json(records: list[Record]) -> str:
+def export_json(vault: Vault, records: list[Record]) -> str:
     """A list of {id, type, path, fields, body}: `fields` is the front matter as written."""
     return to_json([{"id": r.id, "type": r.type, "path": r.path,
-                     "fields": {str(k): v for k, v in r.data.items() if k != "type"}, "body": r.body}
+                     "fields": {str(k): v for k, v in r.data.items() if k != "type"}, "body": vault.body(r)}
                     for r in records]) + "\n"
 
 
@@ -91,7 +91,7 @@ def export(vault: Vault, records: list[Record], type_: str, fmt: str) -> str:
     if fmt == "csv":
         return export_csv(records, type_)
     if fmt == "json":
-        return export_json(records)
+        return export_json(vault, records)
     if type_ != "contact":
         raise ExportError(f"--format vcard exports contacts only, not {type_} records; "
                           "use csv or json for them")

@@ -102,15 +102,19 @@ class Repo:
     top: Path
     prefix: str  # the vault's folder relative to `top`, "" or ending in "/"
 
+    head_sha: str | None = None  # HEAD when the repository was found (None: no commits yet)
+
     @classmethod
     def find(cls, vault_root: Path) -> "Repo | None":
         try:
-            top = run_git(vault_root, "rev-parse", "--show-toplevel").decode().strip()
+            out = run_git(vault_root, "rev-parse", "--show-toplevel").decode().strip()
         except GitError:
             return None
-        top_path = Path(top).resolve()
+        top_path = Path(out).resolve()
         rel = vault_root.resolve().relative_to(top_path).as_posix()
-        return cls(top_path, "" if rel == "." else rel + "/")
+        repo = cls(top_path, "" if rel == "." else rel + "/")
+        repo.head_sha = repo.head()
+        return repo
 
     def git(self, *args: str, input: bytes | None = None) -> bytes:
         return run_git(self.top, *args, input=input)
@@ -234,8 +238,11 @@ class HistoryCache:
             self._read()
 
     def _read(self) -> None:
+        from .cache import no_gc
+
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            with no_gc():
+                data = json.loads(self.path.read_text(encoding="utf-8"))
             if data.get("version") != CACHE_VERSION:
                 return
             self.facts = {k: Facts(*v) for k, v in data["facts"].items()}
@@ -266,18 +273,28 @@ def ensure_cache_dir(folder: Path) -> None:
         atomic_write(ignore, "# salesmd's cache: rebuilt from the records whenever needed\n*\n")
 
 
-def load_history(vault_root: Path, *, use_cache: bool = True) -> History | None:
-    """All committed versions of the vault's files, or None outside a git repository."""
+PIPELINE_FOLDERS = ("leads/", "opportunities/")
+
+
+def load_history(vault_root: Path, *, use_cache: bool = True,
+                 relevant: dict[str, str] | None = None) -> History | None:
+    """All committed versions of the vault's files, or None outside a git repository.
+
+    Only leads and opportunities have rules in history, so only their versions are read: those
+    of files that are one now (`relevant`: their paths and current blob ids) or that ever lived
+    in leads/ or opportunities/. A file committed once and unchanged since needs no reading:
+    its one version says what the file says. Without `relevant`, every version is read.
+    """
     repo = Repo.find(vault_root)
     if repo is None:
         return None
-    head = repo.head()
+    head = repo.head_sha
     if head is None:
         return History(repo, None)
     cache = HistoryCache(vault_root, use_cache)
     commits = cache.commits if (cache.prefix == repo.prefix and cache.head) else []
     since = cache.head if commits else None
-    if since:
+    if since and since != head:
         try:
             repo.git("merge-base", "--is-ancestor", since, head)
         except GitError:  # history was rewritten: read it all again
@@ -286,14 +303,14 @@ def load_history(vault_root: Path, *, use_cache: bool = True) -> History | None:
         for commit, changes in repo.log(since):
             commits.append({"c": [commit.sha, commit.time, commit.author, commit.subject],
                             "x": [list(ch) for ch in changes]})
-    needed = sorted({ch[3] for c in commits for ch in c["x"]
-                     if ch[3] and ch[2].endswith(".md") and ch[3] not in cache.facts})
-    for sha, data in repo.blobs(needed).items():
-        cache.facts[sha] = facts_of(data)
     history = History(repo, head)
+    keep = _paths_to_follow(commits, repo, relevant)
     for entry in commits:
-        commit = Commit(*entry["c"])
+        commit = None
         for status, old, new, blob in entry["x"]:
+            if keep is not None and old not in keep and new not in keep and not new.startswith(keep.folders):
+                continue
+            commit = commit or Commit(*entry["c"])
             old_v, new_v = repo.vault_path(old), repo.vault_path(new)
             if new_v is None or not new.endswith(".md"):
                 if old_v in history.lines and status in "RD":
@@ -309,12 +326,51 @@ def load_history(vault_root: Path, *, use_cache: bool = True) -> History | None:
                 if status == "A" and new_v in history.lines:
                     history.gone.append(history.lines.pop(new_v))
                 line = line or []
-            line.append(Version(commit, new_v, blob, cache.facts.get(blob) if blob else None))
+            line.append(Version(commit, new_v, blob))
             history.lines[new_v] = line
+    wanted = [v for path, line in history.lines.items() for v in line
+              if relevant is None or ((path in relevant or _in_pipeline_folder(line))
+                                      and (len(line) > 1 or relevant.get(path) != line[0].blob))]
+    wanted += [v for line in history.gone for v in line
+               if relevant is None or (len(line) > 1 and _in_pipeline_folder(line))]
+    needed = sorted({v.blob for v in wanted if v.blob and v.blob not in cache.facts})
+    for sha, data in repo.blobs(needed).items():
+        cache.facts[sha] = facts_of(data)
+    for v in wanted:
+        if v.blob:
+            v.facts = cache.facts.get(v.blob)
     cache.commits, cache.head, cache.prefix = commits, head, repo.prefix
     if needed or since != head:
         cache.save()
     return history
+
+
+def pipeline_paths(vault) -> dict[str, str]:
+    """The paths of the vault's leads and opportunities (the files whose history has rules),
+    with their current blob ids."""
+    return {r.path: r.blob for t in ("lead", "opportunity") for r in vault.of_type(t)}
+
+
+class _Keep(set):
+    folders: tuple[str, ...] = ()
+
+
+def _paths_to_follow(commits: list[dict], repo: Repo, relevant: dict[str, str] | None) -> "_Keep | None":
+    """The repository paths whose history can matter: the relevant files now, every path they
+    had before a rename, and anything in the pipeline folders. None: follow everything."""
+    if relevant is None:
+        return None
+    keep = _Keep(repo.prefix + p for p in relevant)
+    keep.folders = tuple(repo.prefix + f for f in PIPELINE_FOLDERS)
+    renames = [(old, new) for c in commits for status, old, new, _ in c["x"] if status == "R"]
+    for old, new in reversed(renames):  # newest first, so chains of renames are followed back
+        if new in keep or new.startswith(keep.folders):
+            keep.add(old)
+    return keep
+
+
+def _in_pipeline_folder(line: list[Version]) -> bool:
+    return any(v.path.startswith(PIPELINE_FOLDERS) for v in line)
 
 
 def front_matter_data(data: bytes) -> dict:

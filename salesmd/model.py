@@ -100,9 +100,18 @@ class Record:
     path: str  # relative to the vault root, posix
     data: dict[str, Any]
     key_lines: dict[str, int]  # top-level key -> 1-based line in the file
-    body: str = ""
+    body: str | None = ""  # None: not kept in memory; Vault.body() reads it when asked
     body_line: int = 1
     body_links: tuple[str, ...] = ()
+    body_digest: str = ""  # stands for the body where it is not kept (the site's fingerprints)
+    blob: str = ""  # git's id for the file's bytes: equal to a committed blob means unchanged
+
+    def __getstate__(self) -> dict:
+        """Pickled (for the index cache) without the body: most commands never show it."""
+        state = dict(self.__dict__)
+        state["body"] = None
+        state.pop("_links", None)
+        return state
 
     @property
     def key(self) -> str:
@@ -128,15 +137,14 @@ class Record:
         return self.id
 
     def links(self, key: str) -> list[Link]:
-        """The links under `key`, whether one link or a list of them."""
-        value = self.data.get(key)
-        values = value if isinstance(value, list) else [value]
-        out = []
-        for v in values:
-            link = parse_link(v)
-            if link is not None:
-                out.append(link)
-        return out
+        """The links under `key`, whether one link or a list of them (parsed once, then kept)."""
+        memo = self.__dict__.setdefault("_links", {})
+        found = memo.get(key)
+        if found is None:
+            value = self.data.get(key)
+            found = memo[key] = [link for link in map(parse_link, value if isinstance(value, list) else [value])
+                                 if link is not None]
+        return found
 
 
 @dataclass

@@ -50,6 +50,18 @@ class Vault:
     def of_type(self, type_: str) -> list[Record]:
         return self.by_type.get(type_, [])
 
+    def body(self, record: Record) -> str:
+        """The record's Markdown body, read from its file when the index cache left it out."""
+        if record.body is None:
+            from .frontmatter import split
+
+            try:
+                text = (self.root / record.path).read_bytes().decode("utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            record.body = split(text).body
+        return record.body
+
     def get(self, id_: str) -> Record | None:
         return self.by_key.get(id_.strip().casefold())
 

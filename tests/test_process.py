@@ -191,3 +191,13 @@ def test_without_git_the_history_rules_are_skipped(tmp_path):
     vault = make_vault(tmp_path / "v", git_init=False)
     vault.run("check", ok=True)
     assert "not in a git repository" in vault.run("check", "--staged").stderr
+
+
+def test_a_file_committed_once_then_edited_is_still_checked(tmp_path):
+    """A record committed in a single version is not re-read while unchanged; once edited, it is."""
+    vault = make_vault(tmp_path / "v")
+    set_stage(vault, OPP, "proposal", "won")
+    vault.commit("import, already won")
+    vault.run("check", ok=True)
+    set_stage(vault, OPP, "won", "negotiation")
+    assert "terminal-left" in vault.run("check", ok=False).output

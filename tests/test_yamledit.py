@@ -201,8 +201,13 @@ VALUES = st.one_of(
 
 @st.composite
 def entry(draw, key):
-    """The lines of one `key: value` in one of many styles; all of them belong to the key."""
-    w = [draw(WORDS) for _ in range(3)]
+    """The lines of one `key: value` in one of many styles; all of them belong to the key.
+
+    Each line ends with the key, so no two keys have equal lines for difflib to mix up. Block
+    scalars are indented deeper than any space-only filler line (see `documents`).
+    """
+    w = [f"{draw(WORDS)} {key}" for _ in range(2)]
+    pad = " " * 20
     return draw(st.sampled_from([
         [f"{key}: {w[0]}"],
         [f"{key}: {w[0]}  # {w[1]}"],
@@ -210,11 +215,11 @@ def entry(draw, key):
         [f'{key}: "{w[0]}\\t{w[1]}"  # quoted'],
         [f"{key}: {len(w[0])}"],
         [f"{key}:"],
-        [f"{key}:", f"  - {w[0]}", "  # inner comment", f"  - {w[1]}"],
+        [f"{key}:", f"  - {w[0]}", f"  # inner comment {key}", f"  - {w[1]}"],
         [f"{key}:  # list", f"- {w[0]}", f"- {w[1]}"],
-        [f"{key}: [{w[0]},", f"  {w[1]}]  # flow"],
-        [f"{key}: |", f"{' ' * 20}{w[0]}", "", f"{' ' * 22}{w[1]}"],  # deeper than any filler
-        [f"{key}: >-", f"  {w[0]}", f"  {w[1]}"],
+        [f"{key}: [{w[0]},", f"  {w[1]}]  # flow {key}"],
+        [f"{key}: |", f"{pad}{w[0]}", "", f"{pad}  {w[1]}"],
+        [f"{key}: >-", f"{pad}{w[0]}", f"{pad}{w[1]}"],
         [f"{key}:", f"  sub: {w[0]}", f"  other: [{w[1]}]"],
         [f"{key}: {w[0]}", f"  {w[1]}"],  # a plain scalar folded over two lines
     ]))

@@ -160,7 +160,7 @@ class Site:
         body_links = tuple((t, self._resolve(t)) for t in record.body_links)
         versions = self.history.versions(record.path) if self.history else []
         commits = tuple((v.commit.sha, v.facts.stage if v.facts else None) for v in versions)
-        return (record.id, record.path, tuple(record.data.items()), record.body, linked, back, timeline,
+        return (record.id, record.path, tuple(record.data.items()), record.body_digest, linked, back, timeline,
                 body_links, commits)
 
     def _render(self, name: str, common: dict, **values: Any) -> str:
@@ -183,7 +183,7 @@ class Site:
             "fields": fields,
             "backlinks": view.backlinks,
             "timeline": [(r, self.vault.get(r.id)) for r in view.timeline],
-            "body": self.markdown.render(record.body) if record.body.strip() else "",
+            "body": self.markdown.render(body) if (body := self.vault.body(record)).strip() else "",
             "commits": [(v.commit, v.facts.stage if v.facts else None) for v in reversed(versions)],
             "when_key": WHEN_KEY,
         }

@@ -26,7 +26,7 @@ def render_record(view: RecordView, shown_path: str) -> str:
         for row in view.timeline:
             what = " ".join(x for x in (row.type, row.kind, f"[{row.status}]" if row.status else "") if x)
             out.append(f"  {cell(row.when):<16}  {what:<28}  {row.title}  ({row.id})")
-    body = r.body.strip()
+    body = view.body.strip()
     if body:
         out += ["", body]
     return "\n".join(out)

@@ -38,6 +38,7 @@ class RecordView:
     backlinks: list[LinkRow]
     timeline: list[TimelineRow]
     body_links: list[LinkRow] = field(default_factory=list)
+    body: str = ""
 
     def as_dict(self) -> dict:
         r = self.record
@@ -47,7 +48,7 @@ class RecordView:
             "links": [vars(x) for x in self.links],
             "backlinks": [vars(x) for x in self.backlinks],
             "timeline": [vars(x) for x in self.timeline],
-            "body": r.body,
+            "body": self.body,
         }
 
 
@@ -67,4 +68,4 @@ def build_record_view(vault: Vault, record: Record) -> RecordView:
                 for r in vault.timeline(record)]
     fields = [(str(k), v) for k, v in record.data.items() if k != "type"]
     body_links = [_row(vault, "body", t) for t in record.body_links]
-    return RecordView(record, fields, links, backlinks, timeline, body_links)
+    return RecordView(record, fields, links, backlinks, timeline, body_links, vault.body(record))
