@@ -176,6 +176,9 @@ class Site:
             if key in link_keys:
                 targets = [r for r in self.vault.linked(record, key)]
                 fields.append((key, None, targets))
+            elif key == "amount" and isinstance(value, (int, float)) and not isinstance(value, bool):
+                currency = record.get("currency") or self.vault.config.currency
+                fields.append((key, f"{money(value)} {currency}", None))
             else:
                 fields.append((key, cell(value), None))
         versions = self.history.versions(record.path) if self.history else []
