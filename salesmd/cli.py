@@ -203,14 +203,36 @@ LIST_COLUMNS = {
 }
 
 
+def filter_options(fn):
+    """--owner, --territory, --stage, --where and --sort: how list and export select records."""
+    for decorator in reversed([
+        click.option("--owner", help="Only records with this owner."),
+        click.option("--territory", help="Only records in this territory."),
+        click.option("--stage", help="Only leads or opportunities in this stage."),
+        click.option("--where", "wheres", multiple=True, metavar="KEY=VALUE",
+                     help="Only records whose KEY equals VALUE (KEY!=VALUE for the opposite); repeatable."),
+        click.option("--sort", "sort_key", metavar="KEY", help="Sort by this key (prefix '-' for descending)."),
+    ]):
+        fn = decorator(fn)
+    return fn
+
+
+def selected(app: "App", type_: str, owner, territory, stage, wheres, sort_key):
+    """(vault, records) chosen by the filter options."""
+    from .query import QueryError, select
+
+    vault, _ = app.load()
+    filters = [f"owner={owner}"] * bool(owner) + [f"territory={territory}"] * bool(territory) \
+        + [f"stage={stage}"] * bool(stage) + list(wheres)
+    try:
+        return vault, select(vault, type_, filters, sort_key)
+    except QueryError as e:
+        fail(str(e))
+
+
 @main.command(name="list")
 @click.argument("type_", metavar="TYPE", type=click.Choice(RECORD_TYPES))
-@click.option("--owner", help="Only records with this owner.")
-@click.option("--territory", help="Only records in this territory.")
-@click.option("--stage", help="Only leads or opportunities in this stage.")
-@click.option("--where", "wheres", multiple=True, metavar="KEY=VALUE",
-              help="Only records whose KEY equals VALUE (KEY!=VALUE for the opposite); repeatable.")
-@click.option("--sort", "sort_key", metavar="KEY", help="Sort by this key (prefix '-' for descending).")
+@filter_options
 @click.option("--columns", help="Comma-separated keys to show instead of the default columns.")
 @format_option("text", "json", "csv")
 @pass_app
@@ -219,15 +241,7 @@ def list_(app: App, type_, owner, territory, stage, wheres, sort_key, columns, f
 
     Example: salesmd list opportunity --owner maria --sort -amount
     """
-    from .query import QueryError, select
-
-    vault, _ = app.load()
-    filters = [f"owner={owner}"] * bool(owner) + [f"territory={territory}"] * bool(territory) \
-        + [f"stage={stage}"] * bool(stage) + list(wheres)
-    try:
-        records = select(vault, type_, filters, sort_key)
-    except QueryError as e:
-        fail(str(e))
+    vault, records = selected(app, type_, owner, territory, stage, wheres, sort_key)
     cols = [c.strip() for c in columns.split(",")] if columns else LIST_COLUMNS[type_]
     if fmt == "json":
         click.echo(to_json([dict(id=r.id, type=r.type, path=r.path, **{str(k): v for k, v in r.data.items()

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from .cli import App, _format_problem, fail, main, pass_app
+from .cli import App, _format_problem, fail, filter_options, main, pass_app, selected
+from .cli_write import writing_options
 from .model import FOLDERS, RECORD_TYPES, Problem, Source
 from .output import cell, format_option
 
@@ -22,25 +23,7 @@ def located(message: str) -> None:
     sys.exit(1)
 
 
-def import_options(fn):
-    """--dry-run and --commit/--no-commit; planning and writing failures become messages."""
-    fn = click.option("--commit/--no-commit", "commit", default=None,
-                      help="Make one git commit of what the import wrote (default: `commit` in salesmd.yaml).")(fn)
-    fn = click.option("--dry-run", is_flag=True,
-                      help="Report what would be created and changed (counts and the list); write nothing.")(fn)
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        from .edit import WriteError
-        from .writer import PlanError
-
-        try:
-            return fn(*args, **kwargs)
-        except PlanError as e:
-            fail(f"{e}; nothing was imported", 1)
-        except WriteError as e:
-            fail(str(e), 1)
-    return wrapper
+import_options = writing_options("imported", "nothing was imported")
 
 
 @main.group(name="import")
@@ -249,12 +232,7 @@ def _report(app: App, plan, dry_run: bool) -> None:
 
 @main.command()
 @click.argument("type_", metavar="TYPE", type=click.Choice(RECORD_TYPES))
-@click.option("--owner", help="Only records with this owner.")
-@click.option("--territory", help="Only records in this territory.")
-@click.option("--stage", help="Only leads or opportunities in this stage.")
-@click.option("--where", "wheres", multiple=True, metavar="KEY=VALUE",
-              help="Only records whose KEY equals VALUE (KEY!=VALUE for the opposite); repeatable.")
-@click.option("--sort", "sort_key", metavar="KEY", help="Sort by this key (prefix '-' for descending).")
+@filter_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file, "
                                                                                         "not to the terminal.")
 @format_option("csv", "json", "vcard", default="csv")
@@ -269,15 +247,11 @@ def export(app: App, type_, owner, territory, stage, wheres, sort_key, output, f
     Example: salesmd export opportunity --owner maria --format csv -o maria-deals.csv
     """
     from .exporters import ExportError, export as build
-    from .query import QueryError, select
 
-    vault, _ = app.load()
-    filters = [f"owner={owner}"] * bool(owner) + [f"territory={territory}"] * bool(territory) \
-        + [f"stage={stage}"] * bool(stage) + list(wheres)
+    vault, records = selected(app, type_, owner, territory, stage, wheres, sort_key)
     try:
-        records = select(vault, type_, filters, sort_key)
         text = build(vault, records, type_, fmt)
-    except (QueryError, ExportError) as e:
+    except ExportError as e:
         fail(str(e))
     if output is None:
         click.echo(text, nl=False)

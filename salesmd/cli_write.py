@@ -11,24 +11,31 @@ from .cli import DATE, App, _format_problem, fail, main, pass_app
 from .model import RECORD_TYPES
 
 
-def write_options(fn):
-    """--dry-run and --commit/--no-commit, shared by every writing command."""
-    fn = click.option("--commit/--no-commit", "commit", default=None,
-                      help="Make one git commit of what this command wrote (default: `commit` in salesmd.yaml).")(fn)
-    fn = click.option("--dry-run", is_flag=True, help="Print the diff of what would be written; write nothing.")(fn)
+def writing_options(what: str = "wrote", undone: str = "nothing was written"):
+    """--dry-run and --commit/--no-commit for a command that writes; refusals become messages."""
+    def decorate(fn):
+        fn = click.option("--commit/--no-commit", "commit", default=None,
+                          help=f"Make one git commit of what the command {what} (default: `commit` in "
+                               "salesmd.yaml).")(fn)
+        fn = click.option("--dry-run", is_flag=True,
+                          help="Show what would be written (the diff, or the list); write nothing.")(fn)
 
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        from .edit import WriteError
-        from .writer import PlanError
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            from .edit import WriteError
+            from .writer import PlanError
 
-        try:
-            return fn(*args, **kwargs)
-        except PlanError as e:
-            fail(f"{e}; nothing was written", 1)
-        except WriteError as e:
-            fail(str(e), 1)
-    return wrapper
+            try:
+                return fn(*args, **kwargs)
+            except PlanError as e:
+                fail(f"{e}; {undone}", 1)
+            except WriteError as e:
+                fail(str(e), 1)
+        return wrapper
+    return decorate
+
+
+write_options = writing_options()
 
 
 class Moment(click.ParamType):

@@ -37,6 +37,28 @@ def run_git(cwd: Path, *args: str, input: bytes | None = None) -> bytes:
     return out.stdout
 
 
+def raw_changes(raw: bytes) -> list[tuple[str, str, str, str | None]]:
+    """git's `--raw -z` entries: (status letter, old path, new path, new blob or None)."""
+    tokens = raw.split(b"\0")
+    changes = []
+    i = 0
+    while i < len(tokens):
+        meta = tokens[i].decode()
+        if not meta.startswith(":"):
+            i += 1
+            continue
+        fields = meta[1:].split()
+        new_blob, status = fields[3], fields[4][0]
+        if status in "RC":
+            old, new = (t.decode("utf-8", "surrogateescape") for t in tokens[i + 1:i + 3])
+            i += 3
+        else:
+            old = new = tokens[i + 1].decode("utf-8", "surrogateescape")
+            i += 2
+        changes.append((status, old, new, None if new_blob == ZERO else new_blob))
+    return changes
+
+
 @dataclass(frozen=True)
 class Commit:
     sha: str
@@ -141,24 +163,7 @@ class Repo:
             header, _, rest = chunk.partition(b"\0")
             sha, at, author, subject = header.decode("utf-8", "replace").split("\x1f", 3)
             commit = Commit(sha, int(at), author, subject)
-            tokens = rest.lstrip(b"\n").split(b"\0")
-            changes = []
-            i = 0
-            while i < len(tokens):
-                meta = tokens[i].decode()
-                if not meta.startswith(":"):
-                    i += 1
-                    continue
-                fields = meta[1:].split()
-                new_blob, status = fields[3], fields[4][0]
-                if status in "RC":
-                    old, new = tokens[i + 1].decode("utf-8", "surrogateescape"), tokens[i + 2].decode("utf-8", "surrogateescape")
-                    i += 3
-                else:
-                    old = new = tokens[i + 1].decode("utf-8", "surrogateescape")
-                    i += 2
-                changes.append((status, old, new, None if new_blob == ZERO else new_blob))
-            out.append((commit, changes))
+            out.append((commit, raw_changes(rest.lstrip(b"\n"))))
         return out
 
     def blobs(self, shas: list[str]) -> dict[str, bytes]:
@@ -184,28 +189,13 @@ class Repo:
         head = self.head()
         args = ["diff-index", "--cached", "-z", "--no-abbrev", "-M", head or "4b825dc642cb6eb9a060e54bf8d69288fbee4904"]
         raw = self.git(*args, "--", self.prefix or ".")
-        tokens = raw.split(b"\0")
         out = []
-        i = 0
-        while i < len(tokens):
-            meta = tokens[i].decode()
-            if not meta.startswith(":"):
-                i += 1
-                continue
-            fields = meta[1:].split()
-            status = fields[4][0]
-            if status in "RC":
-                path = tokens[i + 2].decode("utf-8", "surrogateescape")
-                i += 3
-            else:
-                path = tokens[i + 1].decode("utf-8", "surrogateescape")
-                i += 2
+        for status, _, path, blob in raw_changes(raw):
             vault_path = self.vault_path(path)
             if vault_path is not None:
-                blob = None if status == "D" else fields[3]
-                if blob == ZERO:  # diff-index shows the index blob; resolve it explicitly
+                if status != "D" and blob is None:  # the index has no id for it yet: ask
                     blob = self.git("rev-parse", f":{path}").decode().strip()
-                out.append((status, vault_path, blob))
+                out.append((status, vault_path, None if status == "D" else blob))
         return out
 
 

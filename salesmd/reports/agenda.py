@@ -13,7 +13,7 @@ from typing import Any
 
 from ..model import Record
 from ..vault import Vault, as_date, timeline_key
-from .pipeline import currency_of, date_value, is_open, matches, number_value, stage_of, text_value
+from .pipeline import Skipped, currency_of, date_value, is_open, matches, number_value, stage_of, text_value
 
 
 @dataclass(frozen=True)
@@ -135,13 +135,6 @@ class DealFlag:
 
     def as_dict(self) -> dict:
         return dict(vars(self))
-
-
-@dataclass
-class Skipped:
-    id: str
-    path: str
-    reason: str
 
 
 @dataclass

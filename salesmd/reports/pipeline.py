@@ -299,6 +299,8 @@ def _rate(value: float | None) -> float | None:
 
 @dataclass
 class Skipped:
+    """A record a report left out, and why (`salesmd check` says more)."""
+
     id: str
     path: str
     reason: str
