@@ -18,12 +18,12 @@ import hashlib
 import hmac
 import os
 import pickle
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
-from .edit import atomic_write
 
 FORMAT = 4
 MAGIC = b"salesmd-index\n"
@@ -90,10 +90,10 @@ class IndexCache:
 
     def _read(self) -> None:
         try:
-            raw = self.path.read_bytes()
+            raw = memoryview(self.path.read_bytes())
         except OSError:
             return
-        if not raw.startswith(MAGIC) or len(raw) < len(MAGIC) + 32:
+        if raw[:len(MAGIC)] != MAGIC or len(raw) < len(MAGIC) + 32:
             return
         mac, body = raw[len(MAGIC):len(MAGIC) + 32], raw[len(MAGIC) + 32:]
         if not hmac.compare_digest(mac, hmac.new(self.secret, body, hashlib.sha256).digest()):
@@ -130,14 +130,41 @@ class IndexCache:
         self.changed_count += len(gone)
 
     def save(self) -> None:
+        """Write the cache whole, streamed (no copy of it in memory) to a temporary file, then renamed."""
         if not self.enabled or not self.changed:
             return
         from .history import ensure_cache_dir
 
-        now = time.time_ns()
+        tmp = None
         try:
-            body = pickle.dumps((self.signature, now, self.entries), protocol=pickle.HIGHEST_PROTOCOL)
             ensure_cache_dir(self.path.parent)
-            atomic_write(self.path, MAGIC + hmac.new(self.secret, body, hashlib.sha256).digest() + body)
-        except (OSError, pickle.PicklingError, RecursionError):
+            fd, tmp = tempfile.mkstemp(prefix=".index.", suffix=".tmp", dir=self.path.parent)
+            with os.fdopen(fd, "wb") as f:
+                f.write(MAGIC + bytes(32))
+                writer = _SigningWriter(f, hmac.new(self.secret, digestmod=hashlib.sha256))
+                pickler = pickle.Pickler(writer, protocol=pickle.HIGHEST_PROTOCOL)
+                pickler.fast = True  # no memo: the entries share no objects, and the memo would double memory
+                with no_gc():
+                    pickler.dump((self.signature, time.time_ns(), self.entries))
+                f.seek(len(MAGIC))
+                f.write(writer.mac.digest())
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+            tmp = None
+        except (OSError, pickle.PicklingError, RecursionError, ValueError):
             pass  # a cache that cannot be written only makes the next command slower
+        finally:
+            if tmp is not None and os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+class _SigningWriter:
+    """A file that signs what is written to it."""
+
+    def __init__(self, f, mac):
+        self.f, self.mac = f, mac
+
+    def write(self, data) -> int:
+        self.mac.update(data)
+        return self.f.write(data)

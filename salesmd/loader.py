@@ -87,6 +87,7 @@ def read_file(root: Path, rel: str, config: Config, raw: bytes | None = None,
     """
     out = ParsedFile(rel, None)
     strict = in_record_folder(rel)
+    raw_given = raw is not None
 
     def problem(line: int, code: str, message: str, severity: str = ERROR) -> ParsedFile:
         out.problems.append(Problem(Source(rel, max(line, 1)), code, message, severity))
@@ -161,7 +162,8 @@ def read_file(root: Path, rel: str, config: Config, raw: bytes | None = None,
     out.record = Record(
         id=stem, type=type_, path=rel, data=data,
         key_lines={str(k): v for k, v in parsed.key_lines.items()},
-        body=parts.body, body_line=parts.body_line, body_links=body_links,
+        body=parts.body if raw_given else None,  # read again when shown (Vault.body): saves memory
+        body_line=parts.body_line, body_links=body_links,
         body_digest=hashlib.blake2b(parts.body.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest(),
         blob=hashlib.sha1(b"blob %d\0" % len(raw) + raw).hexdigest(),
     )

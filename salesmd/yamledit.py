@@ -36,6 +36,7 @@ _AMBIGUOUS_BREAKS = re.compile("\r(?!\n)|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _NOT_PRINTABLE = re.compile(  # escaped in quotes: YAML non-printables, line breaks and the BOM
     "[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t"}
+_SCANNER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the reference parser's own scanner
 _OPENERS = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken,
             yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)
 _CLOSERS = (yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
@@ -222,7 +223,7 @@ def set_keys(text: str, changes: dict[str, Any]) -> str:
 def _top_level_items(yaml_text: str) -> tuple[list[_Item], int]:
     """Locate each top-level key, in order, from the token stream; also the keys' column."""
     try:
-        tokens = list(yaml.scan(yaml_text, Loader=yaml.SafeLoader))[1:-1]
+        tokens = list(yaml.scan(yaml_text, Loader=_SCANNER))[1:-1]
     except yaml.YAMLError as e:
         raise ValueError(f"invalid YAML: {e}") from None
     if not tokens:
