@@ -109,7 +109,11 @@ class IndexCache:
     def get(self, rel: str, stamp: tuple[int, int]):
         """The cached (parsed file, record problems) for `rel` if its stamp still matches."""
         entry = self.entries.get(rel)
-        if entry is None or entry[0] != stamp or stamp[0] >= self.written_ns - RACY_NS:
+        if entry is None:
+            return None
+        if entry[0] != stamp or stamp[0] >= self.written_ns - RACY_NS:
+            del self.entries[rel]  # stale: let it go now, not when the fresh one replaces it
+            self.changed = True
             return None
         return entry[1], entry[2]
 

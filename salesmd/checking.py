@@ -50,6 +50,8 @@ def run_check(root: Path, mode: str = "current", *, timings: Timings | None = No
             problems.append(Problem(vault.config.source(), "git-unreadable",
                                     f"git history could not be read ({e}); the history rules were skipped",
                                     "warning"))
+        if history is not None:
+            history.follow_uncommitted_renames(set(pipeline_paths(vault)), staged_only=mode == "staged")
         if mode == "history":
             problems += audit_history(vault, history)
         else:

@@ -12,7 +12,7 @@ import click
 
 from . import __version__
 from .config import ConfigError, find_root
-from .model import ERROR, FOLDERS, RECORD_TYPES, WARNING, Problem
+from .model import ERROR, FOLDERS, RECORD_TYPES, WARNING, Problem, printable
 from .output import format_option, table, to_csv, to_json
 
 
@@ -80,15 +80,39 @@ class Date(click.ParamType):
         if isinstance(value, dt.date):
             return value
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             self.fail(f"{value!r} is not a date written YYYY-MM-DD", param, ctx)
+        if not 1900 <= day.year <= 9000:
+            self.fail(f"{value!r} is too far from now for a sales calendar (years 1900-9000)", param, ctx)
+        return day
+
+
+class SalesmdGroup(click.Group):
+    """The command group, with a last line of defence: an unexpected error is one clear line
+    (and exit 3), not a traceback. SALESMD_DEBUG=1 shows the traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except OSError as e:
+            if os.environ.get("SALESMD_DEBUG"):
+                raise
+            where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+            fail(f"{where}{e.strerror or e}; nothing was left half-written", 1)
+        except Exception as e:  # a bug: say so plainly
+            if os.environ.get("SALESMD_DEBUG"):
+                raise
+            fail(f"internal error: {type(e).__name__}: {e} (run with SALESMD_DEBUG=1 for the details, "
+                 "and please report it)", 3)
 
 
 DATE = Date()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=SalesmdGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="salesmd")
 @click.option("--vault", "vault_option", metavar="PATH", envvar="SALESMD_VAULT",
               help="The vault folder (default: the folder holding salesmd.yaml, found from here upwards).")
@@ -165,6 +189,8 @@ def check(app: App, paths, strict: bool, mode: str | None, fmt: str):
     if paths:
         wanted = []
         for p in paths:
+            if not p.exists():
+                fail(f"{p}: no such file or folder")
             try:
                 wanted.append(p.resolve().relative_to(vault.root).as_posix())
             except ValueError:
@@ -189,7 +215,7 @@ def check(app: App, paths, strict: bool, mode: str | None, fmt: str):
 
 
 def _format_problem(app: App, p: Problem) -> str:
-    return f"{app.show_path(p.source.path)}:{p.source.line}: {p.severity}[{p.code}]: {p.message}"
+    return printable(f"{app.show_path(p.source.path)}:{p.source.line}: {p.severity}[{p.code}]: {p.message}")
 
 
 LIST_COLUMNS = {
@@ -277,7 +303,7 @@ def show(app: App, record_id: str, fmt: str):
     if fmt == "json":
         click.echo(to_json(view.as_dict()))
     else:
-        click.echo(render_record(view, app.show_path(record.path)))
+        click.echo(printable(render_record(view, app.show_path(record.path)), keep_newlines=True))
 
 
 @main.command()
@@ -305,7 +331,7 @@ def history(app: App, record_id: str, fmt: str):
         view = build_record_history(vault.root, record)
     except GitError as e:
         fail(f"git: {e}")
-    click.echo(to_json(view.as_dict()) if fmt == "json" else render_history(view))
+    click.echo(to_json(view.as_dict()) if fmt == "json" else printable(render_history(view), keep_newlines=True))
 
 
 @main.group()

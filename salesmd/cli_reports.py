@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from .cli import DATE, App, fail, main, pass_app
+from .model import printable
 from .output import format_option, to_csv, to_json
 from .progress import status
 from .reports.pipeline import Period, PeriodError, parse_period
@@ -71,7 +72,7 @@ def agenda(app: App, start, days: int, owner, territory, fmt: str):
     else:
         from .render.report_text import render_agenda
 
-        click.echo(render_agenda(report))
+        click.echo(printable(render_agenda(report), keep_newlines=True))
 
 
 @main.command()
@@ -116,14 +117,28 @@ def pipeline(app: App, pipeline_name: str, owner, territory, product, period, fm
     else:
         from .render.report_text import render_pipeline
 
-        click.echo(render_pipeline(report))
+        click.echo(printable(render_pipeline(report), keep_newlines=True))
 
 
 class SiteError(Exception):
     """A template could not be rendered (the CLI exits 2 with the message)."""
 
 
-def build_site(app: App, out: Path | None, quiet: bool = False):
+def _safe_out_dir(root: Path, out_dir: Path, force: bool) -> None:
+    """Refuse to write the site over the vault or over a folder of someone else's files."""
+    from .model import RECORD_FOLDERS
+    from .render.html import MANIFEST
+
+    target, vault = out_dir.resolve(), root.resolve()
+    if target == vault or vault.is_relative_to(target) or (
+            target.is_relative_to(vault) and target.relative_to(vault).parts[:1] in [(f,) for f in RECORD_FOLDERS]):
+        raise SiteError(f"{out_dir}: the site cannot be written over the vault or into a record folder")
+    if target.is_dir() and not (target / MANIFEST).exists() and any(target.iterdir()) and not force:
+        raise SiteError(f"{out_dir} has files that salesmd report did not make; choose an empty or new "
+                        "folder, or pass --force to write there anyway")
+
+
+def build_site(app: App, out: Path | None, quiet: bool = False, force: bool = False):
     """Check the vault and write its site; returns (out_dir, BuildResult, problems)."""
     from .checking import run_check
     from .history import GitError, load_history, pipeline_paths
@@ -137,6 +152,7 @@ def build_site(app: App, out: Path | None, quiet: bool = False):
     except GitError:
         history = None
     out_dir = out if out is not None else vault.root / vault.config.report_dir
+    _safe_out_dir(vault.root, out_dir, force)
     import jinja2
 
     try:
@@ -153,8 +169,9 @@ def build_site(app: App, out: Path | None, quiet: bool = False):
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Where to write the site (default: report_dir in salesmd.yaml, `_site/` in the vault).")
+@click.option("--force", is_flag=True, help="Write into a folder that has files salesmd report did not make.")
 @pass_app
-def report(app: App, out: Path | None):
+def report(app: App, out: Path | None, force: bool):
     """Build the static HTML site: dashboard, pipeline board, agenda, a page per record, problems.
 
     The site opens from file:// with no network (inline CSS and SVG charts, no scripts), prints
@@ -165,13 +182,13 @@ def report(app: App, out: Path | None):
     Example: salesmd report --out /tmp/crm-site && xdg-open /tmp/crm-site/index.html
     """
     try:
-        out_dir, result, problems = build_site(app, out)
+        out_dir, result, problems = build_site(app, out, force=force)
     except SiteError as e:
         fail(str(e))
     errors = sum(1 for p in problems if p.severity == "error")
     click.echo(f"wrote {len(result.written)} of {result.total} files to {out_dir}"
                + (f", removed {len(result.removed)}" if result.removed else "")
-               + (f" ({errors} problems: see problems.html)" if errors else ""))
+               + (f" ({errors} problem{'s' * (errors != 1)}: see problems.html)" if errors else ""))
     click.echo(f"open {(out_dir / 'index.html').resolve().as_uri()}")
 
 

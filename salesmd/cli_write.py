@@ -77,10 +77,16 @@ def finish(app: App, changes, dry_run: bool, commit: bool | None) -> None:
     if dry_run:
         click.echo(changes.diff(), nl=False)
         return
+    wants_commit = commit if commit is not None else vault.config.commit
+    if wants_commit:
+        from .history import Repo
+
+        if Repo.find(vault.root) is None:
+            fail("--commit needs the vault to be in a git repository (git init); nothing was written", 1)
     changes.apply()
     for c in changes.changes:
         click.echo(f"{'edited' if c.before else 'created'} {app.show_path(c.rel)}")
-    if commit if commit is not None else vault.config.commit:
+    if wants_commit:
         sha = changes.commit()
         click.echo(f"committed {sha}: {changes.message}" if sha else "nothing to commit: the files are as in HEAD")
 
@@ -106,7 +112,8 @@ def _extra_values(args: list[str], type_: str) -> dict:
     return values
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                               "help_option_names": ["--help"]})
 @click.argument("type_", metavar="TYPE", type=click.Choice(RECORD_TYPES))
 @click.argument("name", required=False)
 @click.option("--id", "record_id", help="The id (file name) to use instead of one made from NAME.")

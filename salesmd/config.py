@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .frontmatter import parse_yaml
-from .model import ERROR, WARNING, Problem, Source
+from .model import ERROR, RECORD_FOLDERS as RECORD_FOLDER_NAMES, WARNING, Problem, Source
 from .paths import template_path
 
 CONFIG_NAME = "salesmd.yaml"
@@ -178,6 +178,12 @@ def load_config(root: Path) -> tuple[Config, list[Problem]]:
     if cfg.backwards not in BACKWARDS:
         bad("backwards", f"'backwards' must be one of {', '.join(BACKWARDS)}, not {cfg.backwards!r}")
         cfg.backwards = "warn"
+    report = cfg.report_dir.strip().strip("/")
+    if (not report or report == "." or report.startswith(("/", "..")) or "/.." in report
+            or report.split("/")[0] in RECORD_FOLDER_NAMES):
+        bad("report_dir", f"'report_dir' must be a folder inside the vault that holds no records, not "
+                          f"{cfg.report_dir!r}; the default '_site' is used")
+        cfg.report_dir = "_site"
     if not (isinstance(cfg.currency, str) and len(cfg.currency) == 3 and cfg.currency.isupper()):
         bad("currency", f"'currency' must be an ISO 4217 code such as USD or EUR, not {cfg.currency!r}")
         cfg.currency = "USD"

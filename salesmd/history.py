@@ -156,7 +156,10 @@ class Repo:
         """Commits oldest first, each with its changes (status, old path, new path, new blob)."""
         rev = f"{since}..HEAD" if since else "HEAD"
         spec = paths or ((self.prefix.rstrip("/"),) if self.prefix else ("."))
-        raw = self.git("log", "-z", "--raw", "--no-abbrev", "-M", "--reverse", "--no-merges",
+        # --full-history: without it, path limiting drops a side branch whose merge kept the
+        # other side's file, and with it a 'won' that the merge then undid
+        raw = self.git("log", "-z", "--raw", "--no-abbrev", "-M", "--reverse", "--no-merges", "--full-history",
+                       "--topo-order",
                        "--format=%x01%H%x1f%at%x1f%an%x1f%s", rev, "--", *spec)
         out = []
         for chunk in raw.split(b"\x01")[1:]:
@@ -211,6 +214,22 @@ class History:
     def versions(self, path: str) -> list[Version]:
         return self.lines.get(path, [])
 
+    def follow_uncommitted_renames(self, paths: set[str], staged_only: bool) -> None:
+        """Give files renamed since HEAD (`git mv`, not committed yet) the history of their old name.
+
+        Asks git only when a lead or opportunity has no history under its name (`paths`)."""
+        if self.head is None or not [p for p in paths if p not in self.lines]:
+            return
+        args = ["diff-index", "-z", "--no-abbrev", "-M"] + (["--cached"] if staged_only else []) + [self.head]
+        try:
+            raw = self.repo.git(*args, "--", self.repo.prefix or ".")
+        except GitError:
+            return
+        for status, old, new, _ in raw_changes(raw):
+            old_v, new_v = self.repo.vault_path(old), self.repo.vault_path(new)
+            if status == "R" and new_v in paths and new_v not in self.lines and old_v in self.lines:
+                self.lines[new_v] = self.lines[old_v]
+
 
 class HistoryCache:
     """.salesmd/history.json: blob facts and the log already read. Never trusted when odd."""
@@ -235,11 +254,14 @@ class HistoryCache:
                 data = json.loads(self.path.read_text(encoding="utf-8"))
             if data.get("version") != CACHE_VERSION:
                 return
-            self.facts = {k: Facts(*v) for k, v in data["facts"].items()}
-            self.commits = data["commits"]
-            self.head = data["head"]
-            self.prefix = data["prefix"]
-        except (OSError, ValueError, KeyError, TypeError):
+            facts = {k: Facts(*v) for k, v in data["facts"].items()}
+            commits = data["commits"]
+            if not (isinstance(commits, list) and all(
+                    isinstance(c, dict) and len(c["c"]) == 4 and all(len(x) == 4 for x in c["x"]) for c in commits)
+                    and isinstance(data["head"], str) and isinstance(data["prefix"], str)):
+                raise ValueError("not a history cache of this shape")
+            self.facts, self.commits, self.head, self.prefix = facts, commits, data["head"], data["prefix"]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
             self.facts, self.commits, self.head, self.prefix = {}, [], None, None
 
     def save(self) -> None:
@@ -377,7 +399,7 @@ def front_matter_data(data: bytes) -> dict:
 
 def file_versions(repo: Repo, vault_path: str) -> list[tuple[Commit, str, bytes | None]]:
     """Every commit that touched one file, oldest first, following renames: (commit, path, bytes)."""
-    raw = repo.git("log", "--follow", "-z", "--raw", "--no-abbrev", "-M", "--no-merges",
+    raw = repo.git("log", "--follow", "-z", "--raw", "--no-abbrev", "-M", "--no-merges", "--full-history",
                    "--format=%x01%H%x1f%at%x1f%an%x1f%s", "HEAD", "--", repo.prefix + vault_path)
     entries = []
     for chunk in raw.split(b"\x01")[1:]:

@@ -20,6 +20,23 @@ FOLDERS = {
 }
 RECORD_FOLDERS = frozenset(FOLDERS.values())
 
+# Control characters (but tab) shown as U+FFFD on a terminal: a record must not be able to move
+# the cursor, retitle the window or fake an extra line of `check` output.
+_CONTROL = {c: "\ufffd" for c in [*range(0, 9), *range(10, 32), *range(0x7F, 0xA0)]}
+
+
+_CONTROL_BUT_NEWLINE = {c: r for c, r in _CONTROL.items() if c != 10}
+
+
+def printable(text: str, keep_newlines: bool = False) -> str:
+    return text.translate(_CONTROL_BUT_NEWLINE if keep_newlines else _CONTROL)
+
+
+def a(word: str) -> str:
+    """'a lead', 'an opportunity'."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -43,7 +60,7 @@ class Problem:
     severity: str = ERROR
 
     def format(self) -> str:
-        return f"{self.source}: {self.severity}[{self.code}]: {self.message}"
+        return printable(f"{self.source}: {self.severity}[{self.code}]: {self.message}")
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -32,7 +32,7 @@ def plain(value: Any) -> Any:
 
 def cell(value: Any) -> str:
     """A value as one cell of a table: links as ids, lists joined, dates as ISO."""
-    from .model import parse_link
+    from .model import parse_link, printable
 
     if value is None:
         return ""
@@ -46,8 +46,8 @@ def cell(value: Any) -> str:
         return ", ".join(cell(v) for v in value)
     link = parse_link(value)
     if link is not None:
-        return link.target
-    return str(value)
+        return printable(link.target)
+    return printable(str(value))
 
 
 def to_json(data: Any) -> str:

@@ -17,7 +17,7 @@ from .changes import ChangeSet
 from .config import Pipeline
 from .edit import Snapshot
 from .frontmatter import parse_yaml
-from .model import FOLDERS, Record
+from .model import FOLDERS, Record, a
 from .paths import builtin_templates
 from .schema import KEYS
 from .vault import Vault
@@ -34,9 +34,14 @@ TRANSLITERATE = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ
 
 
 def slugify(text: str) -> str:
-    """'Zoë Łukasiewicz & Co' -> 'zoe-lukasiewicz-co': lower-case ASCII letters, digits and dashes."""
-    text = unicodedata.normalize("NFKD", text.translate(TRANSLITERATE)).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """'Zoë Łukasiewicz & Co' -> 'zoe-lukasiewicz-co': lower-case letters, digits and dashes.
+
+    Latin letters lose their accents; letters of other scripts are kept ('東京 Corp' ->
+    '東京-corp'), so a name never slugifies to nothing.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.translate(TRANSLITERATE))
+    text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    slug = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFC", text).lower()).strip("-")
     return slug[:80].rstrip("-") or "record"
 
 
@@ -52,10 +57,11 @@ def parse_value(key: str, text: str, type_: str) -> Any:
         return [t.strip() for t in text.split(",") if t.strip()]
     if kind in ("str", "currency"):
         return text
-    # dates, numbers and custom keys: as YAML would read the text; anything else stays text
+    # dates, numbers and custom keys: typed when the value reads back exactly as typed (48000,
+    # 2026-12-01); anything YAML would change (02134, 1.50, True, 1e3, 0x10, .nan) stays text
     parsed = parse_yaml(f"v: {text}\n") if "\n" not in text else None
     value = parsed.data.get("v") if parsed and isinstance(parsed.data, dict) and not parsed.issues else None
-    if value is None or isinstance(value, (str, list, dict)):
+    if value is None or isinstance(value, (str, list, dict)) or render_value(value) != text:
         return text
     return value
 
@@ -115,8 +121,10 @@ def plan_new(vault: Vault, changes: ChangeSet, type_: str, name: str, values: di
     """Add a new record to `changes`; returns its id."""
     taken = taken if taken is not None else set()
     record_id = record_id or slugify(name)
-    if "/" in record_id or record_id.startswith("."):
-        raise PlanError(f"'{record_id}' cannot be an id: ids are file names without folders")
+    if (not record_id or record_id != record_id.strip() or record_id.startswith(".")
+            or any(c in record_id for c in "/\\[]|#^:") or len(record_id.encode()) > 200):
+        raise PlanError(f"{record_id!r} cannot be an id: ids are file names (at most 200 bytes) without "
+                        "folders, leading dots or spaces, or the characters / \\ [ ] | # ^ : that links use")
     _free_id(vault, record_id, taken)
     rel = f"{FOLDERS[type_]}/{record_id}.md"
     if (vault.root / rel).exists():
@@ -155,7 +163,7 @@ def need(vault: Vault, record_id: str, type_: str | tuple[str, ...]) -> Record:
         pool = [r.id for r in vault.records if r.type in types]
         raise PlanError(f"no {' or '.join(types)} with id '{record_id}'{did_you_mean(record_id, pool)}")
     if record.type not in types:
-        raise PlanError(f"'{record.id}' is a {record.type}, not a {' or '.join(types)}")
+        raise PlanError(f"'{record.id}' is {a(record.type)}, not {' or '.join(a(t) for t in types)}")
     return record
 
 
@@ -164,6 +172,8 @@ def plan_move(vault: Vault, record: Record, stage_name: str, values: dict[str, A
     """Move a lead or an opportunity to another stage of its pipeline."""
     from .checks.schema import did_you_mean
 
+    if "stage" in values:
+        raise PlanError("give the stage as the command's STAGE argument, not with --set")
     pipeline = vault.config.pipelines[record.type]
     current = pipeline.get(record.get("stage"))
     target = pipeline.get(stage_name)
@@ -199,8 +209,9 @@ def plan_convert(vault: Vault, lead: Record, *, name: str | None, amount: Any, c
     """Qualify a lead: its opportunity, contact and account, and the links both ways."""
     lead_stage = vault.config.pipelines["lead"].get(lead.get("stage"))
     if lead_stage is not None and lead_stage.terminal:
-        raise PlanError(f"lead {lead.id} is already '{lead_stage.name}': conversion happens once, and a "
-                        "disqualified lead stays disqualified")
+        why = ("a lead is converted once" if lead_stage.name == "converted"
+               else f"a lead in a terminal stage stays there")
+        raise PlanError(f"lead {lead.id} is already '{lead_stage.name}': {why}")
     if vault.config.pipelines["lead"].get("converted") is None:
         raise PlanError("the lead pipeline in salesmd.yaml has no 'converted' stage to convert into")
     opp_pipeline = vault.config.pipelines["opportunity"]

@@ -182,7 +182,8 @@ def set_keys(text: str, changes: dict[str, Any]) -> str:
     yaml_text = parts.yaml_text
     if _AMBIGUOUS_BREAKS.search(opening + yaml_text):
         raise ValueError("the front matter has line breaks other than LF or CRLF")
-    assert text[start:start + len(yaml_text)] == yaml_text
+    if text[start:start + len(yaml_text)] != yaml_text:
+        raise ValueError("the front matter does not start on the line after the opening '---'")
     nl = "\r\n" if opening.endswith("\r\n") else "\n"
 
     items, column = _top_level_items(yaml_text)

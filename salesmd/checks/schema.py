@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 from typing import Any, Iterable, Iterator
 
 from ..config import ACTIVITY_STATUSES, TASK_STATUSES, Config
-from ..model import WARNING, Problem, Record, parse_link
+from ..model import WARNING, Problem, Record, a, parse_link
 from ..schema import KEYS, LINK_TARGETS, REQUIRED
 from ..vault import as_datetime
 
@@ -28,7 +29,7 @@ def check_required(record: Record, config: Config) -> Iterator[Problem]:
         if _empty(record.get(key)):
             what = "is empty" if key in record.data else "is missing"
             yield Problem(record.source(key if key in record.data else None), "key-missing",
-                          f"required key '{key}' {what} (a {record.type} needs {', '.join(REQUIRED[record.type])})")
+                          f"required key '{key}' {what} ({a(record.type)} needs {', '.join(REQUIRED[record.type])})")
 
 
 def _quote_hint(key: str, value: Any) -> str:
@@ -65,6 +66,8 @@ def _type_error(key: str, value: Any, kind: str) -> str | None:
         return f"'{key}' must be a date or datetime (2026-11-25 or 2026-11-25T14:30), not {value!r}"
     if kind in ("number", "percent"):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                return f"'{key}' must be a finite number, not {value}"
             if value < 0 or (kind == "percent" and value > 100):
                 return f"'{key}' must be {'between 0 and 100' if kind == 'percent' else 'zero or more'}, not {value}"
             return None
@@ -163,8 +166,9 @@ def check_link_syntax(record: Record, config: Config) -> Iterator[Problem]:
         value = record.get(key)
         for v in value if isinstance(value, list) else [value]:
             if isinstance(v, str) and v.strip() and parse_link(v) is None:
-                yield Problem(record.source(key), "link-format",
-                              f"'{key}' holds {v!r}; write links as quoted wikilinks: \"[[{v.strip()}]]\"")
+                inner = v.strip().strip("[]").strip()
+                hint = f"write links as quoted wikilinks: \"[[{inner}]]\"" if inner else "the link names no record"
+                yield Problem(record.source(key), "link-format", f"'{key}' holds {v!r}; {hint}")
 
 
 # Each takes one record and the config: their results depend on nothing else, so they are cached

@@ -76,11 +76,16 @@ class Site:
         self.today = today
         self.history = history
         self.env = environment(vault.root)
-        self.markdown = MarkdownRenderer(self._resolve)
+        self.markdown = MarkdownRenderer(self._resolve_from_record_page)
 
     def _resolve(self, target: str) -> tuple[str, str] | None:
         record = self.vault.get(target)
         return (page_name(record.id), record.title) if record else None
+
+    def _resolve_from_record_page(self, target: str) -> tuple[str, str] | None:
+        """Bodies are shown on record pages, which live in records/: their links go up a level."""
+        found = self._resolve(target)
+        return ("../" + found[0], found[1]) if found else None
 
     def pages(self, previous: dict[str, str] | None = None) -> tuple[dict[str, str | bytes | None], dict[str, str]]:
         """Every file of the site: (relative path -> content, relative path -> fingerprint).

@@ -9,6 +9,7 @@ number) is left out of the sums and listed under `skipped`; `salesmd check` says
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -34,7 +35,7 @@ def date_value(value: Any) -> dt.date | None:
 
 
 def number_value(value: Any) -> int | float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
     return value
 
@@ -132,6 +133,8 @@ def parse_period(text: str) -> Period:
         raise PeriodError(f"{text!r} is not a period: write a quarter (2026-Q4), a month (2026-11) "
                           "or a year (2026)")
     year = int(m.group(1))
+    if not 1900 <= year <= 9000:
+        raise PeriodError(f"{text!r} is not a period salesmd can report on: the year must be 1900 to 9000")
     if m.group(2):
         q = int(m.group(2))
         start = dt.date(year, 3 * q - 2, 1)
