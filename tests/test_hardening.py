@@ -144,3 +144,19 @@ def test_report_dir_may_not_hide_records(tmp_path):
     result = vault.run("check")
     assert "error[config-value]: 'report_dir' must be a folder inside the vault that holds no records" in result.output
     assert "bolt-builders" in vault.run("list", "lead").output
+
+
+def test_an_offset_datetime_shows_its_local_time(tmp_path, monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        vault = make_vault(tmp_path / "v", {"tasks/tz.md": "---\ntype: task\nsubject: Call Pune\nstatus: open\n"
+                                                           "due: 2026-11-25T02:00+05:00\n---\n"})
+        out = vault.run("--today", "2026-11-24", "agenda", "--days", "2", ok=True).output
+        day = out.split("Tue 2026-11-24", 1)[1].split("Wed 2026-11-25", 1)[0]
+        assert "21:00" in day and "Call Pune" in day
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -258,6 +258,10 @@ def _owner_key(owner: str | None) -> tuple:
 
 
 def _when(value: Any) -> dt.date | dt.datetime | None:
+    """A date, or a datetime in local time (one written with an offset is converted, so its day
+    and its clock time agree wherever they are shown)."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone().replace(tzinfo=None)
     return value if isinstance(value, (dt.date, dt.datetime)) else None
 
 
