@@ -217,3 +217,11 @@ def test_edits_keep_crlf_bom_comments_and_body(tmp_path):
     after = (vault.root / "tasks/call-back.md").read_bytes().decode("utf-8")
     assert after == text.replace("status: open  # !\r\n", "status: done  # !\r\n").replace(
         "due: 2026-11-30\r\n", "due: 2026-11-30\r\noutcome: left a voicemail\r\n")
+
+
+def test_new_with_edit_opens_the_editor_on_the_new_file(committed, monkeypatch):
+    monkeypatch.setenv("EDITOR", "sed -i '$ a Met at the trade show.'")
+    committed.run("new", "lead", "Trade Show Lead", "--edit", ok=True)
+    text = committed.read("leads/trade-show-lead.md")
+    assert text.startswith("---\ntype: lead\nname: Trade Show Lead\n") and text.endswith("Met at the trade show.\n")
+    committed.run("check", ok=True)
