@@ -32,7 +32,6 @@ class ChangeSet:
     root: Path
     message: str  # a commit message a person would write
     changes: list[FileChange] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # what to tell the user after applying
 
     def add_new(self, rel: str, text: str) -> None:
         self.changes.append(FileChange(rel, None, text))

@@ -225,40 +225,34 @@ def plan_convert(vault: Vault, lead: Record, *, name: str | None, amount: Any, c
     taken: set[str] = set()
     shared = {k: lead.get(k) for k in ("owner", "territory") if isinstance(lead.get(k), str)}
 
-    account: str | None = None
-    if account_id:
-        account = need(vault, account_id, "account").id
-    elif isinstance(company, str) and company.strip():
-        found = _by_name(vault, "account", company)
-        if found is not None:
-            account = found.id
-        else:
-            account = plan_new(vault, changes, "account", company, dict(shared), today, now,
-                               record_id=free_id(vault, slugify(company), taken, "account"), taken=taken)
-            changes.notes.append(f"created account {account}")
-    contact: str | None = None
-    if contact_id:
-        contact = need(vault, contact_id, "contact").id
-    elif isinstance(person, str) and person.strip():
-        found = _by_name(vault, "contact", person)
-        if found is not None:
-            contact = found.id
-        else:
-            values = {"account": link_to(account) if account else None, "email": lead.get("email"),
-                      "phone": lead.get("phone"), "lead": link_to(lead.id), **shared}
-            contact = plan_new(vault, changes, "contact", person, values, today, now,
-                               record_id=free_id(vault, slugify(person), taken, "contact"), taken=taken)
-            changes.notes.append(f"created contact {contact}")
+    account = _find_or_create(vault, changes, taken, "account", account_id, company, dict(shared), today, now)
+    contact = _find_or_create(vault, changes, taken, "contact", contact_id, person,
+                              {"account": link_to(account) if account else None, "email": lead.get("email"),
+                               "phone": lead.get("phone"), "lead": link_to(lead.id), **shared}, today, now)
     opp_name = name or lead.title
     opp_id = free_id(vault, slugify(opp_name), taken, "deal")
     values = {"stage": opp_stage, "account": link_to(account) if account else None,
               "contacts": [link_to(contact)] if contact else None, "amount": amount,
               "close_date": close_date, "lead": link_to(lead.id), **shared}
     plan_new(vault, changes, "opportunity", opp_name, values, today, now, record_id=opp_id, taken=taken)
-    changes.notes.append(f"created opportunity {opp_id}")
     _edit(changes, vault, lead, {"stage": "converted", "converted_to": link_to(opp_id), "converted_on": today})
     changes.message = f"convert lead {lead.id} -> opportunity {opp_id}"
     return changes
+
+
+def _find_or_create(vault: Vault, changes: ChangeSet, taken: set[str], type_: str, given_id: str | None,
+                    name: Any, values: dict[str, Any], today: dt.date, now: dt.datetime) -> str | None:
+    """The id of the account or contact a converted lead links to: the one named by --account or
+    --contact, else an existing one of that name, else a new one planned into `changes`."""
+    if given_id:
+        return need(vault, given_id, type_).id
+    if not (isinstance(name, str) and name.strip()):
+        return None
+    found = _by_name(vault, type_, name)
+    if found is not None:
+        return found.id
+    return plan_new(vault, changes, type_, name, values, today, now,
+                    record_id=free_id(vault, slugify(name), taken, type_), taken=taken)
 
 
 def _by_name(vault: Vault, type_: str, name: str) -> Record | None:
@@ -290,7 +284,6 @@ def plan_done(vault: Vault, task: Record, *, outcome: str | None, follow_up: str
                           {"due": due, "follows": link_to(task.id), **inherited}, today, now,
                           record_id=free_id(vault, slugify(follow_up), set()))
         changes.message += f", follow-up {new_id} due {due.isoformat()}"
-        changes.notes.append(f"created follow-up task {new_id}")
     return changes
 
 

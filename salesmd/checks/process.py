@@ -82,6 +82,16 @@ def check_against_history(vault: Vault, history: History | None,
     return problems
 
 
+def _first_change(versions: list[Version], since: Version | None, what) -> Version | None:
+    """The first version after `since` whose `what(facts)` differs from `since`'s."""
+    if since is None:
+        return None
+    for v in versions[versions.index(since) + 1:]:
+        if what(v.facts) != what(since.facts):
+            return v
+    return None
+
+
 def audit_history(vault: Vault, history: History | None) -> list[Problem]:
     """Every commit of every record file, including ones deleted since."""
     if history is None:
@@ -97,23 +107,19 @@ def audit_history(vault: Vault, history: History | None) -> list[Problem]:
         record = current.get(path)
         source = record.source("stage") if record else Source(path, 1)
         set_at = _first_terminal(config, versions)
-        if set_at is not None:
-            for v in versions[versions.index(set_at) + 1:]:
-                if v.facts.stage != set_at.facts.stage:
-                    problems.append(Problem(source, "terminal-left",
-                                            f"was '{set_at.facts.stage}' in {set_at.commit.label()}, "
-                                            f"became '{v.facts.stage}' in {v.commit.label()}: "
-                                            "a record in a terminal stage stays there"))
-                    break
+        left = _first_change(versions, set_at, lambda f: f.stage)
+        if left is not None:
+            problems.append(Problem(source, "terminal-left",
+                                    f"was '{set_at.facts.stage}' in {set_at.commit.label()}, became "
+                                    f"'{left.facts.stage}' in {left.commit.label()}: "
+                                    "a record in a terminal stage stays there"))
         conversion = _first_conversion(versions)
-        if conversion is not None:
-            for v in versions[versions.index(conversion) + 1:]:
-                if v.facts.converted_to != conversion.facts.converted_to:
-                    problems.append(Problem(source, "conversion-changed",
-                                            f"was converted to [[{conversion.facts.converted_to}]] in "
-                                            f"{conversion.commit.label()}, changed in {v.commit.label()}: "
-                                            "a conversion is final"))
-                    break
+        changed = _first_change(versions, conversion, lambda f: f.converted_to)
+        if changed is not None:
+            problems.append(Problem(source, "conversion-changed",
+                                    f"was converted to [[{conversion.facts.converted_to}]] in "
+                                    f"{conversion.commit.label()}, changed in {changed.commit.label()}: "
+                                    "a conversion is final"))
     problems += check_against_history(vault, history)
     return problems
 
