@@ -97,6 +97,10 @@ class SalesmdGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # `salesmd ... | head`: the reader has gone; nothing to say
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
         except OSError as e:
             if os.environ.get("SALESMD_DEBUG"):
                 raise
