@@ -82,8 +82,9 @@ CASES = [
 
 
 @pytest.mark.parametrize("code,files,path,line,phrase", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-def test_each_problem_is_reported_at_its_file_and_line(tmp_path, code, files, path, line, phrase):
+def test_each_problem_is_reported_at_its_file_and_line(tmp_path, monkeypatch, code, files, path, line, phrase):
     vault = make_vault(tmp_path / "v", files)
+    monkeypatch.chdir(vault.root)  # paths are shown relative to where the user stands
     before = vault.snapshot()
     result = vault.run("check")
     report = json.loads(vault.run("check", "--format", "json").stdout)
@@ -91,7 +92,7 @@ def test_each_problem_is_reported_at_its_file_and_line(tmp_path, code, files, pa
     assert "Traceback" not in result.output
     severity = "warning" if code in ("key-unknown", "empty-file") else "error"
     assert result.exit_code == (1 if severity == "error" else 0), result.output
-    expected = f"{os.path.relpath(vault.root / path)}:{line}: {severity}[{code}]: "
+    expected = f"{path}:{line}: {severity}[{code}]: "
     lines = [l for l in result.output.splitlines() if l.startswith(expected)]
     assert lines, f"expected {expected!r} in:\n{result.output}"
     assert phrase in lines[0]
@@ -100,6 +101,16 @@ def test_each_problem_is_reported_at_its_file_and_line(tmp_path, code, files, pa
     # and one broken file does not make the rest noisy: every problem is in the file we broke
     # or about the link to it
     assert before == after, "check must never change a file"
+
+
+def test_problem_paths_are_shown_from_where_the_user_stands(tmp_path, monkeypatch):
+    vault = make_vault(tmp_path / "v", {"leads/zed.md": LEAD.format(extra="stage: bogus\n")})
+    monkeypatch.chdir(tmp_path)
+    assert "\nv/leads/zed.md:" in "\n" + vault.run("check").output
+    far = tmp_path / "a" / "b" / "c"
+    far.mkdir(parents=True)
+    monkeypatch.chdir(far)  # three levels of ../ is harder to read than the absolute path
+    assert f"\n{vault.root}/leads/zed.md:" in "\n" + vault.run("check").output
 
 
 def test_crlf_and_bom_are_read(tmp_path):
