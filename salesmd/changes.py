@@ -49,7 +49,7 @@ class ChangeSet:
         """Errors in the touched files after the change that were not there before it."""
         from .checking import run_check
 
-        _, after, _ = run_check(self.root, contents=self.contents())
+        _, after, _ = run_check(self.root, contents=self.contents(), quick=True)
         touched = {c.rel for c in self.changes}
         old = {(p.source.path, p.code, p.message) for p in vault_before_problems}
         return [p for p in after if p.severity == ERROR and p.source.path in touched

@@ -17,8 +17,11 @@ class CheckError(Exception):
 
 
 def run_check(root: Path, mode: str = "current", *, timings: Timings | None = None,
-              use_cache: bool = True, contents: dict[str, bytes | None] | None = None):
+              use_cache: bool = True, contents: dict[str, bytes | None] | None = None, quick: bool = False):
     """(vault, problems, scope): scope is the set of paths reported on, None for all.
+
+    quick: answer from the check state (checkstate.py) where it can; the "vault" returned is
+    then a QuickResult, which has only `root` and `record_count` to offer.
 
     current: the files as they are, compared with their committed versions.
     staged:  the files as staged for the next commit (for a pre-commit hook), against HEAD.
@@ -41,7 +44,17 @@ def run_check(root: Path, mode: str = "current", *, timings: Timings | None = No
         for status, path, blob in staged:
             contents[path] = None if blob is None else blobs.get(blob, b"")
         scope = {path for _, path, _ in staged}
-    vault, problems = load_vault(root, timings=timings, contents=contents, use_cache=use_cache)
+    walked = None
+    if quick and use_cache and mode != "history":
+        found, walked = _quick(root, timings, contents, staged=mode == "staged")
+        if found is not None:
+            problems = found.problems
+            if scope is not None:
+                problems = [p for p in problems if p.source.path in scope or p.source.path == "salesmd.yaml"]
+            return found, problems, scope
+    detail: dict = {}
+    vault, problems = load_vault(root, timings=timings, contents=contents, use_cache=use_cache, detail=detail,
+                                 walked=walked)
     with timings.stage("history"):
         try:
             history = load_history(root, use_cache=use_cache, relevant=pipeline_paths(vault))
@@ -56,7 +69,68 @@ def run_check(root: Path, mode: str = "current", *, timings: Timings | None = No
             problems += audit_history(vault, history)
         else:
             problems += check_against_history(vault, history, scope)
+    if quick and mode == "current" and not contents and use_cache:
+        with timings.stage("save state"):
+            _save_state(vault, detail, problems, history)
     if scope is not None:
         problems = [p for p in problems if p.source.path in scope or p.source.path == "salesmd.yaml"]
     problems = sorted(set(problems), key=Problem.sort_key)
     return vault, problems, scope
+
+
+def _quick(root: Path, timings: Timings, contents, staged: bool):
+    from . import checkstate
+    from .config import load_config
+    from .loader import walk
+
+    with timings.stage("config"):
+        config, config_problems = load_config(root)
+    if config_problems:
+        return None, None
+    with timings.stage("walk"):
+        files = walk(root, config, sort=False)
+    with timings.stage("state") as note:
+        repo = Repo.find(root)
+        head = repo.head_sha if repo is not None else None
+        found = checkstate.quick_check(root, config, config_problems, files, repo=repo, head=head,
+                                       contents=contents, staged=staged)
+        note[0] = "used" if found is not None else "full check needed"
+    return found, (files, config.signature)
+
+
+def _save_state(vault, detail: dict, problems: list[Problem], history) -> None:
+    """Keep this full check's findings for the next quick one (checkstate.py)."""
+    from .cache import no_gc
+
+    with no_gc():
+        _save_state_now(vault, detail, problems, history)
+
+
+def _save_state_now(vault, detail: dict, problems: list[Problem], history) -> None:
+    from . import checkstate
+
+    if "files" not in detail:
+        return
+    records = {r.path: r for r in vault.records}
+    own = detail["own"]
+    taken = {id(p) for p in detail["config"]} | {id(p) for ps in own.values() for p in ps}
+    vault_ids = {id(p) for p in detail["vault"]}
+    rows = {}
+    for rel, _ in detail["files"]:
+        record = records.get(rel)
+        if record is not None:
+            rows[rel] = checkstate.Row(rel, record.key, record.type, False, checkstate.facts_of(record),
+                                       own.get(rel, []), links=checkstate._links_of(record))
+        else:
+            mine = own.get(rel, [])
+            rows[rel] = checkstate.Row(rel, checkstate._stem_key(rel), broken=any(p.severity == "error" for p in mine),
+                                       own=mine)
+    for p in problems:
+        if id(p) in taken:
+            continue
+        row = rows.get(p.source.path)
+        if row is None:
+            return  # a finding the state has no place for (a crashed check, git unreadable): keep none
+        (row.vault if id(p) in vault_ids else row.proc).append(p)
+    checkstate.save_full(vault.root, vault.config.signature, detail["files"], list(rows.values()), detail["config"],
+                         history.head if history is not None else None)

@@ -186,7 +186,7 @@ def check(app: App, paths, strict: bool, mode: str | None, fmt: str):
 
     timings = Timings()
     try:
-        vault, problems, _ = run_check(app.root, mode or "current", timings=timings)
+        vault, problems, _ = run_check(app.root, mode or "current", timings=timings, quick=True)
     except (CheckError, ConfigError) as e:
         fail(str(e))
     app.print_timings(timings)
@@ -206,12 +206,12 @@ def check(app: App, paths, strict: bool, mode: str | None, fmt: str):
     if fmt == "json":
         click.echo(to_json({
             "problems": [dict(p.as_dict(), path=app.show_path(p.source.path)) for p in problems],
-            "records": len(vault.records), "errors": errors, "warnings": warnings,
+            "records": vault.record_count, "errors": errors, "warnings": warnings,
         }))
     else:
         for p in problems:
             click.echo(_format_problem(app, p))
-        summary = f"{len(vault.records)} records checked: {errors} error{'s' * (errors != 1)}, " \
+        summary = f"{vault.record_count} records checked: {errors} error{'s' * (errors != 1)}, " \
                   f"{warnings} warning{'s' * (warnings != 1)}"
         click.echo(summary)
     if errors or (strict and warnings):

@@ -179,7 +179,7 @@ def _import(app: App, vault, items, notes, problems, shown: str, message: str, d
     plan = plan_import(vault, items, path=shown, message=message, today=today, now=now)
     problems = sorted(problems + plan.problems, key=lambda p: (p.source.line, p.code, p.message))
     if not problems and plan.changes.changes:
-        _, before, _ = run_check(vault.root)
+        _, before, _ = run_check(vault.root, quick=True)
         for p in plan.changes.new_problems(before):
             line = plan.lines.get(p.source.path, 1)
             problems.append(Problem(Source(shown, line), "import-check",

@@ -68,7 +68,7 @@ def finish(app: App, changes, dry_run: bool, commit: bool | None) -> None:
     from .checking import run_check
 
     vault, _ = app.load()
-    _, before, _ = run_check(vault.root)
+    _, before, _ = run_check(vault.root, quick=True)
     new = changes.new_problems(before)
     if new:
         for p in new:

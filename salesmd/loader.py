@@ -33,14 +33,16 @@ class Timings:
         self.stages.append((name, time.perf_counter() - start, note[0]))
 
 
-def walk(root: Path, config: Config) -> list[tuple[str, tuple[int, int] | None]]:
+def walk(root: Path, config: Config, sort: bool = True) -> list[tuple[str, tuple[int, int] | None]]:
     """Every `*.md` under root, minus what is never read: (posix path relative to root, stamp).
 
     The stamp is (mtime_ns, size) for the index cache; None for a symbolic link, which is
-    always read again (where it leads is checked on every read).
+    always read again (where it leads is checked on every read). Sorted by path unless not `sort`.
     """
     skip_dirs = {config.report_dir.strip("/"), "templates"}
+    ignoring = bool(config.ignore)
     found: list[tuple[str, tuple[int, int] | None]] = []
+    append = found.append
     stack = [("", str(root))]
     while stack:
         rel_folder, folder = stack.pop()
@@ -50,22 +52,24 @@ def walk(root: Path, config: Config) -> list[tuple[str, tuple[int, int] | None]]
             continue
         for entry in entries:
             name = entry.name
-            if name.startswith("."):
+            if name[0] == ".":
                 continue
             rel = rel_folder + name
             try:
-                if entry.is_dir(follow_symlinks=False):
-                    if rel not in skip_dirs and not _ignored(rel, config):
-                        stack.append((rel + "/", entry.path))
-                elif name.endswith(".md") and not _ignored(rel, config):
-                    if entry.is_symlink():
-                        found.append((rel, None))
-                    else:
+                if name.endswith(".md") and entry.is_file(follow_symlinks=False):
+                    if not ignoring or not _ignored(rel, config):
                         st = entry.stat(follow_symlinks=False)
-                        found.append((rel, (st.st_mtime_ns, st.st_size)))
+                        append((rel, (st.st_mtime_ns, st.st_size)))
+                elif entry.is_dir(follow_symlinks=False):
+                    if rel not in skip_dirs and not (ignoring and _ignored(rel, config)):
+                        stack.append((rel + "/", entry.path))
+                elif name.endswith(".md") and entry.is_symlink():
+                    if not ignoring or not _ignored(rel, config):
+                        append((rel, None))
             except OSError:
                 continue
-    found.sort()
+    if sort:
+        found.sort()
     return found
 
 
@@ -172,25 +176,32 @@ def read_file(root: Path, rel: str, config: Config, raw: bytes | None = None,
 
 def load_vault(root: Path, *, config: Config | None = None, timings: Timings | None = None,
                run_checks: bool = True, contents: dict[str, bytes | None] | None = None,
-               use_cache: bool = True):
+               use_cache: bool = True, detail: dict | None = None, walked: tuple | None = None):
     """Load and check a vault: returns (Vault, problems). Problems are sorted by location.
 
     `contents` replaces files by path with other bytes (None: the file is absent), so the same
     checks run on what is staged for a commit. Unchanged files come from the index cache.
+    `detail`, when given, is filled with what the check state keeps: "files" (the walk),
+    "own" (each file's reading and record-check problems), "vault" (the vault checks'
+    problems) and "config" (the configuration's). `walked` is a walk already made (files, the
+    configuration's signature), used if the configuration read now is still that one.
     """
     from .cache import IndexCache, no_gc
-    from .checks import run_checks as run_all
     from .vault import Vault
 
     timings = timings or Timings()
     problems: list[Problem] = []
     contents = contents or {}
+    config_problems: list[Problem] = []
     with timings.stage("config"):
         if config is None:
             config, config_problems = load_config(root)
             problems += config_problems
     with timings.stage("walk"):
-        files = walk(root, config)
+        if walked is not None and walked[1] == config.signature:
+            files = sorted(walked[0])
+        else:
+            files = walk(root, config)
         if contents:
             stamps = dict(files)
             files = sorted((p, stamps.get(p)) for p in (stamps.keys() | {p for p in contents if p.endswith(".md")})
@@ -223,9 +234,17 @@ def load_vault(root: Path, *, config: Config | None = None, timings: Timings | N
                 problems += p.problems
             _ = vault.by_key, vault.by_type, vault.backlinks
         if run_checks:
+            from .checks import run_record_checks, run_vault_checks
+
             known = set(record_problems)
             with timings.stage("checks"):
-                problems += run_all(vault, record_problems)
+                found = run_vault_checks(vault)
+                problems += run_record_checks(vault, record_problems) + found
+            if detail is not None:
+                own = {p.path: list(p.problems) for p in parsed}
+                for rel, extra in record_problems.items():
+                    own.setdefault(rel, []).extend(extra)
+                detail.update(files=files, own=own, vault=found, config=config_problems, vault_obj=vault)
         with timings.stage("save cache"):
             fresh_paths = {rel for rel, _, _ in fresh}
             for rel, stamp, pf in fresh:

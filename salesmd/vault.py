@@ -62,6 +62,14 @@ class Vault:
             record.body = split(text).body
         return record.body
 
+    @property
+    def record_count(self) -> int:
+        return len(self.records)
+
+    def ids_of(self, types) -> list[str]:
+        """The ids of every record of these types, in path order (for "did you mean")."""
+        return [r.id for r in self.records if r.type in types]
+
     def get(self, id_: str) -> Record | None:
         return self.by_key.get(id_.strip().casefold())
 

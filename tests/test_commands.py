@@ -142,20 +142,20 @@ def _age_files(root, seconds: int = 60) -> None:
 
 def test_cache_is_used_rebuilt_when_foreign_and_bypassed_with_no_cache(vault):
     _age_files(vault.root)
-    assert "10 files, 10 read" in vault.run("-v", "check", ok=True).stderr
+    assert "10 files, 10 read" in vault.run("-v", "list", "lead", ok=True).stderr
     cache = vault.root / ".salesmd" / "index.pickle"
     assert cache.exists()
-    assert "10 files, 0 read" in vault.run("-v", "check", ok=True).stderr
+    assert "10 files, 0 read" in vault.run("-v", "list", "lead", ok=True).stderr
     # a cache from elsewhere (not signed with this user's key) is never unpickled
     data = bytearray(cache.read_bytes())
     data[-1] ^= 0xFF
     cache.write_bytes(bytes(data))
-    assert "10 files, 10 read" in vault.run("-v", "check", ok=True).stderr
+    assert "10 files, 10 read" in vault.run("-v", "list", "lead", ok=True).stderr
     cache.write_bytes(b"garbage")
-    assert "10 files, 10 read" in vault.run("-v", "check", ok=True).stderr
-    assert "10 files, 0 read" in vault.run("-v", "check", ok=True).stderr
+    assert "10 files, 10 read" in vault.run("-v", "list", "lead", ok=True).stderr
+    assert "10 files, 0 read" in vault.run("-v", "list", "lead", ok=True).stderr
     before = cache.read_bytes()
-    assert "10 files, 10 read" in vault.run("-v", "--no-cache", "check", ok=True).stderr
+    assert "10 files, 10 read" in vault.run("-v", "--no-cache", "list", "lead", ok=True).stderr
     assert cache.read_bytes() == before
 
 

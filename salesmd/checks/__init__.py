@@ -1,7 +1,10 @@
 """The checks: plain functions returning problems, run in order. A crash in one is a problem.
 
 Record checks see one record and the config, so their results are cached per file; vault checks
-see everything (ids, links, conversion, follow-up chains) and run on every load.
+see everything (ids, links, conversion, follow-up chains) and run on every full load. The check
+state (checkstate.py) re-runs vault checks only for the records a change can affect, so a vault
+check may read of a record only its id, type, path, the lines of its keys, its links
+(LINK_TARGETS) and its `stage`: those are what the state keeps.
 """
 
 from __future__ import annotations
@@ -34,6 +37,11 @@ def record_problems(record, config) -> list[Problem]:
 
 def run_checks(vault, cached: dict[str, list[Problem]] | None = None) -> list[Problem]:
     """All problems; `cached` holds record-check results by path for records that did not change."""
+    return run_record_checks(vault, cached) + run_vault_checks(vault)
+
+
+def run_record_checks(vault, cached: dict[str, list[Problem]] | None = None) -> list[Problem]:
+    """Every record's own checks; results are taken from and added to `cached` (by path)."""
     problems: list[Problem] = []
     for record in vault.records:
         found = cached.get(record.path) if cached is not None else None
@@ -42,6 +50,11 @@ def run_checks(vault, cached: dict[str, list[Problem]] | None = None) -> list[Pr
             if cached is not None:
                 cached[record.path] = found
         problems.extend(found)
+    return problems
+
+
+def run_vault_checks(vault) -> list[Problem]:
+    problems: list[Problem] = []
     for check in VAULT_CHECKS:
         try:
             problems.extend(check(vault))

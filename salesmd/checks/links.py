@@ -29,7 +29,7 @@ def check_links(vault: Vault) -> Iterator[Problem]:
                 if target is None:
                     if link.key in vault.broken:
                         continue  # that file has its own error; one message is enough
-                    ids = [r.id for r in vault.records if r.type in allowed]
+                    ids = vault.ids_of(allowed)
                     yield Problem(record.source(key), "link-broken",
                                   f"'{key}' links to [[{link.target}]], which is not a record in this vault"
                                   + did_you_mean(link.target, ids))
@@ -50,9 +50,11 @@ def check_follow_chains(vault: Vault) -> Iterator[Problem]:
         while current is not None and current.type == "task":
             if current.key in seen:
                 cycle = seen[seen.index(current.key):]
+                first = cycle.index(min(cycle))  # the same words whichever task the walk began at
+                cycle = cycle[first:] + cycle[:first]
                 if not reported.intersection(cycle):
                     reported.update(cycle)
-                    names = " -> ".join(vault.by_key[k].id for k in cycle) + f" -> {current.id}"
+                    names = " -> ".join(vault.by_key[k].id for k in cycle) + f" -> {vault.by_key[cycle[0]].id}"
                     for key in cycle:
                         yield Problem(vault.by_key[key].source("follows"), "follows-cycle",
                                       f"follow-up chain goes round in a circle: {names}")

@@ -1,0 +1,580 @@
+"""The check state: what the last `salesmd check` found, kept so the next one re-checks only what
+a change can affect (.salesmd/check.sqlite).
+
+A full check (checking.run_check) writes, for every file the walk found: its stamp, its id, its
+type, the few facts the vault checks read (checks/__init__.py says which), and its problems in
+three parts: its own (reading it and the record checks: they depend on the file alone), the
+vault checks' (they depend on other records too) and the process rules' (they depend on git).
+With a links table (who links to which id) that is enough to answer "which records can a change
+to these files affect?" without loading the other 100,000.
+
+The next check walks the vault and compares stamps. When a few files changed (or HEAD moved),
+it reads just those, re-runs the record checks on them, the vault checks on the records they
+can affect, and the process rules on the leads and opportunities they touch; every other
+file's problems are the ones stored. Whatever it cannot vouch for (another configuration,
+another salesmd, many changes, rewritten history, a check that crashed) it leaves to the full
+check. tests/test_checkstate.py proves the two give the same answer, byte for byte.
+
+Which records a changed file F (its id before and after: K) can affect:
+- F itself; every record with an id in K (which of them is a duplicate, which one a link
+  resolves to); every record linking to an id in K (the link, its type, the conversion pair);
+- the tasks of the follow-up chain from F, before and after (a cycle is reported on each of its
+  tasks, and every task of a cycle through F is on F's chain);
+- when records came, went or changed type, every record with a broken link (its "did you mean").
+
+The state holds plain data only (JSON and SQLite, no pickle): a forged one can make a check
+wrong but can run nothing. Two checks at once: each writes in one transaction, and only if the
+state is still the one it read; otherwise it leaves the state to the other.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .model import ERROR, Problem, Record, Source
+from .schema import LINK_TARGETS
+from .vault import Vault
+
+FORMAT = 2
+MAX_CHANGED = 500  # more changed files than this: the full check is about as quick
+MAX_DELTA = 2000  # stamps kept in the stamps table before they are folded into meta's whole list
+RACY_NS = 2_000_000_000  # as the index cache: files changed that close to the state's writing are read again
+PIPELINE_TYPES = ("lead", "opportunity")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, key TEXT NOT NULL, type TEXT, broken INTEGER NOT NULL,
+    facts TEXT, own TEXT NOT NULL, vault TEXT NOT NULL, proc TEXT NOT NULL, badlink INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS files_key ON files (key);
+CREATE TABLE IF NOT EXISTS links (src TEXT NOT NULL, target TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS stamps (path TEXT PRIMARY KEY, mtime INTEGER, size INTEGER);
+CREATE INDEX IF NOT EXISTS links_target ON links (target);
+CREATE INDEX IF NOT EXISTS links_src ON links (src);
+"""
+
+
+def state_path(root: Path) -> Path:
+    return root / ".salesmd" / "check.sqlite"
+
+
+def signature(config_signature: str) -> str:
+    return f"{FORMAT}:{__version__}:{config_signature}"
+
+
+# --- facts: the part of a record the vault checks read -------------------------------------------
+
+def _plain(value):
+    """A value as the vault checks see it, in JSON: links are strings; anything else keeps only
+    its truth (parse_link ignores it, `if record.get(...)` does not)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return [v if isinstance(v, str) else None for v in value]
+    return bool(value)
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
+_FACT_KEYS = {type_: tuple(keys) for type_, keys in LINK_TARGETS.items()}
+
+
+def facts_of(record: Record) -> str:
+    data, lines, given, at = {}, {}, record.data, record.key_lines
+    for k in _FACT_KEYS.get(record.type, ()):
+        if k in given:
+            value = given[k]
+            data[k] = value if value.__class__ is str else _plain(value)
+        if k in at:
+            lines[k] = at[k]
+    stage = given.get("stage")
+    if stage is not None:
+        data["stage"] = stage if stage.__class__ is str else str(stage)
+    for k in ("stage", "type"):
+        if k in at:
+            lines[k] = at[k]
+    return _encode([record.id, record.type, data, lines])
+
+
+def record_from_facts(path: str, text: str) -> Record:
+    id_, type_, data, lines = json.loads(text)
+    return Record(id=id_, type=type_, path=path, data=data, key_lines=lines)
+
+
+def _links_of(record: Record) -> set[str]:
+    return {link.key for key in LINK_TARGETS.get(record.type, {}) for link in record.links(key)}
+
+
+def _dump(problems: list[Problem]) -> str:
+    if not problems:
+        return "[]"
+    return _encode([[p.source.path, p.source.line, p.code, p.message, p.severity] for p in problems])
+
+
+def _load(text: str) -> list[Problem]:
+    if text == "[]":
+        return []
+    return [Problem(Source(path, line), code, message, severity) for path, line, code, message, severity
+            in json.loads(text)]
+
+
+def _stem_key(rel: str) -> str:
+    return rel.rsplit("/", 1)[-1][:-3].casefold()
+
+
+@dataclass
+class Row:
+    path: str
+    key: str
+    type: str | None = None
+    broken: bool = False
+    facts: str | None = None
+    own: list[Problem] = field(default_factory=list)
+    vault: list[Problem] = field(default_factory=list)
+    proc: list[Problem] = field(default_factory=list)
+    links: set[str] = field(default_factory=set)
+
+    @property
+    def badlink(self) -> bool:
+        return any(p.code == "link-broken" for p in self.vault)
+
+    def values(self) -> tuple:
+        return (self.path, self.key, self.type, int(self.broken), self.facts, _dump(self.own),
+                _dump(self.vault), _dump(self.proc), int(self.badlink))
+
+
+def row_of(parsed, own: list[Problem]) -> Row:
+    """A freshly read file (loader.ParsedFile) as a row, its vault and process problems to come."""
+    record = parsed.record
+    if record is None:
+        broken = any(p.severity == ERROR for p in parsed.problems)
+        return Row(parsed.path, _stem_key(parsed.path), broken=broken, own=own)
+    return Row(parsed.path, record.key, record.type, False, facts_of(record), own, links=_links_of(record))
+
+
+# --- the database -----------------------------------------------------------------------------------
+
+def _connect(root: Path, create: bool) -> sqlite3.Connection | None:
+    from .cache import caching_allowed
+
+    if not caching_allowed():
+        return None
+    path = state_path(root)
+    if not create and not path.exists():
+        return None
+    try:
+        if create:
+            from .history import ensure_cache_dir
+
+            ensure_cache_dir(path.parent)
+        db = sqlite3.connect(path, timeout=2, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        return db
+    except (OSError, sqlite3.Error):
+        return None
+
+
+def _meta(db: sqlite3.Connection) -> dict[str, str]:
+    return dict(db.execute("SELECT k, v FROM meta"))
+
+
+def save_full(root: Path, config_signature: str, files, rows: list[Row], config_problems: list[Problem],
+              head: str | None) -> None:
+    """Replace the state with a full check's findings. Failing to write only makes the next check slower."""
+    if not _save_full(root, config_signature, files, rows, config_problems, head):
+        # Not a database we can write (damaged, foreign): start a new one.
+        for extra in ("", "-wal", "-shm"):
+            try:
+                os.unlink(f"{state_path(root)}{extra}")
+            except OSError:
+                pass
+        _save_full(root, config_signature, files, rows, config_problems, head)
+
+
+def _save_full(root, config_signature, files, rows, config_problems, head) -> bool:
+    db = _connect(root, create=True)
+    if db is None:
+        return True
+    try:
+        db.executescript(SCHEMA)
+        db.execute("BEGIN IMMEDIATE")
+        generation = int(_meta(db).get("generation", "0")) + 1
+        for table in ("files", "links", "meta"):
+            db.execute(f"DELETE FROM {table}")
+        for index in ("files_key", "links_target", "links_src"):
+            db.execute(f"DROP INDEX IF EXISTS {index}")  # made again after the rows: quicker
+        db.executemany("INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?)", (r.values() for r in rows))
+        db.executemany("INSERT INTO links VALUES (?,?)", ((r.path, t) for r in rows for t in r.links))
+        for statement in SCHEMA.split(";"):
+            if "INDEX" in statement:
+                db.execute(statement)
+        _write_meta(db, config_signature, dict(files), config_problems, head, generation,
+                    sum(1 for r in rows if r.type is not None))
+        db.execute("COMMIT")
+        return True
+    except sqlite3.OperationalError:
+        _rollback(db)
+        return True  # locked by another check, say: it writes the state
+    except sqlite3.Error:
+        _rollback(db)
+        return False
+    finally:
+        db.close()
+
+
+def _pack(stamp: tuple[int, int]) -> int:
+    return stamp[1] << 64 | stamp[0]
+
+
+def _write_meta(db, config_signature, stamps, config_problems, head, generation, records) -> None:
+    """The state's header; `stamps` (every file's, packed) when they are written whole, else None."""
+    values = {"signature": signature(config_signature), "config": _dump(config_problems), "head": head or "",
+              "generation": str(generation), "written_ns": str(time.time_ns()), "records": str(records)}
+    if stamps is not None:
+        values["stamps"] = json.dumps({rel: _pack(stamp) for rel, stamp in stamps.items() if stamp is not None},
+                                      separators=(",", ":"))
+        db.execute("DELETE FROM stamps")
+    db.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", values.items())
+
+
+def _read_stamps(db, meta) -> dict[str, int]:
+    """Every file's stamp as the state knows it: meta's whole list, then the changes since."""
+    stamps = json.loads(meta["stamps"])
+    for path, mtime, size in db.execute("SELECT path, mtime, size FROM stamps"):
+        if mtime is None:
+            stamps.pop(path, None)
+        else:
+            stamps[path] = _pack((mtime, size))
+    return stamps
+
+
+def _rollback(db) -> None:
+    try:
+        db.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
+
+
+# --- the quick check ------------------------------------------------------------------------------
+
+class _Broken:
+    """`key in vault.broken`, asked of the state (overlaid with the changed files)."""
+
+    def __init__(self, lookup):
+        self.lookup = lookup
+
+    def __contains__(self, key: str) -> bool:
+        return any(row.broken for row in self.lookup.rows_with_key(key))
+
+
+class _ByKey:
+    """vault.by_key for a vault of which only some records are in memory: the first record (by
+    path) with the id, as Vault.by_key."""
+
+    def __init__(self, lookup):
+        self.lookup = lookup
+        self.memo: dict[str, Record | None] = {}
+
+    def get(self, key: str, default=None):
+        if key not in self.memo:
+            rows = [r for r in self.lookup.rows_with_key(key) if r.type is not None]
+            self.memo[key] = record_from_facts(rows[0].path, rows[0].facts) if rows else None
+        found = self.memo[key]
+        return default if found is None else found
+
+    def __getitem__(self, key: str) -> Record:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key: str) -> bool:
+        return self.get(key) is not None
+
+
+class PartialVault(Vault):
+    """The records a change can affect, with every other record looked up in the state when asked."""
+
+    def __init__(self, root, config, records, lookup):
+        super().__init__(root, config, records, set())
+        self.lookup = lookup
+        self.__dict__["by_key"] = _ByKey(lookup)
+        self.broken = _Broken(lookup)
+
+    def ids_of(self, types) -> list[str]:
+        return self.lookup.ids_of(types)
+
+
+class _Lookup:
+    """The state's rows, with the files changed since overlaid (new rows; None: gone)."""
+
+    def __init__(self, db, overlay: dict[str, Row | None]):
+        self.db, self.overlay = db, overlay
+
+    def rows_with_key(self, key: str) -> list[Row]:
+        rows = {path: Row(path, k, t, bool(b), f) for path, k, t, b, f in self.db.execute(
+            "SELECT path, key, type, broken, facts FROM files WHERE key = ?", (key,))}
+        for path, row in self.overlay.items():
+            if row is None or row.key != key:
+                rows.pop(path, None)
+            else:
+                rows[path] = row
+        return [rows[p] for p in sorted(rows)]
+
+    def ids_of(self, types) -> list[str]:
+        marks = ",".join("?" * len(types))
+        found = {path: json.loads(f)[0] for path, f in self.db.execute(
+            f"SELECT path, facts FROM files WHERE type IN ({marks})", tuple(types))}
+        for path, row in self.overlay.items():
+            found.pop(path, None)
+            if row is not None and row.type in types:
+                found[path] = json.loads(row.facts)[0]
+        return [found[p] for p in sorted(found)]
+
+
+@dataclass
+class QuickResult:
+    record_count: int
+    problems: list[Problem]
+    root: Path
+
+
+def quick_check(root: Path, config, config_problems: list[Problem], files, *, repo, head: str | None,
+                contents: dict[str, bytes | None] | None = None, staged: bool = False,
+                timings=None) -> QuickResult | None:
+    """The check from the state and the files changed since, or None when a full check must run.
+
+    `files` is the walk (path, stamp); `contents` replaces files by path (a staged version; None:
+    absent) and then nothing is saved, as the state describes the files on disk.
+    """
+    from .checks import record_problems as own_checks, run_vault_checks
+    from .loader import read_file
+
+    db = _connect(root, create=False)
+    if db is None:
+        return None
+    try:
+        try:
+            meta = _meta(db)
+            if meta.get("signature") != signature(config.signature) or config_problems:
+                return None
+            old_stamps = _read_stamps(db, meta)
+            written_ns, generation = int(meta["written_ns"]), meta["generation"]
+            old_head = meta["head"] or None
+        except (sqlite3.Error, KeyError, ValueError, TypeError):
+            return None
+        contents = contents or {}
+        walked = dict(files)
+        for rel, data in contents.items():
+            if data is None:
+                walked.pop(rel, None)
+            elif rel.endswith(".md"):
+                walked[rel] = None  # not what the disk says: read it
+        limit = written_ns - RACY_NS
+        get = old_stamps.get
+        changed = [rel for rel, stamp in walked.items()
+                   if stamp is None or stamp[0] >= limit or get(rel) != stamp[1] << 64 | stamp[0]]
+        gone = [rel for rel in old_stamps if rel not in walked]
+        if len(changed) + len(gone) > MAX_CHANGED:
+            return None
+        committed: list[str] = []
+        if head != old_head:
+            if repo is None or head is None or old_head is None:
+                return None
+            committed = _committed_since(repo, old_head, head)
+            if committed is None:
+                return None
+        if not changed and not gone and not committed:
+            return _stored(db, meta, root)
+
+        # What the changed files hold now.
+        overlay: dict[str, Row | None] = {rel: None for rel in gone}
+        fresh: dict[str, Record] = {}
+        for rel in changed:
+            parsed = read_file(root, rel, config, contents.get(rel), walked[rel])
+            own = list(parsed.problems)
+            if parsed.record is not None:
+                own += own_checks(parsed.record, config)
+                fresh[rel] = parsed.record
+            overlay[rel] = row_of(parsed, own)
+        before = _rows(db, list(overlay))
+        lookup = _Lookup(db, overlay)
+
+        # Which records that can affect.
+        keys = {row.key for row in [*before.values(), *(r for r in overlay.values() if r is not None)]}
+        affected = set(changed)
+        for key in keys:
+            affected.update(path for (path,) in db.execute("SELECT path FROM files WHERE key = ?", (key,)))
+            affected.update(path for (path,) in db.execute("SELECT src FROM links WHERE target = ?", (key,)))
+        for rel in overlay:
+            for row in (before.get(rel), overlay[rel]):
+                if row is not None and row.type == "task":
+                    affected.update(_chain(lookup, db, row, before_only=row is before.get(rel)))
+        ids_moved = any((before.get(rel) and before[rel].type) != (overlay[rel] and overlay[rel].type)
+                        or (before.get(rel) is None) != (overlay[rel] is None) for rel in overlay)
+        if ids_moved:
+            affected.update(path for (path,) in db.execute("SELECT path FROM files WHERE badlink = 1"))
+        affected -= set(gone)
+
+        # The vault checks on those records.
+        rows = _rows(db, [p for p in affected if p not in overlay])
+        rows.update({p: r for p, r in overlay.items() if r is not None})
+        records = [record_from_facts(p, rows[p].facts) for p in sorted(affected) if rows[p].type is not None]
+        vault = PartialVault(root, config, records, lookup)
+        found = run_vault_checks(vault)
+        if any(p.code == "internal-error" for p in found):
+            return None
+        for row in rows.values():
+            row.vault = []
+        for p in found:
+            if p.source.path in rows and p.source.path in affected:
+                rows[p.source.path].vault.append(p)
+
+        # The process rules on the leads and opportunities touched.
+        dirty = {p for p in changed if p in rows and rows[p].type in PIPELINE_TYPES}
+        dirty |= {p for p in committed if p in walked and p not in contents}
+        dirty_rows = _rows(db, [p for p in dirty if p not in rows])
+        rows.update(dirty_rows)
+        dirty = {p for p in dirty if p in rows and rows[p].type in PIPELINE_TYPES}
+        if dirty:
+            proc = _process_rules(root, config, repo, dirty, fresh, rows, contents, staged)
+            if proc is None:
+                return None
+        for p in set(changed) - dirty:
+            if p in rows:
+                rows[p].proc = []
+        if dirty:
+            for p in dirty:
+                rows[p].proc = [x for x in proc if x.source.path == p]
+
+        records_now = int(meta["records"]) + sum((r is not None and r.type is not None) - (b is not None and b.type is not None)
+                                                 for b, r in ((before.get(p), overlay[p]) for p in overlay))
+        problems = _merge(db, meta, rows, gone)
+        if not contents:
+            _save_quick(db, generation, config, walked, rows, changed, gone, head, records_now, meta)
+        return QuickResult(records_now, problems, root)
+    finally:
+        db.close()
+
+
+def _rows(db, paths: list[str]) -> dict[str, Row]:
+    out: dict[str, Row] = {}
+    for i in range(0, len(paths), 500):
+        chunk = paths[i:i + 500]
+        for path, key, type_, broken, facts, own, vault, proc in db.execute(
+                f"SELECT path, key, type, broken, facts, own, vault, proc FROM files WHERE path IN ({','.join('?' * len(chunk))})",
+                chunk):
+            out[path] = Row(path, key, type_, bool(broken), facts, _load(own), _load(vault), _load(proc))
+    for path in out:
+        out[path].links = {t for (t,) in db.execute("SELECT target FROM links WHERE src = ?", (path,))}
+    return out
+
+
+def _chain(lookup: _Lookup, db, start: Row, before_only: bool) -> set[str]:
+    """Paths of the tasks on the follow-up chain from `start` (as it was, or as it is)."""
+    paths: set[str] = set()
+    seen: set[str] = set()
+    row: Row | None = start
+    while row is not None and row.type == "task" and row.key not in seen:
+        seen.add(row.key)
+        paths.update(path for (path,) in db.execute("SELECT path FROM files WHERE key = ?", (row.key,)))
+        paths.update(r.path for r in lookup.rows_with_key(row.key))
+        record = record_from_facts(row.path, row.facts)
+        links = record.links("follows")
+        if not links:
+            break
+        candidates = ([Row(p, k, t, bool(b), f) for p, k, t, b, f in db.execute(
+            "SELECT path, key, type, broken, facts FROM files WHERE key = ? ORDER BY path", (links[0].key,))]
+            if before_only else lookup.rows_with_key(links[0].key))
+        row = next((r for r in candidates if r.type is not None), None)
+    return paths
+
+
+def _committed_since(repo, old_head: str, head: str) -> list[str] | None:
+    """Vault paths changed between two commits, or None when `old_head` is not an ancestor."""
+    from .history import GitError, raw_changes
+
+    try:
+        repo.git("merge-base", "--is-ancestor", old_head, head)
+        raw = repo.git("diff", "-z", "--no-abbrev", "--raw", "--no-renames", old_head, head, "--",
+                       repo.prefix or ".")
+    except GitError:
+        return None
+    out = []
+    for _, old, new, _ in raw_changes(raw):
+        for p in (old, new):
+            v = repo.vault_path(p) if p else None
+            if v is not None:
+                out.append(v)
+    return out
+
+
+def _process_rules(root, config, repo, dirty, fresh, rows, contents, staged) -> list[Problem] | None:
+    from .checks.process import check_against_history
+    from .history import GitError, load_history
+    from .loader import read_file
+
+    records = []
+    for path in sorted(dirty):
+        record = fresh.get(path)
+        if record is None:
+            record = read_file(root, path, config, contents.get(path)).record
+        if record is None:
+            return None
+        records.append(record)
+    try:
+        history = load_history(root, relevant={r.path: r.blob for r in records})
+    except GitError:
+        return None
+    if history is None:
+        return []
+    history.follow_uncommitted_renames(set(dirty), staged_only=staged)
+    return check_against_history(Vault(root, config, records, set()), history)
+
+
+def _merge(db, meta, rows: dict[str, Row], gone: list[str]) -> list[Problem]:
+    problems = _load(meta["config"])
+    skip = set(rows) | set(gone)
+    for path, own, vault, proc in db.execute(
+            "SELECT path, own, vault, proc FROM files WHERE own != '[]' OR vault != '[]' OR proc != '[]'"):
+        if path not in skip:
+            problems += _load(own) + _load(vault) + _load(proc)
+    for row in rows.values():
+        problems += row.own + row.vault + row.proc
+    return sorted(set(problems), key=Problem.sort_key)
+
+
+def _stored(db, meta, root) -> QuickResult:
+    return QuickResult(int(meta["records"]), _merge(db, meta, {}, []), root)
+
+
+def _save_quick(db, generation, config, walked, rows, changed, gone, head, records, meta) -> None:
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        if _meta(db).get("generation") != generation:
+            _rollback(db)  # another check wrote the state since we read it: its word stands
+            return
+        for path in gone:
+            db.execute("DELETE FROM files WHERE path = ?", (path,))
+            db.execute("DELETE FROM links WHERE src = ?", (path,))
+        db.executemany("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?)", (r.values() for r in rows.values()))
+        for path in changed:
+            if path in rows:
+                db.execute("DELETE FROM links WHERE src = ?", (path,))
+                db.executemany("INSERT INTO links VALUES (?,?)", ((path, t) for t in rows[path].links))
+        delta = [(p, *(walked[p] or (None, None))) for p in changed] + [(p, None, None) for p in gone]
+        db.executemany("INSERT OR REPLACE INTO stamps VALUES (?,?,?)", delta)
+        whole = next(db.execute("SELECT count(*) FROM stamps"))[0] > MAX_DELTA
+        _write_meta(db, config.signature, walked if whole else None, _load(meta["config"]), head,
+                    int(generation) + 1, records)
+        db.execute("COMMIT")
+    except sqlite3.Error:
+        _rollback(db)
