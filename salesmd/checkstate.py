@@ -348,121 +348,123 @@ class QuickResult:
 
 
 def quick_check(root: Path, config, config_problems: list[Problem], files, *, repo, head: str | None,
-                contents: dict[str, bytes | None] | None = None, staged: bool = False,
-                timings=None) -> QuickResult | None:
+                contents: dict[str, bytes | None] | None = None, staged: bool = False) -> QuickResult | None:
     """The check from the state and the files changed since, or None when a full check must run.
 
     `files` is the walk (path, stamp); `contents` replaces files by path (a staged version; None:
     absent) and then nothing is saved, as the state describes the files on disk.
     """
-    from .checks import record_problems as own_checks, run_vault_checks
-    from .loader import read_file
-
     db = _connect(root, create=False)
     if db is None:
         return None
     try:
-        try:
-            meta = _meta(db)
-            if meta.get("signature") != signature(config.signature) or config_problems:
-                return None
-            old_stamps = _read_stamps(db, meta)
-            written_ns, generation = int(meta["written_ns"]), meta["generation"]
-            old_head = meta["head"] or None
-        except (sqlite3.Error, KeyError, ValueError, TypeError):
-            return None
-        contents = contents or {}
-        walked = dict(files)
-        for rel, data in contents.items():
-            if data is None:
-                walked.pop(rel, None)
-            elif rel.endswith(".md"):
-                walked[rel] = None  # not what the disk says: read it
-        limit = written_ns - RACY_NS
-        get = old_stamps.get
-        changed = [rel for rel, stamp in walked.items()
-                   if stamp is None or stamp[0] >= limit or get(rel) != stamp[1] << 64 | stamp[0]]
-        gone = [rel for rel in old_stamps if rel not in walked]
-        if len(changed) + len(gone) > MAX_CHANGED:
-            return None
-        committed: list[str] = []
-        if head != old_head:
-            if repo is None or head is None or old_head is None:
-                return None
-            committed = _committed_since(repo, old_head, head)
-            if committed is None:
-                return None
-        if not changed and not gone and not committed:
-            return _stored(db, meta, root)
-
-        # What the changed files hold now.
-        overlay: dict[str, Row | None] = {rel: None for rel in gone}
-        fresh: dict[str, Record] = {}
-        for rel in changed:
-            parsed = read_file(root, rel, config, contents.get(rel), walked[rel])
-            own = list(parsed.problems)
-            if parsed.record is not None:
-                own += own_checks(parsed.record, config)
-                fresh[rel] = parsed.record
-            overlay[rel] = row_of(parsed, own)
-        before = _rows(db, list(overlay))
-        lookup = _Lookup(db, overlay)
-
-        # Which records that can affect.
-        keys = {row.key for row in [*before.values(), *(r for r in overlay.values() if r is not None)]}
-        affected = set(changed)
-        for key in keys:
-            affected.update(path for (path,) in db.execute("SELECT path FROM files WHERE key = ?", (key,)))
-            affected.update(path for (path,) in db.execute("SELECT src FROM links WHERE target = ?", (key,)))
-        for rel in overlay:
-            for row in (before.get(rel), overlay[rel]):
-                if row is not None and row.type == "task":
-                    affected.update(_chain(lookup, db, row, before_only=row is before.get(rel)))
-        ids_moved = any((before.get(rel) and before[rel].type) != (overlay[rel] and overlay[rel].type)
-                        or (before.get(rel) is None) != (overlay[rel] is None) for rel in overlay)
-        if ids_moved:
-            affected.update(path for (path,) in db.execute("SELECT path FROM files WHERE badlink = 1"))
-        affected -= set(gone)
-
-        # The vault checks on those records.
-        rows = _rows(db, [p for p in affected if p not in overlay])
-        rows.update({p: r for p, r in overlay.items() if r is not None})
-        records = [record_from_facts(p, rows[p].facts) for p in sorted(affected) if rows[p].type is not None]
-        vault = PartialVault(root, config, records, lookup)
-        found = run_vault_checks(vault)
-        if any(p.code == "internal-error" for p in found):
-            return None
-        for row in rows.values():
-            row.vault = []
-        for p in found:
-            if p.source.path in rows and p.source.path in affected:
-                rows[p.source.path].vault.append(p)
-
-        # The process rules on the leads and opportunities touched.
-        dirty = {p for p in changed if p in rows and rows[p].type in PIPELINE_TYPES}
-        dirty |= {p for p in committed if p in walked and p not in contents}
-        dirty_rows = _rows(db, [p for p in dirty if p not in rows])
-        rows.update(dirty_rows)
-        dirty = {p for p in dirty if p in rows and rows[p].type in PIPELINE_TYPES}
-        if dirty:
-            proc = _process_rules(root, config, repo, dirty, fresh, rows, contents, staged)
-            if proc is None:
-                return None
-        for p in set(changed) - dirty:
-            if p in rows:
-                rows[p].proc = []
-        if dirty:
-            for p in dirty:
-                rows[p].proc = [x for x in proc if x.source.path == p]
-
-        records_now = int(meta["records"]) + sum((r is not None and r.type is not None) - (b is not None and b.type is not None)
-                                                 for b, r in ((before.get(p), overlay[p]) for p in overlay))
-        problems = _merge(db, meta, rows, gone)
-        if not contents:
-            _save_quick(db, generation, config, walked, rows, changed, gone, head, records_now, meta)
-        return QuickResult(records_now, problems, root)
+        return _quick_check(db, root, config, config_problems, files, repo, head, contents, staged)
+    except (sqlite3.Error, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return None  # a state that is damaged or not ours: the full check answers
     finally:
         db.close()
+
+
+def _quick_check(db, root, config, config_problems, files, repo, head, contents, staged) -> QuickResult | None:
+    from .checks import record_problems as own_checks, run_vault_checks
+    from .loader import read_file
+
+    meta = _meta(db)
+    if meta.get("signature") != signature(config.signature) or config_problems:
+        return None
+    old_stamps = _read_stamps(db, meta)
+    written_ns, generation = int(meta["written_ns"]), meta["generation"]
+    old_head = meta["head"] or None
+    contents = contents or {}
+    walked = dict(files)
+    for rel, data in contents.items():
+        if data is None:
+            walked.pop(rel, None)
+        elif rel.endswith(".md"):
+            walked[rel] = None  # not what the disk says: read it
+    limit = written_ns - RACY_NS
+    get = old_stamps.get
+    changed = [rel for rel, stamp in walked.items()
+               if stamp is None or stamp[0] >= limit or get(rel) != stamp[1] << 64 | stamp[0]]
+    gone = [rel for rel in old_stamps if rel not in walked]
+    if len(changed) + len(gone) > MAX_CHANGED:
+        return None
+    committed: list[str] = []
+    if head != old_head:
+        if repo is None or head is None or old_head is None:
+            return None
+        committed = _committed_since(repo, old_head, head)
+        if committed is None:
+            return None
+    if not changed and not gone and not committed:
+        return _stored(db, meta, root)
+
+    # What the changed files hold now.
+    overlay: dict[str, Row | None] = {rel: None for rel in gone}
+    fresh: dict[str, Record] = {}
+    for rel in changed:
+        parsed = read_file(root, rel, config, contents.get(rel), walked[rel])
+        own = list(parsed.problems)
+        if parsed.record is not None:
+            own += own_checks(parsed.record, config)
+            fresh[rel] = parsed.record
+        overlay[rel] = row_of(parsed, own)
+    before = _rows(db, list(overlay))
+    lookup = _Lookup(db, overlay)
+
+    # Which records that can affect.
+    keys = {row.key for row in [*before.values(), *(r for r in overlay.values() if r is not None)]}
+    affected = set(changed)
+    for key in keys:
+        affected.update(path for (path,) in db.execute("SELECT path FROM files WHERE key = ?", (key,)))
+        affected.update(path for (path,) in db.execute("SELECT src FROM links WHERE target = ?", (key,)))
+    for rel in overlay:
+        for row in (before.get(rel), overlay[rel]):
+            if row is not None and row.type == "task":
+                affected.update(_chain(lookup, db, row, before_only=row is before.get(rel)))
+    ids_moved = any((before.get(rel) and before[rel].type) != (overlay[rel] and overlay[rel].type)
+                    or (before.get(rel) is None) != (overlay[rel] is None) for rel in overlay)
+    if ids_moved:
+        affected.update(path for (path,) in db.execute("SELECT path FROM files WHERE badlink = 1"))
+    affected -= set(gone)
+
+    # The vault checks on those records.
+    rows = _rows(db, [p for p in affected if p not in overlay])
+    rows.update({p: r for p, r in overlay.items() if r is not None})
+    records = [record_from_facts(p, rows[p].facts) for p in sorted(affected) if rows[p].type is not None]
+    vault = PartialVault(root, config, records, lookup)
+    found = run_vault_checks(vault)
+    if any(p.code == "internal-error" for p in found):
+        return None
+    for row in rows.values():
+        row.vault = []
+    for p in found:
+        if p.source.path in rows and p.source.path in affected:
+            rows[p.source.path].vault.append(p)
+
+    # The process rules on the leads and opportunities touched.
+    dirty = {p for p in changed if p in rows and rows[p].type in PIPELINE_TYPES}
+    dirty |= {p for p in committed if p in walked and p not in contents}
+    dirty_rows = _rows(db, [p for p in dirty if p not in rows])
+    rows.update(dirty_rows)
+    dirty = {p for p in dirty if p in rows and rows[p].type in PIPELINE_TYPES}
+    if dirty:
+        proc = _process_rules(root, config, repo, dirty, fresh, rows, contents, staged)
+        if proc is None:
+            return None
+    for p in set(changed) - dirty:
+        if p in rows:
+            rows[p].proc = []
+    if dirty:
+        for p in dirty:
+            rows[p].proc = [x for x in proc if x.source.path == p]
+
+    records_now = int(meta["records"]) + sum((r is not None and r.type is not None) - (b is not None and b.type is not None)
+                                             for b, r in ((before.get(p), overlay[p]) for p in overlay))
+    problems = _merge(db, meta, rows, gone)
+    if not contents:
+        _save_quick(db, generation, config, walked, rows, changed, gone, head, records_now, meta)
+    return QuickResult(records_now, problems, root)
 
 
 def _rows(db, paths: list[str]) -> dict[str, Row]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import frontmatter
 from .config import Config, load_config
-from .model import ERROR, FOLDERS, RECORD_FOLDERS, RECORD_TYPES, WARNING, ParsedFile, Problem, Record, Source
+from .model import ERROR, RECORD_FOLDERS, RECORD_TYPES, WARNING, ParsedFile, Problem, Record, Source
 from .model import BODY_WIKILINK
 
 SAVE_THRESHOLD = 64  # files read afresh before the index cache is written again

@@ -210,7 +210,7 @@ def plan_convert(vault: Vault, lead: Record, *, name: str | None, amount: Any, c
     lead_stage = vault.config.pipelines["lead"].get(lead.get("stage"))
     if lead_stage is not None and lead_stage.terminal:
         why = ("a lead is converted once" if lead_stage.name == "converted"
-               else f"a lead in a terminal stage stays there")
+               else "a lead in a terminal stage stays there")
         raise PlanError(f"lead {lead.id} is already '{lead_stage.name}': {why}")
     if vault.config.pipelines["lead"].get("converted") is None:
         raise PlanError("the lead pipeline in salesmd.yaml has no 'converted' stage to convert into")

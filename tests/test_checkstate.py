@@ -167,7 +167,7 @@ def test_quick_check_says_what_the_full_check_says(tmp_path, seed):
     used = 0
     steps = 40
     for step in range(steps):
-        what = world.edit()
+        world.edit()
         used += compare(vault)
         if step % 5 == 0:
             compare(vault, ("--staged",))
