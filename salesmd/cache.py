@@ -8,7 +8,7 @@ committed to a repository by someone else) or stale cache is ignored and rebuilt
 Two commands writing it at once each replace it whole (temporary file and rename).
 
 Racy entries: a file changed twice within one mtime tick keeps its (mtime_ns, size); like git,
-entries whose mtime is within two seconds of the cache's own writing are re-read next time.
+entries whose mtime is within two seconds of (or after) the walk that read them are re-read next time.
 """
 
 from __future__ import annotations
@@ -133,8 +133,11 @@ class IndexCache:
         self.changed = self.changed or bool(gone)
         self.changed_count += len(gone)
 
-    def save(self) -> None:
-        """Write the cache whole, streamed (no copy of it in memory) to a temporary file, then renamed."""
+    def save(self, read_from_ns: int | None = None) -> None:
+        """Write the cache whole, streamed (no copy of it in memory) to a temporary file, then renamed.
+
+        `read_from_ns`: when the files were first looked at (the walk); a file changed from two
+        seconds before then on is read again next time, however its stamp reads."""
         if not self.enabled or not self.changed:
             return
         from .history import ensure_cache_dir
@@ -149,7 +152,7 @@ class IndexCache:
                 pickler = pickle.Pickler(writer, protocol=pickle.HIGHEST_PROTOCOL)
                 pickler.fast = True  # no memo: the entries share no objects, and the memo would double memory
                 with no_gc():
-                    pickler.dump((self.signature, time.time_ns(), self.entries))
+                    pickler.dump((self.signature, read_from_ns or time.time_ns(), self.entries))
                 f.seek(len(MAGIC))
                 f.write(writer.mac.digest())
                 f.flush()

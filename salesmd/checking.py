@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from .checks.process import audit_history, check_against_history
@@ -44,9 +45,9 @@ def run_check(root: Path, mode: str = "current", *, timings: Timings | None = No
         for status, path, blob in staged:
             contents[path] = None if blob is None else blobs.get(blob, b"")
         scope = {path for _, path, _ in staged}
-    walked = None
+    prep = None
     if quick and use_cache and mode != "history":
-        found, walked = _quick(root, timings, contents, staged=mode == "staged")
+        found, prep = _quick(root, timings, contents, staged=mode == "staged")
         if found is not None:
             problems = found.problems
             if scope is not None:
@@ -54,7 +55,8 @@ def run_check(root: Path, mode: str = "current", *, timings: Timings | None = No
             return found, problems, scope
     detail: dict = {}
     vault, problems = load_vault(root, timings=timings, contents=contents, use_cache=use_cache, detail=detail,
-                                 walked=walked)
+                                 walked=(prep["files"], prep["signature"], prep["walk_ns"]) if prep else None)
+    unhistoried: list[str] = []
     with timings.stage("history"):
         try:
             history = load_history(root, use_cache=use_cache, relevant=pipeline_paths(vault))
@@ -64,14 +66,15 @@ def run_check(root: Path, mode: str = "current", *, timings: Timings | None = No
                                     f"git history could not be read ({e}); the history rules were skipped",
                                     "warning"))
         if history is not None:
+            unhistoried = [p for p in pipeline_paths(vault) if p not in history.lines]
             history.follow_uncommitted_renames(set(pipeline_paths(vault)), staged_only=mode == "staged")
         if mode == "history":
             problems += audit_history(vault, history)
         else:
             problems += check_against_history(vault, history, scope)
-    if quick and mode == "current" and not contents and use_cache:
+    if prep is not None and mode == "current" and not contents:
         with timings.stage("save state"):
-            _save_state(vault, detail, problems, history)
+            _save_state(vault, detail, problems, history, prep, unhistoried)
     if scope is not None:
         problems = [p for p in problems if p.source.path in scope or p.source.path == "salesmd.yaml"]
     problems = sorted(set(problems), key=Problem.sort_key)
@@ -86,27 +89,30 @@ def _quick(root: Path, timings: Timings, contents, staged: bool):
     with timings.stage("config"):
         config, config_problems = load_config(root)
     if config_problems:
-        return None, None
+        return None, None  # the state is never used then, nor written
+    with timings.stage("git"):
+        repo = Repo.find(root)  # before the walk: what changes after it is seen next time
+        index = repo.index_stamp() if repo is not None else ""
+    walk_ns = time.time_ns()
     with timings.stage("walk"):
         files = walk(root, config, sort=False)
     with timings.stage("state") as note:
-        repo = Repo.find(root)
-        head = repo.head_sha if repo is not None else None
-        found = checkstate.quick_check(root, config, config_problems, files, repo=repo, head=head,
+        found = checkstate.quick_check(root, config, files, walk_ns, repo=repo, index=index,
                                        contents=contents, staged=staged)
         note[0] = "used" if found is not None else "full check needed"
-    return found, (files, config.signature)
+    return found, {"files": files, "signature": config.signature, "walk_ns": walk_ns, "repo": repo,
+                   "index": index}
 
 
-def _save_state(vault, detail: dict, problems: list[Problem], history) -> None:
+def _save_state(vault, detail: dict, problems: list[Problem], history, prep: dict, unhistoried: list[str]) -> None:
     """Keep this full check's findings for the next quick one (checkstate.py)."""
     from .cache import no_gc
 
     with no_gc():
-        _save_state_now(vault, detail, problems, history)
+        _save_state_now(vault, detail, problems, history, prep, unhistoried)
 
 
-def _save_state_now(vault, detail: dict, problems: list[Problem], history) -> None:
+def _save_state_now(vault, detail: dict, problems: list[Problem], history, prep: dict, unhistoried) -> None:
     from . import checkstate
 
     if "files" not in detail:
@@ -132,5 +138,10 @@ def _save_state_now(vault, detail: dict, problems: list[Problem], history) -> No
         if row is None:
             return  # a finding the state has no place for (a crashed check, git unreadable): keep none
         (row.vault if id(p) in vault_ids else row.proc).append(p)
-    checkstate.save_full(vault.root, vault.config.signature, detail["files"], list(rows.values()), detail["config"],
-                         history.head if history is not None else None)
+    repo = prep["repo"]
+    if (history.head if history is not None else None) != (repo.head_sha if repo is not None else None):
+        return  # a commit came in while this check ran: let the next one start afresh
+    header = checkstate.Header(checkstate.signature(vault.config.signature), repo.head_sha if repo else None,
+                               prep["index"], prep["walk_ns"], 0, len(vault.records), detail["config"],
+                               unhistoried)
+    checkstate.save_full(vault.root, header, detail["files"], list(rows.values()))

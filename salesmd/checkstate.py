@@ -32,7 +32,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,6 +160,42 @@ def row_of(parsed, own: list[Problem]) -> Row:
 
 # --- the database -----------------------------------------------------------------------------------
 
+TABLES = ("meta", "files", "links", "stamps")
+STAMP_OFFSET = 1 << 63  # mtimes before 1970 are negative: shifted, they cannot reach the size's bits
+
+
+def _pack(stamp: tuple[int, int] | None) -> int:
+    """A file's (mtime_ns, size) as one number; -1 for a symbolic link (always read again)."""
+    return -1 if stamp is None else (stamp[1] << 64) + stamp[0] + STAMP_OFFSET
+
+
+@dataclass
+class Header:
+    """The state's meta table: what it was made from, and when."""
+
+    signature: str
+    head: str | None  # git HEAD then
+    index: str  # the git index's stamp then: renames not yet committed are found through it
+    written_ns: int  # when its walk began: files changed since then (or just before) are read again
+    generation: int  # bumped by every write: a check writes only over the state it read
+    records: int
+    config: list[Problem]
+    unhistoried: list[str]  # leads and opportunities with no committed history under their own name
+
+    def values(self) -> dict[str, str]:
+        return {"signature": self.signature, "head": self.head or "", "index": self.index,
+                "written_ns": str(self.written_ns), "generation": str(self.generation),
+                "records": str(self.records), "config": _dump(self.config),
+                "unhistoried": json.dumps(sorted(self.unhistoried))}
+
+    @classmethod
+    def read(cls, db) -> "Header":
+        meta = dict(db.execute("SELECT k, v FROM meta"))
+        return cls(meta["signature"], meta["head"] or None, meta["index"], int(meta["written_ns"]),
+                   int(meta["generation"]), int(meta["records"]), _load(meta["config"]),
+                   list(json.loads(meta["unhistoried"])))
+
+
 def _connect(root: Path, create: bool) -> sqlite3.Connection | None:
     from .cache import caching_allowed
 
@@ -182,77 +217,72 @@ def _connect(root: Path, create: bool) -> sqlite3.Connection | None:
         return None
 
 
-def _meta(db: sqlite3.Connection) -> dict[str, str]:
-    return dict(db.execute("SELECT k, v FROM meta"))
+def _busy(error: sqlite3.Error) -> bool:
+    return isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error))
 
 
-def save_full(root: Path, config_signature: str, files, rows: list[Row], config_problems: list[Problem],
-              head: str | None) -> None:
+def save_full(root: Path, header: Header, files, rows: list[Row]) -> None:
     """Replace the state with a full check's findings. Failing to write only makes the next check slower."""
-    if not _save_full(root, config_signature, files, rows, config_problems, head):
+    if not _save_full(root, header, files, rows):
         # Not a database we can write (damaged, foreign): start a new one.
         for extra in ("", "-wal", "-shm"):
             try:
                 os.unlink(f"{state_path(root)}{extra}")
             except OSError:
                 pass
-        _save_full(root, config_signature, files, rows, config_problems, head)
+        _save_full(root, header, files, rows)
 
 
-def _save_full(root, config_signature, files, rows, config_problems, head) -> bool:
+def _save_full(root: Path, header: Header, files, rows: list[Row]) -> bool:
     db = _connect(root, create=True)
     if db is None:
         return True
     try:
-        db.executescript(SCHEMA)
         db.execute("BEGIN IMMEDIATE")
-        generation = int(_meta(db).get("generation", "0")) + 1
-        for table in ("files", "links", "meta"):
-            db.execute(f"DELETE FROM {table}")
-        for index in ("files_key", "links_target", "links_src"):
-            db.execute(f"DROP INDEX IF EXISTS {index}")  # made again after the rows: quicker
+        try:
+            generation = int(dict(db.execute("SELECT k, v FROM meta")).get("generation", "0"))
+        except (sqlite3.Error, ValueError):
+            generation = 0
+        header.generation = generation + 1
+        for table in TABLES:  # whatever shape they had: a full check writes them anew
+            db.execute(f"DROP TABLE IF EXISTS {table}")
+        tables, indexes = [], []
+        for statement in SCHEMA.split(";"):
+            (indexes if "INDEX" in statement else tables).append(statement)
+        for statement in tables:
+            db.execute(statement)
         db.executemany("INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?)", (r.values() for r in rows))
         db.executemany("INSERT INTO links VALUES (?,?)", ((r.path, t) for r in rows for t in r.links))
-        for statement in SCHEMA.split(";"):
-            if "INDEX" in statement:
-                db.execute(statement)
-        _write_meta(db, config_signature, dict(files), config_problems, head, generation,
-                    sum(1 for r in rows if r.type is not None))
+        for statement in indexes:  # made after the rows: quicker
+            db.execute(statement)
+        _write_header(db, header, dict(files))
         db.execute("COMMIT")
         return True
-    except sqlite3.OperationalError:
+    except sqlite3.Error as e:
         _rollback(db)
-        return True  # locked by another check, say: it writes the state
-    except sqlite3.Error:
-        _rollback(db)
-        return False
+        return _busy(e)  # busy: another check is writing it
     finally:
         db.close()
 
 
-def _pack(stamp: tuple[int, int]) -> int:
-    return stamp[1] << 64 | stamp[0]
-
-
-def _write_meta(db, config_signature, stamps, config_problems, head, generation, records) -> None:
-    """The state's header; `stamps` (every file's, packed) when they are written whole, else None."""
-    values = {"signature": signature(config_signature), "config": _dump(config_problems), "head": head or "",
-              "generation": str(generation), "written_ns": str(time.time_ns()), "records": str(records)}
+def _write_header(db, header: Header, stamps: dict | None) -> None:
+    """The meta table; with `stamps` (every file's), the whole list of stamps too."""
+    values = header.values()
     if stamps is not None:
-        values["stamps"] = json.dumps({rel: _pack(stamp) for rel, stamp in stamps.items() if stamp is not None},
-                                      separators=(",", ":"))
+        values["stamps"] = json.dumps({rel: _pack(stamp) for rel, stamp in stamps.items()}, separators=(",", ":"))
         db.execute("DELETE FROM stamps")
     db.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", values.items())
 
 
-def _read_stamps(db, meta) -> dict[str, int]:
-    """Every file's stamp as the state knows it: meta's whole list, then the changes since."""
-    stamps = json.loads(meta["stamps"])
+def _read_stamps(db) -> dict[str, int]:
+    """Every file's stamp as the state knows it: meta's whole list, then the changes since
+    (size NULL: the file is gone; mtime NULL: a symbolic link)."""
+    stamps = json.loads(next(db.execute("SELECT v FROM meta WHERE k = 'stamps'"))[0])
     for path, mtime, size in db.execute("SELECT path, mtime, size FROM stamps"):
-        if mtime is None:
+        if size is None:
             stamps.pop(path, None)
         else:
-            stamps[path] = _pack((mtime, size))
+            stamps[path] = _pack(None if mtime is None else (mtime, size))
     return stamps
 
 
@@ -285,8 +315,8 @@ class _ByKey:
 
     def get(self, key: str, default=None):
         if key not in self.memo:
-            rows = [r for r in self.lookup.rows_with_key(key) if r.type is not None]
-            self.memo[key] = record_from_facts(rows[0].path, rows[0].facts) if rows else None
+            row = self.lookup.resolve(key)
+            self.memo[key] = record_from_facts(row.path, row.facts) if row is not None else None
         found = self.memo[key]
         return default if found is None else found
 
@@ -314,10 +344,11 @@ class PartialVault(Vault):
 
 
 class _Lookup:
-    """The state's rows, with the files changed since overlaid (new rows; None: gone)."""
+    """The state's rows as they were (`overlay` None), or with the files changed since laid over
+    them (new rows; None: gone)."""
 
-    def __init__(self, db, overlay: dict[str, Row | None]):
-        self.db, self.overlay = db, overlay
+    def __init__(self, db, overlay: dict[str, Row | None] | None):
+        self.db, self.overlay = db, overlay or {}
 
     def rows_with_key(self, key: str) -> list[Row]:
         rows = {path: Row(path, k, t, bool(b), f) for path, k, t, b, f in self.db.execute(
@@ -328,6 +359,18 @@ class _Lookup:
             else:
                 rows[path] = row
         return [rows[p] for p in sorted(rows)]
+
+    def resolve(self, key: str) -> Row | None:
+        """The record a link to `key` leads to: the first by path (as Vault.by_key)."""
+        return next((r for r in self.rows_with_key(key) if r.type is not None), None)
+
+    def first_linked(self, row: Row, key: str) -> Row | None:
+        """As Vault.first_linked: the first link under `key` that leads to a record."""
+        for link in record_from_facts(row.path, row.facts).links(key):
+            found = self.resolve(link.key)
+            if found is not None:
+                return found
+        return None
 
     def ids_of(self, types) -> list[str]:
         marks = ",".join("?" * len(types))
@@ -347,57 +390,63 @@ class QuickResult:
     root: Path
 
 
-def quick_check(root: Path, config, config_problems: list[Problem], files, *, repo, head: str | None,
+def quick_check(root: Path, config, files, walk_ns: int, *, repo, index: str,
                 contents: dict[str, bytes | None] | None = None, staged: bool = False) -> QuickResult | None:
     """The check from the state and the files changed since, or None when a full check must run.
 
-    `files` is the walk (path, stamp); `contents` replaces files by path (a staged version; None:
-    absent) and then nothing is saved, as the state describes the files on disk.
+    `files` is the walk (path, stamp), begun at `walk_ns`, after git's `repo` (None: not in one)
+    and the stamp of its `index` were read; `contents` replaces files by path (a
+    staged version; None: absent). The state is brought up to date only when the check is of
+    the files on disk (no `contents`, not `staged`): that is what it describes.
     """
     db = _connect(root, create=False)
     if db is None:
         return None
     try:
-        return _quick_check(db, root, config, config_problems, files, repo, head, contents, staged)
-    except (sqlite3.Error, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        db.execute("BEGIN")  # one snapshot of the state, however many queries
+        found = _quick_check(db, root, config, files, walk_ns, repo, index, contents or {}, staged)
+        if db.in_transaction:
+            db.execute("COMMIT")
+        return found
+    except (sqlite3.Error, ValueError, KeyError, TypeError, IndexError, AttributeError, StopIteration):
+        _rollback(db)
         return None  # a state that is damaged or not ours: the full check answers
     finally:
         db.close()
 
 
-def _quick_check(db, root, config, config_problems, files, repo, head, contents, staged) -> QuickResult | None:
+def _quick_check(db, root, config, files, walk_ns, repo, index, contents, staged) -> QuickResult | None:
     from .checks import record_problems as own_checks, run_vault_checks
     from .loader import read_file
 
-    meta = _meta(db)
-    if meta.get("signature") != signature(config.signature) or config_problems:
+    header = Header.read(db)
+    if header.signature != signature(config.signature):
         return None
-    old_stamps = _read_stamps(db, meta)
-    written_ns, generation = int(meta["written_ns"]), meta["generation"]
-    old_head = meta["head"] or None
-    contents = contents or {}
+    old_stamps = _read_stamps(db)
     walked = dict(files)
     for rel, data in contents.items():
         if data is None:
             walked.pop(rel, None)
         elif rel.endswith(".md"):
             walked[rel] = None  # not what the disk says: read it
-    limit = written_ns - RACY_NS
+    limit = header.written_ns - RACY_NS
     get = old_stamps.get
     changed = [rel for rel, stamp in walked.items()
-               if stamp is None or stamp[0] >= limit or get(rel) != stamp[1] << 64 | stamp[0]]
+               if stamp is None or stamp[0] >= limit or get(rel) != (stamp[1] << 64) + stamp[0] + STAMP_OFFSET]
     gone = [rel for rel in old_stamps if rel not in walked]
     if len(changed) + len(gone) > MAX_CHANGED:
         return None
+    head = repo.head_sha if repo is not None else None
     committed: list[str] = []
-    if head != old_head:
-        if repo is None or head is None or old_head is None:
+    if head != header.head:
+        if repo is None or head is None or header.head is None:
             return None
-        committed = _committed_since(repo, old_head, head)
-        if committed is None:
+        committed = _committed_since(repo, header.head, head)
+        if committed is None or len(committed) > MAX_CHANGED:
             return None
-    if not changed and not gone and not committed:
-        return _stored(db, meta, root)
+    git_moved = head != header.head or index != header.index
+    if not changed and not gone and not git_moved:
+        return QuickResult(header.records, _merge(db, header, {}, []), root)
 
     # What the changed files hold now.
     overlay: dict[str, Row | None] = {rel: None for rel in gone}
@@ -410,61 +459,80 @@ def _quick_check(db, root, config, config_problems, files, repo, head, contents,
             fresh[rel] = parsed.record
         overlay[rel] = row_of(parsed, own)
     before = _rows(db, list(overlay))
-    lookup = _Lookup(db, overlay)
+    old, new = _Lookup(db, None), _Lookup(db, overlay)
 
-    # Which records that can affect.
+    # Which records that can affect (see the module's docstring).
     keys = {row.key for row in [*before.values(), *(r for r in overlay.values() if r is not None)]}
     affected = set(changed)
     for key in keys:
-        affected.update(path for (path,) in db.execute("SELECT path FROM files WHERE key = ?", (key,)))
-        affected.update(path for (path,) in db.execute("SELECT src FROM links WHERE target = ?", (key,)))
-    for rel in overlay:
-        for row in (before.get(rel), overlay[rel]):
-            if row is not None and row.type == "task":
-                affected.update(_chain(lookup, db, row, before_only=row is before.get(rel)))
-    ids_moved = any((before.get(rel) and before[rel].type) != (overlay[rel] and overlay[rel].type)
-                    or (before.get(rel) is None) != (overlay[rel] is None) for rel in overlay)
-    if ids_moved:
-        affected.update(path for (path,) in db.execute("SELECT path FROM files WHERE badlink = 1"))
+        affected.update(_paths(db, "SELECT path FROM files WHERE key = ?", key))
+        hop = _paths(db, "SELECT src FROM links WHERE target = ?", key)
+        affected.update(hop)
+        for row in _rows(db, sorted(hop)).values():
+            if row.type in PIPELINE_TYPES:  # conversion reads the pair's other end too
+                affected.update(_paths(db, "SELECT l.src FROM links l JOIN files f ON f.path = l.src "
+                                           "WHERE l.target = ? AND f.type IN ('lead', 'opportunity')", row.key))
+    if any((before.get(rel) and before[rel].type) != (overlay[rel] and overlay[rel].type) for rel in overlay):
+        affected.update(_paths(db, "SELECT path FROM files WHERE badlink = 1"))  # their "did you mean"
     affected -= set(gone)
+    rows = _rows(db, [p for p in affected if p not in overlay])
+    rows.update({p: r for p, r in overlay.items() if r is not None and p in affected})
+    for row in list(rows.values()):  # the follow-up chains through them, as they were and as they are
+        if row.type == "task" or (before.get(row.path) is not None and before[row.path].type == "task"):
+            for lookup, start in ((old, before.get(row.path, row if row.path not in overlay else None)),
+                                  (new, overlay.get(row.path, row))):
+                affected.update(_chain(lookup, start))
+    affected -= set(gone)
+    for key in {r.key for r in _rows(db, [p for p in affected if p not in rows]).values()} | {r.key for r in rows.values()}:
+        affected.update(r.path for r in new.rows_with_key(key))  # an id's every file: which is the duplicate
+    rows.update(_rows(db, [p for p in affected if p not in rows and p not in overlay]))
+    rows.update({p: r for p, r in overlay.items() if r is not None and p in affected})
 
     # The vault checks on those records.
-    rows = _rows(db, [p for p in affected if p not in overlay])
-    rows.update({p: r for p, r in overlay.items() if r is not None})
     records = [record_from_facts(p, rows[p].facts) for p in sorted(affected) if rows[p].type is not None]
-    vault = PartialVault(root, config, records, lookup)
-    found = run_vault_checks(vault)
+    found = run_vault_checks(PartialVault(root, config, records, new))
     if any(p.code == "internal-error" for p in found):
         return None
     for row in rows.values():
         row.vault = []
     for p in found:
-        if p.source.path in rows and p.source.path in affected:
+        if p.source.path in affected:
             rows[p.source.path].vault.append(p)
 
-    # The process rules on the leads and opportunities touched.
-    dirty = {p for p in changed if p in rows and rows[p].type in PIPELINE_TYPES}
+    # The process rules on the leads and opportunities touched, and on those whose history can
+    # have moved (commits since, or the index changed: a rename staged or undone).
+    unhistoried = set(header.unhistoried) - set(gone)
+    dirty = {p for p in changed if rows[p].type in PIPELINE_TYPES}
     dirty |= {p for p in committed if p in walked and p not in contents}
-    dirty_rows = _rows(db, [p for p in dirty if p not in rows])
-    rows.update(dirty_rows)
-    dirty = {p for p in dirty if p in rows and rows[p].type in PIPELINE_TYPES}
-    if dirty:
-        proc = _process_rules(root, config, repo, dirty, fresh, rows, contents, staged)
-        if proc is None:
-            return None
-    for p in set(changed) - dirty:
-        if p in rows:
+    if git_moved:
+        dirty |= {p for p in unhistoried if p in walked}
+    rows.update(_rows(db, [p for p in dirty if p not in rows]))
+    dirty = {p for p in dirty if rows[p].type in PIPELINE_TYPES}
+    for p in changed:
+        if rows[p].type not in PIPELINE_TYPES:
             rows[p].proc = []
+            unhistoried.discard(p)
     if dirty:
+        ran = _process_rules(root, config, dirty, fresh, contents, staged)
+        if ran is None:
+            return None
+        proc, without = ran
         for p in dirty:
             rows[p].proc = [x for x in proc if x.source.path == p]
+        unhistoried = (unhistoried - dirty) | without
 
-    records_now = int(meta["records"]) + sum((r is not None and r.type is not None) - (b is not None and b.type is not None)
-                                             for b, r in ((before.get(p), overlay[p]) for p in overlay))
-    problems = _merge(db, meta, rows, gone)
-    if not contents:
-        _save_quick(db, generation, config, walked, rows, changed, gone, head, records_now, meta)
+    records_now = header.records + sum((r is not None and r.type is not None) - (b is not None and b.type is not None)
+                                       for b, r in ((before.get(p), overlay[p]) for p in overlay))
+    problems = _merge(db, header, rows, gone)
+    if not contents and not staged:
+        header = Header(header.signature, head, index, walk_ns, header.generation + 1, records_now, header.config,
+                        sorted(unhistoried))
+        _save_quick(db, header, walked, rows, changed, gone)
     return QuickResult(records_now, problems, root)
+
+
+def _paths(db, query: str, *args) -> list[str]:
+    return [path for (path,) in db.execute(query, args)]
 
 
 def _rows(db, paths: list[str]) -> dict[str, Row]:
@@ -476,50 +544,39 @@ def _rows(db, paths: list[str]) -> dict[str, Row]:
                 chunk):
             out[path] = Row(path, key, type_, bool(broken), facts, _load(own), _load(vault), _load(proc))
     for path in out:
-        out[path].links = {t for (t,) in db.execute("SELECT target FROM links WHERE src = ?", (path,))}
+        out[path].links = set(_paths(db, "SELECT target FROM links WHERE src = ?", path))
     return out
 
 
-def _chain(lookup: _Lookup, db, start: Row, before_only: bool) -> set[str]:
-    """Paths of the tasks on the follow-up chain from `start` (as it was, or as it is)."""
+def _chain(lookup: _Lookup, start: Row | None) -> set[str]:
+    """Paths of the tasks on the follow-up chain from `start`, as check_follow_chains walks it."""
     paths: set[str] = set()
     seen: set[str] = set()
-    row: Row | None = start
+    row = start
     while row is not None and row.type == "task" and row.key not in seen:
         seen.add(row.key)
-        paths.update(path for (path,) in db.execute("SELECT path FROM files WHERE key = ?", (row.key,)))
         paths.update(r.path for r in lookup.rows_with_key(row.key))
-        record = record_from_facts(row.path, row.facts)
-        links = record.links("follows")
-        if not links:
-            break
-        candidates = ([Row(p, k, t, bool(b), f) for p, k, t, b, f in db.execute(
-            "SELECT path, key, type, broken, facts FROM files WHERE key = ? ORDER BY path", (links[0].key,))]
-            if before_only else lookup.rows_with_key(links[0].key))
-        row = next((r for r in candidates if r.type is not None), None)
+        row = lookup.first_linked(row, "follows")
     return paths
 
 
 def _committed_since(repo, old_head: str, head: str) -> list[str] | None:
-    """Vault paths changed between two commits, or None when `old_head` is not an ancestor."""
-    from .history import GitError, raw_changes
+    """Vault paths touched by any commit since `old_head` (one that undid another's change too),
+    or None when `old_head` is not an ancestor of `head` (history rewritten)."""
+    from .history import GitError
 
     try:
         repo.git("merge-base", "--is-ancestor", old_head, head)
-        raw = repo.git("diff", "-z", "--no-abbrev", "--raw", "--no-renames", old_head, head, "--",
+        raw = repo.git("log", "-m", "--no-renames", "--name-only", "--format=", "-z", f"{old_head}..{head}", "--",
                        repo.prefix or ".")
     except GitError:
         return None
-    out = []
-    for _, old, new, _ in raw_changes(raw):
-        for p in (old, new):
-            v = repo.vault_path(p) if p else None
-            if v is not None:
-                out.append(v)
-    return out
+    paths = {repo.vault_path(p) for p in raw.decode("utf-8", "surrogateescape").replace("\n", "\0").split("\0") if p}
+    return sorted(p for p in paths if p is not None)
 
 
-def _process_rules(root, config, repo, dirty, fresh, rows, contents, staged) -> list[Problem] | None:
+def _process_rules(root, config, dirty, fresh, contents, staged):
+    """(problems, the paths of `dirty` without history of their own) or None to run a full check."""
     from .checks.process import check_against_history
     from .history import GitError, load_history
     from .loader import read_file
@@ -537,13 +594,14 @@ def _process_rules(root, config, repo, dirty, fresh, rows, contents, staged) -> 
     except GitError:
         return None
     if history is None:
-        return []
+        return [], set()
+    without = {p for p in dirty if p not in history.lines}
     history.follow_uncommitted_renames(set(dirty), staged_only=staged)
-    return check_against_history(Vault(root, config, records, set()), history)
+    return check_against_history(Vault(root, config, records, set()), history), without
 
 
-def _merge(db, meta, rows: dict[str, Row], gone: list[str]) -> list[Problem]:
-    problems = _load(meta["config"])
+def _merge(db, header: Header, rows: dict[str, Row], gone: list[str]) -> list[Problem]:
+    problems = list(header.config)
     skip = set(rows) | set(gone)
     for path, own, vault, proc in db.execute(
             "SELECT path, own, vault, proc FROM files WHERE own != '[]' OR vault != '[]' OR proc != '[]'"):
@@ -554,29 +612,20 @@ def _merge(db, meta, rows: dict[str, Row], gone: list[str]) -> list[Problem]:
     return sorted(set(problems), key=Problem.sort_key)
 
 
-def _stored(db, meta, root) -> QuickResult:
-    return QuickResult(int(meta["records"]), _merge(db, meta, {}, []), root)
-
-
-def _save_quick(db, generation, config, walked, rows, changed, gone, head, records, meta) -> None:
+def _save_quick(db, header: Header, walked, rows: dict[str, Row], changed: list[str], gone: list[str]) -> None:
+    """Bring the state up to date, in the transaction it was read in (so over that state only)."""
     try:
-        db.execute("BEGIN IMMEDIATE")
-        if _meta(db).get("generation") != generation:
-            _rollback(db)  # another check wrote the state since we read it: its word stands
-            return
         for path in gone:
             db.execute("DELETE FROM files WHERE path = ?", (path,))
             db.execute("DELETE FROM links WHERE src = ?", (path,))
         db.executemany("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?)", (r.values() for r in rows.values()))
         for path in changed:
-            if path in rows:
-                db.execute("DELETE FROM links WHERE src = ?", (path,))
-                db.executemany("INSERT INTO links VALUES (?,?)", ((path, t) for t in rows[path].links))
-        delta = [(p, *(walked[p] or (None, None))) for p in changed] + [(p, None, None) for p in gone]
+            db.execute("DELETE FROM links WHERE src = ?", (path,))
+            db.executemany("INSERT INTO links VALUES (?,?)", ((path, t) for t in rows[path].links))
+        delta = [(p, *(walked[p] or (None, -1))) for p in changed] + [(p, None, None) for p in gone]
         db.executemany("INSERT OR REPLACE INTO stamps VALUES (?,?,?)", delta)
         whole = next(db.execute("SELECT count(*) FROM stamps"))[0] > MAX_DELTA
-        _write_meta(db, config.signature, walked if whole else None, _load(meta["config"]), head,
-                    int(generation) + 1, records)
+        _write_header(db, header, walked if whole else None)
         db.execute("COMMIT")
     except sqlite3.Error:
-        _rollback(db)
+        _rollback(db)  # another check wrote the state since this one read it: its word stands

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,18 +125,29 @@ class Repo:
     prefix: str  # the vault's folder relative to `top`, "" or ending in "/"
 
     head_sha: str | None = None  # HEAD when the repository was found (None: no commits yet)
+    index_path: Path | None = None  # the staging area's file (.git/index)
 
     @classmethod
     def find(cls, vault_root: Path) -> "Repo | None":
         try:
-            out = run_git(vault_root, "rev-parse", "--show-toplevel").decode().strip()
+            out = run_git(vault_root, "rev-parse", "--show-toplevel", "--git-path", "index").decode().splitlines()
         except GitError:
             return None
-        top_path = Path(out).resolve()
+        top_path = Path(out[0]).resolve()
         rel = vault_root.resolve().relative_to(top_path).as_posix()
         repo = cls(top_path, "" if rel == "." else rel + "/")
+        if len(out) > 1:
+            repo.index_path = (Path(vault_root) / out[1]).resolve()
         repo.head_sha = repo.head()
         return repo
+
+    def index_stamp(self) -> str:
+        """Changes whenever the staging area is written (add, mv, commit, status)."""
+        try:
+            st = os.stat(self.index_path) if self.index_path is not None else None
+        except OSError:
+            st = None
+        return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}" if st is not None else ""
 
     def git(self, *args: str, input: bytes | None = None) -> bytes:
         return run_git(self.top, *args, input=input)

@@ -197,6 +197,7 @@ def load_vault(root: Path, *, config: Config | None = None, timings: Timings | N
         if config is None:
             config, config_problems = load_config(root)
             problems += config_problems
+    walk_ns = walked[2] if walked is not None else time.time_ns()
     with timings.stage("walk"):
         if walked is not None and walked[1] == config.signature:
             files = sorted(walked[0])
@@ -258,7 +259,7 @@ def load_vault(root: Path, *, config: Config | None = None, timings: Timings | N
             # Rewriting the whole cache for a handful of edits costs more than reading those
             # files again next time, so small changes wait until they add up.
             if len(fresh) >= SAVE_THRESHOLD or cache.stale_share() > 0.01:
-                cache.save()
+                cache.save(walk_ns)
     problems.sort(key=Problem.sort_key)
     # The records live as long as the command: keep the cyclic GC from walking them again and
     # again (with 100k records each collection costs tens of milliseconds).

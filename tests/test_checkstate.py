@@ -235,3 +235,104 @@ def test_two_checks_at_once_leave_a_state_that_agrees(tmp_path):
             assert err == b""
             assert out.decode() == full
         assert compare(vault)
+
+
+# Cases found in review, each once a divergence of the quick check from the full one.
+TASK = "---\ntype: task\nsubject: S\nstatus: open\ndue: 2026-01-01\nfollows: {}\n{}---\n"
+DEAL = ("---\ntype: opportunity\nname: Q deal with a long name\nstage: {}\namount: 10\nclose_date: 2026-12-01\n"
+        "owner: maria\nterritory: west\nproduct: forklifts\n---\nSome body text that is long enough to be similar.\n"
+        "More lines here.\n")
+ACCOUNT = "---\ntype: account\nname: {}\n---\n"
+
+
+def _aged(vault, rel: str, text: str | None = None, seconds: int = 1800) -> None:
+    path = vault.root / rel
+    if text is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    stamp = time.time() - seconds
+    os.utime(path, (stamp, stamp), follow_symlinks=False)
+
+
+def _pull_commits_that_cancel_out(vault) -> None:
+    other = vault.root.parent / "clone"
+    git(vault.root.parent, "clone", "-q", str(vault.root), str(other))
+    for stage in ("won", "proposal"):
+        (other / "opportunities" / "q.md").write_text(DEAL.format(stage), encoding="utf-8")
+        git(other, "commit", "-qam", stage)
+    git(vault.root, "pull", "-q", "--ff-only", str(other), "main")
+
+
+REVIEWED = {
+    "duplicate id of a record linking to the edited one": (
+        {"accounts/acme.md": ACCOUNT.format("Acme"), "accounts/bolt.md": ACCOUNT.format("Bolt"),
+         "notes/dup.md": '---\ntype: note\ntitle: A\ndate: 2026-01-01\nrelated: ["[[acme]]"]\n---\n',
+         "tasks/dup.md": '---\ntype: task\nsubject: B\nstatus: open\ndue: 2026-01-01\nrelated: ["[[bolt]]"]\n---\n'},
+        lambda v: _aged(v, "accounts/bolt.md", ACCOUNT.format("Bolt Inc"))),
+    "a new record shadows an id on a follow-up cycle": (
+        {"tasks/a.md": TASK.format('"[[x]]"', ""), "tasks/x.md": TASK.format('"[[b]]"', ""),
+         "tasks/b.md": TASK.format('"[[a]]"', "")},
+        lambda v: _aged(v, "accounts/x.md", ACCOUNT.format("X"))),
+    "the shadowing record goes again": (
+        {"tasks/a.md": TASK.format('"[[x]]"', ""), "tasks/x.md": TASK.format('"[[b]]"', ""),
+         "tasks/b.md": TASK.format('"[[a]]"', ""), "accounts/x.md": ACCOUNT.format("X")},
+        lambda v: (v.root / "accounts" / "x.md").unlink()),
+    "follows lists whose first link leads nowhere": (
+        {"tasks/f.md": TASK.format('"[[b]]"', ""), "tasks/a.md": TASK.format('"[[b]]"', ""),
+         "tasks/b.md": TASK.format('"[[f]]"', "")},
+        lambda v: _aged(v, "tasks/f.md", TASK.format('["[[nowhere]]", "[[a]]"]', ""))),
+    "conversion messages two links away": (
+        {"leads/l.md": '---\ntype: lead\nname: L\nstage: converted\nconverted_to: "[[o]]"\n---\n',
+         "opportunities/o.md": '---\ntype: opportunity\nname: O\nstage: proposal\nlead: "[[other]]"\n---\n',
+         "leads/m.md": '---\ntype: lead\nname: M\nstage: new\nconverted_to: "[[p]]"\n---\n',
+         "opportunities/q.md": '---\ntype: opportunity\nname: Q\nstage: proposal\nlead: "[[m]]"\n---\n'},
+        lambda v: (_aged(v, "leads/Other.md", "---\ntype: lead\nname: Other\nstage: new\n---\n"),
+                   _aged(v, "opportunities/p.md", "---\ntype: opportunity\nname: P\nstage: proposal\n---\n"))),
+    "a rename seen only once it is staged": (
+        {"opportunities/q.md": DEAL.format("won")},
+        lambda v: (os.rename(v.root / "opportunities/q.md", v.root / "opportunities/p.md"),
+                   _aged(v, "opportunities/p.md", DEAL.format("negotiation")), v.run("check"),
+                   git(v.root, "add", "-A"))),
+    "the other half of a rename committed": (
+        {"opportunities/q.md": DEAL.format("won")},
+        lambda v: (git(v.root, "mv", "opportunities/q.md", "opportunities/p.md"),
+                   _aged(v, "opportunities/p.md", DEAL.format("negotiation")), v.run("check"),
+                   git(v.root, "commit", "-q", "-m", "drop q", "--", "opportunities/q.md"))),
+    "pulled commits that cancel out": ({"opportunities/q.md": DEAL.format("proposal")}, _pull_commits_that_cancel_out),
+    "duplicate task ids on a cycle": (
+        {"accounts/acct.md": ACCOUNT.format("A"), "notes/A.md": TASK.format('"[[c]]"', ""),
+         "tasks/a.md": TASK.format('"[[b]]"', 'related: ["[[acct]]"]\n'),
+         "tasks/b.md": TASK.format('"[[a]]"', 'related: ["[[acct]]"]\n'), "tasks/c.md": TASK.format('"[[a]]"', "")},
+        lambda v: _aged(v, "accounts/acct.md", ACCOUNT.format("A2"))),
+    "a file dated before 1970": (
+        {"accounts/acme.md": ACCOUNT.format("Acme")},
+        lambda v: (os.utime(v.root / "accounts/acme.md", ns=(-10**9, -10**9)), v.run("check"),
+                   (v.root / "accounts/acme.md").write_text("---\ntype: account\n---\n"),
+                   os.utime(v.root / "accounts/acme.md", ns=(-10**9, -10**9)))),
+}
+
+
+@pytest.mark.parametrize("case", list(REVIEWED))
+def test_reviewed_cases(tmp_path, case):
+    files, change = REVIEWED[case]
+    vault = make_vault(tmp_path / "v", files, base=False)
+    for rel in files:
+        _aged(vault, rel, seconds=7200)
+    vault.commit("start")
+    vault.run("check")
+    change(vault)
+    assert compare(vault)
+
+
+def test_deleted_symlinked_record_leaves_the_state(tmp_path):
+    vault = make_vault(tmp_path / "v", {
+        "extra/real.txt": '---\ntype: note\ntitle: T\ndate: 2026-01-01\nrelated: ["[[nowhere]]"]\n---\n',
+        "tasks/t.md": '---\ntype: task\nsubject: S\nstatus: open\ndue: 2026-01-01\nrelated: ["[[lnk]]"]\n---\n'},
+        base=False)
+    (vault.root / "notes").mkdir(exist_ok=True)
+    os.symlink("../extra/real.txt", vault.root / "notes" / "lnk.md")
+    vault.commit("start")
+    vault.run("check")
+    (vault.root / "notes" / "lnk.md").unlink()
+    assert compare(vault)
+    assert "link-broken" in vault.run("check").output

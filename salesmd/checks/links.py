@@ -45,6 +45,9 @@ def check_follow_chains(vault: Vault) -> Iterator[Problem]:
     """`follows` makes chains of tasks; a chain that comes back to itself never started."""
     reported: set[str] = set()
     for start in vault.of_type("task"):
+        resolved = vault.by_key.get(start.key)
+        if resolved is None or resolved.path != start.path:
+            continue  # a second file with a task's id (an id-duplicate error): links never lead to it
         seen: list[str] = []
         current = start
         while current is not None and current.type == "task":
