@@ -269,6 +269,14 @@ REVIEWED = {
          "notes/dup.md": '---\ntype: note\ntitle: A\ndate: 2026-01-01\nrelated: ["[[acme]]"]\n---\n',
          "tasks/dup.md": '---\ntype: task\nsubject: B\nstatus: open\ndue: 2026-01-01\nrelated: ["[[bolt]]"]\n---\n'},
         lambda v: _aged(v, "accounts/bolt.md", ACCOUNT.format("Bolt Inc"))),
+    "duplicate id (not a task) of a record linking to the edited one": (
+        {"accounts/acme.md": ACCOUNT.format("Acme"), "accounts/bolt.md": ACCOUNT.format("Bolt"),
+         "accounts/dup.md": ACCOUNT.format("Dup"),
+         "contacts/dup.md": '---\ntype: contact\nname: B\naccount: "[[bolt]]"\n---\n'},
+        lambda v: _aged(v, "accounts/bolt.md", ACCOUNT.format("Bolt Inc"))),
+    "a new record changes another's did-you-mean": (
+        {"notes/n.md": '---\ntype: note\ntitle: A\ndate: 2026-01-01\nrelated: ["[[acme-crop]]"]\n---\n'},
+        lambda v: _aged(v, "accounts/acme-corp.md", ACCOUNT.format("Acme"))),
     "a new record shadows an id on a follow-up cycle": (
         {"tasks/a.md": TASK.format('"[[x]]"', ""), "tasks/x.md": TASK.format('"[[b]]"', ""),
          "tasks/b.md": TASK.format('"[[a]]"', "")},
