@@ -13,14 +13,21 @@ it reads just those, re-runs the record checks on them, the vault checks on the 
 can affect, and the process rules on the leads and opportunities they touch; every other
 file's problems are the ones stored. Whatever it cannot vouch for (another configuration,
 another salesmd, many changes, rewritten history, a check that crashed) it leaves to the full
-check. tests/test_checkstate.py proves the two give the same answer, byte for byte.
+check. tests/test_checkstate.py holds the two to the same answer, byte for byte, over random edits,
+commits, renames and staged changes, and over each case a review found.
 
 Which records a changed file F (its id before and after: K) can affect:
 - F itself; every record with an id in K (which of them is a duplicate, which one a link
-  resolves to); every record linking to an id in K (the link, its type, the conversion pair);
-- the tasks of the follow-up chain from F, before and after (a cycle is reported on each of its
-  tasks, and every task of a cycle through F is on F's chain);
+  resolves to); every record linking to an id in K (the link, its type, the conversion pair),
+  and for a lead or deal among those, the leads and deals linking to it (conversion reads the
+  pair's other end);
+- the tasks on the follow-up chain of any of those, as it was and as it is (a cycle is reported
+  on each of its tasks);
+- every file sharing an id with any of those (the duplicate-id error goes on the second);
 - when records came, went or changed type, every record with a broken link (its "did you mean").
+The process rules re-run on the leads and deals changed, on every path any commit since the
+state touched, and, when HEAD or the git index moved, on those with no history under their own
+name (a rename staged or committed since can give them one).
 
 The state holds plain data only (JSON and SQLite, no pickle): a forged one can make a check
 wrong but can run nothing. Two checks at once: each writes in one transaction, and only if the
