@@ -228,9 +228,11 @@ def load_vault(root: Path, *, config: Config | None = None, timings: Timings | N
             note[0] = f"{len(files)} files, {len(fresh)} read"
         with timings.stage("index"):
             records = [p.record for p in parsed if p.record is not None]
-            broken = {p.path.rsplit("/", 1)[-1][:-3].casefold() for p in parsed
-                      if p.record is None and any(x.severity == ERROR for x in p.problems)}
-            vault = Vault(root, config, records, broken)
+            broken_paths: dict[str, str] = {}
+            for p in parsed:
+                if p.record is None and any(x.severity == ERROR for x in p.problems):
+                    broken_paths.setdefault(p.path.rsplit("/", 1)[-1][:-3].casefold(), p.path)
+            vault = Vault(root, config, records, set(broken_paths), broken_paths)
             for p in parsed:
                 problems += p.problems
             _ = vault.by_key, vault.by_type, vault.backlinks

@@ -32,6 +32,7 @@ class Vault:
     config: Config
     records: list[Record]
     broken: set[str] = field(default_factory=set)  # casefolded ids of files that could not be read
+    broken_paths: dict[str, str] = field(default_factory=dict)  # such an id -> its file
 
     @cached_property
     def by_key(self) -> dict[str, Record]:

@@ -208,6 +208,17 @@ def test_done_completes_and_creates_the_follow_up(committed):
     assert again.exit_code == 1 and "already done" in again.stderr
 
 
+def test_done_on_a_task_that_cannot_be_read_points_at_its_file(committed):
+    path = committed.root / "tasks" / "chase-quote.md"
+    path.write_text(path.read_text().replace("subject:", "subject: [oops\nx:", 1))
+    before = committed.snapshot()
+    result = committed.run("done", "chase-quote")
+    assert result.exit_code == 1
+    assert "tasks/chase-quote.md cannot be read as a record" in result.stderr
+    assert "salesmd check tasks/chase-quote.md" in result.stderr
+    assert committed.snapshot() == before
+
+
 def test_edits_keep_crlf_bom_comments_and_body(tmp_path):
     text = ("\ufeff---\r\ntype: task\r\nsubject: Call back   # from the web form\r\nstatus: open  # !\r\n"
             "due: 2026-11-30\r\n---\r\nBody stays\r\nexactly.\r\n")
