@@ -408,8 +408,10 @@ def front_matter_data(data: bytes) -> dict:
     return parsed.data if isinstance(parsed.data, dict) else {}
 
 
-def file_versions(repo: Repo, vault_path: str) -> list[tuple[Commit, str, bytes | None]]:
-    """Every commit that touched one file, oldest first, following renames: (commit, path, bytes)."""
+def file_versions(repo: Repo, vault_path: str) -> list[tuple[Commit, str, bytes | None, bytes | None]]:
+    """Every commit that touched one file, oldest first, following renames: (commit, path, bytes,
+    the bytes in that commit's parent), so each change is told against what it really changed,
+    not against whichever commit happens to be listed before it (another branch's, say)."""
     raw = repo.git("log", "--follow", "-z", "--raw", "--no-abbrev", "-M", "--no-merges", "--full-history",
                    "--format=%x01%H%x1f%at%x1f%an%x1f%s", "HEAD", "--", repo.prefix + vault_path)
     entries = []
@@ -423,7 +425,18 @@ def file_versions(repo: Repo, vault_path: str) -> list[tuple[Commit, str, bytes 
         fields = meta[1:].split()
         path = tokens[2 if fields[4][0] in "RC" else 1].decode("utf-8", "surrogateescape")
         blob = None if fields[3] == ZERO else fields[3]
-        entries.append((Commit(sha, int(at), author, subject), repo.vault_path(path) or path, blob))
+        parent = None if fields[2] == ZERO else fields[2]
+        entries.append((Commit(sha, int(at), author, subject), repo.vault_path(path) or path, blob, parent))
     entries.reverse()
-    blobs = repo.blobs([b for _, _, b in entries if b])
-    return [(c, p, blobs.get(b) if b else None) for c, p, b in entries]
+    blobs = repo.blobs(sorted({b for _, _, blob, parent in entries for b in (blob, parent) if b}))
+    return [(c, p, blobs.get(b) if b else None, blobs.get(parent) if parent else None)
+            for c, p, b, parent in entries]
+
+
+def head_version(repo: Repo, vault_path: str) -> bytes | None:
+    """The file as HEAD has it, or None."""
+    try:
+        sha = repo.git("rev-parse", "-q", "--verify", f"HEAD:{repo.prefix}{vault_path}").decode().strip()
+    except GitError:
+        return None
+    return repo.blobs([sha]).get(sha) if sha else None

@@ -162,6 +162,23 @@ def test_history_command_follows_renames(committed):
     assert "stage: proposal -> negotiation" in text and "amount: 48000 -> 52000" in text
 
 
+def test_history_command_tells_each_change_against_its_own_parent(committed):
+    """A branch's commit listed between two of main's must not show up as undone by main's next."""
+    git(committed.root, "checkout", "-q", "-b", "side")
+    committed.write(OPP, committed.read(OPP).replace("amount: 48000", "amount: 52000"))
+    git(committed.root, "commit", "-qam", "side: 52k", "--date", "2026-11-01T10:00:00")
+    git(committed.root, "checkout", "-q", "main")
+    set_stage(committed, OPP, "proposal", "negotiation")
+    env = dict(os.environ, GIT_COMMITTER_DATE="2026-11-02T10:00:00")
+    subprocess.run(["git", "commit", "-qam", "main: negotiating", "--date", "2026-11-02T10:00:00"],
+                   cwd=committed.root, check=True, env=env)
+    git(committed.root, "merge", "-q", "--no-edit", "side")
+    entries = {e["subject"]: e["changes"] for e in committed.json("history", "acme-fleet-renewal")["entries"]}
+    assert [(c["key"], c["old"], c["new"]) for c in entries["main: negotiating"]] == [("stage", "proposal", "negotiation")]
+    assert [(c["key"], c["old"], c["new"]) for c in entries["side: 52k"]] == [("amount", 48000, 52000)]
+    assert "(not committed)" not in entries
+
+
 def test_history_cache_survives_corruption_and_new_commits(committed):
     set_stage(committed, OPP, "proposal", "won")
     committed.commit("won")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..history import Repo, file_versions, front_matter_data
+from ..history import Repo, file_versions, front_matter_data, head_version
 from ..model import Record
 
 
@@ -52,14 +52,13 @@ def build_record_history(root, record: Record) -> RecordHistory:
     if repo is None or repo.head() is None:
         return RecordHistory(record.id, record.path, [], in_git=False)
     entries = []
-    previous: dict = {}
-    for commit, path, data in file_versions(repo, record.path):
+    for commit, path, data, parent in file_versions(repo, record.path):
+        before = front_matter_data(parent) if parent is not None else {}
         current = front_matter_data(data) if data is not None else {}
         entries.append(HistoryEntry(commit.short, commit.date.isoformat(), commit.author, commit.subject, path,
-                                    diff_front_matter(previous, current)))
-        previous = current
-    now = dict(record.data)
-    pending = diff_front_matter(previous, now)
+                                    diff_front_matter(before, current)))
+    committed = head_version(repo, record.path)
+    pending = diff_front_matter(front_matter_data(committed) if committed is not None else {}, dict(record.data))
     if pending and entries:
         entries.append(HistoryEntry(None, None, None, "(not committed)", record.path, pending))
     return RecordHistory(record.id, record.path, entries)
