@@ -102,6 +102,25 @@ def test_activities_are_events_with_their_end_or_half_an_hour(tmp_path):
     assert components(ics, "VTODO")[0]["UID"] == "chase-quote@salesmd"
 
 
+def test_a_time_written_with_its_offset_is_the_same_instant_in_the_calendar(tmp_path):
+    v = make_vault(tmp_path / "v", {"activities/berlin.md": """\
+        ---
+        type: activity
+        subject: Call with Berlin
+        kind: call
+        status: planned
+        start: 2026-11-25T10:00:00+01:00
+        end: 2026-11-25T10:30:00+01:00
+        ---
+        """})
+    ics = v.run("--today", "2026-11-24", "agenda", "--format", "ics", ok=True).stdout_bytes
+    call = {str(e["UID"]): e for e in components(ics, "VEVENT")}["berlin@salesmd"]
+    berlin = dt.timezone(dt.timedelta(hours=1))
+    assert call.decoded("DTSTART") == dt.datetime(2026, 11, 25, 10, 0, tzinfo=berlin)
+    assert call.decoded("DTSTART").tzinfo is not None  # an instant, not a floating local time
+    assert call.decoded("DTEND") == dt.datetime(2026, 11, 25, 10, 30, tzinfo=berlin)
+
+
 def test_owner_filter_applies_to_the_calendar():
     ics = run("agenda", "--owner", "dev", "--format", "ics").stdout_bytes
     cal = Calendar.from_ical(ics)

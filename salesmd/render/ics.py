@@ -51,7 +51,7 @@ def _todo(item: AgendaItem, stamp: dt.datetime) -> Todo:
     todo.add("uid", uid(item.id))
     todo.add("dtstamp", stamp)
     todo.add("summary", item.title)
-    todo.add("due", _moment(item.when))
+    todo.add("due", _moment(item.at or item.when))
     todo.add("status", "NEEDS-ACTION")
     todo.add("description", _description(item))
     return todo
@@ -59,9 +59,9 @@ def _todo(item: AgendaItem, stamp: dt.datetime) -> Todo:
 
 def _event(item: AgendaItem) -> Event:
     event = Event()
-    start = _moment(item.when)
+    start = _moment(item.at or item.when)
     event.add("dtstart", start)
-    end = _moment(item.end) if item.end is not None else None
+    end = _moment(item.end_at or item.end) if item.end is not None else None
     if isinstance(start, dt.datetime):
         if isinstance(end, dt.datetime) and (end.tzinfo is None) == (start.tzinfo is None) and end > start:
             event.add("dtend", end)

@@ -45,6 +45,8 @@ class AgendaItem:
     path: str
     deal: Ref | None  # the opportunity (else the lead) it is about
     related: list[Ref] = field(default_factory=list)  # everything its `related` links resolve to
+    at: dt.datetime | None = None  # `when` as written with its UTC offset, if it had one (for .ics)
+    end_at: dt.datetime | None = None
 
     @property
     def day(self) -> dt.date:
@@ -283,7 +285,12 @@ def _item(vault: Vault, record: Record, key: str) -> AgendaItem | None:
         owner=own_owner, territory=own_territory, status=record.get("status"),
         kind=text_value(record.get("kind")), purpose=text_value(record.get("purpose")),
         path=record.path, deal=deal, related=related,
+        at=_aware(record.get(key)), end_at=_aware(record.get("end")) if record.type == "activity" else None,
     )
+
+
+def _aware(value: Any) -> dt.datetime | None:
+    return value if isinstance(value, dt.datetime) and value.tzinfo is not None else None
 
 
 def _flag(deal: Record, home: str, days: int | None, **extra) -> DealFlag:
