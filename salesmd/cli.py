@@ -31,13 +31,15 @@ class App:
             fail(str(e))
 
     def load(self):
-        """(vault, problems) for the current vault, loaded once per command."""
+        """(vault, problems) for the current vault, loaded once per command. The problems are
+        those of reading the files only: commands that need the checks' answer run
+        checking.run_check, which can answer from the check state without loading everything."""
         if self._loaded is None:
             from .loader import Timings, load_vault
 
             timings = Timings()
             try:
-                self._loaded = load_vault(self.root, timings=timings)
+                self._loaded = load_vault(self.root, timings=timings, run_checks=False)
             except ConfigError as e:
                 fail(str(e))
             self.print_timings(timings)
