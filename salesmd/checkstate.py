@@ -26,8 +26,8 @@ Which records a changed file F (its id before and after: K) can affect:
 - every file sharing an id with any of those (the duplicate-id error goes on the second);
 - when records came, went or changed type, every record with a broken link (its "did you mean").
 The process rules re-run on the leads and deals changed, on every path any commit since the
-state touched, and, when HEAD or the git index moved, on those with no history under their own
-name (a rename staged or committed since can give them one).
+state touched, and on those with no history under their own name (git's rename detection, which
+can give them one, looks at every change on disk and in the index).
 
 The state holds plain data only (JSON and SQLite, no pickle): a forged one can make a check
 wrong but can run nothing. Two checks at once: each writes in one transaction, and only if the
@@ -511,8 +511,9 @@ def _quick_check(db, root, config, files, walk_ns, repo, index, contents, staged
     unhistoried = set(header.unhistoried) - set(gone)
     dirty = {p for p in changed if rows[p].type in PIPELINE_TYPES}
     dirty |= {p for p in committed if p in walked and p not in contents}
-    if git_moved:
-        dirty |= {p for p in unhistoried if p in walked}
+    # Git pairs a deleted file with an added one as a rename by their contents, on disk as in the
+    # index: any change can give a file without history of its own one (or take it away).
+    dirty |= {p for p in unhistoried if p in walked}
     rows.update(_rows(db, [p for p in dirty if p not in rows]))
     dirty = {p for p in dirty if rows[p].type in PIPELINE_TYPES}
     for p in changed:

@@ -306,6 +306,11 @@ REVIEWED = {
         lambda v: (git(v.root, "mv", "opportunities/q.md", "opportunities/p.md"),
                    _aged(v, "opportunities/p.md", DEAL.format("negotiation")), v.run("check"),
                    git(v.root, "commit", "-q", "-m", "drop q", "--", "opportunities/q.md"))),
+    "a deletion on disk makes a staged copy a rename": (
+        {"opportunities/q.md": DEAL.format("won")},
+        lambda v: (_aged(v, "opportunities/p.md", DEAL.format("won").replace("stage: won", "stage: proposal")),
+                   git(v.root, "add", "opportunities/p.md"), v.run("check"),
+                   (v.root / "opportunities" / "q.md").unlink())),
     "pulled commits that cancel out": ({"opportunities/q.md": DEAL.format("proposal")}, _pull_commits_that_cancel_out),
     "duplicate task ids on a cycle": (
         {"accounts/acct.md": ACCOUNT.format("A"), "notes/A.md": TASK.format('"[[c]]"', ""),
