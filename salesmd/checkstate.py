@@ -268,6 +268,9 @@ def _save_full(root: Path, header: Header, files, rows: list[Row]) -> bool:
     except sqlite3.Error as e:
         _rollback(db)
         return _busy(e)  # busy: another check is writing it
+    except ValueError:  # a file name that is not UTF-8: SQLite cannot keep it, so no state
+        _rollback(db)
+        return True
     finally:
         db.close()
 
@@ -579,7 +582,8 @@ def _committed_since(repo, old_head: str, head: str) -> list[str] | None:
                        repo.prefix or ".")
     except GitError:
         return None
-    paths = {repo.vault_path(p) for p in raw.decode("utf-8", "surrogateescape").replace("\n", "\0").split("\0") if p}
+    names = (p.lstrip("\n") for p in raw.decode("utf-8", "surrogateescape").split("\0"))  # "\n" between commits
+    paths = {repo.vault_path(p) for p in names if p}
     return sorted(p for p in paths if p is not None)
 
 
@@ -635,5 +639,5 @@ def _save_quick(db, header: Header, walked, rows: dict[str, Row], changed: list[
         whole = next(db.execute("SELECT count(*) FROM stamps"))[0] > MAX_DELTA
         _write_header(db, header, walked if whole else None)
         db.execute("COMMIT")
-    except sqlite3.Error:
+    except (sqlite3.Error, ValueError):
         _rollback(db)  # another check wrote the state since this one read it: its word stands

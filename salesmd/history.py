@@ -240,6 +240,15 @@ class History:
             old_v, new_v = self.repo.vault_path(old), self.repo.vault_path(new)
             if status == "R" and new_v in paths and new_v not in self.lines and old_v in self.lines:
                 self.lines[new_v] = self.lines[old_v]
+                # The old name's versions may not have been read (its file unchanged since): read them now.
+                unread = [v for v in self.lines[new_v] if v.facts is None and v.blob]
+                try:
+                    blobs = self.repo.blobs(sorted({v.blob for v in unread}))
+                except GitError:
+                    blobs = {}
+                for v in unread:
+                    if v.blob in blobs:
+                        v.facts = facts_of(blobs[v.blob])
 
 
 class HistoryCache:

@@ -311,6 +311,11 @@ REVIEWED = {
         lambda v: (_aged(v, "opportunities/p.md", DEAL.format("won").replace("stage: won", "stage: proposal")),
                    git(v.root, "add", "opportunities/p.md"), v.run("check"),
                    (v.root / "opportunities" / "q.md").unlink())),
+    "a renamed deal whose old name is back on disk, untracked": (
+        {"opportunities/old.md": DEAL.format("won")},
+        lambda v: (git(v.root, "mv", "opportunities/old.md", "opportunities/new.md"),
+                   _aged(v, "opportunities/old.md", DEAL.format("won")), v.run("check"),
+                   _aged(v, "opportunities/new.md", DEAL.format("negotiation"), seconds=900))),
     "pulled commits that cancel out": ({"opportunities/q.md": DEAL.format("proposal")}, _pull_commits_that_cancel_out),
     "duplicate task ids on a cycle": (
         {"accounts/acct.md": ACCOUNT.format("A"), "notes/A.md": TASK.format('"[[c]]"', ""),
@@ -349,3 +354,24 @@ def test_deleted_symlinked_record_leaves_the_state(tmp_path):
     (vault.root / "notes" / "lnk.md").unlink()
     assert compare(vault)
     assert "link-broken" in vault.run("check").output
+
+
+def test_the_renamed_deal_keeps_its_history_in_the_full_check_too(tmp_path):
+    """Its old name's file, back and unchanged, must not leave that history unread."""
+    vault = make_vault(tmp_path / "v", {"opportunities/old.md": DEAL.format("won")}, base=False)
+    vault.commit("won")
+    git(vault.root, "mv", "opportunities/old.md", "opportunities/new.md")
+    _aged(vault, "opportunities/old.md", DEAL.format("won"))
+    _aged(vault, "opportunities/new.md", DEAL.format("negotiation"), seconds=900)
+    assert "new.md:4: error[terminal-left]" in vault.run("--no-cache", "check").output
+
+
+def test_a_file_name_that_is_not_utf8_does_not_break_the_state(tmp_path):
+    vault = make_vault(tmp_path / "v")
+    name = os.fsdecode(b"caf\xe9.md")
+    (vault.root / "notes" / name).write_bytes(b"---\ntype: note\ntitle: Cafe\ndate: 2026-11-20\n---\n")
+    vault.commit("cafe")
+    for _ in range(3):
+        result = vault.run("check", "--format", "json")
+        assert "Traceback" not in result.output
+        assert result.stdout == vault.run("--no-cache", "check", "--format", "json").stdout
