@@ -106,42 +106,16 @@ def _quick(root: Path, timings: Timings, contents, staged: bool):
 
 def _save_state(vault, detail: dict, problems: list[Problem], history, prep: dict, unhistoried: list[str]) -> None:
     """Keep this full check's findings for the next quick one (checkstate.py)."""
-    from .cache import no_gc
-
-    with no_gc():
-        _save_state_now(vault, detail, problems, history, prep, unhistoried)
-
-
-def _save_state_now(vault, detail: dict, problems: list[Problem], history, prep: dict, unhistoried) -> None:
     from . import checkstate
+    from .cache import no_gc
 
     if "files" not in detail:
         return
-    records = {r.path: r for r in vault.records}
-    own = detail["own"]
-    taken = {id(p) for p in detail["config"]} | {id(p) for ps in own.values() for p in ps}
-    vault_ids = {id(p) for p in detail["vault"]}
-    rows = {}
-    for rel, _ in detail["files"]:
-        record = records.get(rel)
-        if record is not None:
-            rows[rel] = checkstate.Row(rel, record.key, record.type, False, checkstate.facts_of(record),
-                                       own.get(rel, []), links=checkstate._links_of(record))
-        else:
-            mine = own.get(rel, [])
-            rows[rel] = checkstate.Row(rel, checkstate._stem_key(rel), broken=any(p.severity == "error" for p in mine),
-                                       own=mine)
-    for p in problems:
-        if id(p) in taken:
-            continue
-        row = rows.get(p.source.path)
-        if row is None:
-            return  # a finding the state has no place for (a crashed check, git unreadable): keep none
-        (row.vault if id(p) in vault_ids else row.proc).append(p)
     repo = prep["repo"]
-    if (history.head if history is not None else None) != (repo.head_sha if repo is not None else None):
+    head = repo.head_sha if repo is not None else None
+    if (history.head if history is not None else None) != head:
         return  # a commit came in while this check ran: let the next one start afresh
-    header = checkstate.Header(checkstate.signature(vault.config.signature), repo.head_sha if repo else None,
-                               prep["index"], prep["walk_ns"], 0, len(vault.records), detail["config"],
-                               unhistoried)
-    checkstate.save_full(vault.root, header, detail["files"], list(rows.values()))
+    header = checkstate.Header(checkstate.signature(vault.config.signature), head, prep["index"], prep["walk_ns"],
+                               0, len(vault.records), detail["config"], unhistoried)
+    with no_gc():
+        checkstate.save_full_check(vault, header, detail["files"], detail["own"], detail["vault"], problems)

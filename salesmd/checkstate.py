@@ -114,7 +114,7 @@ def record_from_facts(path: str, text: str) -> Record:
     return Record(id=id_, type=type_, path=path, data=data, key_lines=lines)
 
 
-def _links_of(record: Record) -> set[str]:
+def links_of(record: Record) -> set[str]:
     return {link.key for key in LINK_TARGETS.get(record.type, {}) for link in record.links(key)}
 
 
@@ -131,7 +131,7 @@ def _load(text: str) -> list[Problem]:
             in json.loads(text)]
 
 
-def _stem_key(rel: str) -> str:
+def stem_key(rel: str) -> str:
     return rel.rsplit("/", 1)[-1][:-3].casefold()
 
 
@@ -161,8 +161,8 @@ def row_of(parsed, own: list[Problem]) -> Row:
     record = parsed.record
     if record is None:
         broken = any(p.severity == ERROR for p in parsed.problems)
-        return Row(parsed.path, _stem_key(parsed.path), broken=broken, own=own)
-    return Row(parsed.path, record.key, record.type, False, facts_of(record), own, links=_links_of(record))
+        return Row(parsed.path, stem_key(parsed.path), broken=broken, own=own)
+    return Row(parsed.path, record.key, record.type, False, facts_of(record), own, links=links_of(record))
 
 
 # --- the database -----------------------------------------------------------------------------------
@@ -226,6 +226,30 @@ def _connect(root: Path, create: bool) -> sqlite3.Connection | None:
 
 def _busy(error: sqlite3.Error) -> bool:
     return isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error))
+
+
+def save_full_check(vault: Vault, header: Header, files, own: dict[str, list[Problem]],
+                    vault_problems: list[Problem], problems: list[Problem]) -> None:
+    """A full check's findings as rows: each file's own problems (reading it, its record checks),
+    the vault checks' and, the rest, the process rules'."""
+    records = {r.path: r for r in vault.records}
+    taken = {id(p) for p in header.config} | {id(p) for ps in own.values() for p in ps}
+    from_vault = {id(p) for p in vault_problems}
+    rows: dict[str, Row] = {}
+    for rel, _ in files:
+        record, mine = records.get(rel), own.get(rel, [])
+        if record is not None:
+            rows[rel] = Row(rel, record.key, record.type, False, facts_of(record), mine, links=links_of(record))
+        else:
+            rows[rel] = Row(rel, stem_key(rel), broken=any(p.severity == ERROR for p in mine), own=mine)
+    for p in problems:
+        if id(p) in taken:
+            continue
+        row = rows.get(p.source.path)
+        if row is None:
+            return  # a finding the state has no place for (a crashed check, git unreadable): keep none
+        (row.vault if id(p) in from_vault else row.proc).append(p)
+    save_full(vault.root, header, files, list(rows.values()))
 
 
 def save_full(root: Path, header: Header, files, rows: list[Row]) -> None:
