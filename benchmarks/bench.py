@@ -9,7 +9,8 @@ loops doing the least any tool must do, also run as fresh processes:
 - read+parse: walk the vault, read every file, parse its front matter with the fastest YAML
   parser installed. Floor for a cold `check` (no cache).
 - stat: walk the vault and stat every file. Floor for a warm `check` after one file changed.
-- stat is also the floor for `check` after one new commit (HEAD moved, no file changed).
+- stat is also the floor for `check` after one new commit (a deal edited and committed: HEAD
+  moved, one file changed).
 - warm check: floor for `check --history` with nothing new, and for `pipeline`, `agenda` and
   `report` after one file changed (they need every record; `check` needs only what changed).
 - check --history with nothing new: floor for `check --history` after one new commit (what

@@ -162,7 +162,7 @@ def need(vault: Vault, record_id: str, type_: str | tuple[str, ...]) -> Record:
     if record is None and record_id.strip().casefold() in vault.broken_paths:
         path = vault.broken_paths[record_id.strip().casefold()]
         raise PlanError(f"{path} cannot be read as a record, so '{record_id}' cannot be changed: "
-                        f"`salesmd check {path}` says why")
+                        "`salesmd check` says why")
     if record is None:
         pool = [r.id for r in vault.records if r.type in types]
         raise PlanError(f"no {' or '.join(types)} with id '{record_id}'{did_you_mean(record_id, pool)}")

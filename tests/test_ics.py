@@ -121,6 +121,25 @@ def test_a_time_written_with_its_offset_is_the_same_instant_in_the_calendar(tmp_
     assert call.decoded("DTEND") == dt.datetime(2026, 11, 25, 10, 30, tzinfo=berlin)
 
 
+def test_start_with_an_offset_and_end_without_keep_their_length(tmp_path):
+    v = make_vault(tmp_path / "v", {"activities/mixed.md": """\
+        ---
+        type: activity
+        subject: Mixed zones
+        kind: meeting
+        status: planned
+        start: 2026-11-25T10:00:00+01:00
+        end: 2026-11-25T11:00:00
+        ---
+        """})
+    ics = v.run("--today", "2026-11-24", "agenda", "--format", "ics", ok=True).stdout_bytes
+    meeting = {str(e["UID"]): e for e in components(ics, "VEVENT")}["mixed@salesmd"]
+    start = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    end = dt.datetime(2026, 11, 25, 11, 0).astimezone()  # written without an offset: local time
+    assert meeting.decoded("DTSTART") == start and meeting.decoded("DTEND") == end
+    assert "DURATION" not in meeting
+
+
 def test_owner_filter_applies_to_the_calendar():
     ics = run("agenda", "--owner", "dev", "--format", "ics").stdout_bytes
     cal = Calendar.from_ical(ics)

@@ -215,7 +215,7 @@ def test_done_on_a_task_that_cannot_be_read_points_at_its_file(committed):
     result = committed.run("done", "chase-quote")
     assert result.exit_code == 1
     assert "tasks/chase-quote.md cannot be read as a record" in result.stderr
-    assert "salesmd check tasks/chase-quote.md" in result.stderr
+    assert "`salesmd check` says why" in result.stderr
     assert committed.snapshot() == before
 
 

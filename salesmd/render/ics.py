@@ -60,8 +60,11 @@ def _todo(item: AgendaItem, stamp: dt.datetime) -> Todo:
 def _event(item: AgendaItem) -> Event:
     event = Event()
     start = _moment(item.at or item.when)
-    event.add("dtstart", start)
     end = _moment(item.end_at or item.end) if item.end is not None else None
+    if isinstance(start, dt.datetime) and isinstance(end, dt.datetime) and (start.tzinfo is None) != (end.tzinfo is None):
+        # One written with an offset, one without: the one without is local time, as the agenda shows it.
+        start, end = (_moment(v if v.tzinfo else v.astimezone()) for v in (start, end))
+    event.add("dtstart", start)
     if isinstance(start, dt.datetime):
         if isinstance(end, dt.datetime) and (end.tzinfo is None) == (start.tzinfo is None) and end > start:
             event.add("dtend", end)
