@@ -375,3 +375,15 @@ def test_a_file_name_that_is_not_utf8_does_not_break_the_state(tmp_path):
         result = vault.run("check", "--format", "json")
         assert "Traceback" not in result.output
         assert result.stdout == vault.run("--no-cache", "check", "--format", "json").stdout
+
+
+def test_a_committed_file_name_with_a_newline_is_one_path(tmp_path):
+    lead = "---\ntype: lead\nname: A B\nstage: {}\n---\n"
+    vault = make_vault(tmp_path / "v", {"leads/a\nb.md": lead.format("qualified")}, base=False)
+    _aged(vault, "leads/a\nb.md", seconds=7200)
+    vault.commit("qualified")
+    _aged(vault, "leads/a\nb.md", lead.format("contacted"))
+    assert "stage-backwards" in vault.run("check").output
+    vault.commit("back to contacted")
+    assert compare(vault)
+    assert "stage-backwards" not in vault.run("check").output
