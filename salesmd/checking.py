@@ -55,19 +55,20 @@ def run_check(root: Path, mode: str = "current", *, timings: Timings | None = No
             return found, problems, scope
     detail: dict = {}
     vault, problems = load_vault(root, timings=timings, contents=contents, use_cache=use_cache, detail=detail,
-                                 walked=(prep["files"], prep["signature"], prep["walk_ns"]) if prep else None)
+                                 walked=prep["walk"] if prep else None)
     unhistoried: list[str] = []
+    pipeline = pipeline_paths(vault)
     with timings.stage("history"):
         try:
-            history = load_history(root, use_cache=use_cache, relevant=pipeline_paths(vault))
+            history = load_history(root, use_cache=use_cache, relevant=pipeline)
         except GitError as e:
             history = None
             problems.append(Problem(vault.config.source(), "git-unreadable",
                                     f"git history could not be read ({e}); the history rules were skipped",
                                     "warning"))
         if history is not None:
-            unhistoried = [p for p in pipeline_paths(vault) if p not in history.lines]
-            history.follow_uncommitted_renames(set(pipeline_paths(vault)), staged_only=mode == "staged")
+            unhistoried = [p for p in pipeline if p not in history.lines]
+            history.follow_uncommitted_renames(set(pipeline), staged_only=mode == "staged")
         if mode == "history":
             problems += audit_history(vault, history)
         else:
@@ -84,7 +85,7 @@ def run_check(root: Path, mode: str = "current", *, timings: Timings | None = No
 def _quick(root: Path, timings: Timings, contents, staged: bool):
     from . import checkstate
     from .config import load_config
-    from .loader import walk
+    from .loader import Walk, walk
 
     with timings.stage("config"):
         config, config_problems = load_config(root)
@@ -100,8 +101,7 @@ def _quick(root: Path, timings: Timings, contents, staged: bool):
         found = checkstate.quick_check(root, config, files, walk_ns, repo=repo, index=index,
                                        contents=contents, staged=staged)
         note[0] = "used" if found is not None else "full check needed"
-    return found, {"files": files, "signature": config.signature, "walk_ns": walk_ns, "repo": repo,
-                   "index": index}
+    return found, {"walk": Walk(files, config.signature, walk_ns), "repo": repo, "index": index}
 
 
 def _save_state(vault, detail: dict, problems: list[Problem], history, prep: dict, unhistoried: list[str]) -> None:
@@ -115,7 +115,7 @@ def _save_state(vault, detail: dict, problems: list[Problem], history, prep: dic
     head = repo.head_sha if repo is not None else None
     if (history.head if history is not None else None) != head:
         return  # a commit came in while this check ran: let the next one start afresh
-    header = checkstate.Header(checkstate.signature(vault.config.signature), head, prep["index"], prep["walk_ns"],
-                               0, len(vault.records), detail["config"], unhistoried)
+    header = checkstate.Header(checkstate.signature(vault.config.signature), head, prep["index"],
+                               prep["walk"].started_ns, 0, len(vault.records), detail["config"], unhistoried)
     with no_gc():
         checkstate.save_full_check(vault, header, detail["files"], detail["own"], detail["vault"], problems)

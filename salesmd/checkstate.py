@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .model import ERROR, Problem, Record, Source
+from .model import ERROR, Problem, Record, Source, id_of
 from .schema import LINK_TARGETS
 from .vault import Vault
 
@@ -132,7 +132,7 @@ def _load(text: str) -> list[Problem]:
 
 
 def stem_key(rel: str) -> str:
-    return rel.rsplit("/", 1)[-1][:-3].casefold()
+    return id_of(rel).casefold()
 
 
 @dataclass
@@ -156,13 +156,11 @@ class Row:
                 _dump(self.vault), _dump(self.proc), int(self.badlink))
 
 
-def row_of(parsed, own: list[Problem]) -> Row:
-    """A freshly read file (loader.ParsedFile) as a row, its vault and process problems to come."""
-    record = parsed.record
+def row_of(path: str, record: Record | None, own: list[Problem]) -> Row:
+    """A file as a row, with its own problems; its vault and process problems come later."""
     if record is None:
-        broken = any(p.severity == ERROR for p in parsed.problems)
-        return Row(parsed.path, stem_key(parsed.path), broken=broken, own=own)
-    return Row(parsed.path, record.key, record.type, False, facts_of(record), own, links=links_of(record))
+        return Row(path, stem_key(path), broken=any(p.severity == ERROR for p in own), own=own)
+    return Row(path, record.key, record.type, False, facts_of(record), own, links=links_of(record))
 
 
 # --- the database -----------------------------------------------------------------------------------
@@ -237,11 +235,7 @@ def save_full_check(vault: Vault, header: Header, files, own: dict[str, list[Pro
     from_vault = {id(p) for p in vault_problems}
     rows: dict[str, Row] = {}
     for rel, _ in files:
-        record, mine = records.get(rel), own.get(rel, [])
-        if record is not None:
-            rows[rel] = Row(rel, record.key, record.type, False, facts_of(record), mine, links=links_of(record))
-        else:
-            rows[rel] = Row(rel, stem_key(rel), broken=any(p.severity == ERROR for p in mine), own=mine)
+        rows[rel] = row_of(rel, records.get(rel), own.get(rel, []))
     for p in problems:
         if id(p) in taken:
             continue
@@ -368,10 +362,13 @@ class PartialVault(Vault):
     """The records a change can affect, with every other record looked up in the state when asked."""
 
     def __init__(self, root, config, records, lookup):
-        super().__init__(root, config, records, set())
+        super().__init__(root, config, records)
         self.lookup = lookup
         self.__dict__["by_key"] = _ByKey(lookup)
-        self.broken = _Broken(lookup)
+
+    @property
+    def broken(self):
+        return _Broken(self.lookup)
 
     def ids_of(self, types) -> list[str]:
         return self.lookup.ids_of(types)
@@ -482,7 +479,7 @@ def _quick_check(db, root, config, files, walk_ns, repo, index, contents, staged
     if not changed and not gone and not git_moved:
         return QuickResult(header.records, _merge(db, header, {}, []), root)
 
-    # What the changed files hold now.
+    # What the changed files hold now, and what they held.
     overlay: dict[str, Row | None] = {rel: None for rel in gone}
     fresh: dict[str, Record] = {}
     for rel in changed:
@@ -491,38 +488,14 @@ def _quick_check(db, root, config, files, walk_ns, repo, index, contents, staged
         if parsed.record is not None:
             own += own_checks(parsed.record, config)
             fresh[rel] = parsed.record
-        overlay[rel] = row_of(parsed, own)
+        overlay[rel] = row_of(rel, parsed.record, own)
     before = _rows(db, list(overlay))
-    old, new = _Lookup(db, None), _Lookup(db, overlay)
 
-    # Which records that can affect (see the module's docstring).
-    keys = {row.key for row in [*before.values(), *(r for r in overlay.values() if r is not None)]}
-    affected = set(changed)
-    for key in keys:
-        affected.update(_paths(db, "SELECT path FROM files WHERE key = ?", key))
-        hop = _paths(db, "SELECT src FROM links WHERE target = ?", key)
-        affected.update(hop)
-        for row in _rows(db, sorted(hop)).values():
-            if row.type in PIPELINE_TYPES:  # conversion reads the pair's other end too
-                affected.update(_paths(db, "SELECT l.src FROM links l JOIN files f ON f.path = l.src "
-                                           "WHERE l.target = ? AND f.type IN ('lead', 'opportunity')", row.key))
-    if any((before.get(rel) and before[rel].type) != (overlay[rel] and overlay[rel].type) for rel in overlay):
-        affected.update(_paths(db, "SELECT path FROM files WHERE badlink = 1"))  # their "did you mean"
-    affected -= set(gone)
+    # The vault checks on the records that can affect.
+    new = _Lookup(db, overlay)
+    affected = _affected(db, before, overlay, new)
     rows = _rows(db, [p for p in affected if p not in overlay])
-    rows.update({p: r for p, r in overlay.items() if r is not None and p in affected})
-    for row in list(rows.values()):  # the follow-up chains through them, as they were and as they are
-        if row.type == "task" or (before.get(row.path) is not None and before[row.path].type == "task"):
-            for lookup, start in ((old, before.get(row.path, row if row.path not in overlay else None)),
-                                  (new, overlay.get(row.path, row))):
-                affected.update(_chain(lookup, start))
-    affected -= set(gone)
-    for key in {r.key for r in _rows(db, [p for p in affected if p not in rows]).values()} | {r.key for r in rows.values()}:
-        affected.update(r.path for r in new.rows_with_key(key))  # an id's every file: which is the duplicate
-    rows.update(_rows(db, [p for p in affected if p not in rows and p not in overlay]))
-    rows.update({p: r for p, r in overlay.items() if r is not None and p in affected})
-
-    # The vault checks on those records.
+    rows.update({p: overlay[p] for p in affected if p in overlay})
     records = [record_from_facts(p, rows[p].facts) for p in sorted(affected) if rows[p].type is not None]
     found = run_vault_checks(PartialVault(root, config, records, new))
     if any(p.code == "internal-error" for p in found):
@@ -533,18 +506,16 @@ def _quick_check(db, root, config, files, walk_ns, repo, index, contents, staged
         if p.source.path in affected:
             rows[p.source.path].vault.append(p)
 
-    # The process rules on the leads and opportunities touched, and on those whose history can
-    # have moved (commits since, or the index changed: a rename staged or undone).
+    # The process rules on the leads and opportunities whose answer can have moved: changed,
+    # touched by a commit since, or without history of their own (git pairs a deleted file with
+    # an added one as a rename by their contents, on disk as in the index: any change can give
+    # such a file a history, or take it away).
     unhistoried = set(header.unhistoried) - set(gone)
-    dirty = {p for p in changed if rows[p].type in PIPELINE_TYPES}
-    dirty |= {p for p in committed if p in walked and p not in contents}
-    # Git pairs a deleted file with an added one as a rename by their contents, on disk as in the
-    # index: any change can give a file without history of its own one (or take it away).
-    dirty |= {p for p in unhistoried if p in walked}
+    dirty = {p for p in [*changed, *committed, *unhistoried] if p in walked and (p in changed or p not in contents)}
     rows.update(_rows(db, [p for p in dirty if p not in rows]))
     dirty = {p for p in dirty if rows[p].type in PIPELINE_TYPES}
     for p in changed:
-        if rows[p].type not in PIPELINE_TYPES:
+        if p not in dirty:
             rows[p].proc = []
             unhistoried.discard(p)
     if dirty:
@@ -564,6 +535,37 @@ def _quick_check(db, root, config, files, walk_ns, repo, index, contents, staged
                         sorted(unhistoried))
         _save_quick(db, header, walked, rows, changed, gone)
     return QuickResult(records_now, problems, root)
+
+
+def _affected(db, before: dict[str, Row], overlay: dict[str, Row | None], new: "_Lookup") -> set[str]:
+    """The paths whose vault-check problems a change to the `overlay` files can alter (see the
+    module's docstring for why each rule is there)."""
+    gone = {p for p, row in overlay.items() if row is None}
+    keys = {row.key for row in [*before.values(), *overlay.values()] if row is not None}
+    affected = set(overlay)
+    for key in keys:
+        affected.update(_paths(db, "SELECT path FROM files WHERE key = ?", key))
+        hop = _paths(db, "SELECT src FROM links WHERE target = ?", key)
+        affected.update(hop)
+        for row in _rows(db, sorted(hop)).values():
+            if row.type in PIPELINE_TYPES:  # conversion reads the pair's other end too
+                affected.update(_paths(db, "SELECT l.src FROM links l JOIN files f ON f.path = l.src "
+                                           "WHERE l.target = ? AND f.type IN ('lead', 'opportunity')", row.key))
+    if any((before.get(p) and before[p].type) != (row and row.type) for p, row in overlay.items()):
+        affected.update(_paths(db, "SELECT path FROM files WHERE badlink = 1"))  # their "did you mean"
+    affected -= gone
+    stored = _rows(db, sorted(affected))  # as they were (a changed file: its row before the change)
+    old = _Lookup(db, None)
+    for path in list(affected):  # the follow-up chains through them, as they were and as they are
+        was = stored.get(path)
+        now = overlay[path] if path in overlay else was
+        if "task" in (was and was.type, now and now.type):
+            affected |= _chain(old, was) | _chain(new, now)
+    affected -= gone
+    for key in {row.key for path in affected if (row := overlay.get(path) or stored.get(path)) is not None} \
+            | {row.key for row in _rows(db, [p for p in affected if p not in stored and p not in overlay]).values()}:
+        affected.update(row.path for row in new.rows_with_key(key))  # an id's every file: which is the duplicate
+    return affected
 
 
 def _paths(db, query: str, *args) -> list[str]:
@@ -633,7 +635,7 @@ def _process_rules(root, config, dirty, fresh, contents, staged):
         return [], set()
     without = {p for p in dirty if p not in history.lines}
     history.follow_uncommitted_renames(set(dirty), staged_only=staged)
-    return check_against_history(Vault(root, config, records, set()), history), without
+    return check_against_history(Vault(root, config, records), history), without
 
 
 def _merge(db, header: Header, rows: dict[str, Row], gone: list[str]) -> list[Problem]:

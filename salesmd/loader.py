@@ -10,14 +10,23 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from . import frontmatter
 from .config import Config, load_config
 from .model import ERROR, RECORD_FOLDERS, RECORD_TYPES, WARNING, ParsedFile, Problem, Record, Source
-from .model import BODY_WIKILINK
+from .model import BODY_WIKILINK, id_of
 
 SAVE_THRESHOLD = 64  # files read afresh before the index cache is written again
 TYPE_LINE = frontmatter.re.compile(r"^type:\s*['\"]?(" + "|".join(RECORD_TYPES) + r")['\"]?\s*$", frontmatter.re.M)
+
+
+class Walk(NamedTuple):
+    """A walk already made: its files (path, stamp), under which configuration, begun when."""
+
+    files: list[tuple[str, tuple[int, int] | None]]
+    config_signature: str
+    started_ns: int
 
 
 @dataclass
@@ -161,7 +170,7 @@ def read_file(root: Path, rel: str, config: Config, raw: bytes | None = None,
 
         return problem(type_line, "type-unknown",
                        f"type {type_!r} is not one of {', '.join(RECORD_TYPES)}{did_you_mean(str(type_), RECORD_TYPES)}")
-    stem = rel.rsplit("/", 1)[-1][:-3]
+    stem = id_of(rel)
     body_links = tuple(dict.fromkeys(m.group(1).strip() for m in BODY_WIKILINK.finditer(parts.body)))
     out.record = Record(
         id=stem, type=type_, path=rel, data=data,
@@ -176,15 +185,15 @@ def read_file(root: Path, rel: str, config: Config, raw: bytes | None = None,
 
 def load_vault(root: Path, *, config: Config | None = None, timings: Timings | None = None,
                run_checks: bool = True, contents: dict[str, bytes | None] | None = None,
-               use_cache: bool = True, detail: dict | None = None, walked: tuple | None = None):
+               use_cache: bool = True, detail: dict | None = None, walked: Walk | None = None):
     """Load and check a vault: returns (Vault, problems). Problems are sorted by location.
 
     `contents` replaces files by path with other bytes (None: the file is absent), so the same
     checks run on what is staged for a commit. Unchanged files come from the index cache.
     `detail`, when given, is filled with what the check state keeps: "files" (the walk),
     "own" (each file's reading and record-check problems), "vault" (the vault checks'
-    problems) and "config" (the configuration's). `walked` is a walk already made (files, the
-    configuration's signature), used if the configuration read now is still that one.
+    problems) and "config" (the configuration's). `walked` is a walk already made, used if the
+    configuration read now is still the one it was made under (its start begins the racy window).
     """
     from .cache import IndexCache, no_gc
     from .vault import Vault
@@ -197,10 +206,10 @@ def load_vault(root: Path, *, config: Config | None = None, timings: Timings | N
         if config is None:
             config, config_problems = load_config(root)
             problems += config_problems
-    walk_ns = walked[2] if walked is not None else time.time_ns()
+    walk_ns = walked.started_ns if walked is not None else time.time_ns()
     with timings.stage("walk"):
-        if walked is not None and walked[1] == config.signature:
-            files = sorted(walked[0])
+        if walked is not None and walked.config_signature == config.signature:
+            files = sorted(walked.files)
         else:
             files = walk(root, config)
         if contents:
@@ -231,8 +240,8 @@ def load_vault(root: Path, *, config: Config | None = None, timings: Timings | N
             broken_paths: dict[str, str] = {}
             for p in parsed:
                 if p.record is None and any(x.severity == ERROR for x in p.problems):
-                    broken_paths.setdefault(p.path.rsplit("/", 1)[-1][:-3].casefold(), p.path)
-            vault = Vault(root, config, records, set(broken_paths), broken_paths)
+                    broken_paths.setdefault(id_of(p.path).casefold(), p.path)
+            vault = Vault(root, config, records, broken_paths)
             for p in parsed:
                 problems += p.problems
             _ = vault.by_key, vault.by_type, vault.backlinks
@@ -247,7 +256,7 @@ def load_vault(root: Path, *, config: Config | None = None, timings: Timings | N
                 own = {p.path: list(p.problems) for p in parsed}
                 for rel, extra in record_problems.items():
                     own.setdefault(rel, []).extend(extra)
-                detail.update(files=files, own=own, vault=found, config=config_problems, vault_obj=vault)
+                detail.update(files=files, own=own, vault=found, config=config_problems)
         with timings.stage("save cache"):
             fresh_paths = {rel for rel, _, _ in fresh}
             for rel, stamp, pf in fresh:

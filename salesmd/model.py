@@ -20,6 +20,11 @@ FOLDERS = {
 }
 RECORD_FOLDERS = frozenset(FOLDERS.values())
 
+
+def id_of(rel: str) -> str:
+    """A record's id: its file's name without `.md` (links resolve by it, ignoring case)."""
+    return rel.rsplit("/", 1)[-1][:-3]
+
 # Control characters (but tab) shown as U+FFFD on a terminal: a record must not be able to move
 # the cursor, retitle the window or fake an extra line of `check` output.
 _CONTROL = {c: "\ufffd" for c in [*range(0, 9), *range(10, 32), *range(0x7F, 0xA0)]}

@@ -31,8 +31,12 @@ class Vault:
     root: Path
     config: Config
     records: list[Record]
-    broken: set[str] = field(default_factory=set)  # casefolded ids of files that could not be read
-    broken_paths: dict[str, str] = field(default_factory=dict)  # such an id -> its file
+    broken_paths: dict[str, str] = field(default_factory=dict)  # casefolded id of a file that could not be read -> it
+
+    @property
+    def broken(self):
+        """The casefolded ids of files that could not be read (a link to one is that file's error)."""
+        return self.broken_paths.keys()
 
     @cached_property
     def by_key(self) -> dict[str, Record]:
