@@ -5,7 +5,7 @@ environment variable is set (to anything but empty, `0` or `false`), so output t
 stays clean.
 
     for path in track(paths, "Reading history"):   # a click progress bar over known work
-        ...
+        read_one(path)
     with status("Reading the vault"):              # one line for work of unknown length
         vault, problems = app.load()
 """
