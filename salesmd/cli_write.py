@@ -228,14 +228,18 @@ def won(app: App, record_id, amount, close_date, dry_run, commit):
 
     Example: salesmd won acme-fleet-renewal --amount 51000
     """
-    from .writer import need, plan_move
-
-    vault, _ = app.load()
-    record = need(vault, record_id, "opportunity")
     values = {"close_date": close_date or app.today}
     if amount is not None:
         values["amount"] = int(amount) if amount.is_integer() else amount
-    changes = plan_move(vault, record, "won", values, app.today)
+    _close(app, record_id, "won", values, dry_run, commit)
+
+
+def _close(app: App, record_id: str, stage: str, values: dict, dry_run: bool, commit: bool | None) -> None:
+    """won and lost: move an opportunity to a terminal stage, setting `values` with it."""
+    from .writer import need, plan_move
+
+    vault, _ = app.load()
+    changes = plan_move(vault, need(vault, record_id, "opportunity"), stage, values, app.today)
     finish(app, changes, dry_run, commit)
 
 
@@ -250,13 +254,7 @@ def lost(app: App, record_id, reason, close_date, dry_run, commit):
 
     Example: salesmd lost acme-fleet-renewal --reason "went with a cheaper used fleet"
     """
-    from .writer import need, plan_move
-
-    vault, _ = app.load()
-    record = need(vault, record_id, "opportunity")
-    changes = plan_move(vault, record, "lost", {"lost_reason": reason, "close_date": close_date or app.today},
-                        app.today)
-    finish(app, changes, dry_run, commit)
+    _close(app, record_id, "lost", {"lost_reason": reason, "close_date": close_date or app.today}, dry_run, commit)
 
 
 @main.command()
