@@ -84,8 +84,12 @@ def import_csv(app: App, file: Path, type_, preset, mapping, stage_map, date_for
         table = read_table(file, shown, *header_test_for(chosen, columns))
     except TableError as e:
         located(f"{shown}:{e}; nothing was imported")
-    if chosen is None and columns is None:
-        chosen = detect(table.header)
+    if chosen is None:
+        found = detect(table.header)
+        # A mapping adds to (or overrides) the columns of the preset recognised from the header,
+        # unless --type asks for a type that preset does not import: then the mapping is all.
+        if found is not None and (columns is None or type_ is None or type_ in found.types):
+            chosen = found
     how = "" if chosen is None else f", preset {chosen.name}" + ("" if preset else " (recognised from the header)")
     if type_ is None:
         if chosen is None:

@@ -22,6 +22,10 @@ KEYS: dict[str, dict[str, str]] = {
 }
 for _keys in KEYS.values():
     _keys.update(COMMON)
+# The id a record had in the system it was imported from ("hubspot:12345"): import writes it on
+# every type it creates, so every one of them knows the key.
+for _type in ("lead", "contact", "account", "opportunity", "activity", "task"):
+    KEYS[_type]["source_id"] = "str"
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     "lead": ("name", "stage"),

@@ -292,7 +292,7 @@ def _equal(old: Any, new: Any) -> bool:
 def _ordered(type_: str, values: dict) -> dict:
     """Known keys in the schema's order, then custom keys as the file gave them, source_id last."""
     order = list(KEYS[type_])
-    known = [k for k in order if k in values]
+    known = [k for k in order if k in values and k != SOURCE_KEY]
     custom = [k for k in values if k not in order and k != SOURCE_KEY]
     return {k: values[k] for k in known + custom + [SOURCE_KEY] if k in values and values[k] not in (None, [], "")}
 

@@ -1,0 +1,68 @@
+"""Small things a newcomer trips on: the README's own examples work as written, options go where
+people put them, ids are suggested from names, data cannot drive the terminal."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+import salesmd.cli_io  # noqa: F401 - registers import and export
+from conftest import git, make_vault
+from salesmd.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).parent / "data"
+
+
+def readme_mapping_lines() -> str:
+    """The mapping file the README describes: its `"Column": key` examples, one a line."""
+    readme = (ROOT / "README.md").read_text()
+    sentence = readme[readme.index("a mapping\n  file sends each column"):].split("(`skip`", 1)[0]
+    return "\n".join(re.findall(r"`(\"[^`]+\": \w+)`", sentence)) + "\n"
+
+
+def test_the_readmes_webform_import_checks_strict_clean(tmp_path):
+    vault = make_vault(tmp_path / "crm", base=False)
+    mapping = tmp_path / "webform.yaml"
+    mapping.write_text(readme_mapping_lines(), encoding="utf-8")
+    assert '"Ref": source_id' in mapping.read_text()
+    form = tmp_path / "webform.csv"
+    form.write_text("Full name,E-mail,Ref\nAna Ruiz,ana@bolt.example,F-1001\nTom Becker,tom@becker.example,F-1002\n",
+                    encoding="utf-8")
+    vault.run("import", "csv", str(form), "--type", "lead", "--mapping", str(mapping), ok=True)
+    assert "source_id: webform:F-1001" in vault.read("leads/ana-ruiz.md")
+    result = vault.run("check", "--strict")
+    assert result.exit_code == 0, result.output
+    assert "2 records checked: 0 errors, 0 warnings" in result.output
+
+
+def test_source_id_is_a_known_key_on_every_type_import_writes(tmp_path):
+    from salesmd.cli_io import IMPORT_TYPES
+    from salesmd.schema import KEYS
+
+    assert all(KEYS[t].get("source_id") == "str" for t in IMPORT_TYPES)
+    vault = make_vault(tmp_path / "crm", {"leads/lead-a.md": "---\ntype: lead\nname: A\nstage: new\n"
+                                                            "source_id: \"webform:7\"\n---\n"}, base=False)
+    assert vault.run("check", "--strict").exit_code == 0
+
+
+def test_a_mapping_adds_to_the_recognised_preset(tmp_path):
+    """A Salesforce report with a mapping for one extra column still imports with the preset's columns."""
+    vault = make_vault(tmp_path / "crm", base=False)
+    mapping = tmp_path / "extra.yaml"
+    mapping.write_text('"Next Step": next_step\n"Lead Source": skip\n', encoding="utf-8")
+    result = vault.run("import", "csv", str(DATA / "salesforce-opportunities.csv"), "--mapping", str(mapping),
+                       "--default", "lost_reason=not recorded in Salesforce")
+    assert result.exit_code == 0, result.output
+    assert "preset salesforce (recognised from the header)" in result.output
+    pinnacle = vault.read("opportunities/pinnacle-electric-forklift-fleet.md")
+    assert "next_step: Send revised quote" in pinnacle and "stage: prospecting" in pinnacle
+    assert "source_id: salesforce:" in pinnacle and "lead_source" not in pinnacle
+    # the mapping overrides a column of the preset
+    mapping.write_text('"Opportunity Owner": skip\n', encoding="utf-8")
+    again = vault.run("import", "csv", str(DATA / "salesforce-opportunities.csv"), "--mapping", str(mapping),
+                      "--default", "lost_reason=not recorded in Salesforce", "--dry-run")
+    assert again.exit_code == 0, again.output
+    assert "Opportunity Owner" in again.output.split("columns not imported:", 1)[1].splitlines()[0]
