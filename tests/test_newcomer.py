@@ -66,3 +66,46 @@ def test_a_mapping_adds_to_the_recognised_preset(tmp_path):
                       "--default", "lost_reason=not recorded in Salesforce", "--dry-run")
     assert again.exit_code == 0, again.output
     assert "Opportunity Owner" in again.output.split("columns not imported:", 1)[1].splitlines()[0]
+
+
+def _age(root: Path) -> None:
+    import os
+    import time
+
+    old = time.time() - 60
+    for path in root.rglob("*.md"):
+        os.utime(path, (old, old))
+
+
+def test_global_options_work_after_the_command_name_too(vault, tmp_path, monkeypatch):
+    """`check -v` as the README spells it, and a pre-commit hook's `check --staged --vault crm`."""
+    _age(vault.root)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    timed = runner.invoke(main, ["check", "-v", "--vault", str(vault.root)])
+    assert timed.exit_code == 0, timed.output
+    assert "total" in timed.stderr and "9 records checked" in timed.stdout
+    staged = runner.invoke(main, ["check", "--staged", "--vault", str(vault.root)])
+    assert staged.exit_code == 0, staged.output
+    both = runner.invoke(main, ["-v", "list", "lead", "--vault", str(vault.root), "--no-cache", "--verbose"])
+    assert both.exit_code == 0 and "10 files, 10 read" in both.stderr
+    agenda = runner.invoke(main, ["agenda", "--vault", str(vault.root), "--today", "2026-11-30", "--format", "json"])
+    assert '"overdue"' in agenda.stdout and "chase-quote" in agenda.stdout
+    imported = runner.invoke(main, ["import", "vcard", str(DATA / "contacts.vcf"), "--dry-run",
+                                    "--vault", str(vault.root)])
+    assert imported.exit_code == 0 and "would create" in imported.output
+    installed = runner.invoke(main, ["hooks", "install", "--vault", str(vault.root)])
+    assert installed.exit_code == 0, installed.output
+
+
+def test_every_command_that_reads_a_vault_takes_the_global_options():
+    from salesmd.cli import vault_options
+
+    def leaves(group):
+        for command in group.commands.values():
+            yield from leaves(command) if hasattr(command, "commands") else [command]
+
+    for command in leaves(vault_options(main)):
+        names = {opt for p in command.params for opt in getattr(p, "opts", [])}
+        wanted = {"--vault", "--today", "-v", "--verbose", "--no-cache"}
+        assert wanted <= names or command.name == "init", command.name
