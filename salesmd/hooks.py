@@ -17,18 +17,26 @@ class HookError(Exception):
     pass
 
 
-def hook_text(vault_root: Path) -> str:
-    # The hook calls the salesmd that installed it, so it works from any shell and virtualenv,
-    # and falls back to one on PATH if that interpreter has gone away.
+def hook_text(vault_prefix: str) -> str:
+    """The hook: no absolute path in it but the installing interpreter's, which is only a fallback,
+    so the repository can be moved or cloned elsewhere. It runs from the repository's top and
+    names the vault relative to it; salesmd is the one on PATH, else the interpreter that
+    installed the hook if that still exists."""
+    vault = shlex.quote(vault_prefix.rstrip("/") or ".")
     python = shlex.quote(sys.executable)
-    vault = shlex.quote(str(vault_root))
     return f"""#!/bin/sh
 {MARK}
 # Refuses a commit whose staged records break salesmd's checks. Skip once with --no-verify.
-if {python} -c "import salesmd" 2>/dev/null; then
+cd "$(git rev-parse --show-toplevel)" || exit 1
+if command -v salesmd >/dev/null 2>&1; then
+    exec salesmd --vault {vault} check --staged
+fi
+if [ -x {python} ] && {python} -c "import salesmd" 2>/dev/null; then
     exec {python} -m salesmd --vault {vault} check --staged
 fi
-exec salesmd --vault {vault} check --staged
+echo "salesmd pre-commit hook: salesmd is not on PATH; install it or activate its virtualenv" \
+     "(git commit --no-verify skips the check once)" >&2
+exit 1
 """
 
 
@@ -46,6 +54,6 @@ def install_hook(vault_root: Path, force: bool = False) -> Path:
     if path.exists() and MARK not in path.read_text(errors="replace") and not force:
         raise HookError(f"{path} exists and was not installed by salesmd; "
                         "add `salesmd check --staged` to it yourself, or use --force to replace it")
-    atomic_write(path, hook_text(vault_root))
+    atomic_write(path, hook_text(repo.prefix))
     os.chmod(path, 0o755)
     return path

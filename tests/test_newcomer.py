@@ -109,3 +109,40 @@ def test_every_command_that_reads_a_vault_takes_the_global_options():
         names = {opt for p in command.params for opt in getattr(p, "opts", [])}
         wanted = {"--vault", "--today", "-v", "--verbose", "--no-cache"}
         assert wanted <= names or command.name == "init", command.name
+
+
+def _commit(repo: Path, message: str, path_env: str) -> "subprocess.CompletedProcess[str]":
+    import os
+    import subprocess
+
+    env = dict(os.environ, PATH=path_env, GIT_AUTHOR_NAME="T", GIT_AUTHOR_EMAIL="t@e", GIT_COMMITTER_NAME="T",
+               GIT_COMMITTER_EMAIL="t@e")
+    env.pop("SALESMD_VAULT", None)
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
+    return subprocess.run(["git", "commit", "-qm", message], cwd=repo, capture_output=True, text=True, env=env)
+
+
+def test_the_pre_commit_hook_survives_moving_the_repository(tmp_path):
+    """A vault below the repository's top; the hook is installed, the repository moved, and the
+    hook still checks the vault: a bad record is refused, a good one committed."""
+    import os
+    import sys
+
+    vault = make_vault(tmp_path / "repo" / "crm", git_init=False)
+    git(tmp_path / "repo", "init", "-q", "-b", "main")
+    vault.run("hooks", "install", ok=True)
+    hook = (tmp_path / "repo" / ".git" / "hooks" / "pre-commit").read_text()
+    assert str(tmp_path) not in hook and "--vault crm" in hook
+    (tmp_path / "repo").rename(tmp_path / "moved")
+    moved = tmp_path / "moved"
+    with_salesmd = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
+    without = "/usr/bin:/bin"  # no salesmd here: the installing interpreter is the fallback
+    for path_env in (with_salesmd, without):
+        (moved / "crm" / "leads" / "typo.md").write_text("---\ntype: lead\nname: T\nstage: nwe\n---\n")
+        refused = _commit(moved, "typo", path_env)
+        assert refused.returncode != 0 and "crm/leads/typo.md:4: error[stage-unknown]" in refused.stderr
+        (moved / "crm" / "leads" / "typo.md").write_text("---\ntype: lead\nname: T\nstage: new\n---\n")
+        ok = _commit(moved, "a good lead", path_env)
+        assert ok.returncode == 0, ok.stderr
+        (moved / "crm" / "leads" / "typo.md").unlink()
+        assert _commit(moved, "gone", path_env).returncode == 0
