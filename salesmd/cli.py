@@ -194,17 +194,19 @@ def main(ctx, vault_option, today_option, verbose, no_cache):
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
 @click.option("--no-git", is_flag=True, help="Do not run `git init` even when the folder is not in a repository.")
-def init(directory: Path, no_git: bool):
+@click.option("--force", is_flag=True, help="Make the vault even inside another vault.")
+def init(directory: Path, no_git: bool, force: bool):
     """Create a vault: salesmd.yaml with every default, the record folders, .gitignore, git.
 
-    Refuses to touch a folder that already holds a salesmd.yaml.
+    Refuses to touch a folder that already holds a salesmd.yaml, or one inside another vault
+    (--force to make it there anyway).
 
     Example: salesmd init ~/crm
     """
     from .init import InitError, init_vault
 
     try:
-        made = init_vault(directory, git=not no_git)
+        made = init_vault(directory, git=not no_git, force=force)
     except InitError as e:
         fail(str(e))
     for line in made:

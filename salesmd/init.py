@@ -29,11 +29,23 @@ def _inside_git(folder: Path) -> bool:
     return out.returncode == 0 and out.stdout.strip() == "true"
 
 
-def init_vault(folder: Path, git: bool = True) -> list[str]:
+def enclosing_vault(folder: Path) -> Path | None:
+    """The vault (a folder holding salesmd.yaml) that `folder` would be inside, if any."""
+    for parent in folder.resolve().parents:
+        if (parent / CONFIG_NAME).is_file():
+            return parent
+    return None
+
+
+def init_vault(folder: Path, git: bool = True, force: bool = False) -> list[str]:
     """Create the vault in `folder`; return lines describing what was made."""
     folder = folder.expanduser()
     if (folder / CONFIG_NAME).exists():
         raise InitError(f"{folder / CONFIG_NAME} already exists: this is a vault already; nothing was changed")
+    outer = enclosing_vault(folder)
+    if outer is not None and not force:
+        raise InitError(f"{folder} is inside the vault {outer}, which would read its records as its own; "
+                        "nothing was changed (--force to make a vault there anyway)")
     if folder.exists() and not folder.is_dir():
         raise InitError(f"{folder} exists and is not a folder")
     folder.mkdir(parents=True, exist_ok=True)

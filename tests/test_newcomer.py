@@ -146,3 +146,14 @@ def test_the_pre_commit_hook_survives_moving_the_repository(tmp_path):
         assert ok.returncode == 0, ok.stderr
         (moved / "crm" / "leads" / "typo.md").unlink()
         assert _commit(moved, "gone", path_env).returncode == 0
+
+
+def test_init_refuses_a_vault_inside_another_vault(tmp_path):
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", str(tmp_path / "crm")]).exit_code == 0
+    nested = runner.invoke(main, ["init", str(tmp_path / "crm" / "notes" / "team-b")])
+    assert nested.exit_code == 2
+    assert f"inside the vault {(tmp_path / 'crm').resolve()}" in nested.stderr and "--force" in nested.stderr
+    assert not (tmp_path / "crm" / "notes" / "team-b").exists()
+    forced = runner.invoke(main, ["init", "--force", str(tmp_path / "crm" / "notes" / "team-b")])
+    assert forced.exit_code == 0 and (tmp_path / "crm" / "notes" / "team-b" / "salesmd.yaml").is_file()
