@@ -352,9 +352,9 @@ def show(app: App, record_id: str, fmt: str):
     vault, _ = app.load()
     record = vault.get(record_id)
     if record is None:
-        from .checks.schema import did_you_mean
+        from .suggest import id_hint
 
-        fail(f"no record with id '{record_id}'{did_you_mean(record_id, [r.id for r in vault.records])}", 1)
+        fail(f"no record with id '{record_id}'{id_hint(record_id, vault.records)}", 1)
     view = build_record_view(vault, record)
     if fmt == "json":
         click.echo(to_json(view.as_dict()))
@@ -380,9 +380,9 @@ def history(app: App, record_id: str, fmt: str):
     vault, _ = app.load()
     record = vault.get(record_id)
     if record is None:
-        from .checks.schema import did_you_mean
+        from .suggest import id_hint
 
-        fail(f"no record with id '{record_id}'{did_you_mean(record_id, [r.id for r in vault.records])}", 1)
+        fail(f"no record with id '{record_id}'{id_hint(record_id, vault.records)}", 1)
     try:
         view = build_record_history(vault.root, record)
     except GitError as e:

@@ -155,8 +155,6 @@ def _edit(changes: ChangeSet, vault: Vault, record: Record, values: dict[str, An
 
 
 def need(vault: Vault, record_id: str, type_: str | tuple[str, ...]) -> Record:
-    from .checks.schema import did_you_mean
-
     types = (type_,) if isinstance(type_, str) else type_
     record = vault.get(record_id)
     if record is None and record_id.strip().casefold() in vault.broken_paths:
@@ -164,8 +162,10 @@ def need(vault: Vault, record_id: str, type_: str | tuple[str, ...]) -> Record:
         raise PlanError(f"{path} cannot be read as a record, so '{record_id}' cannot be changed: "
                         "`salesmd check` says why")
     if record is None:
-        pool = [r.id for r in vault.records if r.type in types]
-        raise PlanError(f"no {' or '.join(types)} with id '{record_id}'{did_you_mean(record_id, pool)}")
+        from .suggest import id_hint
+
+        pool = [r for r in vault.records if r.type in types]
+        raise PlanError(f"no {' or '.join(types)} with id '{record_id}'{id_hint(record_id, pool)}")
     if record.type not in types:
         raise PlanError(f"'{record.id}' is {a(record.type)}, not {' or '.join(a(t) for t in types)}")
     return record

@@ -157,3 +157,17 @@ def test_init_refuses_a_vault_inside_another_vault(tmp_path):
     assert not (tmp_path / "crm" / "notes" / "team-b").exists()
     forced = runner.invoke(main, ["init", "--force", str(tmp_path / "crm" / "notes" / "team-b")])
     assert forced.exit_code == 0 and (tmp_path / "crm" / "notes" / "team-b" / "salesmd.yaml").is_file()
+
+
+def test_a_name_given_for_an_id_gets_the_ids_suggested(vault):
+    for args in (["show", "Acme Corp"], ["show", "acme  corp"], ["history", "ACME CORP"], ["show", "Acme Crop"]):
+        result = vault.run(*args)
+        assert result.exit_code == 1 and "(did you mean 'acme-corp'?)" in result.stderr, (args, result.output)
+    moved = vault.run("move", "Acme fleet renewal", "negotiation")
+    assert moved.exit_code == 1 and "did you mean 'acme-fleet-renewal'" in moved.stderr
+    logged = vault.run("log", "call", "--related", "Jane Doe")
+    assert logged.exit_code == 1 and "did you mean 'jane-doe'" in logged.stderr
+    done = vault.run("done", "Chase the quote")
+    assert done.exit_code == 1 and "did you mean 'chase-quote'" in done.stderr
+    nothing = vault.run("show", "Zebra Logistics")
+    assert nothing.exit_code == 1 and "did you mean" not in nothing.stderr
