@@ -71,7 +71,7 @@ pass_app = click.make_pass_decorator(App)
 
 
 def fail(message: str, code: int = 2):
-    click.echo(f"salesmd: {message}", err=True)
+    click.echo(f"salesmd: {printable(message, keep_newlines=True)}", err=True)
     sys.exit(code)
 
 

@@ -10,7 +10,7 @@ import click
 
 from .cli import App, _format_problem, fail, filter_options, main, pass_app, selected
 from .cli_write import writing_options
-from .model import FOLDERS, RECORD_TYPES, Problem, Source
+from .model import FOLDERS, RECORD_TYPES, Problem, Source, printable
 from .output import cell, format_option
 
 IMPORT_TYPES = tuple(t for t in RECORD_TYPES if t != "note")
@@ -18,7 +18,7 @@ IMPORT_TYPES = tuple(t for t in RECORD_TYPES if t != "note")
 
 def located(message: str) -> None:
     """A problem with its `path:line:` first, as compilers print it; exit 1."""
-    click.echo(message, err=True)
+    click.echo(printable(message, keep_newlines=True), err=True)
     sys.exit(1)
 
 
@@ -125,9 +125,9 @@ def import_csv(app: App, file: Path, type_, preset, mapping, stage_map, date_for
     click.echo(f"{shown}: {table.encoding}, '{table.delimiter}' between cells{how}, "
                f"header on line {table.header_line}, {len(table.rows)} rows of {FOLDERS[type_]}")
     for line, why in table.skipped:
-        click.echo(f"{shown}:{line}: {why}: skipped")
+        click.echo(printable(f"{shown}:{line}: {why}: skipped"))
     if unused:
-        click.echo(f"columns not imported: {', '.join(unused)}")
+        click.echo(printable(f"columns not imported: {', '.join(unused)}"))
     message = f"import {file.name}" + (f" ({chosen.name})" if chosen else "")
     _import(app, vault, rows.items, rows.notes, problems, shown, message, dry_run, commit)
 
@@ -188,7 +188,7 @@ def _import(app: App, vault, items, notes, problems, shown: str, message: str, d
             problems.append(Problem(Source(shown, line), "import-check",
                                     f"the record would not check clean: {_format_problem(app, p)}"))
     for note in notes:
-        click.echo(note)
+        click.echo(printable(note, keep_newlines=True))
     if problems:
         for p in problems:
             click.echo(p.format(), err=True)
@@ -201,7 +201,7 @@ def _import(app: App, vault, items, notes, problems, shown: str, message: str, d
     plan.changes.apply()
     if commit if commit is not None else vault.config.commit:
         sha = plan.changes.commit()
-        click.echo(f"committed {sha}: {plan.changes.message}" if sha else "nothing to commit: the files are as in HEAD")
+        click.echo(printable(f"committed {sha}: {plan.changes.message}") if sha else "nothing to commit: the files are as in HEAD")
 
 
 def _summary(plan, past: bool) -> str:
@@ -225,7 +225,7 @@ def _report(app: App, plan, dry_run: bool) -> None:
             continue
         where = f"named on line {e.line}" if e.named else f"line {e.line}"
         changes = "; ".join(f"{k}: {cell(old) or '(none)'} -> {cell(new)}" for k, (old, new) in e.changes.items())
-        click.echo(f"{verb[e.action]} {app.show_path(e.rel)} ({where})" + (f": {changes}" if changes else ""))
+        click.echo(printable(f"{verb[e.action]} {app.show_path(e.rel)} ({where})" + (f": {changes}" if changes else "")))
     if not plan.changes.changes:
         click.echo(f"{_summary(plan, past=False)}: every record is already as the file has it; nothing to write"
                    if plan.entries else "nothing to import")

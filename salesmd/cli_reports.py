@@ -216,7 +216,7 @@ def watch_(app: App, out: Path | None, debounce: float):
         _, _, problems = build_site(app, out_dir, quiet=True)
         return problems
 
-    watch(root, out_dir, rebuild, lambda line: click.echo(line), debounce=debounce)
+    watch(root, out_dir, rebuild, lambda line: click.echo(printable(line, keep_newlines=True)), debounce=debounce)
 
 
 def _report_dir(app: App) -> str:

@@ -8,7 +8,7 @@ import functools
 import click
 
 from .cli import DATE, App, _format_problem, fail, main, pass_app
-from .model import RECORD_TYPES
+from .model import RECORD_TYPES, printable
 
 
 def writing_options(what: str = "wrote", undone: str = "nothing was written"):
@@ -75,7 +75,7 @@ def finish(app: App, changes, dry_run: bool, commit: bool | None) -> None:
             click.echo(_format_problem(app, p), err=True)
         fail("refused: the change would add the problems above; nothing was written", 1)
     if dry_run:
-        click.echo(changes.diff(), nl=False)
+        click.echo(printable(changes.diff(), keep_newlines=True), nl=False)
         return
     wants_commit = commit if commit is not None else vault.config.commit
     if wants_commit:
@@ -85,10 +85,10 @@ def finish(app: App, changes, dry_run: bool, commit: bool | None) -> None:
             fail("--commit needs the vault to be in a git repository (git init); nothing was written", 1)
     changes.apply()
     for c in changes.changes:
-        click.echo(f"{'edited' if c.before else 'created'} {app.show_path(c.rel)}")
+        click.echo(printable(f"{'edited' if c.before else 'created'} {app.show_path(c.rel)}"))
     if wants_commit:
         sha = changes.commit()
-        click.echo(f"committed {sha}: {changes.message}" if sha else "nothing to commit: the files are as in HEAD")
+        click.echo(printable(f"committed {sha}: {changes.message}") if sha else "nothing to commit: the files are as in HEAD")
 
 
 def _extra_values(args: list[str], type_: str) -> dict:

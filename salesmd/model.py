@@ -25,15 +25,19 @@ def id_of(rel: str) -> str:
     """A record's id: its file's name without `.md` (links resolve by it, ignoring case)."""
     return rel.rsplit("/", 1)[-1][:-3]
 
-# Control characters (but tab) shown as U+FFFD on a terminal: a record must not be able to move
-# the cursor, retitle the window or fake an extra line of `check` output.
-_CONTROL = {c: "\ufffd" for c in [*range(0, 9), *range(10, 32), *range(0x7F, 0xA0)]}
-
-
+# Characters that would let a record drive the terminal, shown escaped (\x1b, \u202e) in all
+# text output: C0 and C1 controls but tab (ESC starts the sequences that move the cursor, recolour
+# or retitle the window; CR fakes a line of `check` output), DEL, the bidi embeddings, overrides,
+# isolates and marks (which reorder what is shown, "Trojan Source"), and Unicode line breaks.
+_UNSAFE = [*range(0, 9), *range(10, 32), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F),
+           *range(0x2066, 0x206A), 0x2028, 0x2029]
+_CONTROL = {c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}" for c in _UNSAFE}
 _CONTROL_BUT_NEWLINE = {c: r for c, r in _CONTROL.items() if c != 10}
 
 
 def printable(text: str, keep_newlines: bool = False) -> str:
+    """`text` safe to print on a terminal: every character in _UNSAFE visibly escaped. The one
+    function every text output of record data goes through (JSON and CSV carry data unchanged)."""
     return text.translate(_CONTROL_BUT_NEWLINE if keep_newlines else _CONTROL)
 
 

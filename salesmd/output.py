@@ -31,8 +31,16 @@ def plain(value: Any) -> Any:
 
 
 def cell(value: Any) -> str:
-    """A value as one cell of a table: links as ids, lists joined, dates as ISO."""
-    from .model import parse_link, printable
+    """A value as one cell of a text table: links as ids, lists joined, dates as ISO, and safe to
+    print (control and bidi characters escaped)."""
+    from .model import printable
+
+    return printable(raw_cell(value))
+
+
+def raw_cell(value: Any) -> str:
+    """A value as one CSV cell: as `cell`, but the text exactly as the record has it."""
+    from .model import parse_link
 
     if value is None:
         return ""
@@ -43,11 +51,11 @@ def cell(value: Any) -> str:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat(sep=" ", timespec="minutes") if isinstance(value, dt.datetime) else value.isoformat()
     if isinstance(value, (list, tuple)):
-        return ", ".join(cell(v) for v in value)
+        return ", ".join(raw_cell(v) for v in value)
     link = parse_link(value)
     if link is not None:
-        return printable(link.target)
-    return printable(str(value))
+        return link.target
+    return str(value)
 
 
 def to_json(data: Any) -> str:
@@ -73,7 +81,7 @@ def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(headers)
     for row in rows:
-        writer.writerow([safe_csv_cell(cell(v)) for v in row])
+        writer.writerow([safe_csv_cell(raw_cell(v)) for v in row])
     return buf.getvalue()
 
 

@@ -171,3 +171,41 @@ def test_a_name_given_for_an_id_gets_the_ids_suggested(vault):
     assert done.exit_code == 1 and "did you mean 'chase-quote'" in done.stderr
     nothing = vault.run("show", "Zebra Logistics")
     assert nothing.exit_code == 1 and "did you mean" not in nothing.stderr
+
+
+EVIL = {
+    "accounts/evil.md": '---\ntype: account\nname: "Evil \\u202egnp.exe \\e[2J \\x9b31m"\n---\n',
+    "leads/evil-lead.md": '---\ntype: lead\nname: "Lead \\u2066x\\u2069"\nstage: "new\\u202e"\n---\n',
+    "tasks/evil-task.md": '---\ntype: task\nsubject: "Call \\u202eback \\e]0;pwned\\a"\nstatus: open\n'
+                          'due: 2026-11-26\nrelated: ["[[acme-fleet-renewal]]"]\n---\n',
+}
+RAW = ("\u202e", "\x1b", "\x9b", "\u2066", "\u2069", "\x07")
+
+
+def test_control_and_bidi_characters_from_data_are_shown_escaped(tmp_path):
+    vault = make_vault(tmp_path / "v", EVIL)
+    outputs = {
+        "list": vault.run("list", "account").output,
+        "show": vault.run("show", "evil").output,
+        "check": vault.run("check").output,
+        "agenda": vault.run("agenda", "--today", "2026-11-26").output,
+        "new --dry-run": vault.run("new", "account", "Evil \u202e two", "--dry-run").output,
+        "move refused": vault.run("move", "evil-lead", "contacted").output,
+    }
+    form = tmp_path / "form.csv"
+    form.write_text("Full name,E-mail\nAna \u202eRuiz,ana@x.example\n", encoding="utf-8")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text('"Full name": name\n"E-mail": email\n', encoding="utf-8")
+    outputs["import --dry-run"] = vault.run("import", "csv", str(form), "--type", "contact", "--mapping",
+                                            str(mapping), "--dry-run").output
+    for what, out in outputs.items():
+        assert not any(c in out for c in RAW), (what, out)
+    assert "Evil \\u202egnp.exe \\x1b[2J \\x9b31m" in outputs["list"] + outputs["show"]
+    assert "stage 'new\\u202e' is not in the lead pipeline" in outputs["check"]
+    assert "Call \\u202eback \\x1b]0;pwned\\x07" in outputs["agenda"]
+    assert "would create" in outputs["import --dry-run"]
+    # JSON and CSV carry the data as it is
+    assert "Evil \u202egnp.exe \x1b[2J \x9b31m" in vault.json("list", "account")[1]["name"]
+    assert "Evil \u202egnp.exe" in vault.run("list", "account", "--format", "csv").output
+    vault.run("export", "account", "-o", str(tmp_path / "accounts.csv"), ok=True)
+    assert "Evil \u202egnp.exe \x1b[2J \x9b31m" in (tmp_path / "accounts.csv").read_text(encoding="utf-8")
