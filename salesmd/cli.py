@@ -12,8 +12,8 @@ import click
 
 from . import __version__
 from .config import ConfigError, find_root
-from .model import ERROR, FOLDERS, RECORD_TYPES, WARNING, Problem, printable
-from .output import format_option, table, to_csv, to_json
+from .model import ERROR, RECORD_TYPES, WARNING, Problem, printable
+from .output import count, format_option, table, to_csv, to_json
 
 
 @dataclass
@@ -263,8 +263,8 @@ def check(app: App, paths, strict: bool, mode: str | None, fmt: str):
     else:
         for p in problems:
             click.echo(_format_problem(app, p))
-        summary = f"{vault.record_count} records checked: {errors} error{'s' * (errors != 1)}, " \
-                  f"{warnings} warning{'s' * (warnings != 1)}"
+        summary = f"{count(vault.record_count, 'record')} checked: {count(errors, 'error')}, " \
+                  f"{count(warnings, 'warning')}"
         click.echo(summary)
     if errors or (strict and warnings):
         sys.exit(1)
@@ -334,7 +334,7 @@ def list_(app: App, type_, owner, territory, stage, wheres, sort_key, columns, f
         click.echo(to_csv(cols, rows), nl=False)
     else:
         click.echo(table(cols, rows))
-        click.echo(f"{len(records)} {type_ if len(records) == 1 else FOLDERS[type_]}")
+        click.echo(count(len(records), type_))
 
 
 @main.command()

@@ -11,7 +11,7 @@ import click
 from .cli import App, _format_problem, fail, filter_options, main, pass_app, selected
 from .cli_write import writing_options
 from .model import FOLDERS, RECORD_TYPES, Problem, Source, printable
-from .output import cell, format_option
+from .output import cell, count, format_option
 
 IMPORT_TYPES = tuple(t for t in RECORD_TYPES if t != "note")
 
@@ -123,7 +123,7 @@ def import_csv(app: App, file: Path, type_, preset, mapping, stage_map, date_for
                                 f"the file writes dates both ways ({conflict[0]}); say which with "
                                 "--date-format dmy or mdy"))
     click.echo(f"{shown}: {table.encoding}, '{table.delimiter}' between cells{how}, "
-               f"header on line {table.header_line}, {len(table.rows)} rows of {FOLDERS[type_]}")
+               f"header on line {table.header_line}, {count(len(table.rows), 'row')} of {FOLDERS[type_]}")
     for line, why in table.skipped:
         click.echo(printable(f"{shown}:{line}: {why}: skipped"))
     if unused:
@@ -159,7 +159,7 @@ def import_vcard(app: App, file: Path, dry_run, commit):
     cards = read_cards(text, shown)
     if not cards.count:
         located(f"{shown}:1: error[import-vcard]: no BEGIN:VCARD ... END:VCARD card in the file")
-    click.echo(f"{shown}: {encoding}, {cards.count} card{'s' * (cards.count != 1)}")
+    click.echo(f"{shown}: {encoding}, {count(cards.count, 'card')}")
     for p in cards.problems:
         click.echo(p.format(), err=True)
     if not cards.items and cards.problems:
@@ -193,7 +193,7 @@ def _import(app: App, vault, items, notes, problems, shown: str, message: str, d
         for p in problems:
             click.echo(p.format(), err=True)
         bad = len({p.source.line for p in problems})
-        fail(f"{bad} bad row{'s' * (bad != 1)} in {shown}; nothing was imported", 1)
+        fail(f"{count(bad, 'bad row')} in {shown}; nothing was imported", 1)
     _report(app, plan, dry_run)
     if dry_run or not plan.changes.changes:
         return
@@ -208,7 +208,7 @@ def _summary(plan, past: bool) -> str:
     counts = Counter((e.action, e.type) for e in plan.entries)
     parts = []
     for action in ("create", "update"):
-        kinds = [f"{n} {t if n == 1 else FOLDERS[t]}" for (a, t), n in sorted(counts.items()) if a == action]
+        kinds = [count(n, t) for (a, t), n in sorted(counts.items()) if a == action]
         if kinds:
             verb = {"create": "created", "update": "updated"}[action] if past else f"would {action}"
             parts.append(f"{verb} {', '.join(kinds)}")
@@ -265,4 +265,4 @@ def export(app: App, type_, owner, territory, stage, wheres, sort_key, output, f
         atomic_write(output.resolve(), text.encode("utf-8"))
     except (OSError, WriteError) as e:
         fail(f"{output}: cannot write: {e}", 1)
-    click.echo(f"exported {len(records)} {type_ if len(records) == 1 else FOLDERS[type_]} to {output}", err=True)
+    click.echo(f"exported {count(len(records), type_)} to {output}", err=True)

@@ -8,7 +8,7 @@ import click
 
 from .cli import DATE, App, fail, main, pass_app
 from .model import printable
-from .output import format_option, to_csv, to_json
+from .output import count, format_option, to_csv, to_json
 from .progress import status
 from .reports.pipeline import Period, PeriodError, parse_period
 
@@ -186,9 +186,9 @@ def report(app: App, out: Path | None, force: bool):
     except SiteError as e:
         fail(str(e))
     errors = sum(1 for p in problems if p.severity == "error")
-    click.echo(f"wrote {len(result.written)} of {result.total} files to {out_dir}"
+    click.echo(f"wrote {len(result.written)} of {count(result.total, 'file')} to {out_dir}"
                + (f", removed {len(result.removed)}" if result.removed else "")
-               + (f" ({errors} problem{'s' * (errors != 1)}: see problems.html)" if errors else ""))
+               + (f" ({count(errors, 'problem')}: see problems.html)" if errors else ""))
     click.echo(f"open {(out_dir / 'index.html').resolve().as_uri()}")
 
 

@@ -234,7 +234,9 @@ def load_vault(root: Path, *, config: Config | None = None, timings: Timings | N
                     if stamp is not None and rel not in contents:
                         fresh.append((rel, stamp, pf))
                 parsed.append(pf)
-            note[0] = f"{len(files)} files, {len(fresh)} read"
+            from .output import count
+
+            note[0] = f"{count(len(files), 'file')}, {len(fresh)} read"
         with timings.stage("index"):
             records = [p.record for p in parsed if p.record is not None]
             broken_paths: dict[str, str] = {}

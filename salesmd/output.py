@@ -117,6 +117,18 @@ def _is_number(text: str) -> bool:
         return False
 
 
+def plural(word: str) -> str:
+    """'row' -> 'rows', 'opportunity' -> 'opportunities', 'activity' -> 'activities', 'box' -> 'boxes'."""
+    if word.endswith("y") and word[-2:-1] not in ("a", "e", "i", "o", "u", ""):
+        return word[:-1] + "ies"
+    return word + ("es" if word.endswith(("s", "x", "ch", "sh")) else "s")
+
+
+def count(n: int, word: str, many: str | None = None) -> str:
+    """'1 row', '2 rows', '0 opportunities': every count printed next to its noun goes through here."""
+    return f"{n} {word if n == 1 else (many or plural(word))}"
+
+
 def money(amount: float | int | None) -> str:
     if amount is None:
         return ""

@@ -20,6 +20,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from .model import Problem
+from .output import count
 
 IGNORED_PARTS = {".git", ".salesmd", ".obsidian"}
 
@@ -109,7 +110,7 @@ def watch(root: Path, out_dir: Path, rebuild: Callable[[], list[Problem]],
             for p in fixed:
                 report(f"fixed: {p.format()}")
             errors = sum(1 for p in current if p.severity == "error")
-            report(f"rebuilt at {time.strftime('%H:%M:%S')}: {errors} error{'s' * (errors != 1)}")
+            report(f"rebuilt at {time.strftime('%H:%M:%S')}: {count(errors, 'error')}")
             previous = current
     except KeyboardInterrupt:
         pass

@@ -209,3 +209,24 @@ def test_control_and_bidi_characters_from_data_are_shown_escaped(tmp_path):
     assert "Evil \u202egnp.exe" in vault.run("list", "account", "--format", "csv").output
     vault.run("export", "account", "-o", str(tmp_path / "accounts.csv"), ok=True)
     assert "Evil \u202egnp.exe \x1b[2J \x9b31m" in (tmp_path / "accounts.csv").read_text(encoding="utf-8")
+
+
+def test_counts_of_one_are_singular_and_others_plural(tmp_path):
+    from salesmd.output import count
+
+    assert [count(1, "row"), count(2, "row"), count(0, "opportunity"), count(3, "activity"), count(2, "day")] == \
+        ["1 row", "2 rows", "0 opportunities", "3 activities", "2 days"]
+    vault = make_vault(tmp_path / "crm", {"leads/one.md": "---\ntype: lead\nname: One\nstage: nwe\n---\n"}, base=False)
+    checked = vault.run("check").output
+    assert "1 record checked: 1 error, 0 warnings" in checked
+    assert vault.run("list", "lead").output.rstrip().endswith("\n1 lead")
+    form = tmp_path / "one.csv"
+    form.write_text("Full name,E-mail\nAna Ruiz,ana@x.example\n", encoding="utf-8")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text('"Full name": name\n"E-mail": email\n', encoding="utf-8")
+    imported = vault.run("import", "csv", str(form), "--type", "contact", "--mapping", str(mapping), "--dry-run")
+    assert "1 row of contacts" in imported.output and "would create 1 contact" in imported.output
+    cards = vault.run("import", "vcard", str(DATA / "contacts.vcf"), "--dry-run").output
+    assert re.search(r"\b\d+ cards\b", cards) and not re.search(r"\b1 cards\b|\b1 rows\b", cards)
+    for out in (checked, imported.output, cards):
+        assert not re.search(r"\b1 (records|errors|warnings|rows|leads|contacts|cards|files)\b", out), out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..output import cell, money, table
+from ..output import cell, count, money, table
 from ..reports.agenda import AgendaItem, AgendaReport, DealFlag, Ref
 from ..reports.pipeline import PipelineReport, Totals
 
@@ -16,8 +16,7 @@ def _day(day: dt.date) -> str:
     return f"{day:%a} {day.isoformat()}"
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
+_plural = count  # one plural helper for every count printed (output.count)
 
 
 def _about(ref: Ref | None) -> str:
