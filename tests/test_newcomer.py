@@ -230,3 +230,42 @@ def test_counts_of_one_are_singular_and_others_plural(tmp_path):
     assert re.search(r"\b\d+ cards\b", cards) and not re.search(r"\b1 cards\b|\b1 rows\b", cards)
     for out in (checked, imported.output, cards):
         assert not re.search(r"\b1 (records|errors|warnings|rows|leads|contacts|cards|files)\b", out), out
+
+
+def _commands(group, prefix=()):
+    import click
+
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            yield from _commands(command, prefix + (name,))
+        else:
+            yield " ".join(prefix + (name,)), command
+
+
+def test_every_option_of_every_command_is_in_the_readme():
+    """Each option in its command's row of the README's table; the global options and the writing
+    options, shared by many commands, in the paragraphs that say so (naming those commands)."""
+    import click
+
+    from salesmd.cli import vault_options
+
+    readme = (ROOT / "README.md").read_text()
+    rows = [line for line in readme.splitlines() if line.startswith("| `salesmd ")]
+    global_options = readme[readme.index("Global options:"):].split("\n\n", 1)[0]
+    writing = readme[readme.index("The commands that write ("):].split("\n\n", 1)[0]
+    for param in (p for p in main.params if isinstance(p, click.Option)):
+        for opt in param.opts + param.secondary_opts:
+            assert f"`{opt}" in global_options or f"/`{opt}`" in global_options or f"salesmd {opt}" in readme, opt
+    missing = []
+    for path, command in _commands(vault_options(main)):
+        row = " ".join(r for r in rows if re.search(rf"`salesmd {re.escape(path)}\b", r))
+        assert row, f"no row for salesmd {path} in the README's command table"
+        for param in (p for p in command.params if isinstance(p, click.Option)):
+            for opt in param.opts + param.secondary_opts:
+                if opt in ("--vault", "--today", "-v", "--verbose", "--no-cache"):
+                    assert opt in global_options, opt
+                elif opt in ("--dry-run", "--commit", "--no-commit"):
+                    assert f"`{path}`" in writing and opt in writing, (path, opt)
+                elif not re.search(rf"{re.escape(opt)}\b", row):
+                    missing.append(f"salesmd {path} {opt}")
+    assert missing == []
