@@ -269,3 +269,29 @@ def test_every_option_of_every_command_is_in_the_readme():
                 elif not re.search(rf"{re.escape(opt)}\b", row):
                     missing.append(f"salesmd {path} {opt}")
     assert missing == []
+
+
+def test_the_pre_commit_framework_hook_as_documented(tmp_path, monkeypatch):
+    """.pre-commit-hooks.yaml names a rev that exists (a commit id, not a tag there is none of) and how
+    to update it; its entry with the documented `args:` checks a vault below the repository's top."""
+    import shlex
+
+    import yaml
+
+    text = (ROOT / ".pre-commit-hooks.yaml").read_text()
+    readme = (ROOT / "README.md").read_text()
+    for doc in (text, readme):
+        assert "<a tag>" not in doc and "full commit id" in doc and "git ls-remote" in doc
+        assert "pre-commit autoupdate --freeze" in doc
+    hook = yaml.safe_load(text)[0]
+    args = yaml.safe_load(re.search(r"args: (\[.*?\])", text).group(1))
+    vault = make_vault(tmp_path / "repo" / args[-1], git_init=False)
+    git(tmp_path / "repo", "init", "-q", "-b", "main")
+    vault.write("leads/typo.md", "---\ntype: lead\nname: T\nstage: nwe\n---\n")
+    git(tmp_path / "repo", "add", "-A")
+    monkeypatch.chdir(tmp_path / "repo")  # the framework runs hooks from the repository's top
+    monkeypatch.delenv("SALESMD_VAULT", raising=False)
+    command = shlex.split(hook["entry"]) + args
+    assert command[0] == "salesmd"
+    result = CliRunner().invoke(main, command[1:])
+    assert result.exit_code == 1 and "crm/leads/typo.md:4: error[stage-unknown]" in result.output
