@@ -13,6 +13,7 @@ import click
 from . import __version__
 from .config import ConfigError, find_root
 from .model import ERROR, RECORD_TYPES, WARNING, Problem, printable
+from .cli_options import set_no_cache, vault_options
 from .output import count, format_option, table, to_csv, to_json
 
 
@@ -90,53 +91,6 @@ class Date(click.ParamType):
         return day
 
 
-def _no_cache(ctx) -> None:
-    """--no-cache: SALESMD_NO_CACHE=1 for this command, as it was afterwards."""
-    before = os.environ.get("SALESMD_NO_CACHE")
-    os.environ["SALESMD_NO_CACHE"] = "1"
-    ctx.call_on_close(lambda: os.environ.pop("SALESMD_NO_CACHE") if before is None
-                      else os.environ.__setitem__("SALESMD_NO_CACHE", before))
-
-
-def _global_after_name(ctx, param, value):
-    """A global option given after the command name: the same as given before it."""
-    if value in (None, 0, False):
-        return
-    app = ctx.find_object(App)
-    if param.name == "verbose":
-        app.verbose += value
-    elif param.name == "no_cache":
-        _no_cache(ctx)
-    else:
-        setattr(app, param.name, value)
-
-
-NO_VAULT = {"init"}  # commands that do not read a vault take none of the global options
-
-
-def vault_options(command: click.Command) -> click.Command:
-    """--vault, --today, -v and --no-cache after the command name too, on every command that reads
-    a vault (a group: on each of its commands). The pre-commit framework can only append its
-    `args:` to the entry, so `salesmd check --staged --vault crm` must work."""
-    if isinstance(command, click.Group):
-        for sub in command.commands.values():
-            vault_options(sub)
-        return command
-    if command.name in NO_VAULT or any(p.name == "vault_option" for p in command.params):
-        return command
-    command.params += [
-        click.Option(["--vault", "vault_option"], metavar="PATH", expose_value=False, callback=_global_after_name,
-                     help="The vault folder (as `salesmd --vault PATH`)."),
-        click.Option(["--today", "today_option"], type=DATE, expose_value=False, callback=_global_after_name,
-                     help="Pretend today is this date (as `salesmd --today`)."),
-        click.Option(["-v", "--verbose"], count=True, expose_value=False, callback=_global_after_name,
-                     help="Show how long each loading stage took."),
-        click.Option(["--no-cache"], is_flag=True, expose_value=False, callback=_global_after_name,
-                     help="Read everything afresh (as `salesmd --no-cache`)."),
-    ]
-    return command
-
-
 class SalesmdGroup(click.Group):
     """The command group, with a last line of defence: an unexpected error is one clear line
     (and exit 3), not a traceback. SALESMD_DEBUG=1 shows the traceback."""
@@ -187,7 +141,7 @@ def main(ctx, vault_option, today_option, verbose, no_cache):
     Example: salesmd --vault example-vault check
     """
     if no_cache:
-        _no_cache(ctx)
+        set_no_cache(ctx)
     ctx.obj = App(vault_option, today_option, verbose)
 
 
