@@ -35,7 +35,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from generate import add_history, generate, git  # noqa: E402
+from generate import add_history, deals_csv, generate, git  # noqa: E402
 
 FLOOR_PARSE = r"""
 import os, sys
@@ -181,6 +181,28 @@ def bench_size(n: int, commits: int, repeat: int, work: Path, with_report: bool,
     return rows
 
 
+def bench_import(rows: int, repeat: int, work: Path) -> list[tuple]:
+    """`import csv` of a HubSpot export of `rows` deals into a new vault, then `pipeline` and
+    `check` on the vault it made (floors: read+parse of that vault, and a warm check)."""
+    csv_path = work / f"deals-{rows}.csv"
+    deals_csv(csv_path, rows)
+    root = work / f"import-{rows}"
+
+    def fresh_vault():
+        shutil.rmtree(root, ignore_errors=True)
+        subprocess.run(salesmd("init", str(root)), check=True, capture_output=True)
+
+    took = best(salesmd("import", "csv", str(csv_path)), root, repeat, before=fresh_vault)
+    parse_floor = best([sys.executable, "-c", FLOOR_PARSE, str(root)], root, repeat)
+    age(root)
+    best(salesmd("check"), root, 1)
+    warm = best(salesmd("check"), root, repeat)
+    rows_out = [(f"import csv, {rows:,} deals", took, "read+parse loop (of the vault made)", parse_floor),
+                ("pipeline after the import", best(salesmd("pipeline"), root, repeat), "warm check", warm)]
+    shutil.rmtree(root, ignore_errors=True)
+    return rows_out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
@@ -188,6 +210,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--report-max", type=int, default=10000, help="largest vault to build the site for")
     parser.add_argument("--hard", action="store_true", help="also run each size with the hard link shapes")
+    parser.add_argument("--import-rows", type=int, nargs="*", default=[8800],
+                        help="also time `import csv` of a HubSpot export of this many deals (85 accounts)")
     parser.add_argument("--out", type=Path, help="write the results table (Markdown) here")
     parser.add_argument("--work", type=Path, help="where to generate the vaults (default: a temporary folder)")
     args = parser.parse_args()
@@ -206,6 +230,12 @@ def main() -> None:
             print(line, file=sys.stderr)
         shutil.rmtree(work / f"vault-{n}{'-hard' if hard else ''}", ignore_errors=True)
         shutil.rmtree(work / f"site-{n}", ignore_errors=True)
+    for rows in args.import_rows:
+        print(f"import of {rows} deals", file=sys.stderr)
+        for name, (t, mb), floor_name, (ft, _) in bench_import(rows, args.repeat, work):
+            line = f"| {rows:,} deals | {name} | {t:.2f} s | {floor_name} | {ft:.2f} s | {t / ft:.2f}x | {mb:.0f} |"
+            lines.append(line)
+            print(line, file=sys.stderr)
     table = "\n".join(lines) + "\n"
     print(table)
     if args.out:

@@ -121,6 +121,32 @@ def generate(root: Path, records: int, seed: int = 1, hard: bool = False) -> dic
     return ids
 
 
+HUBSPOT_STAGES = ["appointmentscheduled", "qualifiedtobuy", "presentationscheduled", "decisionmakerboughtin",
+                  "contractsent", "closedwon", "closedlost"]
+
+
+def deals_csv(path: Path, rows: int, accounts: int = 85, seed: int = 1) -> None:
+    """A HubSpot deals export of `rows` deals over `accounts` companies and 35 reps, shaped like the
+    public CRM sales-opportunities data set (8,800 deals, 85 accounts): the import benchmark's input."""
+    import csv
+
+    rng = random.Random(seed)
+    reps = [f"Rep{i} Person{i}" for i in range(35)]
+    companies = [f"Company {i} Ltd" for i in range(accounts)]
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["Record ID", "Deal Name", "Deal Stage", "Close Date", "Deal owner", "Amount", "Pipeline",
+                      "Associated Company", "Create Date", "Closed Lost Reason"])
+        for i in range(rows):
+            stage = rng.choice(HUBSPOT_STAGES)
+            created = TODAY - dt.timedelta(days=rng.randint(30, 700))
+            close = created + dt.timedelta(days=rng.randint(5, 200))
+            company = rng.choice(companies)
+            out.writerow([str(10_000_000 + i), f"{company} {rng.choice(PRODUCTS)} {i}", stage,
+                          close.isoformat(), rng.choice(reps), str(rng.randrange(1, 300) * 100), "Sales Pipeline",
+                          company, f"{created.isoformat()} 09:00", "price" if stage == "closedlost" else ""])
+
+
 def git(root: Path, *args: str) -> None:
     env = dict(os.environ, GIT_AUTHOR_NAME="Bench", GIT_AUTHOR_EMAIL="b@example.com",
                GIT_COMMITTER_NAME="Bench", GIT_COMMITTER_EMAIL="b@example.com")
