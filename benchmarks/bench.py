@@ -1,6 +1,10 @@
 """Benchmark salesmd on generated vaults; every time is a ratio to a floor measured in the same run.
 
-    python benchmarks/bench.py [--sizes 1000 10000 100000] [--commits 300] [--out docs/benchmarks.md]
+    python benchmarks/bench.py [--sizes 1000 10000 100000] [--commits 300] [--hard] [--out docs/benchmarks.md]
+
+--hard also runs each size with the link shapes that punish quadratic code (generate.py --hard:
+one follow-up chain through every task, an account with a third of the records as activities,
+a contact linked from half of them).
 
 Each command runs as a user runs it (a fresh `python -m salesmd` process), timed with the best of
 --repeat runs, with its peak memory (max RSS) read from the kernel. The floors are plain Python
@@ -31,7 +35,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from generate import add_history, generate, git  # noqa: E402
+from generate import add_history, deals_csv, generate, git  # noqa: E402
 
 FLOOR_PARSE = r"""
 import os, sys
@@ -121,10 +125,10 @@ class Toucher:
         os.utime(self.path, (old, old))
 
 
-def bench_size(n: int, commits: int, repeat: int, work: Path, with_report: bool) -> list[tuple]:
-    root = work / f"vault-{n}"
+def bench_size(n: int, commits: int, repeat: int, work: Path, with_report: bool, hard: bool = False) -> list[tuple]:
+    root = work / f"vault-{n}{'-hard' if hard else ''}"
     t0 = time.perf_counter()
-    ids = generate(root, n)
+    ids = generate(root, n, hard=hard)
     if commits:
         add_history(root, ids, commits)
     else:
@@ -148,6 +152,10 @@ def bench_size(n: int, commits: int, repeat: int, work: Path, with_report: bool)
 
     warm = best(salesmd("check"), root, repeat, before=touched)
     rows.append(("warm check, 1 file changed", warm, "stat loop", stat_floor))
+    if hard:  # a task in the middle of the one long follow-up chain
+        chained = Toucher(root / "tasks" / f"tas-{len(ids['task']) // 2:06d}.md")
+        rows.append(("warm check, 1 chained task changed", best(salesmd("check"), root, repeat, before=chained),
+                     "stat loop", stat_floor))
     opp = root / "opportunities" / "opp-000002.md"
 
     def one_commit():
@@ -173,12 +181,37 @@ def bench_size(n: int, commits: int, repeat: int, work: Path, with_report: bool)
     return rows
 
 
+def bench_import(rows: int, repeat: int, work: Path) -> list[tuple]:
+    """`import csv` of a HubSpot export of `rows` deals into a new vault, then `pipeline` and
+    `check` on the vault it made (floors: read+parse of that vault, and a warm check)."""
+    csv_path = work / f"deals-{rows}.csv"
+    deals_csv(csv_path, rows)
+    root = work / f"import-{rows}"
+
+    def fresh_vault():
+        shutil.rmtree(root, ignore_errors=True)
+        subprocess.run(salesmd("init", str(root)), check=True, capture_output=True)
+
+    took = best(salesmd("import", "csv", str(csv_path)), root, repeat, before=fresh_vault)
+    parse_floor = best([sys.executable, "-c", FLOOR_PARSE, str(root)], root, repeat)
+    age(root)
+    best(salesmd("check"), root, 1)
+    warm = best(salesmd("check"), root, repeat)
+    rows_out = [(f"import csv, {rows:,} deals", took, "read+parse loop (of the vault made)", parse_floor),
+                ("pipeline after the import", best(salesmd("pipeline"), root, repeat), "warm check", warm)]
+    shutil.rmtree(root, ignore_errors=True)
+    return rows_out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--commits", type=int, default=300, help="history commits for the 10k vault")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--report-max", type=int, default=10000, help="largest vault to build the site for")
+    parser.add_argument("--hard", action="store_true", help="also run each size with the hard link shapes")
+    parser.add_argument("--import-rows", type=int, nargs="*", default=[8800],
+                        help="also time `import csv` of a HubSpot export of this many deals (85 accounts)")
     parser.add_argument("--out", type=Path, help="write the results table (Markdown) here")
     parser.add_argument("--work", type=Path, help="where to generate the vaults (default: a temporary folder)")
     args = parser.parse_args()
@@ -187,15 +220,22 @@ def main() -> None:
              f"{platform.system()} {platform.release()}; {time.strftime('%Y-%m-%d')}", "",
              "| records | command | time | floor | floor time | ratio | peak MB |",
              "|---:|---|---:|---|---:|---:|---:|"]
-    for n in args.sizes:
-        print(f"{n} records", file=sys.stderr)
-        rows = bench_size(n, args.commits if n == 10000 else 0, args.repeat, work, n <= args.report_max)
+    for n, hard in [(n, hard) for n in args.sizes for hard in ((False, True) if args.hard else (False,))]:
+        label = f"{n:,}" + (" hard" if hard else "")
+        print(f"{label} records", file=sys.stderr)
+        rows = bench_size(n, args.commits if n == 10000 else 0, args.repeat, work, n <= args.report_max, hard)
         for name, (t, mb), floor_name, (ft, _) in rows:
-            line = f"| {n:,} | {name} | {t:.2f} s | {floor_name} | {ft:.2f} s | {t / ft:.2f}x | {mb:.0f} |"
+            line = f"| {label} | {name} | {t:.2f} s | {floor_name} | {ft:.2f} s | {t / ft:.2f}x | {mb:.0f} |"
             lines.append(line)
             print(line, file=sys.stderr)
-        shutil.rmtree(work / f"vault-{n}", ignore_errors=True)
+        shutil.rmtree(work / f"vault-{n}{'-hard' if hard else ''}", ignore_errors=True)
         shutil.rmtree(work / f"site-{n}", ignore_errors=True)
+    for rows in args.import_rows:
+        print(f"import of {rows} deals", file=sys.stderr)
+        for name, (t, mb), floor_name, (ft, _) in bench_import(rows, args.repeat, work):
+            line = f"| {rows:,} deals | {name} | {t:.2f} s | {floor_name} | {ft:.2f} s | {t / ft:.2f}x | {mb:.0f} |"
+            lines.append(line)
+            print(line, file=sys.stderr)
     table = "\n".join(lines) + "\n"
     print(table)
     if args.out:

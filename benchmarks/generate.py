@@ -1,8 +1,12 @@
 """Generate a synthetic but realistic salesmd vault of N records (all seven types, linked).
 
-    python benchmarks/generate.py OUT_DIR --records 10000 [--commits 300] [--seed 1]
+    python benchmarks/generate.py OUT_DIR --records 10000 [--commits 300] [--seed 1] [--hard]
 
-The vault checks clean. With --commits, the records are committed once and then moved through
+The vault checks clean. With --hard, the links take the shapes real vaults grow into and that
+punish anything quadratic: every task follows the one before (one follow-up chain as long as
+there are tasks, a weekly check-in kept for years), every activity is also linked to one account
+(10,000 activities at 30k records), and one contact is named by every other activity and note
+(a contact linked from thousands of records). With --commits, the records are committed once and then moved through
 their pipelines in that many further commits (a few files each), as a team's history would.
 """
 
@@ -33,7 +37,7 @@ def _fm(lines: list[str], body: str = BODY) -> str:
     return "---\n" + "\n".join(lines) + "\n---\n" + body
 
 
-def generate(root: Path, records: int, seed: int = 1) -> dict[str, list[str]]:
+def generate(root: Path, records: int, seed: int = 1, hard: bool = False) -> dict[str, list[str]]:
     rng = random.Random(seed)
     if root.exists():
         shutil.rmtree(root)
@@ -92,26 +96,55 @@ def generate(root: Path, records: int, seed: int = 1) -> dict[str, list[str]]:
         owner, _ = OWNERS[i % len(OWNERS)]
         start = dt.datetime.combine(day((-90, 20)), dt.time(rng.randint(8, 17), rng.choice([0, 30])))
         status = "done" if start.date() < TODAY else "planned"
+        related = [rng.choice(ids["opportunity"]), rng.choice(ids["contact"])]
+        if hard:
+            related += [ids["account"][0]] + ([ids["contact"][0]] if i % 2 else [])
         write("activity", rid, _fm([f"type: activity", f"subject: Call {i}",
                                     f"kind: {rng.choice(['call', 'email', 'meeting', 'in-person'])}",
                                     f"status: {status}", f"start: {start:%Y-%m-%dT%H:%M}",
-                                    f'related: ["[[{rng.choice(ids["opportunity"])}]]", '
-                                    f'"[[{rng.choice(ids["contact"])}]]"]', f"owner: {owner}",
-                                    "outcome: Agreed next steps"]))
+                                    "related: [" + ", ".join(f'"[[{r}]]"' for r in dict.fromkeys(related)) + "]",
+                                    f"owner: {owner}", "outcome: Agreed next steps"]))
     for i, rid in enumerate(ids["task"]):
         owner, _ = OWNERS[i % len(OWNERS)]
         due = day((-20, 30))
         lines = [f"type: task", f"subject: Follow up {i}", f"status: {'done' if due < TODAY else 'open'}",
                  f"due: {due}", "purpose: Keep the deal moving", f'related: ["[[{rng.choice(ids["opportunity"])}]]"]',
                  f"owner: {owner}"]
-        if i and i % 5:
+        if i and (hard or i % 5):
             lines.append(f'follows: "[[{ids["task"][i - 1]}]]"')
         write("task", rid, _fm(lines))
     for i, rid in enumerate(ids["note"]):
+        related = [rng.choice(ids["account"])] + ([ids["contact"][0]] if hard else [])
         write("note", rid, _fm([f"type: note", f"title: Outcome {i}", f"date: {day((-90, -1))}",
-                                f'related: ["[[{rng.choice(ids["account"])}]]"]'],
+                                "related: [" + ", ".join(f'"[[{r}]]"' for r in dict.fromkeys(related)) + "]"],
                                BODY + f"Decided: [[{rng.choice(ids['opportunity'])}]] goes to a formal quote.\n"))
     return ids
+
+
+HUBSPOT_STAGES = ["appointmentscheduled", "qualifiedtobuy", "presentationscheduled", "decisionmakerboughtin",
+                  "contractsent", "closedwon", "closedlost"]
+
+
+def deals_csv(path: Path, rows: int, accounts: int = 85, seed: int = 1) -> None:
+    """A HubSpot deals export of `rows` deals over `accounts` companies and 35 reps, shaped like the
+    public CRM sales-opportunities data set (8,800 deals, 85 accounts): the import benchmark's input."""
+    import csv
+
+    rng = random.Random(seed)
+    reps = [f"Rep{i} Person{i}" for i in range(35)]
+    companies = [f"Company {i} Ltd" for i in range(accounts)]
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["Record ID", "Deal Name", "Deal Stage", "Close Date", "Deal owner", "Amount", "Pipeline",
+                      "Associated Company", "Create Date", "Closed Lost Reason"])
+        for i in range(rows):
+            stage = rng.choice(HUBSPOT_STAGES)
+            created = TODAY - dt.timedelta(days=rng.randint(30, 700))
+            close = created + dt.timedelta(days=rng.randint(5, 200))
+            company = rng.choice(companies)
+            out.writerow([str(10_000_000 + i), f"{company} {rng.choice(PRODUCTS)} {i}", stage,
+                          close.isoformat(), rng.choice(reps), str(rng.randrange(1, 300) * 100), "Sales Pipeline",
+                          company, f"{created.isoformat()} 09:00", "price" if stage == "closedlost" else ""])
 
 
 def git(root: Path, *args: str) -> None:
@@ -145,8 +178,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1000)
     parser.add_argument("--commits", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--hard", action="store_true", help="long follow-up chains and heavily linked records")
     args = parser.parse_args()
-    ids = generate(args.out, args.records, args.seed)
+    ids = generate(args.out, args.records, args.seed, args.hard)
     if args.commits:
         add_history(args.out, ids, args.commits, args.seed)
     print(f"{sum(len(v) for v in ids.values())} records in {args.out}", file=sys.stderr)

@@ -103,7 +103,8 @@ def _free_id(vault: Vault, wanted: str, taken: set[str]) -> None:
 def free_id(vault: Vault, base: str, taken: set[str], suffix: str | None = None) -> str:
     """`base` if it is free, else `base-<suffix>` (bolt-builders-account), else `-2`, `-3`..."""
     def free(candidate: str) -> bool:
-        return vault.get(candidate) is None and candidate.casefold() not in taken | vault.broken
+        key = candidate.casefold()
+        return vault.get(candidate) is None and key not in taken and key not in vault.broken
 
     if free(base):
         return base

@@ -217,3 +217,21 @@ def test_vault_found_from_a_subfolder(vault, monkeypatch):
     monkeypatch.delenv("SALESMD_VAULT", raising=False)
     result = CliRunner().invoke(main, ["list", "lead"])
     assert result.exit_code == 0 and "bolt-builders" in result.output
+
+
+def test_a_cycle_at_the_end_of_a_long_follow_up_chain_is_reported_once_on_each_of_its_tasks(tmp_path, monkeypatch):
+    # t-000 follows t-003, and every later task follows the one before: the walk from any task
+    # runs down the chain into the circle t-000 -> t-003 -> t-002 -> t-001 -> t-000
+    def task(i: int, follows: int | None) -> str:
+        link = f'follows: "[[t-{follows:03d}]]"\n' if follows is not None else ""
+        return f"---\ntype: task\nsubject: Check in {i}\nstatus: open\ndue: 2026-11-26\n{link}---\n"
+
+    files = {f"tasks/t-{i:03d}.md": task(i, 3 if i == 0 else i - 1) for i in range(300)}
+    vault = make_vault(tmp_path / "v", files)
+    monkeypatch.chdir(vault.root)
+    result = vault.run("check")
+    cycle = [l for l in result.output.splitlines() if "[follows-cycle]" in l]
+    assert sorted(l.split(":")[0] for l in cycle) == [f"tasks/t-{i:03d}.md" for i in range(4)]
+    assert all(l.endswith("follow-up chain goes round in a circle: t-000 -> t-003 -> t-002 -> t-001 -> t-000")
+               for l in cycle), cycle
+    assert "0 errors" not in result.output and result.exit_code == 1

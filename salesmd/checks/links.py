@@ -42,28 +42,31 @@ def check_links(vault: Vault) -> Iterator[Problem]:
 
 
 def check_follow_chains(vault: Vault) -> Iterator[Problem]:
-    """`follows` makes chains of tasks; a chain that comes back to itself never started."""
-    reported: set[str] = set()
+    """`follows` makes chains of tasks; a chain that comes back to itself never started.
+
+    Each task follows at most one task, so one walk from each task not yet seen, stopping at the
+    first task an earlier walk reached, visits every task once: linear in the tasks, however long
+    the chains."""
+    done: set[str] = set()  # keys of tasks whose chain has been walked to its end
     for start in vault.of_type("task"):
         resolved = vault.by_key.get(start.key)
         if resolved is None or resolved.path != start.path:
             continue  # a second file with a task's id (an id-duplicate error): links never lead to it
-        seen: list[str] = []
+        walk: dict[str, int] = {}  # this walk's keys -> their place in it
         current = start
-        while current is not None and current.type == "task":
-            if current.key in seen:
-                cycle = seen[seen.index(current.key):]
+        while current is not None and current.type == "task" and current.key not in done:
+            if current.key in walk:
+                cycle = list(walk)[walk[current.key]:]
                 first = cycle.index(min(cycle))  # the same words whichever task the walk began at
                 cycle = cycle[first:] + cycle[:first]
-                if not reported.intersection(cycle):
-                    reported.update(cycle)
-                    names = " -> ".join(vault.by_key[k].id for k in cycle) + f" -> {vault.by_key[cycle[0]].id}"
-                    for key in cycle:
-                        yield Problem(vault.by_key[key].source("follows"), "follows-cycle",
-                                      f"follow-up chain goes round in a circle: {names}")
+                names = " -> ".join(vault.by_key[k].id for k in cycle) + f" -> {vault.by_key[cycle[0]].id}"
+                for key in cycle:
+                    yield Problem(vault.by_key[key].source("follows"), "follows-cycle",
+                                  f"follow-up chain goes round in a circle: {names}")
                 break
-            seen.append(current.key)
+            walk[current.key] = len(walk)
             current = vault.first_linked(current, "follows")
+        done.update(walk)
 
 
 CHECKS = [check_unique_ids, check_links, check_follow_chains]

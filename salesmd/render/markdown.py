@@ -7,13 +7,12 @@ when the id does not resolve); markdown-it's own link validation refuses `javasc
 
 from __future__ import annotations
 
-import re
 from typing import Callable
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-WIKILINK = re.compile(r"\[\[([^\[\]|#\n]+)(?:#[^\[\]|\n]*)?(?:\|([^\[\]\n]*))?\]\]")
+from ..model import BODY_WIKILINK
 
 
 def _wikilinks(resolve: Callable[[str], tuple[str, str] | None]):
@@ -29,7 +28,7 @@ def _wikilinks(resolve: Callable[[str], tuple[str, str] | None]):
                     children.append(token)
                     continue
                 pos = 0
-                for m in WIKILINK.finditer(token.content):
+                for m in BODY_WIKILINK.finditer(token.content):
                     if m.start() > pos:
                         children.append(_text(token.content[pos:m.start()]))
                     target = m.group(1).strip()
