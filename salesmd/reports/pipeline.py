@@ -68,12 +68,24 @@ def currency_of(record: Record, default: str) -> str | None:
     return None
 
 
-def probability_of(record: Record, stage: Stage | None) -> int | float | None:
-    """The record's own probability (0-100) when it has a valid one, else the stage's default."""
+def probability_of(pipeline: Pipeline, record: Record, stage: Stage | None) -> int | float | None:
+    """How much the deal weighs, 0-100.
+
+    A closed deal weighs what it came to, whatever its file says: a won one 100, a lost or
+    disqualified one 0. An open one weighs its own probability when it has a valid one, else
+    its stage's default.
+    """
+    if stage is not None and stage.terminal:
+        return closed_probability(pipeline, stage)
     own = number_value(record.get("probability"))
     if own is not None and 0 <= own <= 100:
         return own
     return stage.probability if stage is not None else None
+
+
+def closed_probability(pipeline: Pipeline, stage: Stage) -> int:
+    """A terminal stage's weight: 100 for a won stage, 0 for any other (lost, disqualified, converted)."""
+    return 100 if stage.name in won_stages(pipeline) else 0
 
 
 def won_stages(pipeline: Pipeline) -> set[str]:
@@ -392,7 +404,8 @@ def build_pipeline(vault: Vault, today: dt.date, *, pipeline: str = "opportunity
         if deal is not None:
             deals.append(deal)
 
-    rows = [StageRow(s.name, s.terminal, s.probability, Totals()) for s in pipe.all]
+    rows = [StageRow(s.name, s.terminal, closed_probability(pipe, s) if s.terminal and s.probability is not None
+                     else s.probability, Totals()) for s in pipe.all]
     by_name = {row.name: row for row in rows}
     open_totals = Totals()
     for deal in deals:
@@ -457,17 +470,24 @@ def _deal(record: Record, pipe: Pipeline, home: str, today: dt.date,
         amount = None
     created = date_value(record.get("created"))
     since, source = stage_since.get(record.key), "git"
-    if since is None:
+    if since is None or (created is not None and created > since):
+        # a deal cannot have entered its stage before it was created: the later of the two counts
         since, source = created, ("file" if created else None)
     return Deal(
         id=record.id, name=record.title, stage=stage.name, terminal=stage.terminal,
         owner=text_value(record.get("owner")), territory=text_value(record.get("territory")),
         product=text_value(record.get("product")), amount=amount, currency=currency,
-        probability=probability_of(record, stage), close_date=date_value(record.get("close_date")),
-        created=created, age_days=(today - created).days if created else None,
+        probability=probability_of(pipe, record, stage), close_date=date_value(record.get("close_date")),
+        created=created, age_days=days_since(created, today),
         stage_since=since, stage_since_source=source,
-        days_in_stage=(today - since).days if since else None, path=record.path,
+        days_in_stage=days_since(since, today), path=record.path,
     )
+
+
+def days_since(day: dt.date | None, today: dt.date) -> int | None:
+    """Whole days from `day` to `today`, never negative: a date after `today` (a commit made on the
+    real date in a vault whose `today` is earlier, a `created` typed ahead) counts as 0."""
+    return max(0, (today - day).days) if day is not None else None
 
 
 def _conversion(leads: list[Record], pipe: Pipeline, period: Period) -> Conversion:
