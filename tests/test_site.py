@@ -195,3 +195,21 @@ def test_site_calendar_parses(example_site):
     cal = Calendar.from_ical((out / "agenda.ics").read_bytes())
     uids = [str(c.get("uid")) for c in cal.walk() if c.name in ("VTODO", "VEVENT")]
     assert uids and len(uids) == len(set(uids)) and all(u.endswith("@salesmd") for u in uids)
+
+
+def test_lead_board_and_lead_list_are_two_pages_both_in_the_nav(tmp_path, visit):
+    vault = make_vault(tmp_path / "v")
+    vault.run("--today", "2026-11-24", "report", "--out", str(tmp_path / "site"), ok=True)
+    site = tmp_path / "site"
+    nav = visit(site / "index.html").page.locator("header.top nav a")
+    hrefs = [a.get_attribute("href") for a in nav.all()]
+    assert "lead-pipeline.html" in hrefs and "leads.html" in hrefs
+    board = visit(site / "lead-pipeline.html").page
+    assert [c.get_attribute("data-stage") for c in board.locator("section.column").all()] == \
+        ["new", "contacted", "qualified", "converted", "disqualified"]
+    contacted = board.locator("section.column[data-stage=contacted] article.card")
+    assert contacted.count() == 1 and contacted.inner_text().startswith("Bolt Builders")
+    listing = visit(site / "leads.html").page
+    assert listing.locator("h1").inner_text() == "Leads (2)"
+    assert listing.locator("table").inner_text().count("\n") >= 2  # header and a row per lead
+    assert {"Bolt Builders", "Jane Doe inquiry"} <= {a.inner_text() for a in listing.locator("table a").all()}

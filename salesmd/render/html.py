@@ -115,7 +115,9 @@ class Site:
                                        charts=charts(pipeline), root=""),
             "pipeline.html": self._render("pipeline.html", common, pipeline=pipeline, board=board(pipeline),
                                           root=""),
-            "leads.html": self._render("pipeline.html", common, pipeline=leads, board=board(leads), root=""),
+            # the lead board; leads.html is the list of leads, like every record type's
+            "lead-pipeline.html": self._render("pipeline.html", common, pipeline=leads, board=board(leads),
+                                               root=""),
             "agenda.html": self._render("agenda.html", common, agenda=agenda, root=""),
             "problems.html": self._render("problems.html", common, problems=self.problems, root=""),
             # a stamp fixed for the day, so an unchanged agenda leaves the file unchanged
