@@ -279,7 +279,9 @@ def list_(app: App, type_, owner, territory, stage, wheres, sort_key, columns, f
         click.echo(to_json([dict(id=r.id, type=r.type, path=r.path, **{str(k): v for k, v in r.data.items()
                                                                         if k != "type"}) for r in records]))
         return
-    rows = [[r.id if c == "id" else r.path if c == "path" else r.get(c) for c in cols] for r in records]
+    from .query import value_of
+
+    rows = [[r.path if c == "path" else value_of(vault, r, c) for c in cols] for r in records]
     if fmt == "csv":
         click.echo(to_csv(cols, rows), nl=False)
     else:

@@ -25,6 +25,7 @@ from ..edit import atomic_write
 from ..model import FOLDERS, RECORD_TYPES, Problem, Record
 from ..output import cell, money
 from ..paths import builtin_templates
+from ..query import value_of
 from ..schema import LINK_TARGETS, WHEN_KEY
 from ..vault import Vault
 from ..writer import slugify
@@ -131,10 +132,10 @@ class Site:
 
         for type_ in RECORD_TYPES:
             records = sorted(vault.of_type(type_), key=lambda r: r.title.casefold())
-            rows = tuple((r.id, r.title, *(r.get(k) for k in LIST_KEYS)) for r in records)
+            rows = tuple((r.id, r.title, *(value_of(vault, r, k) for k in LIST_KEYS)) for r in records)
             add(f"{PLURAL[type_]}.html", rows,
                 lambda: self._render("list.html", common, type_=type_, plural=PLURAL[type_], records=records,
-                                     root=""))
+                                     value=lambda r, k: value_of(vault, r, k), root=""))
         by_path: dict[str, list[Problem]] = {}
         for p in self.problems:
             by_path.setdefault(p.source.path, []).append(p)

@@ -16,6 +16,7 @@ from typing import Any, Mapping
 
 from ..config import Pipeline, Stage
 from ..model import Record
+from ..query import effective
 from ..vault import Vault, as_date
 
 # ---------------------------------------------------------------------------------------------
@@ -392,8 +393,8 @@ def build_pipeline(vault: Vault, today: dt.date, *, pipeline: str = "opportunity
     skipped: list[Skipped] = []
 
     def wanted(record: Record, use_product: bool) -> bool:
-        return (matches(text_value(record.get("owner")), owner)
-                and matches(text_value(record.get("territory")), territory)
+        return (matches(effective(vault, record, "owner"), owner)
+                and matches(effective(vault, record, "territory"), territory)
                 and (not use_product or matches(text_value(record.get("product")), product)))
 
     deals: list[Deal] = []
