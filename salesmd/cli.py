@@ -12,7 +12,7 @@ import click
 
 from . import __version__
 from .config import ConfigError, find_root
-from .model import ERROR, FOLDERS, RECORD_TYPES, WARNING, Problem, printable
+from .model import FOLDERS, RECORD_TYPES, Problem, printable
 from .output import format_option, table, to_csv, to_json
 
 
@@ -203,8 +203,10 @@ def check(app: App, paths, strict: bool, mode: str | None, fmt: str):
                 fail(f"{p}: not inside the vault {vault.root}")
         problems = [pr for pr in problems if any(
             w in (".", "") or pr.source.path == w or pr.source.path.startswith(w.rstrip("/") + "/") for w in wanted)]
-    errors = sum(1 for p in problems if p.severity == ERROR)
-    warnings = sum(1 for p in problems if p.severity == WARNING)
+    from .reports.problems import ProblemCount
+
+    count = ProblemCount.of(problems)
+    errors, warnings = count.errors, count.warnings
     if fmt == "json":
         click.echo(to_json({
             "problems": [dict(p.as_dict(), path=app.show_path(p.source.path)) for p in problems],
@@ -213,9 +215,7 @@ def check(app: App, paths, strict: bool, mode: str | None, fmt: str):
     else:
         for p in problems:
             click.echo(_format_problem(app, p))
-        summary = f"{vault.record_count} records checked: {errors} error{'s' * (errors != 1)}, " \
-                  f"{warnings} warning{'s' * (warnings != 1)}"
-        click.echo(summary)
+        click.echo(f"{vault.record_count} records checked: {count}")
     if errors or (strict and warnings):
         sys.exit(1)
 

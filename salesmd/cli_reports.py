@@ -185,10 +185,12 @@ def report(app: App, out: Path | None, force: bool):
         out_dir, result, problems = build_site(app, out, force=force)
     except SiteError as e:
         fail(str(e))
-    errors = sum(1 for p in problems if p.severity == "error")
+    from .reports.problems import ProblemCount
+
+    count = ProblemCount.of(problems)
     click.echo(f"wrote {len(result.written)} of {result.total} files to {out_dir}"
                + (f", removed {len(result.removed)}" if result.removed else "")
-               + (f" ({errors} problem{'s' * (errors != 1)}: see problems.html)" if errors else ""))
+               + (f" ({count}: see problems.html)" if count.total else ""))
     click.echo(f"open {(out_dir / 'index.html').resolve().as_uri()}")
 
 

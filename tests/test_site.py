@@ -213,3 +213,24 @@ def test_lead_board_and_lead_list_are_two_pages_both_in_the_nav(tmp_path, visit)
     assert listing.locator("h1").inner_text() == "Leads (2)"
     assert listing.locator("table").inner_text().count("\n") >= 2  # header and a row per lead
     assert {"Bolt Builders", "Jane Doe inquiry"} <= {a.inner_text() for a in listing.locator("table a").all()}
+
+
+def test_dashboard_nav_and_problems_page_count_what_check_counts(tmp_path, visit):
+    vault = make_vault(tmp_path / "v", {
+        "accounts/typos.md": "---\ntype: account\nname: Typos\nindusty: retail\nwebsit: typos.example\n---\n",
+        "contacts/lost.md": "---\ntype: contact\nname: Lost\naccount: \"[[nowhere]]\"\n---\n",
+    })
+    check = vault.json("check")
+    assert (check["errors"], check["warnings"]) == (1, 2)
+    assert vault.run("check").output.strip().endswith("records checked: 1 error, 2 warnings")
+    built = vault.run("report", "--out", str(tmp_path / "site"), ok=True)
+    assert "(1 error, 2 warnings: see problems.html)" in built.output
+    dashboard = visit(tmp_path / "site" / "index.html").page
+    assert "1 error, 2 warnings" in dashboard.locator(".kpis").inner_text()
+    assert dashboard.locator("header.top nav a", has_text="Problems").inner_text() == "Problems (3)"
+    page = visit(tmp_path / "site" / "problems.html").page
+    assert page.locator("h1").inner_text() == "Problems (1 error, 2 warnings)"
+    rows = [r.locator("td").all_inner_texts() for r in page.locator("tr").all()[1:]]
+    assert sorted((where, code) for where, _, code, _ in rows) == \
+        sorted((f"{Path(p['path']).resolve().relative_to(vault.root.resolve()).as_posix()}:{p['line']}", p["code"])
+               for p in check["problems"])

@@ -97,6 +97,7 @@ class Site:
         from ..checks.process import stage_since
         from ..reports.agenda import build_agenda
         from ..reports.pipeline import build_pipeline
+        from ..reports.problems import ProblemCount
         from .ics import render_ics
 
         previous = previous or {}
@@ -105,9 +106,11 @@ class Site:
         pipeline = build_pipeline(vault, today, stage_since=since)
         leads = build_pipeline(vault, today, pipeline="lead", stage_since=since)
         agenda = build_agenda(vault, today, days=7)
+        count = ProblemCount.of(self.problems)
         common = {"today": today, "vault_name": vault.root.name, "page": page_name,
-                  "problem_count": sum(1 for p in self.problems if p.severity == "error"),
-                  "warning_count": sum(1 for p in self.problems if p.severity == "warning"),
+                  # counted as `salesmd check` counts them (its summary line is `problem_summary`)
+                  "problem_count": count.errors, "warning_count": count.warnings,
+                  "problem_summary": str(count),
                   }
         base = fingerprint(__version__, sorted((k, v) for k, v in common.items() if k != "page"),
                            self.templates_signature())
