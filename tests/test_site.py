@@ -234,3 +234,18 @@ def test_dashboard_nav_and_problems_page_count_what_check_counts(tmp_path, visit
     assert sorted((where, code) for where, _, code, _ in rows) == \
         sorted((f"{Path(p['path']).resolve().relative_to(vault.root.resolve()).as_posix()}:{p['line']}", p["code"])
                for p in check["problems"])
+
+
+def test_every_board_column_is_in_view_at_1400_px(example_site, visit, tmp_path):
+    out, pipeline = example_site
+    v = visit(out / "pipeline.html", viewport={"width": 1400, "height": 900})
+    v.page.screenshot(path=str(tmp_path / "board-1400.png"), full_page=True)  # to look at when this fails
+    width = v.page.evaluate("document.documentElement.clientWidth")
+    columns = v.page.locator("section.column")
+    assert columns.count() == len(pipeline["stages"])
+    for column in columns.all():
+        box = column.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, column.get_attribute("data-stage")
+    board = v.page.locator("#board")
+    assert board.evaluate("b => b.scrollWidth <= b.clientWidth")  # nothing hidden to scroll to
+    assert v.page.evaluate("document.documentElement.scrollWidth") <= width
