@@ -279,7 +279,9 @@ def row_item(table: Table, line: int, cells: list[str], targets: dict[int, str],
                 if not re.fullmatch(r"[A-Za-z]{3}", text):
                     raise CellError(f"'{text}' is not an ISO 4217 currency code such as USD or EUR")
                 values[target] = text.upper()
-            elif kind in ("link", "links"):
+            elif kind == "link":  # one record: its name is the whole cell, ';' and all
+                refs[target] = [one_ref(text)]
+            elif kind == "links":
                 refs[target] = split_refs(text)
             elif kind == "strings":
                 values[target] = [t.strip() for t in re.split(r"[;,]", text) if t.strip()]
@@ -318,20 +320,39 @@ def row_item(table: Table, line: int, cells: list[str], targets: dict[int, str],
 
 
 def split_refs(text: str) -> list[Ref]:
-    """'Jane Doe (jane@acme.example); Li Wei' -> refs; names are separated by ';' or new lines."""
-    out = []
-    for part in re.split(r"[;\n]", text):
-        part = part.strip()
-        if not part:
-            continue
-        m = CONTACT_REF.match(part)
-        if m and m.group(1):
-            out.append(Ref(m.group(1).strip(), m.group(2)))
-        elif "@" in part and " " not in part:
-            out.append(Ref(part, part))
+    """'Jane Doe (jane@acme.example); Li Wei' -> refs, for a column that lists records: names are
+    separated by ';' or new lines, except inside double quotes ('"Smith; Jones LLC"; Li Wei' is two)."""
+    return [one_ref(part) for part in split_list(text)]
+
+
+def split_list(text: str) -> list[str]:
+    """The items of a list cell: split at ';' and new lines outside double quotes, each stripped
+    and unquoted, empty ones dropped."""
+    parts, current, quoted = [], [], False
+    for char in text + ";":
+        if char == '"':
+            quoted = not quoted
+        if char in ";\n" and not quoted:
+            parts.append("".join(current).strip())
+            current = []
         else:
-            out.append(Ref(part))
-    return out
+            current.append(char)
+    return [_unquote(p) for p in parts if _unquote(p)]
+
+
+def _unquote(text: str) -> str:
+    return text[1:-1].strip() if len(text) >= 2 and text[0] == text[-1] == '"' else text
+
+
+def one_ref(text: str) -> Ref:
+    """One named record: 'Jane Doe (jane@acme.example)', 'jane@acme.example' or a name or id."""
+    part = _unquote(text.strip())
+    m = CONTACT_REF.match(part)
+    if m and m.group(1):
+        return Ref(_unquote(m.group(1).strip()), m.group(2))
+    if "@" in part and " " not in part:
+        return Ref(part, part)
+    return Ref(part)
 
 
 def _stage(item: Item, status: str, has_column: bool, opts: ReadOptions, bad) -> None:
