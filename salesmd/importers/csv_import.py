@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..model import Problem, Source
+from ..output import FORMULA_START
 from ..schema import KEYS
 from . import Item, Ref, title_key
 from .presets import (CellError, Preset, date_evidence, detect, norm_header, norm_stage, parse_amount,
@@ -185,6 +186,7 @@ class ReadOptions:
     preset_stages: dict[str, str] = field(default_factory=dict)
     preset_name: str | None = None
     defaults: dict[str, str] = field(default_factory=dict)  # key -> text for rows that leave it empty
+    exact: bool = False  # salesmd's own export: cells as written (not stripped), custom keys typed
 
 
 @dataclass
@@ -252,6 +254,8 @@ def row_item(table: Table, line: int, cells: list[str], targets: dict[int, str],
     raw: dict[str, tuple[str, str]] = {}  # target -> (column, text); the first non-empty column wins
     for i, target in targets.items():
         text = cells[i].strip() if i < len(cells) else ""
+        if text and opts.exact:
+            text = unneutralised(cells[i])
         if text and target not in raw:
             raw[target] = (table.header[i], text)
     for target, text in opts.defaults.items():
@@ -259,7 +263,10 @@ def row_item(table: Table, line: int, cells: list[str], targets: dict[int, str],
     item = Item(opts.type, line, {})
     values, refs = item.values, item.refs
     if "source_id" in raw:
-        item.source_id = f"{opts.source}:{raw.pop('source_id')[1]}"
+        source_id = raw.pop("source_id")[1].strip()
+        item.source_id = f"{opts.source}:{source_id}" if opts.source else source_id
+    if "record_id" in raw:
+        item.record_id = raw.pop("record_id")[1].strip()
     first, last = raw.pop("first_name", ("", ""))[1], raw.pop("last_name", ("", ""))[1]
     status = raw.pop("deal_status", ("", ""))[1].casefold()
     closed_on = raw.pop("closed_on", None)
@@ -284,7 +291,9 @@ def row_item(table: Table, line: int, cells: list[str], targets: dict[int, str],
             elif kind == "links":
                 refs[target] = split_refs(text)
             elif kind == "strings":
-                values[target] = [t.strip() for t in re.split(r"[;,]", text) if t.strip()]
+                values[target] = split_list(text, ";,\n")
+            elif kind is None and opts.exact:
+                values[target] = scalar(text)
             else:
                 values[target] = text
         except CellError as e:
@@ -325,19 +334,46 @@ def split_refs(text: str) -> list[Ref]:
     return [one_ref(part) for part in split_list(text)]
 
 
-def split_list(text: str) -> list[str]:
-    """The items of a list cell: split at ';' and new lines outside double quotes, each stripped
-    and unquoted, empty ones dropped."""
+def split_list(text: str, separators: str = ";\n") -> list[str]:
+    """The items of a list cell: split at `separators` outside double quotes, each stripped and
+    unquoted, empty ones dropped."""
     parts, current, quoted = [], [], False
-    for char in text + ";":
+    for char in text + separators[0]:
         if char == '"':
             quoted = not quoted
-        if char in ";\n" and not quoted:
+        if char in separators and not quoted:
             parts.append("".join(current).strip())
             current = []
         else:
             current.append(char)
     return [_unquote(p) for p in parts if _unquote(p)]
+
+
+def unneutralised(text: str) -> str:
+    """A cell of salesmd's export as the record has it: the quote that keeps a spreadsheet from
+    running '=...' as a formula taken off (exporters.csv_cell puts it there)."""
+    return text[1:] if text.startswith("'") and text[1:2] and text[1] in FORMULA_START else text
+
+
+INT = re.compile(r"[-+]?(0|[1-9]\d*)")
+FLOAT = re.compile(r"[-+]?(0|[1-9]\d*)\.\d+")
+
+
+def scalar(text: str):
+    """A custom key's cell as front matter would type it: a whole or decimal number, true or false,
+    a date; anything else (a number with a leading zero, a phone number) stays text."""
+    if INT.fullmatch(text):
+        return int(text)
+    if FLOAT.fullmatch(text):
+        return float(text)
+    if text in ("true", "false"):
+        return text == "true"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            return text
+    return text
 
 
 def _unquote(text: str) -> str:
