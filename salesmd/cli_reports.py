@@ -10,7 +10,7 @@ from .cli import DATE, App, fail, main, pass_app
 from .model import printable
 from .output import format_option, to_csv, to_json
 from .progress import status
-from .reports.pipeline import Period, PeriodError, parse_period
+from .reports.periods import Period, PeriodError, parse_period
 
 
 class PeriodType(click.ParamType):
