@@ -17,9 +17,9 @@ from pathlib import Path
 
 from ..config import Config
 from ..model import Problem, Source
-from ..output import FORMULA_START
 from ..schema import KEYS
 from . import Item, Ref, title_key
+from .cells import one_ref, scalar, split_list, split_refs, unneutralised
 from .presets import (CellError, Preset, date_evidence, detect, norm_header, norm_stage, parse_amount,
                       parse_date, parse_percent)
 
@@ -171,7 +171,6 @@ ACTIVITY_STATUS = {"done": "done", "completed": "done", "complete": "done", "hel
 TASK_STATUS = {"open": "open", "notstarted": "open", "inprogress": "open", "waitingonsomeoneelse": "open",
                "done": "done", "completed": "done", "complete": "done", "cancelled": "cancelled",
                "canceled": "cancelled"}
-CONTACT_REF = re.compile(r"^(.*?)\s*[(<]\s*([^()<>\s]+@[^()<>\s]+)\s*[)>]$")
 
 
 @dataclass
@@ -326,69 +325,6 @@ def row_item(table: Table, line: int, cells: list[str], targets: dict[int, str],
     if title_key(opts.type) not in values:
         bad("missing", f"the {opts.type} has no {title_key(opts.type)}: its cell is empty")
     return (None if problems else item), problems, None
-
-
-def split_refs(text: str) -> list[Ref]:
-    """'Jane Doe (jane@acme.example); Li Wei' -> refs, for a column that lists records: names are
-    separated by ';' or new lines, except inside double quotes ('"Smith; Jones LLC"; Li Wei' is two)."""
-    return [one_ref(part) for part in split_list(text)]
-
-
-def split_list(text: str, separators: str = ";\n") -> list[str]:
-    """The items of a list cell: split at `separators` outside double quotes, each stripped and
-    unquoted, empty ones dropped."""
-    parts, current, quoted = [], [], False
-    for char in text + separators[0]:
-        if char == '"':
-            quoted = not quoted
-        if char in separators and not quoted:
-            parts.append("".join(current).strip())
-            current = []
-        else:
-            current.append(char)
-    return [_unquote(p) for p in parts if _unquote(p)]
-
-
-def unneutralised(text: str) -> str:
-    """A cell of salesmd's export as the record has it: the quote that keeps a spreadsheet from
-    running '=...' as a formula taken off (exporters.csv_cell puts it there)."""
-    return text[1:] if text.startswith("'") and text[1:2] and text[1] in FORMULA_START else text
-
-
-INT = re.compile(r"[-+]?(0|[1-9]\d*)")
-FLOAT = re.compile(r"[-+]?(0|[1-9]\d*)\.\d+")
-
-
-def scalar(text: str):
-    """A custom key's cell as front matter would type it: a whole or decimal number, true or false,
-    a date; anything else (a number with a leading zero, a phone number) stays text."""
-    if INT.fullmatch(text):
-        return int(text)
-    if FLOAT.fullmatch(text):
-        return float(text)
-    if text in ("true", "false"):
-        return text == "true"
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            return text
-    return text
-
-
-def _unquote(text: str) -> str:
-    return text[1:-1].strip() if len(text) >= 2 and text[0] == text[-1] == '"' else text
-
-
-def one_ref(text: str) -> Ref:
-    """One named record: 'Jane Doe (jane@acme.example)', 'jane@acme.example' or a name or id."""
-    part = _unquote(text.strip())
-    m = CONTACT_REF.match(part)
-    if m and m.group(1):
-        return Ref(_unquote(m.group(1).strip()), m.group(2))
-    if "@" in part and " " not in part:
-        return Ref(part, part)
-    return Ref(part)
 
 
 def _stage(item: Item, status: str, has_column: bool, opts: ReadOptions, bad) -> None:
