@@ -249,3 +249,5 @@ def test_every_board_column_is_in_view_at_1400_px(example_site, visit, tmp_path)
     board = v.page.locator("#board")
     assert board.evaluate("b => b.scrollWidth <= b.clientWidth")  # nothing hidden to scroll to
     assert v.page.evaluate("document.documentElement.scrollWidth") <= width
+    phone = visit(out / "pipeline.html", viewport={"width": 390, "height": 844}, is_mobile=True)
+    assert phone.page.evaluate("document.documentElement.scrollWidth") <= 390  # one column a row
