@@ -540,3 +540,14 @@ def test_an_account_name_with_a_semicolon_stays_one_account(fresh, tmp_path):
     contacts = {c["name"]: c.get("email") for c in fresh.json("list", "contact")}
     assert contacts == {"Doe; Partners": "ann@doe.example", "Li Wei": None}
     fresh.run("check", ok=True)
+
+
+def test_only_a_file_shaped_like_salesmds_export_is_read_as_one(fresh, tmp_path):
+    other = tmp_path / "people.csv"
+    other.write_text("Name,id,Email\nAna Ruiz,1,ana@bolt.example\n", encoding="utf-8")
+    result = fresh.run("import", "csv", str(other))
+    assert result.exit_code != 0 and "error[import-header]" in result.stderr
+    ours = tmp_path / "ours.csv"
+    ours.write_text("id,name,email\nana-ruiz,Ana Ruiz,ana@bolt.example\n", encoding="utf-8")
+    assert "preset salesmd" in fresh.run("import", "csv", str(ours), ok=True).output
+    assert fresh.json("list", "contact")[0]["id"] == "ana-ruiz"

@@ -142,6 +142,8 @@ def detect(header: list[str]) -> Preset | None:
     have = {norm_header(h) for h in header}
     best, best_score = None, 0
     for preset in PRESETS.values():
+        if preset.own and not (header and header[0].strip() == "id" and have & {"name", "subject"}):
+            continue  # salesmd's export starts with id, and has the record's name or subject
         if all(norm_header(s) in have for s in preset.signature):
             score = sum(norm_header(c) in have for c in preset.columns)
             if score > best_score:
