@@ -14,7 +14,7 @@ from typing import Any
 from ..model import Record
 from ..query import deal_of, effective
 from ..vault import Vault, as_date, timeline_key
-from .pipeline import Skipped
+from .pipeline import Skipped, days_since
 from .values import currency_of, date_value, is_open, matches, number_value, stage_of, text_value
 
 
@@ -327,7 +327,7 @@ def _stale(vault: Vault, deal: Record, today: dt.date, stale_days: int, home: st
     else:
         since = date_value(deal.get("created"))
         source = "created" if since else None
-    days = (today - since).days if since else None
+    days = days_since(since, today)
     if days is not None and days < stale_days:
         return None
     return _flag(deal, home, days, since=since, since_source=source,
