@@ -12,7 +12,7 @@ import click
 
 from . import __version__
 from .config import ConfigError, find_root
-from .model import ERROR, RECORD_TYPES, WARNING, Problem, printable
+from .model import RECORD_TYPES, Problem, printable
 from .cli_options import set_no_cache, vault_options
 from .output import count, format_option, table, to_csv, to_json
 
@@ -207,8 +207,10 @@ def check(app: App, paths, strict: bool, mode: str | None, fmt: str):
                 fail(f"{p}: not inside the vault {vault.root}")
         problems = [pr for pr in problems if any(
             w in (".", "") or pr.source.path == w or pr.source.path.startswith(w.rstrip("/") + "/") for w in wanted)]
-    errors = sum(1 for p in problems if p.severity == ERROR)
-    warnings = sum(1 for p in problems if p.severity == WARNING)
+    from .reports.problems import ProblemCount
+
+    tally = ProblemCount.of(problems)
+    errors, warnings = tally.errors, tally.warnings
     if fmt == "json":
         click.echo(to_json({
             "problems": [dict(p.as_dict(), path=app.show_path(p.source.path)) for p in problems],
@@ -217,9 +219,7 @@ def check(app: App, paths, strict: bool, mode: str | None, fmt: str):
     else:
         for p in problems:
             click.echo(_format_problem(app, p))
-        summary = f"{count(vault.record_count, 'record')} checked: {count(errors, 'error')}, " \
-                  f"{count(warnings, 'warning')}"
-        click.echo(summary)
+        click.echo(f"{count(vault.record_count, 'record')} checked: {tally}")
     if errors or (strict and warnings):
         sys.exit(1)
 
@@ -283,7 +283,9 @@ def list_(app: App, type_, owner, territory, stage, wheres, sort_key, columns, f
         click.echo(to_json([dict(id=r.id, type=r.type, path=r.path, **{str(k): v for k, v in r.data.items()
                                                                         if k != "type"}) for r in records]))
         return
-    rows = [[r.id if c == "id" else r.path if c == "path" else r.get(c) for c in cols] for r in records]
+    from .query import value_of
+
+    rows = [[r.path if c == "path" else value_of(vault, r, c) for c in cols] for r in records]
     if fmt == "csv":
         click.echo(to_csv(cols, rows), nl=False)
     else:

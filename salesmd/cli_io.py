@@ -38,7 +38,7 @@ def import_():
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--type", "type_", type=click.Choice(IMPORT_TYPES),
               help="The type of record each row is (default: the preset's, e.g. opportunity for deals).")
-@click.option("--preset", type=click.Choice(["hubspot-deals", "hubspot-contacts", "pipedrive", "salesforce"]),
+@click.option("--preset", type=click.Choice(["hubspot-deals", "hubspot-contacts", "pipedrive", "salesforce", "salesmd"]),
               help="The export's column names (default: recognised from the header).")
 @click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE.yaml",
               help='Your own columns: "Column header": key lines (added to the preset\'s, if any).')
@@ -70,7 +70,7 @@ def import_csv(app: App, file: Path, type_, preset, mapping, stage_map, date_for
     """
     from .importers.csv_import import ReadOptions, TableError, date_order_of, header_test_for, read_table, \
         table_items
-    from .importers.presets import PRESETS, MappingError, detect, load_mapping, load_stage_map, \
+    from .importers.presets import PRESETS, MappingError, detect, load_mapping, load_stage_map, own_type, \
         resolve_columns, valid_types
 
     vault, _ = app.load()
@@ -94,7 +94,7 @@ def import_csv(app: App, file: Path, type_, preset, mapping, stage_map, date_for
     if type_ is None:
         if chosen is None:
             fail("--type is needed with --mapping: the type of record each row is (e.g. --type lead)")
-        type_ = chosen.types[0]
+        type_ = own_type(table.header) if chosen.own else chosen.types[0]
     if type_ not in valid_types(chosen):
         fail(f"the {chosen.name} preset imports {' or '.join(chosen.types)}, not {type_}")
     pipeline = vault.config.pipelines.get(type_)
@@ -115,7 +115,8 @@ def import_csv(app: App, file: Path, type_, preset, mapping, stage_map, date_for
     options = ReadOptions(type_, source or (chosen.source if chosen else mapping.stem), vault.config, _now(app),
                           date_order=date_format or inferred or (chosen.date_order if chosen else None),
                           decimal=decimal, stage_map=user_stages, preset_stages=dict(chosen.stages) if chosen else {},
-                          preset_name=chosen.name if chosen else None, defaults=fill)
+                          preset_name=chosen.name if chosen else None, defaults=fill,
+                          exact=chosen is not None and chosen.own)
     rows = table_items(table, targets, options)
     problems = list(rows.problems)
     if conflict and not date_format:

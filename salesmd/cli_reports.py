@@ -10,7 +10,7 @@ from .cli import DATE, App, fail, main, pass_app
 from .model import printable
 from .output import count, format_option, to_csv, to_json
 from .progress import status
-from .reports.pipeline import Period, PeriodError, parse_period
+from .reports.periods import Period, PeriodError, parse_period
 
 
 class PeriodType(click.ParamType):
@@ -185,10 +185,12 @@ def report(app: App, out: Path | None, force: bool):
         out_dir, result, problems = build_site(app, out, force=force)
     except SiteError as e:
         fail(str(e))
-    errors = sum(1 for p in problems if p.severity == "error")
+    from .reports.problems import ProblemCount
+
+    tally = ProblemCount.of(problems)
     click.echo(f"wrote {len(result.written)} of {count(result.total, 'file')} to {out_dir}"
                + (f", removed {len(result.removed)}" if result.removed else "")
-               + (f" ({count(errors, 'problem')}: see problems.html)" if errors else ""))
+               + (f" ({tally}: see problems.html)" if tally.total else ""))
     click.echo(f"open {(out_dir / 'index.html').resolve().as_uri()}")
 
 

@@ -3,15 +3,18 @@
 The records come from query.select (the same filters as `list`). CSV has a column for the id and
 for every key any exported record uses (the type's keys in the documented order, then custom keys
 as they are first met), links written as ids, and cells a spreadsheet would run as a formula
-neutralised (output.to_csv). JSON keeps every value with its type; vCard (3.0) is for contacts.
+neutralised; `salesmd import csv` reads it back to the same records (the salesmd preset). JSON keeps every value with its type; vCard (3.0) is for contacts.
 """
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
 from typing import Any
 
-from .model import Record
-from .output import to_csv, to_json
+from .model import Record, parse_link
+from .output import FORMULA_START, cell, safe_csv_cell, to_json
 from .schema import KEYS
 from .vault import Vault
 
@@ -33,8 +36,44 @@ def columns(records: list[Record], type_: str) -> list[str]:
 
 
 def export_csv(records: list[Record], type_: str) -> str:
+    """One row per record that `salesmd import csv` reads back to the same values: text as written
+    (new lines and all), dates in ISO 8601, links as ids, list items separated by '; '."""
     cols = columns(records, type_)
-    return to_csv(cols, ([r.id if c == "id" else r.data.get(c) for c in cols] for r in records))
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(cols)
+    for r in records:
+        writer.writerow([csv_cell(r.id if c == "id" else r.data.get(c)) for c in cols])
+    return buf.getvalue()
+
+
+def csv_cell(value: Any) -> str:
+    """A front-matter value as an export cell, neutralised for spreadsheets (output.safe_csv_cell);
+    a text that starts with a quote and a formula character gets one more quote, so that the
+    importer, which takes one off, reads it back as written."""
+    text = _cell_text(value)
+    if text.startswith("'") and text[1:2] and text[1] in FORMULA_START:
+        return "'" + text
+    return safe_csv_cell(text)
+
+
+def _cell_text(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        plain = value.second == 0 and value.microsecond == 0
+        return value.isoformat(timespec="minutes" if plain else "auto")
+    if isinstance(value, (list, tuple)):
+        return "; ".join(_list_item(_cell_text(v)) for v in value)
+    link = parse_link(value)
+    if link is not None:
+        return link.target
+    if isinstance(value, str):
+        return value
+    return cell(value)
+
+
+def _list_item(text: str) -> str:
+    """An item of a list cell, in double quotes when it holds a separator ('Smith; Jones')."""
+    return f'"{text}"' if any(c in text for c in ';,\n"') else text
 
 
 def export_json(vault: Vault, records: list[Record]) -> str:

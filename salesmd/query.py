@@ -1,4 +1,5 @@
-"""Selecting records: `key=value` filters and sorting, shared by list, export and reports."""
+"""Selecting records: `key=value` filters and sorting, shared by list, export and reports, and the
+one rule for a record's owner and territory (a task or activity without one takes its deal's)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,43 @@ class QueryError(ValueError):
     pass
 
 
-def _matches(record: Record, key: str, want: str) -> bool:
-    value = record.id if key == "id" else record.get(key)
+INHERITED = ("owner", "territory")  # keys a task or activity without its own takes from its deal
+INHERITING = ("task", "activity")
+
+
+def deal_of(vault: Vault, record: Record) -> Record | None:
+    """The deal a task or activity is about: the first opportunity in its `related`, else the first lead."""
+    related = vault.linked(record, "related")
+    return next((r for r in related if r.type == "opportunity"), None) \
+        or next((r for r in related if r.type == "lead"), None)
+
+
+def effective(vault: Vault, record: Record, key: str) -> str | None:
+    """A record's owner or territory as every command reads it (list, export, agenda, pipeline,
+    the site): its own; a task or activity without one takes its deal's."""
+    own = _text(record.get(key))
+    if own is None and key in INHERITED and record.type in INHERITING:
+        deal = deal_of(vault, record)
+        return _text(deal.get(key)) if deal is not None else None
+    return own
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, (list, dict)):
+        return None
+    return cell(value).strip() or None
+
+
+def value_of(vault: Vault, record: Record, key: str) -> Any:
+    """What a filter, a sort or a list column sees for `key`: the id, an inherited owner or
+    territory, else the value as written."""
+    if key == "id":
+        return record.id
+    return effective(vault, record, key) if key in INHERITED else record.get(key)
+
+
+def _matches(vault: Vault, record: Record, key: str, want: str) -> bool:
+    value = value_of(vault, record, key)
     values = value if isinstance(value, list) else [value]
     want = want.strip().casefold()
     return any(cell(v).casefold() == want for v in values if v is not None) or (want == "" and value in (None, "", []))
@@ -49,13 +85,13 @@ def _sort_value(value: Any) -> tuple:
 def select(vault: Vault, type_: str, filters: list[str], sort_key: str | None = None) -> list[Record]:
     parsed = [parse_filter(f) for f in filters]
     records = [r for r in vault.of_type(type_)
-               if all(_matches(r, key, value) == equal for key, equal, value in parsed)]
+               if all(_matches(vault, r, key, value) == equal for key, equal, value in parsed)]
     if sort_key:
         reverse = sort_key.startswith("-")
         key = sort_key.lstrip("-")
-        present = [r for r in records if r.get(key) not in (None, "")] if key != "id" else records
+        present = [r for r in records if value_of(vault, r, key) not in (None, "")]
         missing = [r for r in records if r not in present]
-        present.sort(key=lambda r: _sort_value(r.id if key == "id" else r.get(key)), reverse=reverse)
+        present.sort(key=lambda r: _sort_value(value_of(vault, r, key)), reverse=reverse)
         records = present + sorted(missing, key=lambda r: r.id)
     else:
         records = sorted(records, key=lambda r: r.id.casefold())

@@ -20,7 +20,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from .model import Problem
-from .output import count
+from .reports.problems import ProblemCount
 
 IGNORED_PARTS = {".git", ".salesmd", ".obsidian"}
 
@@ -109,8 +109,7 @@ def watch(root: Path, out_dir: Path, rebuild: Callable[[], list[Problem]],
                 report(f"new: {p.format()}")
             for p in fixed:
                 report(f"fixed: {p.format()}")
-            errors = sum(1 for p in current if p.severity == "error")
-            report(f"rebuilt at {time.strftime('%H:%M:%S')}: {count(errors, 'error')}")
+            report(f"rebuilt at {time.strftime('%H:%M:%S')}: {ProblemCount.of(current)}")
             previous = current
     except KeyboardInterrupt:
         pass

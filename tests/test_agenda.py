@@ -255,3 +255,29 @@ def test_progress_is_silent_off_a_terminal(vault, monkeypatch):
     monkeypatch.setenv("CI", "true")
     assert not progress.enabled(Tty())
     assert list(progress.track([1, 2, 3], "counting")) == [1, 2, 3]
+
+
+def test_an_inherited_owner_and_territory_count_alike_in_list_export_agenda_pipeline_and_site(tmp_path):
+    v = make_vault(tmp_path / "v", {
+        "opportunities/dev-deal.md": deal("Dev deal", owner="dev", territory="east"),
+        "tasks/ownerless.md": task("Book the demo", "2026-11-25", owner="", related='["[[dev-deal]]"]'),
+        "activities/ownerless-call.md": activity("Demo call", "2026-11-25T10:00", owner="",
+                                                 related='["[[dev-deal]]"]'),
+    })
+    for filters in (["--owner", "dev"], ["--territory", "east"], ["--where", "owner=dev"]):
+        listed = v.run(*TODAY, "list", "task", *filters, "--format", "csv", ok=True).stdout
+        assert [r["id"] for r in csv.DictReader(io.StringIO(listed))] == ["ownerless"], filters
+        exported = v.run(*TODAY, "export", "activity", *filters, ok=True).stdout
+        assert [r["id"] for r in csv.DictReader(io.StringIO(exported))] == ["ownerless-call"], filters
+    shown = {r["id"]: r["owner"] for r in csv.DictReader(io.StringIO(
+        v.run(*TODAY, "list", "task", "--format", "csv", ok=True).stdout))}
+    assert shown["ownerless"] == "dev"  # the list shows the owner it filtered by
+    exported = v.run(*TODAY, "export", "task", "--owner", "dev", ok=True).stdout
+    assert next(csv.DictReader(io.StringIO(exported)))["owner"] == ""  # export keeps the file as written
+    agenda = v.json(*TODAY, "agenda", "--owner", "dev")
+    assert ids(scheduled(agenda)) == {"ownerless", "ownerless-call"}
+    assert v.json(*TODAY, "pipeline", "--owner", "dev")["deals"][0]["id"] == "dev-deal"
+    v.run(*TODAY, "report", "--out", str(tmp_path / "site"), ok=True)
+    tasks_page = (tmp_path / "site" / "tasks.html").read_text(encoding="utf-8")
+    row_html = tasks_page.split("Book the demo", 1)[1].split("</tr>", 1)[0]
+    assert "<td>dev</td><td>east</td>" in row_html

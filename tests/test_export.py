@@ -113,3 +113,52 @@ def test_output_file_and_every_type(vault, tmp_path, fmt):
         text = target.read_text(encoding="utf-8")
         count = len(rows(text)) if fmt == "csv" else len(json.loads(text))
         assert count == len(vault.json("list", type_)), type_
+
+
+ROUND_TRIP = {
+    "opportunities/formula-deal.md": RISKY["opportunities/formula-deal.md"].replace("-1500", "1500"),
+    "accounts/harbor-freight.md": """\
+        ---
+        type: account
+        name: "Harbor Freight; Logistics"
+        industry: Logistics
+        phone: "0049 40 555 0100"
+        billing_street: "1200 Harbor Way\\nBuilding 4, Dock 2"
+        fleet_size: 40
+        tags: [ports, "cold; chain"]
+        key_account: true
+        source_id: "salesforce:0015g00000Q1"
+        ---
+        """,
+    "activities/site-visit.md": """\
+        ---
+        type: activity
+        subject: Site visit
+        kind: meeting
+        status: done
+        start: 2026-11-18T09:30
+        end: 2026-11-18T11:00:30
+        related: ["[[acme-fleet-renewal]]", "[[harbor-freight]]"]
+        outcome: |
+          Walked the dock.
+          Needs two reach trucks.
+        ---
+        """,
+}
+
+
+@pytest.mark.parametrize("type_", ["opportunity", "lead", "contact", "account", "activity", "task"])
+def test_a_csv_export_imports_back_to_the_same_records(tmp_path, type_):
+    from conftest import make_vault as build
+
+    vault = build(tmp_path / "v", ROUND_TRIP)
+    vault.run("check", ok=True)
+    exported = tmp_path / f"{type_}.csv"
+    vault.run("export", type_, "-o", str(exported), ok=True)
+    if type_ == "account":
+        assert "1200 Harbor Way\nBuilding 4, Dock 2" in exported.read_text(encoding="utf-8")
+    before = vault.snapshot()
+    dry = vault.run("import", "csv", str(exported), "--dry-run", ok=True)
+    assert "nothing to write" in dry.output, dry.output
+    vault.run("import", "csv", str(exported), ok=True)
+    assert vault.snapshot() == before

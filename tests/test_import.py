@@ -523,3 +523,31 @@ def test_what_check_would_refuse_is_reported_at_the_row(fresh, tmp_path):
     assert f"{negative}:6: error[import-check]: the record would not check clean: " in result.stderr
     assert "evergreen-battery-swap.md:" in result.stderr and "'amount' must be zero or more" in result.stderr
     assert fresh.snapshot() == before
+
+
+def test_an_account_name_with_a_semicolon_stays_one_account(fresh, tmp_path):
+    report = tmp_path / "report.csv"
+    report.write_text(
+        '"Opportunity Owner","Account Name","Opportunity Name","Stage","Amount","Close Date","Contact Name",'
+        '"Opportunity ID"\n'
+        '"Maria Lopez","Smith; Jones Holdings, LLC","Smith; Jones - Reach Trucks","Prospecting","$12,000.00",'
+        '"12/15/2026","""Doe; Partners"" (ann@doe.example); Li Wei","0065g00000Z09QzAAJ"\n', encoding="utf-8")
+    fresh.run("import", "csv", str(report), ok=True)
+    accounts = fresh.json("list", "account")
+    assert [a["name"] for a in accounts] == ["Smith; Jones Holdings, LLC"]
+    deal = fresh.json("list", "opportunity")[0]
+    assert deal["account"] == f"[[{accounts[0]['id']}]]"
+    contacts = {c["name"]: c.get("email") for c in fresh.json("list", "contact")}
+    assert contacts == {"Doe; Partners": "ann@doe.example", "Li Wei": None}
+    fresh.run("check", ok=True)
+
+
+def test_only_a_file_shaped_like_salesmds_export_is_read_as_one(fresh, tmp_path):
+    other = tmp_path / "people.csv"
+    other.write_text("Name,id,Email\nAna Ruiz,1,ana@bolt.example\n", encoding="utf-8")
+    result = fresh.run("import", "csv", str(other))
+    assert result.exit_code != 0 and "error[import-header]" in result.stderr
+    ours = tmp_path / "ours.csv"
+    ours.write_text("id,name,email\nana-ruiz,Ana Ruiz,ana@bolt.example\n", encoding="utf-8")
+    assert "preset salesmd" in fresh.run("import", "csv", str(ours), ok=True).output
+    assert fresh.json("list", "contact")[0]["id"] == "ana-ruiz"

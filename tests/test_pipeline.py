@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,45 @@ def test_example_vault_pipeline_reads_well():
     assert "Open: 10 deals: USD 827,000 (weighted 393,050), EUR 188,000 (weighted 126,800)" in text
     assert "Expected to close in 2026-Q4: 4 deals: USD 442,000 (weighted 308,800)" in text
     assert "Left out" not in text
+
+
+def test_a_won_deal_weighs_its_whole_amount_and_a_lost_one_nothing_whatever_the_file_says(tmp_path):
+    v = make_vault(tmp_path / "v", {
+        "opportunities/won-deal.md": deal("won", "2026-11-03", 30000, probability=80),
+        "opportunities/lost-deal.md": deal("lost", "2026-11-04", 20000, probability=40),
+        "opportunities/gone-deal.md": deal("disqualified", "2026-11-05", 10000, probability=60),
+    })
+    report = v.json(*TODAY, "pipeline")
+    assert stage(report, "won")["by_currency"]["USD"] == {"count": 1, "amount": 30000, "weighted": 30000}
+    assert stage(report, "lost")["by_currency"]["USD"]["weighted"] == 0
+    assert stage(report, "disqualified")["by_currency"]["USD"]["weighted"] == 0
+    closed = {d["id"]: (d["probability"], d["weighted"]) for d in report["closed"]}
+    assert closed == {"won-deal": (100, 30000), "lost-deal": (0, 0), "gone-deal": (0, 0)}
+    assert report["outcome"]["won"]["by_currency"]["USD"]["weighted"] == 30000
+    won_row = next(line for line in v.run(*TODAY, "pipeline", ok=True).output.splitlines()
+                   if line.startswith("won"))
+    assert "100%" in won_row and won_row.count("30,000") == 2  # amount and weighted alike
+    v.run(*TODAY, "report", "--out", str(tmp_path / "site"), ok=True)
+    board = (tmp_path / "site" / "pipeline.html").read_text(encoding="utf-8")
+    shown = {float(a): float(w) for a, w in re.findall(r'data-amount="([\d.]+)" data-weighted="([\d.]+)"', board)}
+    assert shown[30000] == 30000 and shown[20000] == 0 and shown[10000] == 0
+
+
+def test_days_in_stage_and_age_are_never_negative_when_today_is_before_the_commit(tmp_path):
+    v = make_vault(tmp_path / "v", {"opportunities/early.md": deal("qualification", "2027-03-01", 9000)})
+    v.commit("initial")
+    v.run("move", "early", "proposal", "--commit", ok=True)  # committed on the real date
+    before = ["--today", "2026-01-05"]  # earlier than the commit and than `created`
+    row = next(d for d in v.json(*before, "pipeline")["deals"] if d["id"] == "early")
+    assert (row["days_in_stage"], row["age_days"]) == (0, 0)
+    text = v.run(*before, "pipeline", ok=True).output
+    assert "-" not in next(line for line in text.splitlines() if " early " in f" {line} ").split("early", 1)[1]
+    v.run(*before, "report", "--out", str(tmp_path / "site"), ok=True)
+    assert "0d in stage" in (tmp_path / "site" / "pipeline.html").read_text(encoding="utf-8")
+
+
+def test_a_stage_entered_by_git_before_the_deal_was_created_counts_from_created(pv):
+    vault, _ = load_vault(pv.root)
+    today = dt.date(2026, 11, 24)
+    deals = {d.id: d for d in build_pipeline(vault, today, stage_since={"usd-proposal": dt.date(2026, 9, 1)}).deals}
+    assert (deals["usd-proposal"].stage_since, deals["usd-proposal"].days_in_stage) == (dt.date(2026, 10, 1), 54)

@@ -195,3 +195,59 @@ def test_site_calendar_parses(example_site):
     cal = Calendar.from_ical((out / "agenda.ics").read_bytes())
     uids = [str(c.get("uid")) for c in cal.walk() if c.name in ("VTODO", "VEVENT")]
     assert uids and len(uids) == len(set(uids)) and all(u.endswith("@salesmd") for u in uids)
+
+
+def test_lead_board_and_lead_list_are_two_pages_both_in_the_nav(tmp_path, visit):
+    vault = make_vault(tmp_path / "v")
+    vault.run("--today", "2026-11-24", "report", "--out", str(tmp_path / "site"), ok=True)
+    site = tmp_path / "site"
+    nav = visit(site / "index.html").page.locator("header.top nav a")
+    hrefs = [a.get_attribute("href") for a in nav.all()]
+    assert "lead-pipeline.html" in hrefs and "leads.html" in hrefs
+    board = visit(site / "lead-pipeline.html").page
+    assert [c.get_attribute("data-stage") for c in board.locator("section.column").all()] == \
+        ["new", "contacted", "qualified", "converted", "disqualified"]
+    contacted = board.locator("section.column[data-stage=contacted] article.card")
+    assert contacted.count() == 1 and contacted.inner_text().startswith("Bolt Builders")
+    listing = visit(site / "leads.html").page
+    assert listing.locator("h1").inner_text() == "Leads (2)"
+    assert listing.locator("table").inner_text().count("\n") >= 2  # header and a row per lead
+    assert {"Bolt Builders", "Jane Doe inquiry"} <= {a.inner_text() for a in listing.locator("table a").all()}
+
+
+def test_dashboard_nav_and_problems_page_count_what_check_counts(tmp_path, visit):
+    vault = make_vault(tmp_path / "v", {
+        "accounts/typos.md": "---\ntype: account\nname: Typos\nindusty: retail\nwebsit: typos.example\n---\n",
+        "contacts/lost.md": "---\ntype: contact\nname: Lost\naccount: \"[[nowhere]]\"\n---\n",
+    })
+    check = vault.json("check")
+    assert (check["errors"], check["warnings"]) == (1, 2)
+    assert vault.run("check").output.strip().endswith("records checked: 1 error, 2 warnings")
+    built = vault.run("report", "--out", str(tmp_path / "site"), ok=True)
+    assert "(1 error, 2 warnings: see problems.html)" in built.output
+    dashboard = visit(tmp_path / "site" / "index.html").page
+    assert "1 error, 2 warnings" in dashboard.locator(".kpis").inner_text()
+    assert dashboard.locator("header.top nav a", has_text="Problems").inner_text() == "Problems (3)"
+    page = visit(tmp_path / "site" / "problems.html").page
+    assert page.locator("h1").inner_text() == "Problems (1 error, 2 warnings)"
+    rows = [r.locator("td").all_inner_texts() for r in page.locator("tr").all()[1:]]
+    assert sorted((where, code) for where, _, code, _ in rows) == \
+        sorted((f"{Path(p['path']).resolve().relative_to(vault.root.resolve()).as_posix()}:{p['line']}", p["code"])
+               for p in check["problems"])
+
+
+def test_every_board_column_is_in_view_at_1400_px(example_site, visit, tmp_path):
+    out, pipeline = example_site
+    v = visit(out / "pipeline.html", viewport={"width": 1400, "height": 900})
+    v.page.screenshot(path=str(tmp_path / "board-1400.png"), full_page=True)  # to look at when this fails
+    width = v.page.evaluate("document.documentElement.clientWidth")
+    columns = v.page.locator("section.column")
+    assert columns.count() == len(pipeline["stages"])
+    for column in columns.all():
+        box = column.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, column.get_attribute("data-stage")
+    board = v.page.locator("#board")
+    assert board.evaluate("b => b.scrollWidth <= b.clientWidth")  # nothing hidden to scroll to
+    assert v.page.evaluate("document.documentElement.scrollWidth") <= width
+    phone = visit(out / "pipeline.html", viewport={"width": 390, "height": 844}, is_mobile=True)
+    assert phone.page.evaluate("document.documentElement.scrollWidth") <= 390  # one column a row

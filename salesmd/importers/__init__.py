@@ -11,6 +11,7 @@ already has is not written again, so importing the same file twice changes nothi
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,7 @@ from ..yamledit import set_keys
 SOURCE_KEY = "source_id"
 TITLE_KEY = {"activity": "subject", "task": "subject", "note": "title"}
 ID_SUFFIX = {"account": "account", "contact": "contact", "opportunity": "deal", "lead": "lead"}
+SAFE_ID = re.compile(r"[^\W_][\w .-]{0,150}")  # an id kept from a salesmd export: a plain file name
 CREATED_FROM = {"account": ("account",), "contacts": ("contact",)}  # refs found by name, else created
 
 
@@ -43,6 +45,7 @@ class Item:
     values: dict[str, Any]
     source_id: str | None = None
     refs: dict[str, list[Ref]] = field(default_factory=dict)  # link key -> records it names
+    record_id: str | None = None  # the salesmd id it has (a salesmd export's id column)
 
 
 @dataclass
@@ -123,10 +126,16 @@ class _Planner:
 
     # -- creating and resolving
 
-    def create(self, type_: str, values: dict, line: int, named: bool = False) -> str:
+    def create(self, type_: str, values: dict, line: int, named: bool = False, wanted: str | None = None) -> str:
+        """A new record, with the id `wanted` when it is a safe, free file name, else one from its name."""
         name = str(values[title_key(type_)])
         while True:
-            new_id = free_id(self.vault, slugify(name), self.taken, ID_SUFFIX.get(type_))
+            if wanted and SAFE_ID.fullmatch(wanted) and self.vault.get(wanted) is None \
+                    and wanted.casefold() not in self.taken | self.vault.broken \
+                    and not (self.vault.root / FOLDERS[type_] / f"{wanted}.md").exists():
+                new_id = wanted
+            else:
+                new_id = free_id(self.vault, slugify(name), self.taken, ID_SUFFIX.get(type_))
             if not (self.vault.root / FOLDERS[type_] / f"{new_id}.md").exists():
                 break
             self.taken.add(new_id.casefold())  # a file that is not a record holds the name
@@ -182,6 +191,10 @@ class _Planner:
     # -- one item
 
     def match(self, item: Item, values: dict) -> str | None:
+        if item.record_id:
+            known = self.records.get(item.record_id.casefold())
+            if known is not None and known[0] == item.type:
+                return self.ids[item.record_id.casefold()]
         if item.source_id:
             found = self._find(item.type, "source", item.source_id)
             if found:
@@ -217,7 +230,7 @@ class _Planner:
         if not self.complete(item, merged, existing):
             return
         if existing is None:
-            new_id = self.create(item.type, values, item.line)
+            new_id = self.create(item.type, values, item.line, wanted=item.record_id)
             self.claimed[new_id.casefold()] = item.line
             return
         self.claimed[existing.key] = item.line

@@ -19,6 +19,7 @@ from ..config import Config
 from ..model import Problem, Source
 from ..schema import KEYS
 from . import Item, Ref, title_key
+from .cells import one_ref, scalar, split_list, split_refs, unneutralised
 from .presets import (CellError, Preset, date_evidence, detect, norm_header, norm_stage, parse_amount,
                       parse_date, parse_percent)
 
@@ -170,7 +171,6 @@ ACTIVITY_STATUS = {"done": "done", "completed": "done", "complete": "done", "hel
 TASK_STATUS = {"open": "open", "notstarted": "open", "inprogress": "open", "waitingonsomeoneelse": "open",
                "done": "done", "completed": "done", "complete": "done", "cancelled": "cancelled",
                "canceled": "cancelled"}
-CONTACT_REF = re.compile(r"^(.*?)\s*[(<]\s*([^()<>\s]+@[^()<>\s]+)\s*[)>]$")
 
 
 @dataclass
@@ -185,6 +185,7 @@ class ReadOptions:
     preset_stages: dict[str, str] = field(default_factory=dict)
     preset_name: str | None = None
     defaults: dict[str, str] = field(default_factory=dict)  # key -> text for rows that leave it empty
+    exact: bool = False  # salesmd's own export: cells as written (not stripped), custom keys typed
 
 
 @dataclass
@@ -252,6 +253,8 @@ def row_item(table: Table, line: int, cells: list[str], targets: dict[int, str],
     raw: dict[str, tuple[str, str]] = {}  # target -> (column, text); the first non-empty column wins
     for i, target in targets.items():
         text = cells[i].strip() if i < len(cells) else ""
+        if text and opts.exact:
+            text = unneutralised(cells[i])
         if text and target not in raw:
             raw[target] = (table.header[i], text)
     for target, text in opts.defaults.items():
@@ -259,7 +262,10 @@ def row_item(table: Table, line: int, cells: list[str], targets: dict[int, str],
     item = Item(opts.type, line, {})
     values, refs = item.values, item.refs
     if "source_id" in raw:
-        item.source_id = f"{opts.source}:{raw.pop('source_id')[1]}"
+        source_id = raw.pop("source_id")[1].strip()
+        item.source_id = f"{opts.source}:{source_id}" if opts.source else source_id
+    if "record_id" in raw:
+        item.record_id = raw.pop("record_id")[1].strip()
     first, last = raw.pop("first_name", ("", ""))[1], raw.pop("last_name", ("", ""))[1]
     status = raw.pop("deal_status", ("", ""))[1].casefold()
     closed_on = raw.pop("closed_on", None)
@@ -279,10 +285,14 @@ def row_item(table: Table, line: int, cells: list[str], targets: dict[int, str],
                 if not re.fullmatch(r"[A-Za-z]{3}", text):
                     raise CellError(f"'{text}' is not an ISO 4217 currency code such as USD or EUR")
                 values[target] = text.upper()
-            elif kind in ("link", "links"):
+            elif kind == "link":  # one record: its name is the whole cell, ';' and all
+                refs[target] = [one_ref(text)]
+            elif kind == "links":
                 refs[target] = split_refs(text)
             elif kind == "strings":
-                values[target] = [t.strip() for t in re.split(r"[;,]", text) if t.strip()]
+                values[target] = split_list(text, ";,\n")
+            elif kind is None and opts.exact:
+                values[target] = scalar(text)
             else:
                 values[target] = text
         except CellError as e:
@@ -315,23 +325,6 @@ def row_item(table: Table, line: int, cells: list[str], targets: dict[int, str],
     if title_key(opts.type) not in values:
         bad("missing", f"the {opts.type} has no {title_key(opts.type)}: its cell is empty")
     return (None if problems else item), problems, None
-
-
-def split_refs(text: str) -> list[Ref]:
-    """'Jane Doe (jane@acme.example); Li Wei' -> refs; names are separated by ';' or new lines."""
-    out = []
-    for part in re.split(r"[;\n]", text):
-        part = part.strip()
-        if not part:
-            continue
-        m = CONTACT_REF.match(part)
-        if m and m.group(1):
-            out.append(Ref(m.group(1).strip(), m.group(2)))
-        elif "@" in part and " " not in part:
-            out.append(Ref(part, part))
-        else:
-            out.append(Ref(part))
-    return out
 
 
 def _stage(item: Item, status: str, has_column: bool, opts: ReadOptions, bad) -> None:

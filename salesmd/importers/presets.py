@@ -24,6 +24,7 @@ PSEUDO_KEYS = {
     "deal_status": "open, won, lost or deleted: won and lost override the stage; deleted rows are skipped",
     "closed_on": "the actual close date: the close_date of a deal that is won or lost",
     "skip": "the column is not imported",
+    "record_id": "the salesmd id (a salesmd export's id column): the record the row updates, the id a new one gets",
 }
 NOT_TARGETS = {"type", "id", "path"}
 
@@ -39,6 +40,7 @@ class Preset:
     signature: tuple[str, ...] = ()  # headers that identify the export (all must be present)
     stages: dict[str, str] = field(default_factory=dict)  # source stage -> vault stage
     date_order: str | None = None  # "mdy" or "dmy" for 05/06/2026; None: read it from the file
+    own: bool = False  # salesmd's own export: each column is the key it names, each cell as salesmd wrote it
 
     def columns_for(self, type_: str) -> dict[str, str]:
         return {**self.columns, **self.by_type.get(type_, {})}
@@ -113,7 +115,26 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
          "Primary Contact": "contacts", "Loss Reason": "lost_reason", "Product Name": "product"},
         signature=("Opportunity Name", "Stage"), stages=SALESFORCE_STAGES,
     ),
+    Preset(
+        # `salesmd export TYPE --format csv`: every other column is the key it names; source_id
+        # stays as written (no prefix: the source is "")
+        "salesmd", "salesmd export", "", ("opportunity", "lead", "contact", "account", "activity", "task"),
+        {"id": "record_id"}, signature=("id",), own=True,
+    ),
 )}
+
+
+def own_type(header: list[str]) -> str:
+    """The record type a salesmd export's columns show (the keys only that type has)."""
+    have = {norm_header(h) for h in header}
+    if "due" in have or "follows" in have:
+        return "task"
+    if have & {"start", "kind", "end"}:
+        return "activity"
+    if "stage" in have:
+        lead_only = {"company", "person", "converted_to", "converted_on", "source"}
+        return "lead" if have & lead_only else "opportunity"
+    return "contact" if have & {"account", "role", "email", "lead"} else "account"
 
 
 def detect(header: list[str]) -> Preset | None:
@@ -121,6 +142,8 @@ def detect(header: list[str]) -> Preset | None:
     have = {norm_header(h) for h in header}
     best, best_score = None, 0
     for preset in PRESETS.values():
+        if preset.own and not (header and header[0].strip() == "id" and have & {"name", "subject"}):
+            continue  # salesmd's export starts with id, and has the record's name or subject
         if all(norm_header(s) in have for s in preset.signature):
             score = sum(norm_header(c) in have for c in preset.columns)
             if score > best_score:
@@ -196,6 +219,11 @@ def resolve_columns(header: list[str], type_: str, preset: Preset | None,
     unused: list[str] = []
     for i, name in enumerate(header):
         target = wanted.get(norm_header(name))
+        if target is None and preset is not None and preset.own and name.strip() \
+                and name.strip() not in NOT_TARGETS and name.strip() not in PSEUDO_KEYS:
+            target = name.strip()  # a key of salesmd's own export, custom keys too
+        elif target is None and preset is not None and preset.own and name.strip() == "source_id":
+            target = "source_id"
         if target is None or target == "skip":
             if name.strip():
                 unused.append(name.strip())

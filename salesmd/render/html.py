@@ -25,6 +25,7 @@ from ..edit import atomic_write
 from ..model import FOLDERS, RECORD_TYPES, Problem, Record
 from ..output import cell, money
 from ..paths import builtin_templates
+from ..query import value_of
 from ..schema import LINK_TARGETS, WHEN_KEY
 from ..vault import Vault
 from ..writer import slugify
@@ -96,6 +97,7 @@ class Site:
         from ..checks.process import stage_since
         from ..reports.agenda import build_agenda
         from ..reports.pipeline import build_pipeline
+        from ..reports.problems import ProblemCount
         from .ics import render_ics
 
         previous = previous or {}
@@ -104,9 +106,11 @@ class Site:
         pipeline = build_pipeline(vault, today, stage_since=since)
         leads = build_pipeline(vault, today, pipeline="lead", stage_since=since)
         agenda = build_agenda(vault, today, days=7)
+        count = ProblemCount.of(self.problems)
         common = {"today": today, "vault_name": vault.root.name, "page": page_name,
-                  "problem_count": sum(1 for p in self.problems if p.severity == "error"),
-                  "warning_count": sum(1 for p in self.problems if p.severity == "warning"),
+                  # counted as `salesmd check` counts them (its summary line is `problem_summary`)
+                  "problem_count": count.errors, "warning_count": count.warnings,
+                  "problem_summary": str(count),
                   }
         base = fingerprint(__version__, sorted((k, v) for k, v in common.items() if k != "page"),
                            self.templates_signature())
@@ -115,7 +119,9 @@ class Site:
                                        charts=charts(pipeline), root=""),
             "pipeline.html": self._render("pipeline.html", common, pipeline=pipeline, board=board(pipeline),
                                           root=""),
-            "leads.html": self._render("pipeline.html", common, pipeline=leads, board=board(leads), root=""),
+            # the lead board; leads.html is the list of leads, like every record type's
+            "lead-pipeline.html": self._render("pipeline.html", common, pipeline=leads, board=board(leads),
+                                               root=""),
             "agenda.html": self._render("agenda.html", common, agenda=agenda, root=""),
             "problems.html": self._render("problems.html", common, problems=self.problems, root=""),
             # a stamp fixed for the day, so an unchanged agenda leaves the file unchanged
@@ -129,10 +135,10 @@ class Site:
 
         for type_ in RECORD_TYPES:
             records = sorted(vault.of_type(type_), key=lambda r: r.title.casefold())
-            rows = tuple((r.id, r.title, *(r.get(k) for k in LIST_KEYS)) for r in records)
+            rows = tuple((r.id, r.title, *(value_of(vault, r, k) for k in LIST_KEYS)) for r in records)
             add(f"{PLURAL[type_]}.html", rows,
                 lambda: self._render("list.html", common, type_=type_, plural=PLURAL[type_], records=records,
-                                     root=""))
+                                     value=lambda r, k: value_of(vault, r, k), root=""))
         by_path: dict[str, list[Problem]] = {}
         for p in self.problems:
             by_path.setdefault(p.source.path, []).append(p)

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Record
+from ..query import deal_of, effective
 from ..vault import Vault, as_date, timeline_key
-from .pipeline import Skipped, currency_of, date_value, is_open, matches, number_value, stage_of, text_value
+from .pipeline import Skipped, days_since
+from .values import currency_of, date_value, is_open, matches, number_value, stage_of, text_value
 
 
 @dataclass(frozen=True)
@@ -194,8 +196,8 @@ def build_agenda(vault: Vault, today: dt.date, *, date: dt.date | None = None, d
     skipped: list[Skipped] = []
 
     def wanted(record: Record) -> bool:
-        return (matches(text_value(record.get("owner")), owner)
-                and matches(text_value(record.get("territory")), territory))
+        return (matches(effective(vault, record, "owner"), owner)
+                and matches(effective(vault, record, "territory"), territory))
 
     items: list[AgendaItem] = []
     for type_, (status, key) in ON_AGENDA.items():
@@ -272,13 +274,9 @@ def _item(vault: Vault, record: Record, key: str) -> AgendaItem | None:
     if when is None:
         return None
     related = [Ref(r.id, r.type, r.title) for r in vault.linked(record, "related")]
-    deal = next((r for r in related if r.type == "opportunity"), None) \
-        or next((r for r in related if r.type == "lead"), None)
-    deal_record = vault.get(deal.id) if deal else None
-    own_owner, own_territory = text_value(record.get("owner")), text_value(record.get("territory"))
-    if deal_record is not None:
-        own_owner = own_owner or text_value(deal_record.get("owner"))
-        own_territory = own_territory or text_value(deal_record.get("territory"))
+    deal_record = deal_of(vault, record)
+    deal = Ref(deal_record.id, deal_record.type, deal_record.title) if deal_record is not None else None
+    own_owner, own_territory = effective(vault, record, "owner"), effective(vault, record, "territory")
     end = _when(record.get("end")) if record.type == "activity" else None
     return AgendaItem(
         id=record.id, type=record.type, title=record.title, when=when, end=end,
@@ -329,7 +327,7 @@ def _stale(vault: Vault, deal: Record, today: dt.date, stale_days: int, home: st
     else:
         since = date_value(deal.get("created"))
         source = "created" if since else None
-    days = (today - since).days if since else None
+    days = days_since(since, today)
     if days is not None and days < stale_days:
         return None
     return _flag(deal, home, days, since=since, since_source=source,

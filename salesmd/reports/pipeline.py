@@ -4,157 +4,22 @@ A pure builder: `build_pipeline(vault, today, ...)` returns a `PipelineReport`; 
 the JSON and the CSV are all drawn from it. Amounts in different currencies are never added.
 A record whose values cannot be read (a stage not in the pipeline, an amount that is not a
 number) is left out of the sums and listed under `skipped`; `salesmd check` says what is wrong.
+How values are read is in values.py, periods in periods.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Mapping
 
-from ..config import Pipeline, Stage
+from ..config import Pipeline
 from ..model import Record
-from ..vault import Vault, as_date
-
-# ---------------------------------------------------------------------------------------------
-# Reading values that users typed by hand: anything of the wrong kind reads as "unknown" (None).
-
-
-def text_value(value: Any) -> str | None:
-    """A plain text value, stripped; None for anything else (a number, a list, empty text)."""
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    return None
-
-
-def date_value(value: Any) -> dt.date | None:
-    """A date (or the day of a datetime); None for anything else."""
-    return as_date(value)
-
-
-def number_value(value: Any) -> int | float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None
-    return value
-
-
-def matches(value: str | None, wanted: str | None) -> bool:
-    """A filter such as --owner: no filter matches everything; otherwise equal ignoring case."""
-    if wanted is None:
-        return True
-    return value is not None and value.casefold() == wanted.strip().casefold()
-
-
-def stage_of(pipeline: Pipeline, record: Record) -> Stage | None:
-    """The record's stage in its pipeline, or None when it is missing or not in the pipeline."""
-    name = record.get("stage")
-    return pipeline.get(name) if isinstance(name, str) else None
-
-
-def is_open(pipeline: Pipeline, record: Record) -> bool:
-    stage = stage_of(pipeline, record)
-    return stage is not None and not stage.terminal
-
-
-def currency_of(record: Record, default: str) -> str | None:
-    """The record's currency (the config's when absent); None when it is not a three-letter code."""
-    value = record.get("currency")
-    if value is None:
-        return default
-    if isinstance(value, str) and len(value.strip()) == 3 and value.strip().isalpha():
-        return value.strip().upper()
-    return None
-
-
-def probability_of(record: Record, stage: Stage | None) -> int | float | None:
-    """The record's own probability (0-100) when it has a valid one, else the stage's default."""
-    own = number_value(record.get("probability"))
-    if own is not None and 0 <= own <= 100:
-        return own
-    return stage.probability if stage is not None else None
-
-
-def won_stages(pipeline: Pipeline) -> set[str]:
-    """Terminal stages that count as won: `won`, or any terminal stage at 100%."""
-    return {s.name for s in pipeline.terminal if s.name == "won" or s.probability == 100}
-
-
-def lost_stages(pipeline: Pipeline) -> set[str]:
-    """Terminal stages that count as lost: `lost` or a name containing it (`closed-lost`).
-
-    `disqualified` is neither won nor lost: it never was a real chance, so it does not lower the
-    win rate.
-    """
-    return {s.name for s in pipeline.terminal if "lost" in s.name.casefold()} - won_stages(pipeline)
-
-
-def ordered_currencies(currencies, home: str) -> list[str]:
-    """The home currency (the config's) first, then the others alphabetically."""
-    return sorted(set(currencies), key=lambda c: (c != home, c))
-
-
-def plain_number(value: float | int | None) -> float | int | None:
-    """A sum as JSON should carry it: whole numbers as integers, others to the cent."""
-    if value is None:
-        return None
-    value = round(value, 2)
-    return int(value) if float(value).is_integer() else value
-
-
-# ---------------------------------------------------------------------------------------------
-# Periods: 2026-Q4, 2026-11, 2026.
-
-PERIOD = re.compile(r"^\s*(\d{4})(?:-(?:[Qq]([1-4])|(\d{1,2})))?\s*$")
-
-
-class PeriodError(ValueError):
-    pass
-
-
-@dataclass(frozen=True)
-class Period:
-    label: str
-    start: dt.date
-    end: dt.date  # inclusive
-
-    def __contains__(self, day: dt.date | None) -> bool:
-        return day is not None and self.start <= day <= self.end
-
-    def as_dict(self) -> dict:
-        return {"label": self.label, "start": self.start, "end": self.end}
-
-
-def parse_period(text: str) -> Period:
-    """'2026-Q4' (a quarter), '2026-11' (a month) or '2026' (a year) -> Period."""
-    m = PERIOD.match(text or "")
-    if not m:
-        raise PeriodError(f"{text!r} is not a period: write a quarter (2026-Q4), a month (2026-11) "
-                          "or a year (2026)")
-    year = int(m.group(1))
-    if not 1900 <= year <= 9000:
-        raise PeriodError(f"{text!r} is not a period salesmd can report on: the year must be 1900 to 9000")
-    if m.group(2):
-        q = int(m.group(2))
-        start = dt.date(year, 3 * q - 2, 1)
-        return Period(f"{year}-Q{q}", start, _month_end(year, 3 * q))
-    if m.group(3):
-        month = int(m.group(3))
-        if not 1 <= month <= 12:
-            raise PeriodError(f"{text!r} is not a period: the month must be 01 to 12")
-        return Period(f"{year}-{month:02d}", dt.date(year, month, 1), _month_end(year, month))
-    return Period(str(year), dt.date(year, 1, 1), dt.date(year, 12, 31))
-
-
-def quarter_of(day: dt.date) -> Period:
-    return parse_period(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
-
-
-def _month_end(year: int, month: int) -> dt.date:
-    first_of_next = dt.date(year + month // 12, month % 12 + 1, 1)
-    return first_of_next - dt.timedelta(days=1)
-
+from ..query import effective
+from ..vault import Vault
+from .periods import Period, PeriodError, parse_period, quarter_of  # noqa: F401 - callers import them here
+from .values import (closed_probability, currency_of, date_value, lost_stages, matches, number_value,
+                     ordered_currencies, plain_number, probability_of, stage_of, text_value, won_stages)
 
 # ---------------------------------------------------------------------------------------------
 # The report.
@@ -380,8 +245,8 @@ def build_pipeline(vault: Vault, today: dt.date, *, pipeline: str = "opportunity
     skipped: list[Skipped] = []
 
     def wanted(record: Record, use_product: bool) -> bool:
-        return (matches(text_value(record.get("owner")), owner)
-                and matches(text_value(record.get("territory")), territory)
+        return (matches(effective(vault, record, "owner"), owner)
+                and matches(effective(vault, record, "territory"), territory)
                 and (not use_product or matches(text_value(record.get("product")), product)))
 
     deals: list[Deal] = []
@@ -392,7 +257,8 @@ def build_pipeline(vault: Vault, today: dt.date, *, pipeline: str = "opportunity
         if deal is not None:
             deals.append(deal)
 
-    rows = [StageRow(s.name, s.terminal, s.probability, Totals()) for s in pipe.all]
+    rows = [StageRow(s.name, s.terminal, closed_probability(pipe, s) if s.terminal and s.probability is not None
+                     else s.probability, Totals()) for s in pipe.all]
     by_name = {row.name: row for row in rows}
     open_totals = Totals()
     for deal in deals:
@@ -457,17 +323,24 @@ def _deal(record: Record, pipe: Pipeline, home: str, today: dt.date,
         amount = None
     created = date_value(record.get("created"))
     since, source = stage_since.get(record.key), "git"
-    if since is None:
+    if since is None or (created is not None and created > since):
+        # a deal cannot have entered its stage before it was created: the later of the two counts
         since, source = created, ("file" if created else None)
     return Deal(
         id=record.id, name=record.title, stage=stage.name, terminal=stage.terminal,
         owner=text_value(record.get("owner")), territory=text_value(record.get("territory")),
         product=text_value(record.get("product")), amount=amount, currency=currency,
-        probability=probability_of(record, stage), close_date=date_value(record.get("close_date")),
-        created=created, age_days=(today - created).days if created else None,
+        probability=probability_of(pipe, record, stage), close_date=date_value(record.get("close_date")),
+        created=created, age_days=days_since(created, today),
         stage_since=since, stage_since_source=source,
-        days_in_stage=(today - since).days if since else None, path=record.path,
+        days_in_stage=days_since(since, today), path=record.path,
     )
+
+
+def days_since(day: dt.date | None, today: dt.date) -> int | None:
+    """Whole days from `day` to `today`, never negative: a date after `today` (a commit made on the
+    real date in a vault whose `today` is earlier, a `created` typed ahead) counts as 0."""
+    return max(0, (today - day).days) if day is not None else None
 
 
 def _conversion(leads: list[Record], pipe: Pipeline, period: Period) -> Conversion:
