@@ -31,11 +31,15 @@ class App:
         except ConfigError as e:
             fail(str(e))
         if not self._recovered:  # a write killed half-way is settled before anything reads the vault
+            from .edit import WriteError
             from .journal import recover
 
             self._recovered = True
-            for line in recover(root):
-                click.echo(f"salesmd: {line}", err=True)
+            try:
+                for line in recover(root):
+                    click.echo(f"salesmd: {line}", err=True)
+            except (WriteError, OSError) as e:  # the journal stays: the next command tries again
+                click.echo(f"salesmd: an interrupted write could not be settled yet: {e}", err=True)
         return root
 
     def load(self):

@@ -191,3 +191,16 @@ def test_init_ignores_the_temporary_files_of_a_write(tmp_path):
     subprocess.run([sys.executable, "-m", "salesmd", "init", str(root)], check=True, capture_output=True)
     (root / "leads/.acme.md.k2j4h6g8.tmp").write_text("half")
     assert git(root, "status", "--porcelain", "--untracked-files=all").count(".tmp") == 0
+
+
+def test_a_journal_that_cannot_be_settled_yet_stays_for_the_next_command(killed, outcomes):
+    root = killed("done", 2)  # the journal is in place, no file written yet
+    task = root / "tasks/chase-quote.md"
+    task.chmod(0o444)
+    result = settle(root, ["list", "task"])
+    assert result.exit_code == 0 and "could not be settled yet" in result.stderr and "read-only" in result.stderr
+    assert (root / ".salesmd/journal").exists()
+    task.chmod(0o644)
+    result = settle(root, ["list", "task"])
+    assert "finished 'done task chase-quote" in result.stderr
+    assert files(root) == outcomes["done"][1] and leftovers(root) == []
