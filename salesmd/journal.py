@@ -160,12 +160,23 @@ def recover(root: Path) -> list[str]:
             end(path)
             return ["removed a half-written journal of a write that was interrupted before it began"]
         message, entries = decoded
+        if not all(_inside(root, e.rel) for e in entries):
+            end(path)
+            return ["removed a journal that names files outside the vault; it was not made by salesmd"]
         said = _settle(root, message, entries)
         for entry in entries:
             target = Path(root) / entry.rel
             _remove_temporaries(target.parent, target.name)
         end(path)
         return said
+
+
+def _inside(root: Path, rel: str) -> bool:
+    """Is `rel` a file inside the vault? (A journal in a cloned repository is not to be trusted.)"""
+    parts = Path(rel).parts
+    if not parts or Path(rel).is_absolute() or ".." in parts or parts[0] == ".git":
+        return False
+    return (Path(root) / rel).parent.resolve().is_relative_to(Path(root).resolve())
 
 
 def _settle(root: Path, message: str, entries: list[Entry]) -> list[str]:

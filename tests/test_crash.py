@@ -47,7 +47,7 @@ def leftovers(root: Path) -> list[str]:
     """Temporary files and journals a crash could leave (the cache's own folder aside)."""
     found = [p.relative_to(root).as_posix() for p in root.rglob("*.tmp")
              if ".git" not in p.parts and ".salesmd" not in p.parts]
-    found += [p.name for p in (root / ".salesmd").glob("*journal*")]
+    found += [p.name for p in (root / ".salesmd").glob("*") if p.name == "journal" or p.name.startswith(".journal.")]
     return found
 
 
@@ -125,6 +125,7 @@ def test_killed_at_random_moments_the_next_command_leaves_all_or_nothing(name, t
         assert now in (before, after), f"{name}, try {i}: the vault is neither before nor after the change"
         assert leftovers(root) == [], f"{name}, try {i}"
         seen["before" if now == before else "after"] += 1
+        seen["cache temporaries"] = seen.get("cache temporaries", 0) + len(list((root / ".salesmd").glob(".*.tmp")))
     print(f"{name}: {tries} random kills -> {seen}")
 
 
@@ -204,3 +205,16 @@ def test_a_journal_that_cannot_be_settled_yet_stays_for_the_next_command(killed,
     result = settle(root, ["list", "task"])
     assert "finished 'done task chase-quote" in result.stderr
     assert files(root) == outcomes["done"][1] and leftovers(root) == []
+
+
+def test_a_journal_naming_files_outside_the_vault_writes_nothing(template, tmp_path):
+    from salesmd.journal import Entry, _encode
+
+    root = fresh(template, tmp_path / "v")
+    (root / ".salesmd").mkdir(exist_ok=True)
+    (root / ".salesmd/journal").write_bytes(_encode("x", [
+        Entry("tasks/new.md", None, b"a"), Entry("../outside.md", None, b"gotcha")]))
+    result = settle(root, ["check"])
+    assert "outside the vault" in result.stderr
+    assert not (tmp_path / "outside.md").exists() and not (root / "tasks/new.md").exists()
+    assert leftovers(root) == []
