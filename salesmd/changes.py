@@ -36,6 +36,7 @@ class ChangeSet:
     root: Path
     message: str  # a commit message a person would write
     changes: list[FileChange] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)  # the files apply() wrote: a link's target, not the link
 
     def add_new(self, rel: str, text: str) -> None:
         self.changes.append(FileChange(rel, None, text))
@@ -83,6 +84,7 @@ class ChangeSet:
                 journal.end(log)
                 raise
             journal.end(log)
+            self.written = [entry.rel for entry in entries]
 
     def _target(self, change: FileChange) -> str:
         """The file a change writes, relative to the root: a symbolic link's target inside the
@@ -123,7 +125,7 @@ class ChangeSet:
         repo = Repo.find(self.root)
         if repo is None:
             raise WriteError("--commit needs the vault to be in a git repository")
-        paths = [repo.prefix + c.rel for c in self.changes]
+        paths = [repo.prefix + rel for rel in dict.fromkeys([c.rel for c in self.changes] + self.written)]
         try:
             repo.git("add", "--", *paths)
             if not repo.git("diff", "--cached", "--name-only", "--", *paths).strip():

@@ -252,6 +252,10 @@ def test_a_record_that_is_a_link_is_written_through_and_stays_a_link(committed):
     assert "stage: qualified\n" in shared.read_text()
     assert committed.json("show", "bolt-builders")["fields"]["stage"] == "qualified"
     assert not list(committed.root.rglob(".*.tmp"))
+    committed.commit("the record lives in .shared/")
+    committed.run("move", "bolt-builders", "new", "--commit", ok=True)
+    assert git(committed.root, "status", "--porcelain") == "", "the commit holds the file the link leads to"
+    assert "stage: new\n" in git(committed.root, "show", "HEAD:.shared/bolt-builders.md")
 
 
 def test_a_link_that_leads_out_of_the_vault_is_not_written_through(committed, tmp_path):
