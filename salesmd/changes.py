@@ -72,16 +72,19 @@ class ChangeSet:
             done: list[journal.Entry] = []
             try:
                 for entry in entries:
-                    journal.write_through(self.root, entry, entry.after, expect=entry.before,
-                                          before_rename=journal.crash_point)
+                    journal.put(self.root, entry, entry.after, entry.before, before_rename=journal.crash_point)
                     done.append(entry)
             except BaseException:
+                undone = 0
                 for entry in reversed(done):  # undo, newest first
                     try:
-                        journal.write_through(self.root, entry, entry.before)
-                    except OSError:
+                        journal.put(self.root, entry, entry.before, entry.after)
+                        undone += 1
+                    except (OSError, WriteError):
                         pass
-                journal.end(log)
+                if undone == len(done):
+                    journal.end(log)
+                # else the journal stays, and the next command settles what could not be undone
                 raise
             journal.end(log)
             self.written = [entry.rel for entry in entries]

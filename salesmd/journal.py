@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .edit import Snapshot, atomic_write, fsync_dir
+from .edit import Snapshot, WriteError, atomic_write, fsync_dir
 
 try:
     import fcntl
@@ -119,19 +119,19 @@ def end(journal: Path) -> None:
     fsync_dir(journal.parent)
 
 
-def write_through(root: Path, entry: Entry, data: bytes | None, *, expect: bytes | None | bool = False,
-                  before_rename=None) -> None:
-    """Put `data` at the entry's file (None: remove the file the change created)."""
+def put(root: Path, entry: Entry, data: bytes | None, current: bytes | None, before_rename=None) -> None:
+    """Replace the entry's file, which must hold `current` (None: be absent), by `data` (None:
+    remove it); refused (WriteError) if the file holds anything else."""
     path = Path(root) / entry.rel
     if data is None:
+        if current is not None and path.read_bytes() != current:
+            raise WriteError(f"{path} changed on disk; it was left as it is")
         path.unlink(missing_ok=True)
         fsync_dir(path.parent)
-    elif expect is None:
+    elif current is None:
         atomic_write(path, data, create=True, before_rename=before_rename)
-    elif expect is False:
-        atomic_write(path, data, before_rename=before_rename)
     else:
-        atomic_write(path, data, expect=Snapshot(path, expect), before_rename=before_rename)
+        atomic_write(path, data, expect=Snapshot(path, current), before_rename=before_rename)
 
 
 def pending(root: Path) -> bool:
@@ -192,11 +192,11 @@ def _settle(root: Path, message: str, entries: list[Entry]) -> list[str]:
     if not changed:
         for e in entries:
             if states[e.rel] != e.after:
-                write_through(root, e, e.after, expect=e.before)
+                put(root, e, e.after, e.before)
         return [f"finished {what}, which was interrupted ({len(entries)} files)"]
     for e in entries:
         if states[e.rel] == e.after and e.after != e.before:
-            write_through(root, e, e.before, expect=e.after)
+            put(root, e, e.before, e.after)
     return [f"undid {what}, which was interrupted: {', '.join(changed)} changed since, and was left as it is"]
 
 

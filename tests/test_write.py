@@ -286,3 +286,24 @@ def test_a_read_only_record_is_refused_and_nothing_is_written(committed, args):
     assert committed.snapshot() == before, "nothing is written: not the follow-up either"
     assert stat.S_IMODE((committed.root / rel).stat().st_mode) == 0o444
     assert not list(committed.root.rglob(".*.tmp"))
+
+
+def test_a_write_that_fails_and_cannot_be_undone_is_finished_by_the_next_command(committed, monkeypatch):
+    from salesmd import journal
+
+    real, calls = journal.put, []
+
+    def failing(root, entry, data, current, before_rename=None):
+        calls.append(entry.rel)
+        if len(calls) in (2, 3):  # the follow-up's write fails, then so does undoing the task's
+            raise OSError("disk full")
+        return real(root, entry, data, current, before_rename)
+
+    monkeypatch.setattr(journal, "put", failing)
+    result = committed.run("done", "chase-quote", "--follow-up", "Call again", "--due", "2026-12-01")
+    assert result.exit_code == 1 and "disk full" in result.stderr and "Traceback" not in result.output
+    monkeypatch.undo()
+    result = committed.run("list", "task", ok=True)
+    assert "finished 'done task chase-quote" in result.stderr
+    assert "status: done" in committed.read("tasks/chase-quote.md")
+    assert 'follows: "[[chase-quote]]"' in committed.read("tasks/call-again.md")
