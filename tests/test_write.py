@@ -307,3 +307,12 @@ def test_a_write_that_fails_and_cannot_be_undone_is_finished_by_the_next_command
     assert "finished 'done task chase-quote" in result.stderr
     assert "status: done" in committed.read("tasks/chase-quote.md")
     assert 'follows: "[[chase-quote]]"' in committed.read("tasks/call-again.md")
+
+
+def test_every_write_refuses_a_read_only_file_not_only_records(committed, tmp_path):
+    out = tmp_path / "contacts.csv"
+    out.write_text("kept\n")
+    out.chmod(0o444)
+    result = committed.run("export", "contact", "--format", "csv", "-o", str(out))
+    assert result.exit_code == 1 and "read-only" in result.stderr and "Traceback" not in result.output
+    assert out.read_text() == "kept\n" and not list(tmp_path.glob(".*.tmp"))
