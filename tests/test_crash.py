@@ -125,6 +125,8 @@ def test_killed_at_random_moments_the_next_command_leaves_all_or_nothing(name, t
         assert now in (before, after), f"{name}, try {i}: the vault is neither before nor after the change"
         assert leftovers(root) == [], f"{name}, try {i}"
         seen["before" if now == before else "after"] += 1
+        settled = any(f"salesmd: {w} " in result.stderr for w in ("finished", "undid", "removed"))
+        seen["settled by the next command"] = seen.get("settled by the next command", 0) + settled
         seen["cache temporaries"] = seen.get("cache temporaries", 0) + len(list((root / ".salesmd").glob(".*.tmp")))
     print(f"{name}: {tries} random kills -> {seen}")
 
