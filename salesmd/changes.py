@@ -3,15 +3,19 @@
 Every writing command builds a ChangeSet: new files and guarded edits of existing ones. Before
 anything is written the vault is re-checked as it would be after the change, and a change that
 adds errors to the files it touches is refused. Applying writes each file atomically; if one
-write fails, the ones already made are undone, so a command never leaves half its work behind.
+write fails, the ones already made are undone, and a crash half-way is settled by the next
+command from the journal written first (journal.py), so a command never leaves half its work behind.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .edit import Snapshot, WriteError, atomic_write, unified_diff
+from . import journal
+from .edit import ReadOnlyError, Snapshot, WriteError, unified_diff
 from .history import GitError, Repo
 from .model import ERROR, Problem
 
@@ -32,6 +36,7 @@ class ChangeSet:
     root: Path
     message: str  # a commit message a person would write
     changes: list[FileChange] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)  # the files apply() wrote: a link's target, not the link
 
     def add_new(self, rel: str, text: str) -> None:
         self.changes.append(FileChange(rel, None, text))
@@ -56,33 +61,74 @@ class ChangeSet:
                 and (p.source.path, p.code, p.message) not in old]
 
     def apply(self) -> None:
-        done: list[FileChange] = []
+        """Write every file, or none: refused before the first write if any file cannot take it,
+        and journaled (journal.py) so that a crash half-way is settled by the next command."""
+        with journal.locked(self.root):
+            entries = [journal.Entry(self._target(c), c.before.data if c.before else None,
+                                     c.after.encode("utf-8")) for c in self.changes]
+            for change, entry in zip(self.changes, entries):
+                self._check(change, entry)
+            log = journal.begin(self.root, self.message, entries)
+            done: list[journal.Entry] = []
+            try:
+                for entry in entries:
+                    journal.put(self.root, entry, entry.after, entry.before, before_rename=journal.crash_point)
+                    done.append(entry)
+            except BaseException:
+                undone = 0
+                for entry in reversed(done):  # undo, newest first
+                    try:
+                        journal.put(self.root, entry, entry.before, entry.after)
+                        undone += 1
+                    except (OSError, WriteError):
+                        pass
+                if undone == len(done):
+                    journal.end(log)
+                # else the journal stays, and the next command settles what could not be undone
+                raise
+            journal.end(log)
+            self.written = [entry.rel for entry in entries]
+
+    def _target(self, change: FileChange) -> str:
+        """The file a change writes, relative to the root: a symbolic link's target inside the
+        vault (the link stays a link, and the two never diverge); a link out of it is refused."""
+        path = self.root / change.rel
+        if not path.is_symlink():
+            return change.rel
+        root = self.root.resolve()
+        target = path.resolve()
+        if not target.is_relative_to(root) or not target.is_file():
+            raise WriteError(f"{change.rel}: error: {change.rel} is a symbolic link to {os.readlink(path)}, "
+                             "which is not a file in the vault; salesmd writes only inside the vault, "
+                             "so nothing was written (edit the file it points to)")
+        return target.relative_to(root).as_posix()
+
+    def _check(self, change: FileChange, entry: journal.Entry) -> None:
+        """Refuse, before anything is written, a file that changed since it was read, one that
+        exists where a new one goes, and a read-only one."""
+        path = self.root / entry.rel
+        if entry.before is None:
+            if os.path.lexists(path):
+                raise WriteError(f"{path} already exists; nothing was written")
+            return
         try:
-            for change in self.changes:
-                path = self.root / change.rel
-                if change.before is None:
-                    atomic_write(path, change.after, create=True)
-                else:
-                    atomic_write(path, change.after, expect=change.before)
-                done.append(change)
-        except BaseException:
-            for change in reversed(done):  # undo, newest first
-                path = self.root / change.rel
-                try:
-                    if change.before is None:
-                        path.unlink()
-                    else:
-                        atomic_write(path, change.before.data)
-                except OSError:
-                    pass
-            raise
+            current = path.read_bytes()
+        except FileNotFoundError:
+            current = None
+        if current != entry.before:
+            raise WriteError(f"{path} changed on disk since it was read; nothing was written "
+                             "(run the command again)")
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if not mode & 0o222 or not os.access(path, os.W_OK):
+            raise ReadOnlyError(f"{change.rel}: error: {entry.rel} is read-only (mode {mode:04o}); nothing "
+                                "was written (chmod u+w lets salesmd change it)")
 
     def commit(self) -> str | None:
         """One git commit holding exactly these files; its short id (None: nothing to commit)."""
         repo = Repo.find(self.root)
         if repo is None:
             raise WriteError("--commit needs the vault to be in a git repository")
-        paths = [repo.prefix + c.rel for c in self.changes]
+        paths = [repo.prefix + rel for rel in dict.fromkeys([c.rel for c in self.changes] + self.written)]
         try:
             repo.git("add", "--", *paths)
             if not repo.git("diff", "--cached", "--name-only", "--", *paths).strip():

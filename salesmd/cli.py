@@ -23,13 +23,25 @@ class App:
     today_option: dt.date | None = None
     verbose: int = 0
     _loaded: tuple | None = field(default=None, repr=False)
+    _recovered: bool = field(default=False, repr=False)
 
     @property
     def root(self) -> Path:
         try:
-            return find_root(explicit=self.vault_option)
+            root = find_root(explicit=self.vault_option)
         except ConfigError as e:
             fail(str(e))
+        if not self._recovered:  # a write killed half-way is settled before anything reads the vault
+            from .edit import WriteError
+            from .journal import recover
+
+            self._recovered = True
+            try:
+                for line in recover(root):
+                    click.echo(f"salesmd: {line}", err=True)
+            except (WriteError, OSError) as e:  # the journal stays: the next command tries again
+                click.echo(f"salesmd: an interrupted write could not be settled yet: {e}", err=True)
+        return root
 
     def load(self):
         """(vault, problems) for the current vault, loaded once per command. The problems are

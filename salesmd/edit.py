@@ -14,10 +14,15 @@ import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 
 class WriteError(Exception):
     """A write that was refused (the file changed, already exists, or cannot be written)."""
+
+
+class ReadOnlyError(WriteError, PermissionError):
+    """The file to replace is read-only: its owner said not to change it, so salesmd does not."""
 
 
 def digest(data: bytes) -> str:
@@ -41,11 +46,13 @@ class Snapshot:
 
 
 def atomic_write(path: Path, content: str | bytes, *, expect: Snapshot | None = None,
-                 create: bool = False) -> None:
+                 create: bool = False, before_rename: Callable[[], None] | None = None) -> None:
     """Write `content` to `path` atomically.
 
     expect: refuse unless the file still holds exactly the bytes of this snapshot.
     create: refuse if the file exists (a new record never replaces another).
+    before_rename: called just before the new file takes the name (a change set's crash point).
+    A read-only file (no write permission) is refused, never replaced behind its owner's back.
     """
     data = content.encode("utf-8") if isinstance(content, str) else content
     path = Path(path)
@@ -56,6 +63,9 @@ def atomic_write(path: Path, content: str | bytes, *, expect: Snapshot | None = 
         if create:
             raise WriteError(f"{path} already exists; nothing was written")
         mode = stat.S_IMODE(path.stat().st_mode)
+        if not mode & 0o222 or not os.access(path, os.W_OK):
+            raise ReadOnlyError(f"{path}: error: {path.name} is read-only (mode {mode:04o}); nothing was "
+                                "written (chmod u+w lets salesmd change it)")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -75,6 +85,8 @@ def atomic_write(path: Path, content: str | bytes, *, expect: Snapshot | None = 
             if current != expect.data:
                 raise WriteError(f"{path} changed on disk since it was read; nothing was written "
                                  "(run the command again)")
+        if before_rename is not None:
+            before_rename()
         if create:
             # link() fails if the name exists, unlike rename(): no race with another writer
             try:
@@ -89,14 +101,14 @@ def atomic_write(path: Path, content: str | bytes, *, expect: Snapshot | None = 
                 os.unlink(tmp)
         else:
             os.replace(tmp, path)
-        _fsync_dir(folder)
+        fsync_dir(folder)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:

@@ -10,9 +10,11 @@ from .edit import atomic_write
 from .model import FOLDERS
 
 GITIGNORE = """\
-# salesmd: the index cache and the generated report site are rebuilt from the records.
+# salesmd: the index cache and the generated report site are rebuilt from the records;
+# .*.tmp are the temporary files of a write in progress (a crashed one's go at the next command).
 .salesmd/
 _site/
+.*.tmp
 """
 
 

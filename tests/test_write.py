@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 import pytest
 
 from conftest import git, make_vault
@@ -157,7 +160,7 @@ def test_convert_that_fails_half_way_leaves_nothing(committed, monkeypatch):
             raise OSError("disk full")
         return real(path, content, **kw)
 
-    monkeypatch.setattr("salesmd.changes.atomic_write", failing)
+    monkeypatch.setattr("salesmd.journal.atomic_write", failing)
     result = committed.run("convert", "bolt-builders")
     assert result.exit_code == 1 and "disk full" in result.stderr and "Traceback" not in result.output
     assert committed.snapshot() == before, "a failed convert must leave every file as it was"
@@ -236,3 +239,80 @@ def test_new_with_edit_opens_the_editor_on_the_new_file(committed, monkeypatch):
     text = committed.read("leads/trade-show-lead.md")
     assert text.startswith("---\ntype: lead\nname: Trade Show Lead\n") and text.endswith("Met at the trade show.\n")
     committed.run("check", ok=True)
+
+
+def test_a_record_that_is_a_link_is_written_through_and_stays_a_link(committed):
+    shared = committed.root / ".shared/bolt-builders.md"  # where the record really lives
+    shared.parent.mkdir()
+    (committed.root / "leads/bolt-builders.md").rename(shared)
+    (committed.root / "leads/bolt-builders.md").symlink_to("../.shared/bolt-builders.md")
+    committed.run("move", "bolt-builders", "qualified", ok=True)
+    link = committed.root / "leads/bolt-builders.md"
+    assert link.is_symlink() and os.readlink(link) == "../.shared/bolt-builders.md"
+    assert "stage: qualified\n" in shared.read_text()
+    assert committed.json("show", "bolt-builders")["fields"]["stage"] == "qualified"
+    assert not list(committed.root.rglob(".*.tmp"))
+    committed.commit("the record lives in .shared/")
+    committed.run("move", "bolt-builders", "new", "--commit", ok=True)
+    assert git(committed.root, "status", "--porcelain") == "", "the commit holds the file the link leads to"
+    assert "stage: new\n" in git(committed.root, "show", "HEAD:.shared/bolt-builders.md")
+
+
+def test_a_link_that_leads_out_of_the_vault_is_not_written_through(committed, tmp_path):
+    from salesmd.changes import ChangeSet
+    from salesmd.edit import Snapshot, WriteError
+
+    outside = tmp_path / "elsewhere.md"
+    outside.write_text("---\ntype: task\nsubject: x\nstatus: open\ndue: 2026-11-26\n---\n")
+    link = committed.root / "tasks/elsewhere.md"
+    link.symlink_to(outside)
+    changes = ChangeSet(committed.root, "x")
+    snap = Snapshot.read(link)
+    changes.add_edit("tasks/elsewhere.md", snap, snap.text.replace("status: open", "status: done"))
+    with pytest.raises(WriteError, match="tasks/elsewhere.md: error: .*symbolic link"):
+        changes.apply()
+    assert "status: open" in outside.read_text() and link.is_symlink()
+
+
+@pytest.mark.parametrize("args", [["done", "chase-quote", "--follow-up", "Call again", "--due", "2026-12-01"],
+                                  ["move", "acme-fleet-renewal", "negotiation"]])
+def test_a_read_only_record_is_refused_and_nothing_is_written(committed, args):
+    rel = "tasks/chase-quote.md" if args[0] == "done" else "opportunities/acme-fleet-renewal.md"
+    (committed.root / rel).chmod(0o444)
+    before = committed.snapshot()
+    result = committed.run(*args)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{rel}: error: " in result.stderr and "read-only" in result.stderr
+    assert committed.snapshot() == before, "nothing is written: not the follow-up either"
+    assert stat.S_IMODE((committed.root / rel).stat().st_mode) == 0o444
+    assert not list(committed.root.rglob(".*.tmp"))
+
+
+def test_a_write_that_fails_and_cannot_be_undone_is_finished_by_the_next_command(committed, monkeypatch):
+    from salesmd import journal
+
+    real, calls = journal.put, []
+
+    def failing(root, entry, data, current, before_rename=None):
+        calls.append(entry.rel)
+        if len(calls) in (2, 3):  # the follow-up's write fails, then so does undoing the task's
+            raise OSError("disk full")
+        return real(root, entry, data, current, before_rename)
+
+    monkeypatch.setattr(journal, "put", failing)
+    result = committed.run("done", "chase-quote", "--follow-up", "Call again", "--due", "2026-12-01")
+    assert result.exit_code == 1 and "disk full" in result.stderr and "Traceback" not in result.output
+    monkeypatch.undo()
+    result = committed.run("list", "task", ok=True)
+    assert "finished 'done task chase-quote" in result.stderr
+    assert "status: done" in committed.read("tasks/chase-quote.md")
+    assert 'follows: "[[chase-quote]]"' in committed.read("tasks/call-again.md")
+
+
+def test_every_write_refuses_a_read_only_file_not_only_records(committed, tmp_path):
+    out = tmp_path / "contacts.csv"
+    out.write_text("kept\n")
+    out.chmod(0o444)
+    result = committed.run("export", "contact", "--format", "csv", "-o", str(out))
+    assert result.exit_code == 1 and "read-only" in result.stderr and "Traceback" not in result.output
+    assert out.read_text() == "kept\n" and not list(tmp_path.glob(".*.tmp"))
