@@ -153,15 +153,13 @@ def build_site(app: App, out: Path | None, quiet: bool = False, force: bool = Fa
         history = None
     out_dir = out if out is not None else vault.root / vault.config.report_dir
     _safe_out_dir(vault.root, out_dir, force)
-    import jinja2
+    from .templating import TemplateProblem
 
     try:
         with status("Rendering the pages", show=not quiet):
             pages, prints = Site(vault, problems, app.today, history).pages(read_manifest(out_dir))
-    except jinja2.TemplateSyntaxError as e:
-        raise SiteError(f"{e.filename or e.name}:{e.lineno}: error[template]: {e.message}") from None
-    except jinja2.TemplateError as e:
-        raise SiteError(f"error[template]: {type(e).__name__}: {e}") from None
+    except TemplateProblem as e:
+        raise SiteError(str(e)) from None
     result = write_site(out_dir, pages, prints, progress=None if quiet else track)
     return out_dir, result, problems
 

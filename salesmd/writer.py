@@ -20,6 +20,7 @@ from .frontmatter import parse_yaml
 from .model import FOLDERS, Record, a
 from .paths import builtin_templates
 from .schema import KEYS
+from .templating import TemplateProblem, render, sandbox
 from .vault import Vault
 from .yamledit import render_value, set_keys
 
@@ -76,17 +77,16 @@ def link_to(text: str) -> str:
 def _jinja(vault: Vault) -> jinja2.Environment:
     loaders = [jinja2.FileSystemLoader(str(vault.root / "templates" / "skeletons")),
                jinja2.FileSystemLoader(str(builtin_templates() / "skeletons"))]
-    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), keep_trailing_newline=True,
-                             undefined=jinja2.StrictUndefined, autoescape=False)
+    env = sandbox(jinja2.ChoiceLoader(loaders), keep_trailing_newline=True, autoescape=False)
     env.filters["yaml"] = render_value
     return env
 
 
 def skeleton(vault: Vault, type_: str, **values: Any) -> str:
     try:
-        return _jinja(vault).get_template(f"{type_}.md").render(**values)
-    except jinja2.TemplateError as e:
-        raise PlanError(f"the {type_} skeleton template could not be filled: {e}") from None
+        return render(_jinja(vault), f"{type_}.md", vault.root, **values)
+    except TemplateProblem as e:
+        raise PlanError(f"{e} (the {type_} skeleton could not be filled)") from None
 
 
 def _free_id(vault: Vault, wanted: str, taken: set[str]) -> None:

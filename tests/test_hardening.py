@@ -160,3 +160,95 @@ def test_an_offset_datetime_shows_its_local_time(tmp_path, monkeypatch):
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+# A vault's templates come from whoever can push to it: they render in a sandbox, and fail located.
+ESCAPES = [
+    '{{ cycler.__init__.__globals__.os.popen("touch MARKER").read() }}',
+    '{{ lipsum.__globals__["os"].popen("touch MARKER").read() }}',
+    "{% for c in ''.__class__.__mro__[1].__subclasses__() %}{% if c.__name__ == 'Popen' %}"
+    "{{ c(['touch', 'MARKER']) }}{% endif %}{% endfor %}",
+    '{{ self._TemplateReference__context.cycler.__init__.__globals__.os.system("touch MARKER") }}',
+]
+
+
+def _escapes(marker):
+    return [e.replace("MARKER", str(marker)) for e in ESCAPES]
+
+
+def test_a_vault_page_template_runs_no_code(tmp_path):
+    marker = tmp_path / "pwned"
+    for payload in _escapes(marker):
+        for text in (f"<p>\n{payload}</p>",
+                     '{% extends "default:pipeline.html" %}{% block title %}\n' + payload + "{% endblock %}"):
+            vault = make_vault(tmp_path / "v", {"templates/pipeline.html": text}, git_init=False)
+            result = vault.run("report", "--out", str(tmp_path / "site"))
+            assert result.exit_code == 2, result.output
+            assert "templates/pipeline.html:2: error[template-unsafe]: " in result.stderr, result.output
+            assert "Traceback" not in result.output and not marker.exists(), payload
+
+
+def test_a_vault_skeleton_runs_no_code(tmp_path):
+    marker = tmp_path / "pwned"
+    for payload in _escapes(marker):
+        vault = make_vault(tmp_path / "v", {"templates/skeletons/account.md":
+                                            "---\ntype: account\nname: {{ name | yaml }}\n" + payload + "\n---\n"},
+                           git_init=False)
+        result = vault.run("new", "account", "Evil Co")
+        assert result.exit_code == 1, result.output
+        assert "templates/skeletons/account.md:4: error[template-unsafe]: " in result.stderr, result.output
+        assert not marker.exists() and not (vault.root / "accounts/evil-co.md").exists(), payload
+
+
+def test_watch_rebuilds_with_the_sandbox_too(tmp_path):
+    from test_watch import Watcher
+
+    marker = tmp_path / "pwned"
+    vault = make_vault(tmp_path / "v")
+    w = Watcher(vault, tmp_path / "site")
+    try:
+        w.wait_for("watching")
+        vault.write("templates/agenda.html", "hi\n" + _escapes(marker)[0])
+        assert "templates/agenda.html:2: error[template-unsafe]: " in w.wait_for("rebuild failed")
+        vault.write("templates/agenda.html", "{% extends 'default:agenda.html' %}")
+        w.wait_for("rebuilt")
+    finally:
+        assert w.stop() == 0
+    assert not marker.exists()
+
+
+def test_template_mistakes_are_located_problems(tmp_path):
+    cases = {
+        "{% if %}": ("templates/agenda.html:2: error[template]: ", 2),
+        "{{ nobody.name }}": ("templates/agenda.html:2: error[template]: ", 2),
+        "{{ agenda.nothing_here.x }}": ("templates/agenda.html:2: error[template]: ", 2),
+        "{{ 1 / 0 }}": ("templates/agenda.html:2: error[template]: ", 2),
+        "{% include 'missing.html' %}": ("templates/agenda.html:2: error[template]: ", 2),
+        "{{ agenda.schedule.append(1) }}": ("templates/agenda.html:2: error[template-unsafe]: ", 2),
+    }
+    for text, (expected, code) in cases.items():
+        vault = make_vault(tmp_path / "v", {"templates/agenda.html": "<p>\n" + text}, git_init=False)
+        result = vault.run("report", "--out", str(tmp_path / "site"))
+        assert result.exit_code == code and expected in result.stderr, (text, result.output)
+        assert "Traceback" not in result.output and "internal error" not in result.output, text
+    vault = make_vault(tmp_path / "w", {"templates/skeletons/lead.md": "---\ntype: lead\n{{ stage }\n---\n"},
+                       git_init=False)
+    result = vault.run("new", "lead", "Nope")
+    assert result.exit_code == 1 and "templates/skeletons/lead.md:3: error[template]: " in result.stderr, result.output
+
+
+def test_templates_cannot_use_paths_to_touch_files(tmp_path):
+    import jinja2
+
+    from salesmd.templating import TemplateProblem, render, sandbox
+
+    env = sandbox(jinja2.DictLoader({"t.html": "{{ p.name }}\n{{ p.write_text('x') }}"}))
+    try:
+        render(env, "t.html", tmp_path, p=tmp_path / "victim.txt")
+    except TemplateProblem as e:
+        assert e.code == "template-unsafe" and e.line == 2
+    else:
+        raise AssertionError("a template wrote a file through a path")
+    assert not (tmp_path / "victim.txt").exists()
+    assert render(env.overlay(loader=jinja2.DictLoader({"t.html": "{{ p.name }}"})), "t.html", tmp_path,
+                  p=tmp_path / "victim.txt") == "victim.txt"
