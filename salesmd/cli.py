@@ -195,10 +195,11 @@ def check(app: App, paths, strict: bool, mode: str | None, fmt: str):
     if paths:
         wanted = []
         for p in paths:
-            if not p.exists():
+            if not os.path.lexists(p):
                 fail(f"{p}: no such file or folder")
-            try:
-                wanted.append(p.resolve().relative_to(vault.root).as_posix())
+            try:  # a symbolic link is the file asked about, wherever (or whether) it leads
+                here = p.parent.resolve() / p.name if p.is_symlink() else p.resolve()
+                wanted.append(here.relative_to(vault.root).as_posix())
             except ValueError:
                 fail(f"{p}: not inside the vault {vault.root}")
         problems = [pr for pr in problems if any(

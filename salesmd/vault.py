@@ -59,9 +59,10 @@ class Vault:
         """The record's Markdown body, read from its file when the index cache left it out."""
         if record.body is None:
             from .frontmatter import split
+            from .loader import read_regular
 
             try:
-                text = (self.root / record.path).read_bytes().decode("utf-8")
+                text = read_regular(str(self.root / record.path)).decode("utf-8")
             except (OSError, UnicodeDecodeError):
                 text = ""
             record.body = split(text).body

@@ -252,3 +252,52 @@ def test_templates_cannot_use_paths_to_touch_files(tmp_path):
     assert not (tmp_path / "victim.txt").exists()
     assert render(env.overlay(loader=jinja2.DictLoader({"t.html": "{{ p.name }}"})), "t.html", tmp_path,
                   p=tmp_path / "victim.txt") == "victim.txt"
+
+
+def _odd_files(root):
+    """A link to itself, a dangling link, a link to a folder, a FIFO, a link to a FIFO: none is a file."""
+    import os
+
+    os.symlink("loop.md", root / "leads/loop.md")
+    os.symlink("nothing-here.md", root / "leads/dangling.md")
+    (root / "folder").mkdir()
+    os.symlink("../folder", root / "leads/folder.md")
+    os.mkfifo(root / "leads/fifo.md")
+    os.symlink("fifo.md", root / "leads/to-fifo.md")
+    return ["leads/loop.md", "leads/dangling.md", "leads/folder.md", "leads/fifo.md", "leads/to-fifo.md"]
+
+
+def test_links_that_loop_or_lead_nowhere_and_fifos_are_located_problems(vault):
+    odd = _odd_files(vault.root)
+    for args in (["check"], ["check"], ["--no-cache", "check"]):
+        result = vault.run(*args)  # the first check is full, the second answers from the check state
+        assert result.exit_code == 1 and "Traceback" not in result.output, (args, result.output)
+        for rel in odd:
+            assert f"{rel}:1: error[unreadable]" in result.output, (args, rel)
+    found = {(p["path"].split("vault/")[-1], p["line"], p["code"]) for p in vault.json("check")["problems"]}
+    assert found == {(rel, 1, "unreadable") for rel in odd}
+    assert "loops back on itself" in vault.run("check").output
+    assert "loop.md:1: error[unreadable]" in vault.run("check", str(vault.root / "leads/loop.md")).output
+    vault.write("leads/bolt-builders.md", vault.read("leads/bolt-builders.md").replace("contacted", "new"))
+    assert "leads/fifo.md:1: error[unreadable]" in vault.run("check").output  # incremental, after an edit
+    assert "bolt-builders" in vault.run("list", "lead", ok=True).output
+    for args in (["agenda"], ["pipeline"], ["export", "lead", "--format", "json"], ["show", "acme-corp"]):
+        vault.run(*args, ok=True)
+    report = vault.run("report", "--out", str(vault.root.parent / "site"), ok=True)
+    assert "problems" in report.output
+
+
+def test_watch_reports_a_link_to_itself(tmp_path):
+    import os
+
+    from test_watch import Watcher
+
+    vault = make_vault(tmp_path / "v")
+    w = Watcher(vault, tmp_path / "site")
+    try:
+        w.wait_for("watching")
+        os.symlink("loop.md", vault.root / "leads/loop.md")
+        assert "leads/loop.md:1: error[unreadable]" in w.wait_for("new:")
+        w.wait_for("rebuilt")
+    finally:
+        assert w.stop() == 0
