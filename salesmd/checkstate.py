@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .model import ERROR, Problem, Record, Source, id_of
+from .model import ERROR, Problem, Record, Source, id_key, id_of
 from .schema import LINK_TARGETS
 from .vault import Vault
 
@@ -132,7 +132,7 @@ def _load(text: str) -> list[Problem]:
 
 
 def stem_key(rel: str) -> str:
-    return id_of(rel).casefold()
+    return id_key(id_of(rel))
 
 
 @dataclass

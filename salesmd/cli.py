@@ -300,8 +300,15 @@ def show(app: App, record_id: str, fmt: str):
     from .reports.record import build_record_view
     from .render.text import render_record
 
-    vault, _ = app.load()
+    vault, problems = app.load()
     record = vault.get(record_id)
+    broken = vault.broken_path(record_id) if record is None else None
+    if broken is not None:
+        for p in problems:
+            if p.source.path == broken:
+                click.echo(_format_problem(app, p), err=True)
+        fail(f"{app.show_path(broken)} cannot be read as a record (the problems above), so '{record_id}' "
+             "cannot be shown", 1)
     if record is None:
         from .checks.schema import did_you_mean
 

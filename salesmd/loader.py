@@ -17,7 +17,7 @@ from typing import NamedTuple
 from . import frontmatter
 from .config import Config, load_config
 from .model import ERROR, RECORD_FOLDERS, RECORD_TYPES, WARNING, ParsedFile, Problem, Record, Source
-from .model import BODY_WIKILINK, id_of
+from .model import BODY_WIKILINK, id_key, id_of
 
 SAVE_THRESHOLD = 64  # files read afresh before the index cache is written again
 TYPE_LINE = frontmatter.re.compile(r"^type:\s*['\"]?(" + "|".join(RECORD_TYPES) + r")['\"]?\s*$", frontmatter.re.M)
@@ -305,7 +305,7 @@ def load_vault(root: Path, *, config: Config | None = None, timings: Timings | N
             broken_paths: dict[str, str] = {}
             for p in parsed:
                 if p.record is None and any(x.severity == ERROR for x in p.problems):
-                    broken_paths.setdefault(id_of(p.path).casefold(), p.path)
+                    broken_paths.setdefault(id_key(id_of(p.path)), p.path)
             vault = Vault(root, config, records, broken_paths)
             for p in parsed:
                 problems += p.problems

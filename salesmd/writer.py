@@ -17,7 +17,7 @@ from .changes import ChangeSet
 from .config import Pipeline
 from .edit import Snapshot
 from .frontmatter import parse_yaml
-from .model import FOLDERS, Record, a
+from .model import FOLDERS, Record, a, id_key
 from .paths import builtin_templates
 from .schema import KEYS
 from .templating import TemplateProblem, render, sandbox
@@ -90,7 +90,7 @@ def skeleton(vault: Vault, type_: str, **values: Any) -> str:
 
 
 def _free_id(vault: Vault, wanted: str, taken: set[str]) -> None:
-    key = wanted.casefold()
+    key = id_key(wanted)
     existing = vault.get(wanted)
     if existing is not None:
         raise PlanError(f"id '{wanted}' is already used by {existing.path} (ids ignore case); "
@@ -103,7 +103,7 @@ def _free_id(vault: Vault, wanted: str, taken: set[str]) -> None:
 def free_id(vault: Vault, base: str, taken: set[str], suffix: str | None = None) -> str:
     """`base` if it is free, else `base-<suffix>` (bolt-builders-account), else `-2`, `-3`..."""
     def free(candidate: str) -> bool:
-        return vault.get(candidate) is None and candidate.casefold() not in taken | vault.broken
+        return vault.get(candidate) is None and id_key(candidate) not in taken | vault.broken
 
     if free(base):
         return base
@@ -159,8 +159,8 @@ def need(vault: Vault, record_id: str, type_: str | tuple[str, ...]) -> Record:
 
     types = (type_,) if isinstance(type_, str) else type_
     record = vault.get(record_id)
-    if record is None and record_id.strip().casefold() in vault.broken_paths:
-        path = vault.broken_paths[record_id.strip().casefold()]
+    path = vault.broken_path(record_id) if record is None else None
+    if path is not None:
         raise PlanError(f"{path} cannot be read as a record, so '{record_id}' cannot be changed: "
                         "`salesmd check` says why")
     if record is None:
