@@ -205,3 +205,27 @@ def test_show_says_why_a_record_it_cannot_read_is_broken(vault):
     assert result.exit_code == 1 and "no record" not in result.stderr
     assert "leads/torn.md:4: error[yaml-syntax]" in result.stderr
     assert "leads/torn.md cannot be read as a record" in result.stderr
+
+
+def test_dash_h_is_help_on_every_command_and_writes_nothing(vault):
+    import click
+
+    def paths(group, prefix):
+        for name, command in group.commands.items():
+            yield [*prefix, name]
+            if isinstance(command, click.Group):
+                yield from paths(command, [*prefix, name])
+
+    before = vault.snapshot()
+    commands = list(paths(main, []))
+    assert ["new"] in commands and ["import", "csv"] in commands
+    for path in [[], *commands]:
+        for args in ([*path, "-h"], [*path, "--help"]):
+            result = vault.run(*args)
+            assert result.exit_code == 0 and "Usage: " in result.output, (args, result.output)
+    for args in (["new", "lead", "-h"], ["new", "lead", "Bolt", "--owner", "dev", "-h"], ["new", "task", "--dry-run", "-h"]):
+        result = vault.run(*args)
+        assert result.exit_code == 0 and "new [OPTIONS] TYPE [NAME]" in result.output, (args, result.output)
+    assert vault.snapshot() == before
+    vault.run("new", "account", "Dash Co", "--notes", "-h", ok=True)  # a --key's value is a value
+    assert 'notes: "-h"' in vault.read("accounts/dash-co.md")
