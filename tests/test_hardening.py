@@ -301,3 +301,29 @@ def test_watch_reports_a_link_to_itself(tmp_path):
         w.wait_for("rebuilt")
     finally:
         assert w.stop() == 0
+
+
+def _strict_json(text):
+    def refuse(name):
+        raise ValueError(f"{name} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_infinite_and_nan_values_are_valid_json(tmp_path):
+    vault = make_vault(tmp_path / "v", {"leads/odd.md": "---\ntype: lead\nname: Odd\nstage: new\nscore: .inf\n"
+                                                        "floor: -.inf\nratio: .nan\nsizes: [1, .inf]\n---\n"})
+    vault.commit("odd lead")
+    vault.write("leads/odd.md", vault.read("leads/odd.md").replace("score: .inf", "score: -.inf"))
+    vault.commit("score down")
+    listed = next(r for r in _strict_json(vault.run("list", "lead", "--format", "json", ok=True).stdout)
+                  if r["id"] == "odd")
+    assert (listed["score"], listed["floor"], listed["ratio"], listed["sizes"]) == ("-.inf", "-.inf", ".nan", [1, ".inf"])
+    shown = vault.run("show", "odd", "--format", "json", ok=True).stdout
+    assert ".nan" in shown and _strict_json(shown)
+    exported = vault.run("export", "lead", "--format", "json", ok=True).stdout
+    assert [r["fields"]["ratio"] for r in _strict_json(exported) if r["id"] == "odd"] == [".nan"]
+    history = vault.run("history", "odd", "--format", "json", ok=True).stdout
+    assert '".inf"' in history and _strict_json(history)
+    for args in (["check"], ["agenda"], ["pipeline", "--pipeline", "lead"]):
+        _strict_json(vault.run(*args, "--format", "json").stdout)
