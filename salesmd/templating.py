@@ -11,6 +11,7 @@ wrong (a syntax error, an undefined name, a refused attribute, a failing filter)
 
 from __future__ import annotations
 
+import os
 import traceback
 from pathlib import Path, PurePath
 from types import ModuleType
@@ -42,6 +43,24 @@ class Sandbox(ImmutableSandboxedEnvironment):
         return super().is_safe_attribute(obj, attr, value)
 
 
+class VaultLoader(jinja2.FileSystemLoader):
+    """A vault's templates folder. A template there that is a symbolic link leading out of the
+    vault is refused: `templates/skeletons/note.md -> ~/.ssh/id_rsa` would copy that file into a
+    record, `templates/agenda.html -> ...` into the site. (A FIFO is no file to Jinja: not found.)"""
+
+    def __init__(self, folder: Path, vault_root: Path):
+        super().__init__(str(folder))
+        self.vault_root = vault_root
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(os.path.realpath(filename))
+        if not real.is_relative_to(os.path.realpath(self.vault_root)):
+            raise TemplateProblem(_shown(filename, self.vault_root), 1, "template-unsafe",
+                                  f"symbolic link leads outside the vault (to {real}); not read")
+        return source, filename, uptodate
+
+
 def sandbox(loader: jinja2.BaseLoader, **options: Any) -> Sandbox:
     return Sandbox(loader=loader, undefined=jinja2.StrictUndefined, **options)
 
@@ -59,6 +78,8 @@ def render(env: jinja2.Environment, name: str, vault_root: Path, /, **values: An
 
 def locate(error: Exception, vault_root: Path, name: str) -> TemplateProblem | None:
     """The TemplateProblem for `error`, or None when no template is to blame (a bug of salesmd's)."""
+    if isinstance(error, TemplateProblem):
+        return error
     code = "template-unsafe" if isinstance(error, SecurityError) else "template"
     if isinstance(error, jinja2.TemplateSyntaxError):
         return TemplateProblem(_shown(error.filename or error.name or name, vault_root), error.lineno, code,

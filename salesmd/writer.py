@@ -20,7 +20,7 @@ from .frontmatter import parse_yaml
 from .model import FOLDERS, Record, a, id_key
 from .paths import builtin_templates
 from .schema import KEYS
-from .templating import TemplateProblem, render, sandbox
+from .templating import TemplateProblem, VaultLoader, render, sandbox
 from .vault import Vault
 from .yamledit import render_value, set_keys
 
@@ -75,7 +75,7 @@ def link_to(text: str) -> str:
 
 
 def _jinja(vault: Vault) -> jinja2.Environment:
-    loaders = [jinja2.FileSystemLoader(str(vault.root / "templates" / "skeletons")),
+    loaders = [VaultLoader(vault.root / "templates" / "skeletons", vault.root),
                jinja2.FileSystemLoader(str(builtin_templates() / "skeletons"))]
     env = sandbox(jinja2.ChoiceLoader(loaders), keep_trailing_newline=True, autoescape=False)
     env.filters["yaml"] = render_value

@@ -327,3 +327,20 @@ def test_infinite_and_nan_values_are_valid_json(tmp_path):
     assert '".inf"' in history and _strict_json(history)
     for args in (["check"], ["agenda"], ["pipeline", "--pipeline", "lead"]):
         _strict_json(vault.run(*args, "--format", "json").stdout)
+
+
+def test_a_template_linked_to_a_file_outside_the_vault_is_not_read(tmp_path):
+    import os
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("---\ntype: note\ntitle: aws_secret_access_key\ndate: 2026-11-24\n---\nSECRET\n")
+    vault = make_vault(tmp_path / "v")
+    (vault.root / "templates/skeletons").mkdir(parents=True)
+    os.symlink(secret, vault.root / "templates/skeletons/note.md")
+    os.symlink(secret, vault.root / "templates/agenda.html")
+    result = vault.run("new", "note", "Minutes")
+    assert result.exit_code == 1 and "templates/skeletons/note.md:1: error[template-unsafe]" in result.stderr
+    assert not (vault.root / "notes/minutes.md").exists()
+    result = vault.run("report", "--out", str(tmp_path / "site"))
+    assert result.exit_code == 2 and "templates/agenda.html:1: error[template-unsafe]" in result.stderr
+    assert not (tmp_path / "site" / "agenda.html").exists()

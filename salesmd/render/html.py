@@ -26,7 +26,7 @@ from ..model import FOLDERS, RECORD_TYPES, Problem, Record
 from ..output import cell, money
 from ..paths import builtin_templates
 from ..schema import LINK_TARGETS, WHEN_KEY
-from ..templating import render, sandbox
+from ..templating import VaultLoader, render, sandbox
 from ..vault import Vault
 from ..writer import slugify
 from .markdown import MarkdownRenderer
@@ -49,7 +49,7 @@ def environment(vault_root: Path) -> jinja2.Environment:
     builtin = str(builtin_templates() / "html")
     loader = jinja2.ChoiceLoader([
         jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(builtin)}, delimiter=":"),
-        jinja2.FileSystemLoader(str(vault_root / "templates")),
+        VaultLoader(vault_root / "templates", vault_root),
         jinja2.FileSystemLoader(builtin),
     ])
     env = sandbox(loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
