@@ -28,7 +28,7 @@ IGNORED_PARTS = {".git", ".salesmd", ".obsidian"}
 class _Handler(FileSystemEventHandler):
     def __init__(self, root: Path, out_dir: Path, changed: "Changes"):
         self.root = root
-        self.out_dir = out_dir.resolve()
+        self.out_dir = Path(os.path.realpath(out_dir))
         self.changed = changed
 
     def on_any_event(self, event: FileSystemEvent) -> None:

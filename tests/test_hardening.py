@@ -268,6 +268,8 @@ def _odd_files(root):
 
 
 def test_links_that_loop_or_lead_nowhere_and_fifos_are_located_problems(vault):
+    import os
+
     odd = _odd_files(vault.root)
     for args in (["check"], ["check"], ["--no-cache", "check"]):
         result = vault.run(*args)  # the first check is full, the second answers from the check state
@@ -285,6 +287,10 @@ def test_links_that_loop_or_lead_nowhere_and_fifos_are_located_problems(vault):
         vault.run(*args, ok=True)
     report = vault.run("report", "--out", str(vault.root.parent / "site"), ok=True)
     assert "problems" in report.output
+    for name, target in (("loop", "loop"), ("nowhere", "missing")):  # --out itself a bad link
+        os.symlink(target, vault.root.parent / name)
+        result = vault.run("report", "--out", str(vault.root.parent / name))
+        assert result.exit_code == 2 and "not a folder" in result.stderr, result.output
 
 
 def test_watch_reports_a_link_to_itself(tmp_path):
