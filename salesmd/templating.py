@@ -85,12 +85,9 @@ def locate(error: Exception, vault_root: Path, name: str) -> TemplateProblem | N
         return TemplateProblem(_shown(error.filename or error.name or name, vault_root), error.lineno, code,
                                error.message or str(error))
     frame = _template_frame(error)
-    if frame is None and not isinstance(error, jinja2.TemplateError):
-        return None
-    if frame is None:
-        path, line = name, None
-    else:
-        path, line = _shown(frame.filename, vault_root), frame.lineno
+    path, line = (_shown(frame.filename, vault_root), frame.lineno) if frame else (name, 1)
+    if not isinstance(error, jinja2.TemplateError) and (frame is None or Path(path).is_absolute()):
+        return None  # a Python error outside the vault's templates is salesmd's bug: exit 3, reported
     if isinstance(error, jinja2.TemplateNotFound):
         message = f"template {error.name!r} not found"
     elif isinstance(error, SecurityError):
