@@ -12,7 +12,7 @@ import click
 
 from . import __version__
 from .config import ConfigError, find_root
-from .model import ERROR, FOLDERS, RECORD_TYPES, WARNING, Problem, printable
+from .model import ERROR, FOLDERS, RECORD_TYPES, WARNING, Problem, Record, printable
 from .output import format_option, table, to_csv, to_json
 
 
@@ -288,6 +288,24 @@ def list_(app: App, type_, owner, territory, stage, wheres, sort_key, columns, f
         click.echo(f"{len(records)} {type_ if len(records) == 1 else FOLDERS[type_]}")
 
 
+def _record(app: App, record_id: str, doing: str) -> Record:
+    """The record with this id; else exit 1 saying why: its file's problems, or no such id."""
+    vault, problems = app.load()
+    record = vault.get(record_id)
+    broken = vault.broken_path(record_id) if record is None else None
+    if broken is not None:
+        for p in problems:
+            if p.source.path == broken:
+                click.echo(_format_problem(app, p), err=True)
+        fail(f"{app.show_path(broken)} cannot be read as a record (the problems above), so '{record_id}' "
+             f"cannot be {doing}", 1)
+    if record is None:
+        from .checks.schema import did_you_mean
+
+        fail(f"no record with id '{record_id}'{did_you_mean(record_id, [r.id for r in vault.records])}", 1)
+    return record
+
+
 @main.command()
 @click.argument("record_id", metavar="ID")
 @format_option("text", "json")
@@ -300,19 +318,8 @@ def show(app: App, record_id: str, fmt: str):
     from .reports.record import build_record_view
     from .render.text import render_record
 
-    vault, problems = app.load()
-    record = vault.get(record_id)
-    broken = vault.broken_path(record_id) if record is None else None
-    if broken is not None:
-        for p in problems:
-            if p.source.path == broken:
-                click.echo(_format_problem(app, p), err=True)
-        fail(f"{app.show_path(broken)} cannot be read as a record (the problems above), so '{record_id}' "
-             "cannot be shown", 1)
-    if record is None:
-        from .checks.schema import did_you_mean
-
-        fail(f"no record with id '{record_id}'{did_you_mean(record_id, [r.id for r in vault.records])}", 1)
+    vault, _ = app.load()
+    record = _record(app, record_id, "shown")
     view = build_record_view(vault, record)
     if fmt == "json":
         click.echo(to_json(view.as_dict()))
@@ -336,11 +343,7 @@ def history(app: App, record_id: str, fmt: str):
     from .reports.history import build_record_history
 
     vault, _ = app.load()
-    record = vault.get(record_id)
-    if record is None:
-        from .checks.schema import did_you_mean
-
-        fail(f"no record with id '{record_id}'{did_you_mean(record_id, [r.id for r in vault.records])}", 1)
+    record = _record(app, record_id, "shown")
     try:
         view = build_record_history(vault.root, record)
     except GitError as e:

@@ -205,6 +205,9 @@ def test_show_says_why_a_record_it_cannot_read_is_broken(vault):
     assert result.exit_code == 1 and "no record" not in result.stderr
     assert "leads/torn.md:4: error[yaml-syntax]" in result.stderr
     assert "leads/torn.md cannot be read as a record" in result.stderr
+    history = vault.run("history", "torn")
+    assert history.exit_code == 1 and "leads/torn.md:4: error[yaml-syntax]" in history.stderr
+    assert "no record with id 'nobody'" in vault.run("show", "nobody").stderr
 
 
 def test_dash_h_is_help_on_every_command_and_writes_nothing(vault):
