@@ -25,6 +25,8 @@ RECORD_FOLDERS = frozenset(FOLDERS.values())
 def id_key(text: str) -> str:
     """What ids and links are compared by: case folded, in Unicode NFC (a file named on macOS is
     in NFD, the same name typed or linked elsewhere in NFC)."""
+    if text.isascii():
+        return text.lower()  # the same, sooner
     return unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).casefold())
 
 
