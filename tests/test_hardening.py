@@ -350,3 +350,19 @@ def test_a_template_linked_to_a_file_outside_the_vault_is_not_read(tmp_path):
     result = vault.run("report", "--out", str(tmp_path / "site"))
     assert result.exit_code == 2 and "templates/agenda.html:1: error[template-unsafe]" in result.stderr
     assert not (tmp_path / "site" / "agenda.html").exists()
+
+
+def test_a_cache_file_that_is_a_fifo_or_a_device_is_not_read(vault):
+    import os
+    import subprocess
+    import sys
+
+    (vault.root / ".salesmd").mkdir()
+    for make in (lambda p: os.mkfifo(p), lambda p: os.symlink("/dev/zero", p)):
+        index = vault.root / ".salesmd/index.pickle"
+        if os.path.lexists(index):
+            os.unlink(index)
+        make(index)
+        result = subprocess.run([sys.executable, "-m", "salesmd", "--vault", str(vault.root), "check"],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0 and "records checked" in result.stdout, result.stderr
