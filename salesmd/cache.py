@@ -89,8 +89,10 @@ class IndexCache:
         return self.secret is not None
 
     def _read(self) -> None:
+        from .loader import read_regular
+
         try:
-            raw = memoryview(self.path.read_bytes())
+            raw = memoryview(read_regular(str(self.path)))  # never a FIFO, nor /dev/zero through a link
         except OSError:
             return
         if raw[:len(MAGIC)] != MAGIC or len(raw) < len(MAGIC) + 32:

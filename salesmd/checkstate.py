@@ -43,11 +43,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .model import ERROR, Problem, Record, Source, id_of
+from .model import ERROR, Problem, Record, Source, id_key, id_of
 from .schema import LINK_TARGETS
 from .vault import Vault
 
-FORMAT = 2
+FORMAT = 3  # 3: ids are keyed in NFC (model.id_key)
 MAX_CHANGED = 500  # more changed files than this: the full check is about as quick
 MAX_DELTA = 2000  # stamps kept in the stamps table before they are folded into meta's whole list
 RACY_NS = 2_000_000_000  # as the index cache: files changed that close to the state's writing are read again
@@ -132,7 +132,7 @@ def _load(text: str) -> list[Problem]:
 
 
 def stem_key(rel: str) -> str:
-    return id_of(rel).casefold()
+    return id_key(id_of(rel))
 
 
 @dataclass

@@ -12,7 +12,7 @@ import click
 
 from . import __version__
 from .config import ConfigError, find_root
-from .model import RECORD_TYPES, Problem, printable
+from .model import RECORD_TYPES, Problem, Record, printable
 from .cli_options import set_no_cache, vault_options
 from .output import count, format_option, table, to_csv, to_json
 
@@ -211,10 +211,11 @@ def check(app: App, paths, strict: bool, mode: str | None, fmt: str):
     if paths:
         wanted = []
         for p in paths:
-            if not p.exists():
+            if not os.path.lexists(p):
                 fail(f"{p}: no such file or folder")
-            try:
-                wanted.append(p.resolve().relative_to(vault.root).as_posix())
+            try:  # a symbolic link is the file asked about, wherever (or whether) it leads
+                here = p.parent.resolve() / p.name if p.is_symlink() else p.resolve()
+                wanted.append(here.relative_to(vault.root).as_posix())
             except ValueError:
                 fail(f"{p}: not inside the vault {vault.root}")
         problems = [pr for pr in problems if any(
@@ -305,6 +306,24 @@ def list_(app: App, type_, owner, territory, stage, wheres, sort_key, columns, f
         click.echo(count(len(records), type_))
 
 
+def _record(app: App, record_id: str, doing: str) -> Record:
+    """The record with this id; else exit 1 saying why: its file's problems, or no such id."""
+    vault, problems = app.load()
+    record = vault.get(record_id)
+    broken = vault.broken_path(record_id) if record is None else None
+    if broken is not None:
+        for p in problems:
+            if p.source.path == broken:
+                click.echo(_format_problem(app, p), err=True)
+        fail(f"{app.show_path(broken)} cannot be read as a record (the problems above), so '{record_id}' "
+             f"cannot be {doing}", 1)
+    if record is None:
+        from .suggest import id_hint
+
+        fail(f"no record with id '{record_id}'{id_hint(record_id, vault.records)}", 1)
+    return record
+
+
 @main.command()
 @click.argument("record_id", metavar="ID")
 @format_option("text", "json")
@@ -318,11 +337,7 @@ def show(app: App, record_id: str, fmt: str):
     from .render.text import render_record
 
     vault, _ = app.load()
-    record = vault.get(record_id)
-    if record is None:
-        from .suggest import id_hint
-
-        fail(f"no record with id '{record_id}'{id_hint(record_id, vault.records)}", 1)
+    record = _record(app, record_id, "shown")
     view = build_record_view(vault, record)
     if fmt == "json":
         click.echo(to_json(view.as_dict()))
@@ -346,11 +361,7 @@ def history(app: App, record_id: str, fmt: str):
     from .reports.history import build_record_history
 
     vault, _ = app.load()
-    record = vault.get(record_id)
-    if record is None:
-        from .suggest import id_hint
-
-        fail(f"no record with id '{record_id}'{id_hint(record_id, vault.records)}", 1)
+    record = _record(app, record_id, "shown")
     try:
         view = build_record_history(vault.root, record)
     except GitError as e:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -129,7 +130,9 @@ def _safe_out_dir(root: Path, out_dir: Path, force: bool) -> None:
     from .model import RECORD_FOLDERS
     from .render.html import MANIFEST
 
-    target, vault = out_dir.resolve(), root.resolve()
+    target, vault = Path(os.path.realpath(out_dir)), root.resolve()  # realpath: a link loop is no RuntimeError
+    if os.path.lexists(out_dir) and not os.path.isdir(out_dir):
+        raise SiteError(f"{out_dir}: not a folder (a file, or a symbolic link that loops or leads nowhere)")
     if target == vault or vault.is_relative_to(target) or (
             target.is_relative_to(vault) and target.relative_to(vault).parts[:1] in [(f,) for f in RECORD_FOLDERS]):
         raise SiteError(f"{out_dir}: the site cannot be written over the vault or into a record folder")
@@ -153,15 +156,13 @@ def build_site(app: App, out: Path | None, quiet: bool = False, force: bool = Fa
         history = None
     out_dir = out if out is not None else vault.root / vault.config.report_dir
     _safe_out_dir(vault.root, out_dir, force)
-    import jinja2
+    from .templating import TemplateProblem
 
     try:
         with status("Rendering the pages", show=not quiet):
             pages, prints = Site(vault, problems, app.today, history).pages(read_manifest(out_dir))
-    except jinja2.TemplateSyntaxError as e:
-        raise SiteError(f"{e.filename or e.name}:{e.lineno}: error[template]: {e.message}") from None
-    except jinja2.TemplateError as e:
-        raise SiteError(f"error[template]: {type(e).__name__}: {e}") from None
+    except TemplateProblem as e:
+        raise SiteError(str(e)) from None
     result = write_site(out_dir, pages, prints, progress=None if quiet else track)
     return out_dir, result, problems
 

@@ -112,8 +112,25 @@ def _extra_values(args: list[str], type_: str) -> dict:
     return values
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
-                               "help_option_names": ["--help"]})
+class NewCommand(click.Command):
+    """`new` takes any --key value pair, so click may not read a value such as '-shipping delay'
+    as the short options -s -h -i...: here -h is help only as a word of its own, not a --key's value."""
+
+    FLAGS = ("--edit", "--dry-run", "--commit", "--no-commit")
+
+    def parse_args(self, ctx, args):
+        for i, arg in enumerate(args):
+            if arg == "--":
+                break
+            before = args[i - 1] if i else ""
+            if arg == "-h" and (not before.startswith("--") or "=" in before or before in self.FLAGS):
+                click.echo(ctx.get_help(), color=ctx.color)
+                ctx.exit()
+        return super().parse_args(ctx, args)
+
+
+@main.command(cls=NewCommand, context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                                "help_option_names": ["--help"]})
 @click.argument("type_", metavar="TYPE", type=click.Choice(RECORD_TYPES))
 @click.argument("name", required=False)
 @click.option("--id", "record_id", help="The id (file name) to use instead of one made from NAME.")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import gc
 import hashlib
 import os
+import stat
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,7 +17,7 @@ from typing import NamedTuple
 from . import frontmatter
 from .config import Config, load_config
 from .model import ERROR, RECORD_FOLDERS, RECORD_TYPES, WARNING, ParsedFile, Problem, Record, Source
-from .model import BODY_WIKILINK, id_of
+from .model import BODY_WIKILINK, id_key, id_of
 
 SAVE_THRESHOLD = 64  # files read afresh before the index cache is written again
 TYPE_LINE = frontmatter.re.compile(r"^type:\s*['\"]?(" + "|".join(RECORD_TYPES) + r")['\"]?\s*$", frontmatter.re.M)
@@ -45,8 +47,9 @@ class Timings:
 def walk(root: Path, config: Config, sort: bool = True) -> list[tuple[str, tuple[int, int] | None]]:
     """Every `*.md` under root, minus what is never read: (posix path relative to root, stamp).
 
-    The stamp is (mtime_ns, size) for the index cache; None for a symbolic link, which is
-    always read again (where it leads is checked on every read). Sorted by path unless not `sort`.
+    The stamp is (mtime_ns, size) for the index cache; None for a symbolic link or anything else
+    that is not a regular file (a FIFO, a device), which is always looked at again: read_file says
+    what it is. Sorted by path unless not `sort`.
     """
     skip_dirs = {config.report_dir.strip("/"), "templates"}
     ignoring = bool(config.ignore)
@@ -72,7 +75,7 @@ def walk(root: Path, config: Config, sort: bool = True) -> list[tuple[str, tuple
                 elif entry.is_dir(follow_symlinks=False):
                     if rel not in skip_dirs and not (ignoring and _ignored(rel, config)):
                         stack.append((rel + "/", entry.path))
-                elif name.endswith(".md") and entry.is_symlink():
+                elif name.endswith(".md"):  # a symbolic link, a FIFO, a socket, a device
                     if not ignoring or not _ignored(rel, config):
                         append((rel, None))
             except OSError:
@@ -91,6 +94,64 @@ def in_record_folder(rel: str) -> bool:
     return rel.split("/", 1)[0] in RECORD_FOLDERS and "/" in rel
 
 
+class NotAFile(OSError):
+    """The path is a folder, a FIFO, a socket or a device, not a file to read."""
+
+
+class TooLarge(OSError):
+    def __init__(self, size: int):
+        super().__init__(f"{size} bytes")
+        self.size = size
+
+
+# O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just after
+READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _kind(mode: int) -> str:
+    return ("a folder" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "not a regular file")
+
+
+def read_regular(path: str, limit: int | None = None) -> bytes:
+    """The bytes of a regular file; never waits on a FIFO or reads a device (NotAFile), nor reads
+    past `limit` bytes (TooLarge)."""
+    fd = os.open(path, READ_FLAGS)
+    with open(fd, "rb") as f:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotAFile(f"{_kind(info.st_mode)}, not a file")
+        if limit is not None and info.st_size > limit:
+            raise TooLarge(info.st_size)
+        return f.read()
+
+
+def why_not_a_file(root: Path, path: str) -> tuple[str, str] | None:
+    """(code, message) when `path`, which the walk found not to be a plain file, cannot be read as one:
+    a symbolic link that loops, leads nowhere or outside the vault, a folder, a FIFO, a device."""
+    target = None
+    try:
+        target = os.readlink(path) if os.path.islink(path) else None
+        info = os.stat(path)
+    except OSError as e:
+        if target is None:
+            return "unreadable", f"cannot read the file: {e.strerror or e}"
+        if e.errno == errno.ELOOP:
+            return "unreadable", f"symbolic link to {target!r} loops back on itself; not read"
+        if e.errno == errno.ENOENT:
+            return "unreadable", f"symbolic link to {target!r} leads to nothing (dangling); not read"
+        return "unreadable", f"symbolic link to {target!r} cannot be followed: {e.strerror or e}; not read"
+    if target is not None:
+        real = Path(os.path.realpath(path))
+        if not real.is_relative_to(root.resolve()):
+            return "path-escape", f"symbolic link leads outside the vault (to {real}); not read"
+    if not stat.S_ISREG(info.st_mode):
+        return "unreadable", (f"{'symbolic link to ' + repr(target) + ' leads to ' if target else 'this is '}"
+                              f"{_kind(info.st_mode)}, not a file; not read")
+    return None
+
+
 def read_file(root: Path, rel: str, config: Config, raw: bytes | None = None,
               stamp: tuple[int, int] | None = None) -> ParsedFile:
     """One file -> maybe a record, and its problems. Never raises on what the file holds.
@@ -107,21 +168,25 @@ def read_file(root: Path, rel: str, config: Config, raw: bytes | None = None,
         return out
 
     path = os.path.join(root, rel)
+    if raw is None and stamp is None:
+        refused = why_not_a_file(root, path)
+        if refused is not None:
+            return problem(1, refused[0], refused[1], ERROR if strict or refused[0] == "path-escape" else WARNING)
     try:
-        if raw is None and stamp is None and os.path.islink(path):
-            target = Path(path).resolve()
-            if not target.is_relative_to(root.resolve()):
-                return problem(1, "path-escape", f"symbolic link leads outside the vault (to {target}); not read")
-        size = len(raw) if raw is not None else stamp[1] if stamp is not None else os.stat(path).st_size
-        if size > config.max_file_size:
-            return problem(1, "file-too-large",
-                           f"file is {size:,} bytes, over the {config.max_file_size:,}-byte limit "
-                           "(max_file_size in salesmd.yaml); not read", ERROR if strict else WARNING)
         if raw is None:
-            with open(path, "rb") as f:
-                raw = f.read()
+            raw = read_regular(path, config.max_file_size)
+    except TooLarge as e:
+        return problem(1, "file-too-large",
+                       f"file is {e.size:,} bytes, over the {config.max_file_size:,}-byte limit "
+                       "(max_file_size in salesmd.yaml); not read", ERROR if strict else WARNING)
+    except NotAFile as e:
+        return problem(1, "unreadable", f"{e}; not read", ERROR if strict else WARNING)
     except OSError as e:
         return problem(1, "unreadable", f"cannot read the file: {e.strerror or e}")
+    if len(raw) > config.max_file_size:
+        return problem(1, "file-too-large",
+                       f"file is {len(raw):,} bytes, over the {config.max_file_size:,}-byte limit "
+                       "(max_file_size in salesmd.yaml); not read", ERROR if strict else WARNING)
     if not raw.strip():
         if strict:
             problem(1, "empty-file", "empty file in a record folder: not a record", WARNING)
@@ -242,7 +307,7 @@ def load_vault(root: Path, *, config: Config | None = None, timings: Timings | N
             broken_paths: dict[str, str] = {}
             for p in parsed:
                 if p.record is None and any(x.severity == ERROR for x in p.problems):
-                    broken_paths.setdefault(id_of(p.path).casefold(), p.path)
+                    broken_paths.setdefault(id_key(id_of(p.path)), p.path)
             vault = Vault(root, config, records, broken_paths)
             for p in parsed:
                 problems += p.problems

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,14 @@ FOLDERS = {
     "note": "notes",
 }
 RECORD_FOLDERS = frozenset(FOLDERS.values())
+
+
+def id_key(text: str) -> str:
+    """What ids and links are compared by: case folded, in Unicode NFC (a file named on macOS is
+    in NFD, the same name typed or linked elsewhere in NFC)."""
+    if text.isascii():
+        return text.lower()  # the same, sooner
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).casefold())
 
 
 def id_of(rel: str) -> str:
@@ -94,7 +103,7 @@ class Link:
     key: str = field(init=False, repr=False, compare=False)  # what it resolves by
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "key", self.target.strip().casefold())
+        object.__setattr__(self, "key", id_key(self.target.strip()))
 
     def __str__(self) -> str:
         return f"[[{self.target}]]"
@@ -141,7 +150,7 @@ class Record:
 
     @property
     def key(self) -> str:
-        return self.id.casefold()
+        return id_key(self.id)
 
     def line_of(self, key: str | None = None) -> int:
         if key is not None and key in self.key_lines:

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import math
 from typing import Any, Iterable, Sequence
 
 import click
@@ -20,9 +21,12 @@ def format_option(*choices: str, default: str = "text"):
 
 
 def plain(value: Any) -> Any:
-    """A value as JSON would carry it: dates as ISO text, everything else as is."""
+    """A value as JSON would carry it: dates as ISO text, infinities and NaN as YAML writes them
+    (".inf", "-.inf", ".nan": JSON has no such numbers), everything else as is."""
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else ".inf" if value > 0 else "-.inf"
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -59,7 +63,7 @@ def raw_cell(value: Any) -> str:
 
 
 def to_json(data: Any) -> str:
-    return json.dumps(plain(data), indent=2, ensure_ascii=False, default=str)
+    return json.dumps(plain(data), indent=2, ensure_ascii=False, default=str, allow_nan=False)
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

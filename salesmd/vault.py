@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .config import Config
-from .model import Link, Record
+from .model import Link, Record, id_key
 from .schema import LINK_TARGETS, WHEN_KEY
 
 
@@ -59,9 +59,10 @@ class Vault:
         """The record's Markdown body, read from its file when the index cache left it out."""
         if record.body is None:
             from .frontmatter import split
+            from .loader import read_regular
 
             try:
-                text = (self.root / record.path).read_bytes().decode("utf-8")
+                text = read_regular(str(self.root / record.path)).decode("utf-8")
             except (OSError, UnicodeDecodeError):
                 text = ""
             record.body = split(text).body
@@ -76,7 +77,20 @@ class Vault:
         return [r.id for r in self.records if r.type in types]
 
     def get(self, id_: str) -> Record | None:
-        return self.by_key.get(id_.strip().casefold())
+        """The record with this id (ignoring case and Unicode normal form). A file name may start or
+        end with spaces, which tables do not show: the id as given wins, then the id without them,
+        then an id that has them."""
+        key = id_key(id_.strip())
+        return self.by_key.get(id_key(id_)) or self.by_key.get(key) or self.by_spaced_key.get(key)
+
+    @cached_property
+    def by_spaced_key(self) -> dict[str, Record]:
+        """The records whose ids start or end with spaces, by their key without them."""
+        return {id_key(r.id.strip()): r for r in reversed(self.records) if r.id != r.id.strip()}
+
+    def broken_path(self, id_: str) -> str | None:
+        """The file with this id that could not be read as a record, if there is one."""
+        return self.broken_paths.get(id_key(id_)) or self.broken_paths.get(id_key(id_.strip()))
 
     def resolve(self, link: Link | None) -> Record | None:
         return None if link is None else self.by_key.get(link.key)

@@ -9,6 +9,7 @@ goes on until Ctrl-C, which stops the observer cleanly.
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -28,7 +29,7 @@ IGNORED_PARTS = {".git", ".salesmd", ".obsidian"}
 class _Handler(FileSystemEventHandler):
     def __init__(self, root: Path, out_dir: Path, changed: "Changes"):
         self.root = root
-        self.out_dir = out_dir.resolve()
+        self.out_dir = Path(os.path.realpath(out_dir))
         self.changed = changed
 
     def on_any_event(self, event: FileSystemEvent) -> None:
@@ -40,11 +41,12 @@ class _Handler(FileSystemEventHandler):
                 return
 
     def _relevant(self, path: Path) -> bool:
-        try:
-            rel = path.resolve().relative_to(self.root)
+        try:  # realpath, not Path.resolve: a symbolic link that loops raises no RuntimeError
+            resolved = Path(os.path.realpath(path))
+            rel = resolved.relative_to(self.root)
         except (ValueError, OSError):
             return False
-        if path.resolve().is_relative_to(self.out_dir):
+        if resolved.is_relative_to(self.out_dir):
             return False
         if IGNORED_PARTS.intersection(rel.parts) or any(p.startswith(".") and p.endswith(".tmp") for p in rel.parts):
             return False

@@ -17,9 +17,10 @@ from .changes import ChangeSet
 from .config import Pipeline
 from .edit import Snapshot
 from .frontmatter import parse_yaml
-from .model import FOLDERS, Record, a
+from .model import FOLDERS, Record, a, id_key
 from .paths import builtin_templates
 from .schema import KEYS
+from .templating import TemplateProblem, VaultLoader, render, sandbox
 from .vault import Vault
 from .yamledit import render_value, set_keys
 
@@ -74,23 +75,22 @@ def link_to(text: str) -> str:
 
 
 def _jinja(vault: Vault) -> jinja2.Environment:
-    loaders = [jinja2.FileSystemLoader(str(vault.root / "templates" / "skeletons")),
+    loaders = [VaultLoader(vault.root / "templates" / "skeletons", vault.root),
                jinja2.FileSystemLoader(str(builtin_templates() / "skeletons"))]
-    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), keep_trailing_newline=True,
-                             undefined=jinja2.StrictUndefined, autoescape=False)
+    env = sandbox(jinja2.ChoiceLoader(loaders), keep_trailing_newline=True, autoescape=False)
     env.filters["yaml"] = render_value
     return env
 
 
 def skeleton(vault: Vault, type_: str, **values: Any) -> str:
     try:
-        return _jinja(vault).get_template(f"{type_}.md").render(**values)
-    except jinja2.TemplateError as e:
-        raise PlanError(f"the {type_} skeleton template could not be filled: {e}") from None
+        return render(_jinja(vault), f"{type_}.md", vault.root, **values)
+    except TemplateProblem as e:
+        raise PlanError(f"{e} (the {type_} skeleton could not be filled)") from None
 
 
 def _free_id(vault: Vault, wanted: str, taken: set[str]) -> None:
-    key = wanted.casefold()
+    key = id_key(wanted)
     existing = vault.get(wanted)
     if existing is not None:
         raise PlanError(f"id '{wanted}' is already used by {existing.path} (ids ignore case); "
@@ -103,7 +103,7 @@ def _free_id(vault: Vault, wanted: str, taken: set[str]) -> None:
 def free_id(vault: Vault, base: str, taken: set[str], suffix: str | None = None) -> str:
     """`base` if it is free, else `base-<suffix>` (bolt-builders-account), else `-2`, `-3`..."""
     def free(candidate: str) -> bool:
-        key = candidate.casefold()
+        key = id_key(candidate)
         return vault.get(candidate) is None and key not in taken and key not in vault.broken
 
     if free(base):
@@ -158,8 +158,8 @@ def _edit(changes: ChangeSet, vault: Vault, record: Record, values: dict[str, An
 def need(vault: Vault, record_id: str, type_: str | tuple[str, ...]) -> Record:
     types = (type_,) if isinstance(type_, str) else type_
     record = vault.get(record_id)
-    if record is None and record_id.strip().casefold() in vault.broken_paths:
-        path = vault.broken_paths[record_id.strip().casefold()]
+    path = vault.broken_path(record_id) if record is None else None
+    if path is not None:
         raise PlanError(f"{path} cannot be read as a record, so '{record_id}' cannot be changed: "
                         "`salesmd check` says why")
     if record is None:

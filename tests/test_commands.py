@@ -166,3 +166,69 @@ def test_cache_sees_edits(vault):
     path.write_text(path.read_text().replace("stage: contacted", "stage: contactd"))
     _age_files(vault.root, 60)  # an mtime in the past, but a new one, and another size
     assert "stage-unknown" in vault.run("check").output
+
+
+def test_ids_named_in_nfd_match_the_same_id_in_nfc(vault):
+    import unicodedata
+
+    nfc, nfd = unicodedata.normalize("NFC", "Café Olé"), unicodedata.normalize("NFD", "Café Olé")
+    assert nfc != nfd
+    vault.write(f"leads/{nfd}.md", "---\ntype: lead\nname: Café Olé\nstage: new\n---\n")  # as macOS names it
+    vault.write("tasks/call-cafe.md", f'---\ntype: task\nsubject: Call\nstatus: open\ndue: 2026-11-26\n'
+                                      f'related: ["[[{nfc}]]"]\n---\n')
+    vault.run("check", ok=True)  # the link resolves
+    shown = vault.run("show", nfc, ok=True).output
+    assert "Café Olé" in shown and "call-cafe" in shown  # the backlink too
+    vault.run("move", nfc, "contacted", ok=True)
+    assert "stage: contacted" in vault.read(f"leads/{nfd}.md")
+    vault.write(f"leads/{nfc}.md", "---\ntype: lead\nname: Café again\nstage: new\n---\n")
+    assert "error[id-duplicate]" in vault.run("check", ok=False).output
+    refused = vault.run("new", "lead", "x", "--id", nfd.lower())
+    assert refused.exit_code == 1 and "already" in refused.stderr
+
+
+def test_an_id_with_leading_spaces_can_be_shown_and_moved(vault):
+    vault.write("leads/ spaced.md", "---\ntype: lead\nname: Spaced\nstage: new\n---\n")
+    assert "\nspaced " in vault.run("list", "lead", ok=True).output  # a table does not show the space
+    for typed in (" spaced", "spaced"):
+        assert "Spaced" in vault.run("show", typed, ok=True).output
+    vault.run("move", "spaced", "contacted", ok=True)
+    assert "stage: contacted" in vault.read("leads/ spaced.md")
+    vault.run("move", " spaced", "qualified", ok=True)
+    assert "stage: qualified" in vault.read("leads/ spaced.md")
+    assert "Bolt Builders" in vault.run("show", " bolt-builders ", ok=True).output  # typed with spaces: still found
+
+
+def test_show_says_why_a_record_it_cannot_read_is_broken(vault):
+    vault.write("leads/torn.md", "---\ntype: lead\nname: [Torn\nstage: new\n---\n")
+    result = vault.run("show", "TORN")
+    assert result.exit_code == 1 and "no record" not in result.stderr
+    assert "leads/torn.md:4: error[yaml-syntax]" in result.stderr
+    assert "leads/torn.md cannot be read as a record" in result.stderr
+    history = vault.run("history", "torn")
+    assert history.exit_code == 1 and "leads/torn.md:4: error[yaml-syntax]" in history.stderr
+    assert "no record with id 'nobody'" in vault.run("show", "nobody").stderr
+
+
+def test_dash_h_is_help_on_every_command_and_writes_nothing(vault):
+    import click
+
+    def paths(group, prefix):
+        for name, command in group.commands.items():
+            yield [*prefix, name]
+            if isinstance(command, click.Group):
+                yield from paths(command, [*prefix, name])
+
+    before = vault.snapshot()
+    commands = list(paths(main, []))
+    assert ["new"] in commands and ["import", "csv"] in commands
+    for path in [[], *commands]:
+        for args in ([*path, "-h"], [*path, "--help"]):
+            result = vault.run(*args)
+            assert result.exit_code == 0 and "Usage: " in result.output, (args, result.output)
+    for args in (["new", "lead", "-h"], ["new", "lead", "Bolt", "--owner", "dev", "-h"], ["new", "task", "--dry-run", "-h"]):
+        result = vault.run(*args)
+        assert result.exit_code == 0 and "new [OPTIONS] TYPE [NAME]" in result.output, (args, result.output)
+    assert vault.snapshot() == before
+    vault.run("new", "account", "Dash Co", "--notes", "-h", ok=True)  # a --key's value is a value
+    assert 'notes: "-h"' in vault.read("accounts/dash-co.md")

@@ -160,3 +160,209 @@ def test_an_offset_datetime_shows_its_local_time(tmp_path, monkeypatch):
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+# A vault's templates come from whoever can push to it: they render in a sandbox, and fail located.
+ESCAPES = [
+    '{{ cycler.__init__.__globals__.os.popen("touch MARKER").read() }}',
+    '{{ lipsum.__globals__["os"].popen("touch MARKER").read() }}',
+    "{% for c in ''.__class__.__mro__[1].__subclasses__() %}{% if c.__name__ == 'Popen' %}"
+    "{{ c(['touch', 'MARKER']) }}{% endif %}{% endfor %}",
+    '{{ self._TemplateReference__context.cycler.__init__.__globals__.os.system("touch MARKER") }}',
+]
+
+
+def _escapes(marker):
+    return [e.replace("MARKER", str(marker)) for e in ESCAPES]
+
+
+def test_a_vault_page_template_runs_no_code(tmp_path):
+    marker = tmp_path / "pwned"
+    for payload in _escapes(marker):
+        for text in (f"<p>\n{payload}</p>",
+                     '{% extends "default:pipeline.html" %}{% block title %}\n' + payload + "{% endblock %}"):
+            vault = make_vault(tmp_path / "v", {"templates/pipeline.html": text}, git_init=False)
+            result = vault.run("report", "--out", str(tmp_path / "site"))
+            assert result.exit_code == 2, result.output
+            assert "templates/pipeline.html:2: error[template-unsafe]: " in result.stderr, result.output
+            assert "Traceback" not in result.output and not marker.exists(), payload
+
+
+def test_a_vault_skeleton_runs_no_code(tmp_path):
+    marker = tmp_path / "pwned"
+    for payload in _escapes(marker):
+        vault = make_vault(tmp_path / "v", {"templates/skeletons/account.md":
+                                            "---\ntype: account\nname: {{ name | yaml }}\n" + payload + "\n---\n"},
+                           git_init=False)
+        result = vault.run("new", "account", "Evil Co")
+        assert result.exit_code == 1, result.output
+        assert "templates/skeletons/account.md:4: error[template-unsafe]: " in result.stderr, result.output
+        assert not marker.exists() and not (vault.root / "accounts/evil-co.md").exists(), payload
+
+
+def test_watch_rebuilds_with_the_sandbox_too(tmp_path):
+    from test_watch import Watcher
+
+    marker = tmp_path / "pwned"
+    vault = make_vault(tmp_path / "v")
+    w = Watcher(vault, tmp_path / "site")
+    try:
+        w.wait_for("watching")
+        vault.write("templates/agenda.html", "hi\n" + _escapes(marker)[0])
+        assert "templates/agenda.html:2: error[template-unsafe]: " in w.wait_for("rebuild failed")
+        vault.write("templates/agenda.html", "{% extends 'default:agenda.html' %}")
+        w.wait_for("rebuilt")
+    finally:
+        assert w.stop() == 0
+    assert not marker.exists()
+
+
+def test_template_mistakes_are_located_problems(tmp_path):
+    cases = {
+        "{% if %}": ("templates/agenda.html:2: error[template]: ", 2),
+        "{{ nobody.name }}": ("templates/agenda.html:2: error[template]: ", 2),
+        "{{ agenda.nothing_here.x }}": ("templates/agenda.html:2: error[template]: ", 2),
+        "{{ 1 / 0 }}": ("templates/agenda.html:2: error[template]: ", 2),
+        "{% include 'missing.html' %}": ("templates/agenda.html:2: error[template]: ", 2),
+        "{{ agenda.schedule.append(1) }}": ("templates/agenda.html:2: error[template-unsafe]: ", 2),
+    }
+    for text, (expected, code) in cases.items():
+        vault = make_vault(tmp_path / "v", {"templates/agenda.html": "<p>\n" + text}, git_init=False)
+        result = vault.run("report", "--out", str(tmp_path / "site"))
+        assert result.exit_code == code and expected in result.stderr, (text, result.output)
+        assert "Traceback" not in result.output and "internal error" not in result.output, text
+    vault = make_vault(tmp_path / "w", {"templates/skeletons/lead.md": "---\ntype: lead\n{{ stage }\n---\n"},
+                       git_init=False)
+    result = vault.run("new", "lead", "Nope")
+    assert result.exit_code == 1 and "templates/skeletons/lead.md:3: error[template]: " in result.stderr, result.output
+
+
+def test_templates_cannot_use_paths_to_touch_files(tmp_path):
+    import jinja2
+
+    from salesmd.templating import TemplateProblem, render, sandbox
+
+    env = sandbox(jinja2.DictLoader({"t.html": "{{ p.name }}\n{{ p.write_text('x') }}"}))
+    try:
+        render(env, "t.html", tmp_path, p=tmp_path / "victim.txt")
+    except TemplateProblem as e:
+        assert e.code == "template-unsafe" and e.line == 2
+    else:
+        raise AssertionError("a template wrote a file through a path")
+    assert not (tmp_path / "victim.txt").exists()
+    assert render(env.overlay(loader=jinja2.DictLoader({"t.html": "{{ p.name }}"})), "t.html", tmp_path,
+                  p=tmp_path / "victim.txt") == "victim.txt"
+
+
+def _odd_files(root):
+    """A link to itself, a dangling link, a link to a folder, a FIFO, a link to a FIFO: none is a file."""
+    import os
+
+    os.symlink("loop.md", root / "leads/loop.md")
+    os.symlink("nothing-here.md", root / "leads/dangling.md")
+    (root / "folder").mkdir()
+    os.symlink("../folder", root / "leads/folder.md")
+    os.mkfifo(root / "leads/fifo.md")
+    os.symlink("fifo.md", root / "leads/to-fifo.md")
+    return ["leads/loop.md", "leads/dangling.md", "leads/folder.md", "leads/fifo.md", "leads/to-fifo.md"]
+
+
+def test_links_that_loop_or_lead_nowhere_and_fifos_are_located_problems(vault):
+    import os
+
+    odd = _odd_files(vault.root)
+    for args in (["check"], ["check"], ["--no-cache", "check"]):
+        result = vault.run(*args)  # the first check is full, the second answers from the check state
+        assert result.exit_code == 1 and "Traceback" not in result.output, (args, result.output)
+        for rel in odd:
+            assert f"{rel}:1: error[unreadable]" in result.output, (args, rel)
+    found = {(p["path"].split("vault/")[-1], p["line"], p["code"]) for p in vault.json("check")["problems"]}
+    assert found == {(rel, 1, "unreadable") for rel in odd}
+    assert "loops back on itself" in vault.run("check").output
+    assert "loop.md:1: error[unreadable]" in vault.run("check", str(vault.root / "leads/loop.md")).output
+    vault.write("leads/bolt-builders.md", vault.read("leads/bolt-builders.md").replace("contacted", "new"))
+    assert "leads/fifo.md:1: error[unreadable]" in vault.run("check").output  # incremental, after an edit
+    assert "bolt-builders" in vault.run("list", "lead", ok=True).output
+    for args in (["agenda"], ["pipeline"], ["export", "lead", "--format", "json"], ["show", "acme-corp"]):
+        vault.run(*args, ok=True)
+    report = vault.run("report", "--out", str(vault.root.parent / "site"), ok=True)
+    assert "problems" in report.output
+    for name, target in (("loop", "loop"), ("nowhere", "missing")):  # --out itself a bad link
+        os.symlink(target, vault.root.parent / name)
+        result = vault.run("report", "--out", str(vault.root.parent / name))
+        assert result.exit_code == 2 and "not a folder" in result.stderr, result.output
+
+
+def test_watch_reports_a_link_to_itself(tmp_path):
+    import os
+
+    from test_watch import Watcher
+
+    vault = make_vault(tmp_path / "v")
+    w = Watcher(vault, tmp_path / "site")
+    try:
+        w.wait_for("watching")
+        os.symlink("loop.md", vault.root / "leads/loop.md")
+        assert "leads/loop.md:1: error[unreadable]" in w.wait_for("new:")
+        w.wait_for("rebuilt")
+    finally:
+        assert w.stop() == 0
+
+
+def _strict_json(text):
+    def refuse(name):
+        raise ValueError(f"{name} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_infinite_and_nan_values_are_valid_json(tmp_path):
+    vault = make_vault(tmp_path / "v", {"leads/odd.md": "---\ntype: lead\nname: Odd\nstage: new\nscore: .inf\n"
+                                                        "floor: -.inf\nratio: .nan\nsizes: [1, .inf]\n---\n"})
+    vault.commit("odd lead")
+    vault.write("leads/odd.md", vault.read("leads/odd.md").replace("score: .inf", "score: -.inf"))
+    vault.commit("score down")
+    listed = next(r for r in _strict_json(vault.run("list", "lead", "--format", "json", ok=True).stdout)
+                  if r["id"] == "odd")
+    assert (listed["score"], listed["floor"], listed["ratio"], listed["sizes"]) == ("-.inf", "-.inf", ".nan", [1, ".inf"])
+    shown = vault.run("show", "odd", "--format", "json", ok=True).stdout
+    assert ".nan" in shown and _strict_json(shown)
+    exported = vault.run("export", "lead", "--format", "json", ok=True).stdout
+    assert [r["fields"]["ratio"] for r in _strict_json(exported) if r["id"] == "odd"] == [".nan"]
+    history = vault.run("history", "odd", "--format", "json", ok=True).stdout
+    assert '".inf"' in history and _strict_json(history)
+    for args in (["check"], ["agenda"], ["pipeline", "--pipeline", "lead"]):
+        _strict_json(vault.run(*args, "--format", "json").stdout)
+
+
+def test_a_template_linked_to_a_file_outside_the_vault_is_not_read(tmp_path):
+    import os
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("---\ntype: note\ntitle: aws_secret_access_key\ndate: 2026-11-24\n---\nSECRET\n")
+    vault = make_vault(tmp_path / "v")
+    (vault.root / "templates/skeletons").mkdir(parents=True)
+    os.symlink(secret, vault.root / "templates/skeletons/note.md")
+    os.symlink(secret, vault.root / "templates/agenda.html")
+    result = vault.run("new", "note", "Minutes")
+    assert result.exit_code == 1 and "templates/skeletons/note.md:1: error[template-unsafe]" in result.stderr
+    assert not (vault.root / "notes/minutes.md").exists()
+    result = vault.run("report", "--out", str(tmp_path / "site"))
+    assert result.exit_code == 2 and "templates/agenda.html:1: error[template-unsafe]" in result.stderr
+    assert not (tmp_path / "site" / "agenda.html").exists()
+
+
+def test_a_cache_file_that_is_a_fifo_or_a_device_is_not_read(vault):
+    import os
+    import subprocess
+    import sys
+
+    (vault.root / ".salesmd").mkdir()
+    for make in (lambda p: os.mkfifo(p), lambda p: os.symlink("/dev/zero", p)):
+        index = vault.root / ".salesmd/index.pickle"
+        if os.path.lexists(index):
+            os.unlink(index)
+        make(index)
+        result = subprocess.run([sys.executable, "-m", "salesmd", "--vault", str(vault.root), "check"],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0 and "records checked" in result.stdout, result.stderr

@@ -27,6 +27,7 @@ from ..output import cell, money
 from ..paths import builtin_templates
 from ..query import value_of
 from ..schema import LINK_TARGETS, WHEN_KEY
+from ..templating import VaultLoader, render, sandbox
 from ..vault import Vault
 from ..writer import slugify
 from .markdown import MarkdownRenderer
@@ -45,14 +46,14 @@ def page_name(record_id: str) -> str:
 
 
 def environment(vault_root: Path) -> jinja2.Environment:
+    """One sandboxed environment for the vault's templates and the built-in ones they extend."""
     builtin = str(builtin_templates() / "html")
     loader = jinja2.ChoiceLoader([
         jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(builtin)}, delimiter=":"),
-        jinja2.FileSystemLoader(str(vault_root / "templates")),
+        VaultLoader(vault_root / "templates", vault_root),
         jinja2.FileSystemLoader(builtin),
     ])
-    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True)
+    env = sandbox(loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["money"] = money
     env.filters["cell"] = cell
     env.filters["day"] = lambda d: d.strftime("%a %d %b") if d else ""
@@ -175,7 +176,7 @@ class Site:
                 body_links, commits)
 
     def _render(self, name: str, common: dict, **values: Any) -> str:
-        return self.env.get_template(name).render(**common, **values)
+        return render(self.env, name, self.vault.root, **common, **values)
 
     def record_view(self, record: Record) -> dict:
         from ..reports.record import build_record_view
