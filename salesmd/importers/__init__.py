@@ -43,6 +43,7 @@ class Item:
     values: dict[str, Any]
     source_id: str | None = None
     refs: dict[str, list[Ref]] = field(default_factory=dict)  # link key -> records it names
+    body: str | None = None  # a new record's Markdown body; an existing one gets it only if its own is empty
 
 
 @dataclass
@@ -123,7 +124,7 @@ class _Planner:
 
     # -- creating and resolving
 
-    def create(self, type_: str, values: dict, line: int, named: bool = False) -> str:
+    def create(self, type_: str, values: dict, line: int, named: bool = False, body: str | None = None) -> str:
         name = str(values[title_key(type_)])
         while True:
             new_id = free_id(self.vault, slugify(name), self.taken, ID_SUFFIX.get(type_))
@@ -132,6 +133,9 @@ class _Planner:
             self.taken.add(new_id.casefold())  # a file that is not a record holds the name
         plan_new(self.vault, self.plan.changes, type_, name, values, self.today, self.now,
                  record_id=new_id, taken=self.taken)
+        if body:
+            new = self.plan.changes.changes[-1]
+            new.after = _with_body(new.after, body)
         rel = f"{FOLDERS[type_]}/{new_id}.md"
         self.plan.entries.append(Entry("create", type_, rel, line, named=named))
         self.plan.lines.setdefault(rel, line)
@@ -217,7 +221,7 @@ class _Planner:
         if not self.complete(item, merged, existing):
             return
         if existing is None:
-            new_id = self.create(item.type, values, item.line)
+            new_id = self.create(item.type, values, item.line, body=item.body)
             self.claimed[new_id.casefold()] = item.line
             return
         self.claimed[existing.key] = item.line
@@ -265,19 +269,31 @@ class _Planner:
                     changed[key] = new
             elif not _equal(old, new):
                 changed[key] = new
-        entry = Entry("update" if changed else "unchanged", record.type, record.path, item.line,
+        body = item.body if item.body and not self.vault.body(record).strip() else None
+        entry = Entry("update" if changed or body else "unchanged", record.type, record.path, item.line,
                       {k: (record.get(k), v) for k, v in changed.items()})
+        if body:
+            entry.changes["body"] = (None, body.splitlines()[0] + (" ..." if "\n" in body.strip() else ""))
         self.plan.entries.append(entry)
-        if not changed:
+        if not changed and not body:
             return
         before = Snapshot.read(self.vault.root / record.path)
         try:
-            after = set_keys(before.text, changed)
+            after = set_keys(before.text, changed) if changed else before.text
         except (ValueError, UnicodeDecodeError) as e:
             self.problem(item.line, "edit", f"{record.path} cannot be updated: {e}")
             return
+        if body:
+            after = _with_body(after, body)
         self.plan.changes.add_edit(record.path, before, after)
         self.plan.lines.setdefault(record.path, item.line)
+
+
+def _with_body(text: str, body: str) -> str:
+    """`text` with `body` after its front matter and any body it has, in the file's own line ends."""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    text = text.rstrip("\r\n") + newline
+    return text + body.replace("\n", newline)
 
 
 def _equal(old: Any, new: Any) -> bool:

@@ -1,9 +1,20 @@
 """vCard file (2.1, 3.0 or 4.0, as phones and mail programs export them) -> contact Items.
 
-The file is cut into cards at BEGIN:VCARD / END:VCARD lines first, so one card that cannot be
-read (reported with its number and line) does not stop the others. Each card is parsed by
-vobject; a contact gets its name (FN, else N), email, phone, role (TITLE, else ROLE) and account
-(the first part of ORG), and `source_id: "vcard:<UID>"` when the card has a UID.
+The file is cut into cards at BEGIN:VCARD / END:VCARD lines first, and each card is read line by
+line (vcf.py), so a property that cannot be read costs that line only: it is reported with its line
+and the rest of the card is imported. Every card with a name (FN, else N) becomes a contact:
+
+- email: the preferred EMAIL (PREF, else work, else the first); the others in `emails`, in the
+  card's order. phone: the preferred TEL (PREF, then work, then cell, else the first); the others
+  in `phones`.
+- role: TITLE, else ROLE; account: the first part of ORG; the body: NOTE.
+- family_name / given_name: the card's N, kept only where splitting the name at its last space
+  would get it wrong ('Ludwig van Beethoven' filed under 'van Beethoven'), so an export files it
+  as the card did.
+- source_id: "vcard:<UID>" when the card has a UID.
+
+Properties salesmd has no key for (PHOTO, ADR, BDAY, ...; not the programs' own X- ones) are
+counted in one note.
 """
 
 from __future__ import annotations
@@ -11,13 +22,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..exporters import split_name
 from ..model import WARNING, Problem, Source
 from . import Item, Ref
+from .vcf import Prop, read_props
 
 BEGIN = re.compile(r"^\s*BEGIN\s*:\s*VCARD\s*$", re.I)
 END = re.compile(r"^\s*END\s*:\s*VCARD\s*$", re.I)
-FAILED_LINE = re.compile(r"Failed to parse line: (.*)$", re.S)
-AT_LINE = re.compile(r"^At line \d+:\s*")
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+USED = {"VERSION", "FN", "N", "EMAIL", "TEL", "TITLE", "ROLE", "ORG", "NOTE", "UID", "PRODID", "REV",
+        "PROFILE", "NAME", "SOURCE", "KIND"}  # read, or about the file rather than the person
 
 
 @dataclass
@@ -43,7 +57,7 @@ class Cards:
 def split_cards(text: str) -> list[Card]:
     cards: list[Card] = []
     current: Card | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(LINE_BREAK.split(text), start=1):
         if BEGIN.match(line):
             if current is not None:  # the previous card never ended
                 current.closed = False
@@ -60,78 +74,74 @@ def split_cards(text: str) -> list[Card]:
     return cards
 
 
-def _pick(lines, prefer: tuple[str, ...] = ("pref", "work")):
-    """The value of the preferred property among several (TYPE=pref or PREF=1, then work, then the first)."""
-    def rank(line) -> int:
-        types = {t.strip().casefold() for v in line.params.get("TYPE", []) for t in v.split(",")}
-        types |= {k.casefold() for k in line.params if k.upper() not in ("TYPE", "VALUE", "CHARSET", "ENCODING")}
-        if "PREF" in line.params:
-            types.add("pref")
-        return next((i for i, p in enumerate(prefer) if p in types), len(prefer))
+def _ranked(props: list[Prop], prefer: tuple[str, ...], strip: str) -> list[str]:
+    """Each distinct value, the preferred first (by the first of `prefer` among its types), then in card order."""
+    def rank(prop: Prop) -> int:
+        return next((i for i, p in enumerate(prefer) if p in prop.types), len(prefer))
 
-    values = [line for line in lines if isinstance(line.value, str) and line.value.strip()]
-    return min(values, key=rank).value.strip() if values else None
+    values: dict[str, str] = {}
+    for prop in sorted(props, key=rank):  # sorted() is stable: card order within a rank
+        value = re.sub(strip, "", prop.text().strip(), flags=re.I).strip()
+        if value:
+            values.setdefault(value.casefold(), value)
+    return list(values.values())
 
 
-def card_item(card, line: int, source: str) -> Item | str:
-    """The contact a parsed card holds, or why it holds none."""
-    contents = card.contents
-    name = _pick(contents.get("fn", []), ())
-    if not name and "n" in contents:
-        n = contents["n"][0].value
-        parts = [getattr(n, k, "") for k in ("prefix", "given", "additional", "family", "suffix")]
-        name = " ".join(" ".join(p) if isinstance(p, list) else str(p) for p in parts if p).strip()
-        name = " ".join(name.split())
+def _name(by: dict[str, list[Prop]]) -> tuple[str, dict]:
+    """The contact's name, and its family_name / given_name when the name alone would file it wrongly."""
+    name = " ".join(by["FN"][0].text().split()) if by.get("FN") else ""
+    n = by["N"][0].parts() + [""] * 5 if by.get("N") else [""] * 5
+    family, given, additional, prefix, suffix = (" ".join(p.split()) for p in n[:5])
+    if not name:
+        name = " ".join(p for p in (prefix, given, additional, family, suffix) if p)
+    given = " ".join(p for p in (given, additional) if p)
+    if name and (family or given) and split_name(name) != (family, given):
+        return name, {"family_name": family or None, "given_name": given or None}
+    return name, {}
+
+
+def card_item(props: list[Prop], line: int, source: str) -> Item | str:
+    """The contact a card holds, or why it holds none."""
+    by: dict[str, list[Prop]] = {}
+    for prop in props:
+        by.setdefault(prop.name, []).append(prop)
+    name, filed = _name(by)
     if not name:
         return "has no name (FN or N)"
     values: dict = {"name": name}
-    email = _pick(contents.get("email", []))
-    if email:
-        values["email"] = re.sub(r"^mailto:", "", email, flags=re.I)
-    phone = _pick(contents.get("tel", []), ("pref", "work", "cell"))
-    if phone:
-        values["phone"] = re.sub(r"^tel:", "", phone, flags=re.I)
-    role = _pick(contents.get("title", []), ()) or _pick(contents.get("role", []), ())
-    if role:
-        values["role"] = role
-    item = Item("contact", line, values)
-    uid = _pick(contents.get("uid", []), ())
+    emails = _ranked(by.get("EMAIL", []), ("pref", "work"), r"^mailto:")
+    phones = _ranked(by.get("TEL", []), ("pref", "work", "cell"), r"^tel:")
+    values.update(email=emails[0] if emails else None, emails=emails[1:] or None,
+                  phone=phones[0] if phones else None, phones=phones[1:] or None)
+    role = next((p.text().strip() for key in ("TITLE", "ROLE") for p in by.get(key, []) if p.text().strip()), None)
+    values.update(role=role, **filed)
+    item = Item("contact", line, {k: v for k, v in values.items() if v is not None})
+    uid = next((p.text().strip() for p in by.get("UID", []) if p.text().strip()), None)
     if uid:
         item.source_id = f"{source}:{uid}"
-    orgs = [o.value for o in contents.get("org", [])]
-    org = orgs[0] if orgs else None
-    org = (org[0] if org else "") if isinstance(org, list) else org
-    if isinstance(org, str) and org.strip():
-        item.refs["account"] = [Ref(org.strip())]
+    org = next((p.parts()[0].strip() for p in by.get("ORG", []) if p.parts()[0].strip()), None)
+    if org:
+        item.refs["account"] = [Ref(" ".join(org.split()))]
+    notes = [p.text().replace("\r\n", "\n").replace("\r", "\n").strip() for p in by.get("NOTE", [])]
+    body = "\n\n".join(n for n in notes if n)
+    if body:
+        item.body = "\n".join(ln.rstrip() for ln in body.split("\n")) + "\n"
     return item
 
 
 def read_cards(text: str, path: str, source: str = "vcard") -> Cards:
-    import vobject  # noqa: PLC0415 - only the vCard commands need it
-
     out = Cards()
     seen: dict[str, int] = {}
+    unused: dict[str, int] = {}  # property -> how many imported cards have it
 
-    def skip(card: Card, line: int, why: str) -> None:
-        out.problems.append(Problem(Source(path, line), "import-vcard",
-                                    f"card {card.number} {why}; skipped, the other cards are imported", WARNING))
+    def warn(line: int, message: str) -> None:
+        out.problems.append(Problem(Source(path, line), "import-vcard", message, WARNING))
 
     cards = split_cards(text)
     out.count = len(cards)
     for card in cards:
         if not card.closed:
-            skip(card, card.line, "has no END:VCARD line")
-            continue
-        try:
-            parsed = vobject.readOne(card.text, ignoreUnreadable=False)
-        except Exception as e:  # vobject raises more than ParseError on odd input; any is "unreadable"
-            message = AT_LINE.sub("", str(e).strip()) or type(e).__name__
-            line = card.line
-            m = FAILED_LINE.search(message)
-            if m:
-                bad = m.group(1).strip()
-                line = next((card.line + i for i, ln in enumerate(card.lines) if ln.strip() == bad), card.line)
-            skip(card, line, f"cannot be read: {message}")
+            warn(card.line, f"card {card.number} has no END:VCARD line; skipped, the other cards are imported")
             continue
         key = "\n".join(ln.rstrip() for ln in card.lines)
         if key in seen:
@@ -139,9 +149,19 @@ def read_cards(text: str, path: str, source: str = "vcard") -> Cards:
                              "imported once")
             continue
         seen[key] = card.line
-        item = card_item(parsed, card.line, source)
+        props, bad = read_props(card.lines, card.line)
+        item = card_item(props, card.line, source)
         if isinstance(item, str):
-            skip(card, card.line, item)
+            warn(card.line, f"card {card.number} {item}; skipped, the other cards are imported")
             continue
+        for b in bad:
+            what = f"the {b.name} line" if b.name else "a line"
+            warn(b.line, f"card {card.number} ({item.values['name']}): {what} cannot be read ({b.why}); "
+                         "that line is skipped, the rest of the card is imported")
+        for name in {p.name for p in props if p.name not in USED and not p.name.startswith("X-")}:
+            unused[name] = unused.get(name, 0) + 1
         out.items.append(item)
+    if unused:
+        out.notes.append(f"{path}: not imported, salesmd has no key for them: "
+                         + ", ".join(f"{k} ({n} card{'s' * (n != 1)})" for k, n in sorted(unused.items())))
     return out
