@@ -252,8 +252,8 @@ class _Planner:
         changed: dict[str, Any] = {}
         for key, new in values.items():
             old = record.get(key)
-            if key == SOURCE_KEY and old not in (None, ""):
-                continue  # matched by email or name: keep the id it already has
+            if key == SOURCE_KEY and (old not in (None, "") or str(new).endswith(f":salesmd:{record.id}")):
+                continue  # matched by email or name: keep the id it has; salesmd's own export names it already
             kind = KEYS[record.type].get(key)
             if kind == "links":
                 have = [str(v) for v in old] if isinstance(old, list) else ([str(old)] if old else [])

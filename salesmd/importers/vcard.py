@@ -75,15 +75,17 @@ def split_cards(text: str) -> list[Card]:
 
 
 def _ranked(props: list[Prop], prefer: tuple[str, ...], strip: str) -> list[str]:
-    """Each distinct value, the preferred first (by the first of `prefer` among its types), then in card order."""
-    def rank(prop: Prop) -> int:
-        return next((i for i, p in enumerate(prefer) if p in prop.types), len(prefer))
+    """Each distinct value: the preferred first (never a fax or pager while there is another), then the
+    others in the card's order."""
+    def rank(prop: Prop) -> tuple[bool, int]:
+        return (bool(prop.types & {"fax", "pager"}),
+                next((i for i, p in enumerate(prefer) if p in prop.types), len(prefer)))
 
+    found = [(prop, re.sub(strip, "", prop.text().strip(), flags=re.I).strip()) for prop in props]
+    found = [(prop, value) for prop, value in found if value]
     values: dict[str, str] = {}
-    for prop in sorted(props, key=rank):  # sorted() is stable: card order within a rank
-        value = re.sub(strip, "", prop.text().strip(), flags=re.I).strip()
-        if value:
-            values.setdefault(value.casefold(), value)
+    for _, value in sorted(found, key=lambda f: rank(f[0]))[:1] + found:
+        values.setdefault(value.casefold(), value)
     return list(values.values())
 
 

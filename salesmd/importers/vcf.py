@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 ENCODINGS = {"QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT"}
 BINARY = {"BASE64", "B"}
-NAME = re.compile(r"^(?:([A-Za-z0-9-]+)\.)?([A-Za-z0-9-]+)$")
+NAME = re.compile(r"^(?:([A-Za-z0-9_-]+)\.)?([A-Za-z0-9_-]+)$")  # '_' is not in the specs, but in real files
 
 
 @dataclass

@@ -1,0 +1,288 @@
+"""import vcard on real programs' exports (tests/data/*.vcf), the line reader's quirks, and the round trip.
+
+The files in tests/data/ are written with the quirks of the programs they are named after: iPhone
+(3.0, itemN. groups with X-ABLabel, `type=pref`, a folded base64 PHOTO, `\\,` and `\\n` in NOTE), Android
+2.1 (every byte quoted-printable with soft line breaks, bare `TEL;CELL;PREF`, base64 PHOTO blocks
+indented or not, ended by a blank line, a card without a name), Outlook 2003 and 2007 (2.1 in the
+Windows code page, LABEL and NOTE in quoted-printable, X-MS-CARDPICTURE / PHOTO blocks, `N` with two
+parts, `N;LANGUAGE=en-us`) and Lotus Notes 8.5 (3.0 with PROFILE, NAME, SOURCE, a quoted-printable
+NOTE with a soft break).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+import salesmd.cli_io  # noqa: F401 - registers import and export until cli.py imports it
+from conftest import make_vault
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def fresh(tmp_path):
+    return make_vault(tmp_path / "crm", base=False)
+
+
+def record(vault, rel: str) -> tuple[dict, str]:
+    """(front matter, body) of a record file."""
+    _, front, body = vault.read(rel).split("---\n", 2)
+    return yaml.safe_load(front), body
+
+
+# What each file holds, read by hand: contact id -> the keys it must have (and nothing else of these),
+# its account's name and its body.
+FILES = {
+    "iphone.vcf": {
+        "cards": 3,
+        "contacts": {
+            "ludwig-van-beethoven": dict(
+                name="Ludwig van Beethoven", family_name="van Beethoven", given_name="Ludwig",
+                email="ludwig@bonnpianos.example", emails=["lvb@mail.example"],
+                phone="+49 170 5550101", phones=["+49 228 5550102", "+49 228 5550199"], role="Purchasing manager",
+                source_id="vcard:8F1A2B3C-4D5E-4F60-8172-93A4B5C6D7E8", account="Bonn Pianos GmbH",
+                body="Met at Musikmesse. Wants 4 pallet trucks, delivery before March.\nCall mornings only.\n"),
+            "wang-fang": dict(
+                name="Wang Fang", family_name="Wang", given_name="Fang",
+                email="wangfang@mail.example", emails=["fang.wang@pearlriver.example"],  # type=pref wins
+                phone="+86 138 5550 1234", phones=["+86 20 5550 9000", "+86 20 5550 9001"],
+                source_id="vcard:1C2D3E4F-5061-4728-93A4-B5C6D7E8F901", account="Pearl River Freight", body=""),
+            "dr-john-smith-jr": dict(
+                name="Dr. John Smith Jr.", family_name="Smith", given_name="John",
+                email="john@smithhardware.example", phone="(555) 010-2000",
+                phones=["(555) 010-2001", "(555) 010-2002"], role="Owner",
+                source_id="vcard:2D3E4F50-6172-4839-A4B5-C6D7E8F90A12", account="Smith & Sons Hardware", body=""),
+        },
+        "skipped": [],
+        "not_imported": "ADR (1 card), BDAY (1 card), PHOTO (1 card), URL (1 card)",
+    },
+    "android-2.1.vcf": {
+        "cards": 3,
+        "contacts": {
+            "jurgen-muller-ludenscheidt": dict(
+                name="Jürgen Müller-Lüdenscheidt", email="j.mueller@lagertechnik.example",
+                emails=["juergen.ml@mail.example"], phone="+49 151 5550 1234",
+                phones=["+49 711 5550 200", "+49 711 5550 300"], role="Einkauf", account="Lagertechnik Süd GmbH",
+                body="Kennengelernt auf der LogiMAT in Stuttgart. Möchte ein Angebot für 6 Schubmaststapler "
+                     "bis Ende Januar.\nRückruf über die Zentrale.\n"),
+            "anna-kowalski": dict(  # no FN: the name comes from N
+                name="Anna Kowalski", email="anna.kowalski@polfracht.example", phone="+48 600 555 010",
+                phones=["+48 22 555 0111"], account="Polfracht Sp. z o.o.", body=""),
+        },
+        "skipped": [":38: warning[import-vcard]: card 3 has no name (FN or N); skipped"],
+        "not_imported": "PHOTO (2 cards)",
+    },
+    "outlook-2003.vcf": {
+        "cards": 1,
+        "contacts": {
+            "maria-jose-garcia-lopez": dict(
+                name="María José García López", family_name="García López", given_name="María José",
+                email="mjgarcia@almacenes-ibericos.example",
+                emails=["mariajose.garcia@mail.example", "compras@almacenes-ibericos.example"],
+                phone="+34 91 555 0140", phones=["+34 91 555 0141", "+34 600 555 142", "+34 91 555 0143"],
+                role="Jefa de almacén", account="Almacenes Ibéricos S.A.",
+                body="Prefers Spanish. Fleet of 12 counterbalance trucks, leases end\nin June.\n"
+                     "Ask for Pedro at reception.\n"),
+        },
+        "skipped": [],
+        "not_imported": "ADR (1 card), LABEL (1 card), URL (1 card)",
+    },
+    "outlook-2007.vcf": {
+        "cards": 2,
+        "contacts": {
+            "siobhan-o-brien": dict(
+                name="Siobhan O'Brien", email="siobhan.obrien@shannondist.example", emails=["s.obrien@mail.example"],
+                phone="+353 1 555 0170", phones=["+353 87 555 0171", "+353 1 555 0172", "+353 1 555 0173"],
+                role="Head of Operations", account="Shannon Distribution Ltd",
+                body="Renewal of 20 reach trucks due Q3 – budget approved.\n"),  # =96: cp1252's dash
+            "chinedu-okafor": dict(
+                name="Chinedu Okafor", email="c.okafor@lagosport.example", phone="+234 1 555 0180",
+                phones=["+234 803 555 0181"], account="Lagos Port Services", body=""),
+        },
+        "skipped": [],
+        "not_imported": "ADR (1 card), LABEL (1 card), PHOTO (1 card)",
+    },
+    "lotus-notes.vcf": {
+        "cards": 2,
+        "contacts": {
+            "hiroshi-tanaka": dict(
+                name="Hiroshi Tanaka", email="hiroshi.tanaka@kansai-wh.example", emails=["h.tanaka@mail.example"],
+                phone="+81 6 5550 1111", phones=["+81 90 5550 2222", "+81 6 5550 1112"], role="General Manager",
+                source_id="vcard:85257654004E3F6A85257654004E3F6B", account="Kansai Warehousing K.K.",
+                body="Visited the Osaka site on 2026-10-14. Interested in automated guided vehicles for the "
+                     "cold store.\n"),
+            "giulia-rossi": dict(
+                name="Giulia Rossi", email="giulia@trasportirossi.example", phone="+39 02 5550 3333",
+                phones=["+39 02 5550 4444"], source_id="vcard:85257654004E3F6A85257654004E3F6C",
+                account="Trasporti Rossi S.r.l.", body=""),
+        },
+        "skipped": [],
+        "not_imported": "ADR (1 card), CATEGORIES (1 card), LABEL (1 card)",
+    },
+}
+CONTACT_KEYS = ("name", "family_name", "given_name", "email", "emails", "phone", "phones", "role", "source_id")
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_a_real_export_imports_every_named_card_with_all_its_emails_phones_and_notes(fresh, name):
+    expected, path = FILES[name], DATA / name
+    result = fresh.run("import", "vcard", str(path), ok=True)
+    assert f"{path}: " in result.output and f", {expected['cards']} card" in result.output
+    contacts = sorted(p.stem for p in (fresh.root / "contacts").glob("*.md"))
+    assert contacts == sorted(expected["contacts"])
+    for id_, want in expected["contacts"].items():
+        data, body = record(fresh, f"contacts/{id_}.md")
+        assert {k: data.get(k) for k in CONTACT_KEYS} == {k: want.get(k) for k in CONTACT_KEYS}, id_
+        account, _ = record(fresh, "accounts/" + data["account"].strip("[]") + ".md")
+        assert account["name"] == want["account"]
+        assert body == want["body"], id_
+    warnings = [line for line in result.stderr.splitlines() if "warning[" in line]
+    assert len(warnings) == len(expected["skipped"])
+    for warning, want in zip(warnings, expected["skipped"]):
+        assert warning.startswith(f"{path}{want}")
+    assert f"{path}: not imported, salesmd has no key for them: {expected['not_imported']}\n" in result.output
+    assert "Failed to parse" not in result.output + result.stderr
+    fresh.run("check", "--strict", ok=True)  # emails, phones, family_name, given_name are known keys
+    before = fresh.snapshot()
+    fresh.run("import", "vcard", str(path), ok=True)
+    assert fresh.snapshot() == before
+
+
+def test_all_the_real_exports_into_one_vault_then_out_and_back_in_change_nothing(fresh, tmp_path):
+    for name in sorted(FILES):
+        fresh.run("import", "vcard", str(DATA / name), ok=True)
+    out = tmp_path / "out.vcf"
+    fresh.run("export", "contact", "--format", "vcard", "-o", str(out), ok=True)
+    before = fresh.snapshot()
+    result = fresh.run("import", "vcard", str(out), ok=True)
+    assert fresh.snapshot() == before, result.output
+    other = make_vault(tmp_path / "other", base=False)
+    other.run("import", "vcard", str(out), ok=True)
+    for id_ in (i for f in FILES.values() for i in f["contacts"]):
+        mine, body = record(fresh, f"contacts/{id_}.md")
+        theirs, their_body = record(other, f"contacts/{id_}.md")
+        assert {k: theirs.get(k) for k in CONTACT_KEYS} == \
+            {k: mine.get(k) for k in CONTACT_KEYS} | {"source_id": mine.get("source_id") or f"vcard:salesmd:{id_}"}
+        assert their_body == body and theirs["account"] == mine["account"]
+    text = out.read_bytes().decode("utf-8")
+    assert "N:van Beethoven;Ludwig;;;\r\n" in text and "N:Wang;Fang;;;\r\n" in text  # the card's own N
+    assert "N:Wei;Li;;;" not in text and "N:Beethoven;Ludwig van" not in text
+
+
+def test_the_export_files_a_contact_by_its_family_name_and_puts_the_preferred_address_first(vault, tmp_path):
+    vault.write("contacts/wang-fang.md", """\
+        ---
+        type: contact
+        name: Wang Fang
+        family_name: Wang
+        given_name: Fang
+        email: fang@pearlriver.example
+        emails: [wangfang@mail.example]
+        phone: "+86 138 5550 1234"
+        phones: ["+86 20 5550 9000"]
+        ---
+        Prefers WeChat.
+        """)
+    out = tmp_path / "c.vcf"
+    vault.run("export", "contact", "--format", "vcard", "-o", str(out), ok=True)
+    [card] = [c for c in out.read_text(encoding="utf-8").split("END:VCARD") if "FN:Wang Fang" in c]
+    assert "N:Wang;Fang;;;" in card and "NOTE:Prefers WeChat." in card
+    assert "EMAIL;TYPE=INTERNET,PREF:fang@pearlriver.example" in card
+    assert "EMAIL;TYPE=INTERNET:wangfang@mail.example" in card
+    assert "TEL;TYPE=PREF:+86 138 5550 1234" in card and "TEL:+86 20 5550 9000" in card
+    assert "N:Doe;Jane;;;" in out.read_text(encoding="utf-8")  # no family_name: the name split at its last space
+
+
+def card(*lines: str) -> str:
+    return "\r\n".join(("BEGIN:VCARD",) + lines + ("END:VCARD", ""))
+
+
+def test_one_unreadable_line_costs_that_line_not_the_card(fresh, tmp_path):
+    path = tmp_path / "c.vcf"
+    path.write_text(card("VERSION:3.0", "FN:Ana Ruiz", 'EMAIL;TYPE="work:ana@bolt.example',
+                         "this line is not a property", "TEL;TYPE=WORK:+1 206 555 0123", "ORG:Bolt Builders"),
+                    encoding="utf-8")
+    result = fresh.run("import", "vcard", str(path), ok=True)
+    assert (f"{path}:4: warning[import-vcard]: card 1 (Ana Ruiz): the EMAIL line cannot be read "
+            "(a quoted parameter value is never closed)") in result.stderr
+    assert (f"{path}:5: warning[import-vcard]: card 1 (Ana Ruiz): a line cannot be read "
+            "(there is no ':' between the property's name and its value)") in result.stderr
+    data, _ = record(fresh, "contacts/ana-ruiz.md")
+    assert data["phone"] == "+1 206 555 0123" and data["account"] == "[[bolt-builders]]" and "email" not in data
+
+
+@pytest.mark.parametrize("lines,name,note", [
+    # 3.0 and 4.0 folding drops the one white space character that starts the next line
+    (("VERSION:4.0", "FN:Marcus Hi", " ll", "NOTE:one long line fol", " ded here"), "Marcus Hill",
+     "one long line folded here"),
+    # 2.1 folds at white space, which stays
+    (("VERSION:2.1", "FN:Marcus", " Hill", "NOTE:folded", " at a space"), "Marcus Hill", "folded at a space"),
+    # quoted-printable soft line breaks, in UTF-8 and in the charset the card names
+    (("VERSION:2.1", "FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:J=C3=BCr=", "gen M=C3=BCller",
+      "NOTE;QUOTED-PRINTABLE;CHARSET=ISO-8859-1:Gr=FC=DFe=0D=0A=", "aus Hamburg"), "Jürgen Müller", "Grüße\naus Hamburg"),
+    # escapes: \\, \\; \\n in 3.0; a 2.1 value keeps its backslashes
+    (("VERSION:3.0", "FN:Rosa Diaz", "NOTE:a\\, b\\; c\\nd \\\\ e"), "Rosa Diaz", "a, b; c\nd \\ e"),
+    (("VERSION:2.1", "FN:Rosa Diaz", "NOTE:C:\\new\\folder"), "Rosa Diaz", "C:\\new\\folder"),
+])
+def test_folds_soft_breaks_charsets_and_escapes(fresh, tmp_path, lines, name, note):
+    path = tmp_path / "c.vcf"
+    path.write_text(card(*lines), encoding="utf-8")
+    result = fresh.run("import", "vcard", str(path), ok=True)
+    assert "warning" not in result.stderr
+    [contact] = (fresh.root / "contacts").glob("*.md")
+    data, body = record(fresh, f"contacts/{contact.name}")
+    assert data["name"] == name and body == note + "\n"
+
+
+@pytest.mark.parametrize("lines,email,emails,phone,phones", [
+    # 2.1 bare types: PREF wins over the card's order; a fax is never the first phone
+    (("VERSION:2.1", "FN:A B", "TEL;WORK;FAX:1", "TEL;HOME:2", "TEL;CELL;PREF:3", "EMAIL;INTERNET:a@x",
+      "EMAIL;INTERNET;PREF:b@x"), "b@x", ["a@x"], "3", ["1", "2"]),
+    # 3.0 TYPE= lists and repeated TYPE=; work beats home, cell beats home
+    (("VERSION:3.0", "FN:A B", "TEL;TYPE=HOME:2", "TEL;TYPE=CELL,VOICE:3", "EMAIL;TYPE=HOME:h@x",
+      "EMAIL;TYPE=INTERNET;TYPE=WORK:w@x"), "w@x", ["h@x"], "3", ["2"]),
+    # 4.0: PREF=1, quoted TYPE lists, tel: and mailto: URIs; the same address twice is kept once
+    (("VERSION:4.0", "FN:A B", 'TEL;VALUE=uri;TYPE="voice,home":tel:+1-555-0100',
+      "TEL;VALUE=uri;PREF=1;TYPE=cell:tel:+1-555-0101", "EMAIL:mailto:a@x", "EMAIL;PREF=1:B@x", "EMAIL:b@X"),
+     "B@x", ["a@x"], "+1-555-0101", ["+1-555-0100"]),
+    # Apple groups: item1.EMAIL is an EMAIL, its X-ABLabel is no property of the contact
+    (("VERSION:3.0", "FN:A B", "item1.EMAIL;type=INTERNET:g@x", "item1.X-ABLabel:_$!<Other>!$_",
+      "item2.TEL:9", "item2.X-ABLabel:Assistant"), "g@x", None, "9", None),
+])
+def test_every_email_and_phone_is_kept_the_preferred_first(fresh, tmp_path, lines, email, emails, phone, phones):
+    path = tmp_path / "c.vcf"
+    path.write_text(card(*lines), encoding="utf-8")
+    result = fresh.run("import", "vcard", str(path), ok=True)
+    assert "warning" not in result.stderr and "not imported" not in result.output
+    data, _ = record(fresh, "contacts/a-b.md")
+    assert (data.get("email"), data.get("emails"), data.get("phone"), data.get("phones")) == \
+        (email, emails, phone, phones)
+
+
+def test_a_base64_photo_without_indented_lines_is_read_past(fresh, tmp_path):
+    path = tmp_path / "c.vcf"
+    path.write_text(card("VERSION:2.1", "N:Kowalski;Anna", "PHOTO;ENCODING=BASE64;TYPE=JPEG:",
+                         "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8U",
+                         "AAgAAgESAAMAAAABAAEAAAEaAAUAAAABAAAAYgEbAAUAAAABAAAAagEoAAMAAAABAAIAAA==",
+                         "", "TEL;CELL:+48 600 555 010"), encoding="utf-8")
+    result = fresh.run("import", "vcard", str(path), ok=True)
+    assert "warning" not in result.stderr and "AAgAAgES" not in result.output
+    data, _ = record(fresh, "contacts/anna-kowalski.md")
+    assert data["phone"] == "+48 600 555 010"
+
+
+def test_a_note_fills_an_empty_body_and_leaves_a_written_one_alone(vault, tmp_path):
+    path = tmp_path / "c.vcf"
+    path.write_text(card("VERSION:3.0", "FN:Jane Doe", "EMAIL:jane@acme.example", "NOTE:Met at ProMat."),
+                    encoding="utf-8")
+    result = vault.run("import", "vcard", str(path), ok=True)
+    assert "contacts/jane-doe.md (line 1): body: (none) -> Met at ProMat." in result.output
+    assert vault.read("contacts/jane-doe.md").endswith('lead: "[[jane-doe-inquiry]]"\n---\nMet at ProMat.\n')
+    path.write_text(card("VERSION:3.0", "FN:Jane Doe", "EMAIL:jane@acme.example", "NOTE:Another note."),
+                    encoding="utf-8")
+    before = vault.snapshot()
+    vault.run("import", "vcard", str(path), ok=True)
+    assert vault.snapshot() == before
