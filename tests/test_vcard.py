@@ -241,6 +241,8 @@ def test_folds_soft_breaks_charsets_and_escapes(fresh, tmp_path, lines, name, no
     # 2.1 bare types: PREF wins over the card's order; a fax is never the first phone
     (("VERSION:2.1", "FN:A B", "TEL;WORK;FAX:1", "TEL;HOME:2", "TEL;CELL;PREF:3", "EMAIL;INTERNET:a@x",
       "EMAIL;INTERNET;PREF:b@x"), "b@x", ["a@x"], "3", ["1", "2"]),
+    # without PREF, work comes first, but not a work fax
+    (("VERSION:2.1", "FN:A B", "TEL;WORK;FAX:1", "TEL;HOME:2", "TEL;CELL:3"), None, None, "3", ["1", "2"]),
     # 3.0 TYPE= lists and repeated TYPE=; work beats home, cell beats home
     (("VERSION:3.0", "FN:A B", "TEL;TYPE=HOME:2", "TEL;TYPE=CELL,VOICE:3", "EMAIL;TYPE=HOME:h@x",
       "EMAIL;TYPE=INTERNET;TYPE=WORK:w@x"), "w@x", ["h@x"], "3", ["2"]),
