@@ -41,10 +41,6 @@ class Card:
     lines: list[str]
     closed: bool = True
 
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines) + "\n"
-
 
 @dataclass
 class Cards:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 ENCODINGS = {"QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT"}
 BINARY = {"BASE64", "B"}
+END = re.compile(r"^\s*END\s*:\s*VCARD\s*$", re.I)  # a soft break at a card's last value ends there
 NAME = re.compile(r"^(?:([A-Za-z0-9_-]+)\.)?([A-Za-z0-9_-]+)$")  # '_' is not in the specs, but in real files
 
 
@@ -74,7 +75,7 @@ class Prop:
 
 
 def unescape(value: str, version: str = "3.0") -> str:
-    """Backslash escapes undone: 3.0 and 4.0 escape \\n, \\, \\; and \\\\; 2.1 only the ';' of a compound value."""
+    r"""Backslash escapes undone: 3.0 and 4.0 escape \n, \, \; and \\; 2.1 only the ';' of a compound value."""
     if version == "2.1":
         return value.replace("\\;", ";")
     return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) in "nN" else m.group(1), value)
@@ -103,7 +104,7 @@ def logical_lines(lines: list[str], first: int, version: str) -> list[tuple[int,
         if not line.strip():
             head = ""  # a blank line ends a base64 block; elsewhere it means nothing
             continue
-        if out and head and _is_qp(head) and out[-1][1].rstrip().endswith("="):
+        if out and head and _is_qp(head) and out[-1][1].rstrip().endswith("=") and not END.match(line):
             out[-1] = (out[-1][0], out[-1][1].rstrip()[:-1] + line.lstrip())
             continue
         if out and line[0] in " \t":
