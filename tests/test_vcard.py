@@ -266,6 +266,16 @@ def test_every_email_and_phone_is_kept_the_preferred_first(fresh, tmp_path, line
         (email, emails, phone, phones)
 
 
+def test_a_card_whose_name_line_cannot_be_read_says_so(fresh, tmp_path):
+    path = tmp_path / "c.vcf"
+    path.write_text(card("VERSION:3.0", 'FN;LANGUAGE="en:Ana Ruiz', "TEL:1") + card("VERSION:3.0", "FN:Tom Becker"),
+                    encoding="utf-8")
+    result = fresh.run("import", "vcard", str(path), ok=True)
+    assert (f"{path}:1: warning[import-vcard]: card 1 has no name (FN or N); its FN on line 3 cannot be read "
+            "(a quoted parameter value is never closed); skipped, the other cards are imported") in result.stderr
+    assert [p.stem for p in (fresh.root / "contacts").glob("*.md")] == ["tom-becker"]
+
+
 def test_a_base64_photo_without_indented_lines_is_read_past(fresh, tmp_path):
     path = tmp_path / "c.vcf"
     path.write_text(card("VERSION:2.1", "N:Kowalski;Anna", "PHOTO;ENCODING=BASE64;TYPE=JPEG:",

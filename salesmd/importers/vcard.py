@@ -150,7 +150,8 @@ def read_cards(text: str, path: str, source: str = "vcard") -> Cards:
         props, bad = read_props(card.lines, card.line)
         item = card_item(props, card.line, source)
         if isinstance(item, str):
-            warn(card.line, f"card {card.number} {item}; skipped, the other cards are imported")
+            unread = "".join(f"; its {b.name or 'line'} on line {b.line} cannot be read ({b.why})" for b in bad)
+            warn(card.line, f"card {card.number} {item}{unread}; skipped, the other cards are imported")
             continue
         for b in bad:
             what = f"the {b.name} line" if b.name else "a line"

@@ -69,7 +69,7 @@ class Prop:
         for charset in (self.params.get("CHARSET") or [""])[:1] + ["utf-8", "cp1252"]:
             try:
                 return raw.decode(codecs.lookup(charset).name) if charset else raw.decode("utf-8")
-            except (LookupError, UnicodeDecodeError):
+            except (LookupError, UnicodeError):  # an unknown charset, or one that is not a text encoding
                 continue
         return raw.decode("latin-1")  # cp1252 leaves five bytes undefined; latin-1 reads every byte
 
