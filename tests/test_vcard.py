@@ -223,6 +223,9 @@ def test_one_unreadable_line_costs_that_line_not_the_card(fresh, tmp_path):
     # quoted-printable soft line breaks, in UTF-8 and in the charset the card names
     (("VERSION:2.1", "FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:J=C3=BCr=", "gen M=C3=BCller",
       "NOTE;QUOTED-PRINTABLE;CHARSET=ISO-8859-1:Gr=FC=DFe=0D=0A=", "aus Hamburg"), "Jürgen Müller", "Grüße\naus Hamburg"),
+    # a charset Python knows but that is no text encoding for these bytes is read as UTF-8
+    (("VERSION:2.1", "FN;ENCODING=QUOTED-PRINTABLE;CHARSET=idna:xn--zz", "NOTE;QUOTED-PRINTABLE;CHARSET=x-nope:=C3=BC"),
+     "xn--zz", "ü"),
     # a soft break on the card's last line does not swallow END:VCARD
     (("VERSION:2.1", "FN:Rosa Diaz", "NOTE;ENCODING=QUOTED-PRINTABLE:the end=3D=", ), "Rosa Diaz", "the end="),
     # escapes: \\, \\; \\n in 3.0; a 2.1 value keeps its backslashes
