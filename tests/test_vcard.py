@@ -303,3 +303,17 @@ def test_a_note_fills_an_empty_body_and_leaves_a_written_one_alone(vault, tmp_pa
     before = vault.snapshot()
     vault.run("import", "vcard", str(path), ok=True)
     assert vault.snapshot() == before
+
+
+def test_a_contact_is_found_by_any_of_its_addresses_when_the_preferred_one_changed(vault, tmp_path):
+    path = tmp_path / "c.vcf"
+    path.write_text(card("VERSION:3.0", "FN:Jane Doe", "EMAIL;TYPE=pref:jd@home.example", "EMAIL:jane@acme.example"),
+                    encoding="utf-8")
+    vault.run("import", "vcard", str(path), ok=True)
+    assert not (vault.root / "contacts/jane-doe-contact.md").exists()
+    data, _ = record(vault, "contacts/jane-doe.md")
+    assert (data["email"], data["emails"]) == ("jd@home.example", ["jane@acme.example"])
+    path.write_text(card("VERSION:3.0", "FN:Jane Doe", "EMAIL:jane@acme.example"), encoding="utf-8")
+    vault.run("import", "vcard", str(path), ok=True)  # found by an address in `emails`
+    assert not (vault.root / "contacts/jane-doe-contact.md").exists()
+    assert record(vault, "contacts/jane-doe.md")[0]["email"] == "jane@acme.example"

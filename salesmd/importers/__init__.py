@@ -93,6 +93,10 @@ class _Planner:
         self.ids[id_.casefold()] = id_
         for kind, value in self._keys(type_, data).items():
             self.index.setdefault((type_, kind, value), []).append(id_)
+        for other in _others(data.get("emails")):  # a contact's other addresses find it too
+            known = self.index.setdefault((type_, "email", other.casefold()), [])
+            if id_ not in known:
+                known.append(id_)
 
     def _keys(self, type_: str, data: dict) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -196,6 +200,8 @@ class _Planner:
         if kind not in keys:
             return None
         found = self._find(item.type, kind, keys[kind], item.source_id)
+        for other in _others(values.get("emails")) if kind == "email" else ():
+            found = found or self._find(item.type, kind, other.casefold(), item.source_id)  # its main one changed
         if len(found) > 1:
             self.problem(item.line, "ambiguous", f"matches {len(found)} {FOLDERS[item.type]} "
                                                  f"({', '.join(sorted(found))}); give the rows a source id column")
@@ -287,6 +293,12 @@ class _Planner:
             after = _with_body(after, body)
         self.plan.changes.add_edit(record.path, before, after)
         self.plan.lines.setdefault(record.path, item.line)
+
+
+def _others(value: Any) -> list[str]:
+    """The addresses of an `emails` list (or a single one written without brackets)."""
+    values = value if isinstance(value, list) else [value]
+    return [v.strip() for v in values if isinstance(v, str) and v.strip()]
 
 
 def _with_body(text: str, body: str) -> str:
