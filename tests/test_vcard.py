@@ -15,9 +15,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import salesmd.cli_io  # noqa: F401 - registers import and export until cli.py imports it
 from conftest import make_vault
+from salesmd.importers.vcard import read_cards
 
 DATA = Path(__file__).parent / "data"
 
@@ -317,3 +320,25 @@ def test_a_contact_is_found_by_any_of_its_addresses_when_the_preferred_one_chang
     vault.run("import", "vcard", str(path), ok=True)  # found by an address in `emails`
     assert not (vault.root / "contacts/jane-doe-contact.md").exists()
     assert record(vault, "contacts/jane-doe.md")[0]["email"] == "jane@acme.example"
+
+
+PROPERTY = st.tuples(
+    st.sampled_from(["FN", "N", "EMAIL", "TEL", "NOTE", "ORG", "TITLE", "UID", "item1.EMAIL", "PHOTO", "", "a.b.c"]),
+    st.lists(st.sampled_from(["ENCODING=QUOTED-PRINTABLE", "QUOTED-PRINTABLE", "CHARSET=idna", "CHARSET=utf-16",
+                              "CHARSET=rot13", "CHARSET=", "ENCODING=b", 'TYPE="a,b', "PREF", "PREF=1", "="]), max_size=3),
+    st.lists(st.sampled_from(["=C3=BC", "=FF", "=", "=\r\n", "\r\n ", "\r\n", ";", "\\", "\\n", "abc", ":", '"', "\x00"])
+             | st.text(max_size=4), max_size=8).map("".join),
+).map(lambda t: t[0] + "".join(";" + p for p in t[1]) + ":" + t[2])
+CARD = st.tuples(st.sampled_from(["2.1", "3.0", "4.0"]), st.lists(PROPERTY | st.text(max_size=6), max_size=8)).map(
+    lambda t: "BEGIN:VCARD\r\nVERSION:" + t[0] + "\r\n" + "\r\n".join(t[1]) + "\r\nEND:VCARD\r\n")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(CARD, min_size=1, max_size=3))
+def test_any_card_is_imported_or_reported_never_an_exception(cards):
+    out = read_cards("".join(cards), "x.vcf")
+    skipped = [p for p in out.problems if "skipped, the other cards are imported" in p.message]
+    repeated = [n for n in out.notes if "repeats the card" in n]
+    assert len(out.items) + len(skipped) + len(repeated) == out.count  # every card imported or reported
+    for item in out.items:
+        assert item.values["name"].strip() == item.values["name"] != ""
