@@ -254,9 +254,9 @@ def test_folds_soft_breaks_charsets_and_escapes(fresh, tmp_path, lines, name, no
     # 3.0 TYPE= lists and repeated TYPE=; work beats home, cell beats home
     (("VERSION:3.0", "FN:A B", "TEL;TYPE=HOME:2", "TEL;TYPE=CELL,VOICE:3", "EMAIL;TYPE=HOME:h@x",
       "EMAIL;TYPE=INTERNET;TYPE=WORK:w@x"), "w@x", ["h@x"], "3", ["2"]),
-    # 4.0: PREF=1, quoted TYPE lists, tel: and mailto: URIs; the same address twice is kept once
+    # 4.0: PREF=1, quoted TYPE lists, tel: and mailto: URIs; the same address or number twice is kept once
     (("VERSION:4.0", "FN:A B", 'TEL;VALUE=uri;TYPE="voice,home":tel:+1-555-0100',
-      "TEL;VALUE=uri;PREF=1;TYPE=cell:tel:+1-555-0101", "EMAIL:mailto:a@x", "EMAIL;PREF=1:B@x", "EMAIL:b@X"),
+      "TEL;VALUE=uri;PREF=1;TYPE=cell:tel:+1-555-0101", "TEL;TYPE=work:+1 (555) 0100", "EMAIL:mailto:a@x", "EMAIL;PREF=1:B@x", "EMAIL:b@X"),
      "B@x", ["a@x"], "+1-555-0101", ["+1-555-0100"]),
     # Apple groups: item1.EMAIL is an EMAIL, its X-ABLabel is no property of the contact
     (("VERSION:3.0", "FN:A B", "item1.EMAIL;type=INTERNET:g@x", "item1.X-ABLabel:_$!<Other>!$_",

@@ -70,9 +70,9 @@ def split_cards(text: str) -> list[Card]:
     return cards
 
 
-def _ranked(props: list[Prop], prefer: tuple[str, ...], strip: str) -> list[str]:
-    """Each distinct value: the preferred first (never a fax or pager while there is another), then the
-    others in the card's order."""
+def _ranked(props: list[Prop], prefer: tuple[str, ...], strip: str, same=str.casefold) -> list[str]:
+    """Each distinct value (by `same`): the preferred first (never a fax or pager while there is another),
+    then the others in the card's order."""
     def rank(prop: Prop) -> tuple[bool, int]:
         return (bool(prop.types & {"fax", "pager"}),
                 next((i for i, p in enumerate(prefer) if p in prop.types), len(prefer)))
@@ -81,8 +81,13 @@ def _ranked(props: list[Prop], prefer: tuple[str, ...], strip: str) -> list[str]
     found = [(prop, value) for prop, value in found if value]
     values: dict[str, str] = {}
     for _, value in sorted(found, key=lambda f: rank(f[0]))[:1] + found:
-        values.setdefault(value.casefold(), value)
+        values.setdefault(same(value), value)
     return list(values.values())
+
+
+def _digits(phone: str) -> str:
+    """'+1 (503) 555-0142' and '+1 503 555 0142' are one number."""
+    return re.sub(r"[^0-9+]", "", phone) or phone
 
 
 def _name(by: dict[str, list[Prop]]) -> tuple[str, dict]:
@@ -108,7 +113,7 @@ def card_item(props: list[Prop], line: int, source: str) -> Item | str:
         return "has no name (FN or N)"
     values: dict = {"name": name}
     emails = _ranked(by.get("EMAIL", []), ("pref", "work"), r"^mailto:")
-    phones = _ranked(by.get("TEL", []), ("pref", "work", "cell"), r"^tel:")
+    phones = _ranked(by.get("TEL", []), ("pref", "work", "cell"), r"^tel:", _digits)
     values.update(email=emails[0] if emails else None, emails=emails[1:] or None,
                   phone=phones[0] if phones else None, phones=phones[1:] or None)
     role = next((p.text().strip() for key in ("TITLE", "ROLE") for p in by.get(key, []) if p.text().strip()), None)

@@ -27,7 +27,6 @@ import re
 from dataclasses import dataclass, field
 
 ENCODINGS = {"QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT"}
-BINARY = {"BASE64", "B"}
 END = re.compile(r"^\s*END\s*:\s*VCARD\s*$", re.I)  # a soft break at a card's last value ends there
 NAME = re.compile(r"^(?:([A-Za-z0-9_-]+)\.)?([A-Za-z0-9_-]+)$")  # '_' is not in the specs, but in real files
 
