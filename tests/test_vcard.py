@@ -282,6 +282,17 @@ def test_a_card_whose_name_line_cannot_be_read_says_so(fresh, tmp_path):
     assert [p.stem for p in (fresh.root / "contacts").glob("*.md")] == ["tom-becker"]
 
 
+def test_a_name_from_n_alone_reads_its_lists_and_keeps_how_it_is_filed(fresh, tmp_path):
+    path = tmp_path / "c.vcf"  # RFC 2426's own example of N, and no FN
+    path.write_text(card("VERSION:3.0", "N:Stevenson;John;Philip,Paul;Dr.;Jr.,M.D.,A.C.P.", "ORG:ABC\\, Inc.;North"),
+                    encoding="utf-8")
+    fresh.run("import", "vcard", str(path), ok=True)
+    data, _ = record(fresh, "contacts/dr-john-philip-paul-stevenson-jr-m-d-a-c-p.md")
+    assert data["name"] == "Dr. John Philip Paul Stevenson Jr. M.D. A.C.P."
+    assert (data["family_name"], data["given_name"]) == ("Stevenson", "John Philip Paul")
+    assert record(fresh, "accounts/abc-inc.md")[0]["name"] == "ABC, Inc."
+
+
 def test_a_base64_photo_without_indented_lines_is_read_past(fresh, tmp_path):
     path = tmp_path / "c.vcf"
     path.write_text(card("VERSION:2.1", "N:Kowalski;Anna", "PHOTO;ENCODING=BASE64;TYPE=JPEG:",

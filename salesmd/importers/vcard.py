@@ -93,7 +93,7 @@ def _digits(phone: str) -> str:
 def _name(by: dict[str, list[Prop]]) -> tuple[str, dict]:
     """The contact's name, and its family_name / given_name when the name alone would file it wrongly."""
     name = " ".join(by["FN"][0].text().split()) if by.get("FN") else ""
-    n = by["N"][0].parts() + [""] * 5 if by.get("N") else [""] * 5
+    n = by["N"][0].parts(lists=" ") + [""] * 5 if by.get("N") else [""] * 5
     family, given, additional, prefix, suffix = (" ".join(p.split()) for p in n[:5])
     if not name:
         name = " ".join(p for p in (prefix, given, additional, family, suffix) if p)
