@@ -141,8 +141,8 @@ def import_vcard(app: App, file: Path, dry_run, commit):
 
     Example: salesmd import vcard ~/Downloads/contacts.vcf --dry-run
     """
-    from .importers.csv_import import TableError, decode
-    from .importers.vcard import read_cards
+    from .importers.csv_import import TableError
+    from .importers.vcard import decode, read_cards
 
     vault, _ = app.load()
     shown = str(file)

@@ -293,6 +293,17 @@ def test_a_name_from_n_alone_reads_its_lists_and_keeps_how_it_is_filed(fresh, tm
     assert record(fresh, "accounts/abc-inc.md")[0]["name"] == "ABC, Inc."
 
 
+def test_a_fold_that_cuts_a_utf8_character_in_two_is_joined_before_it_is_read(fresh, tmp_path):
+    path = tmp_path / "c.vcf"  # RFC 6350 3.2: a fold may fall inside a multi-octet character
+    path.write_bytes(b"BEGIN:VCARD\r\nVERSION:4.0\r\nFN:J\xc3\r\n \xbcrgen M\xc3\xbcller\r\n"
+                     b"ORG:Lagertechnik S\xc3\xbcd\r\nNOTE:Gr\xc3\r\n \xbc\xc3\r\n \x9fe\r\nEND:VCARD\r\n")
+    result = fresh.run("import", "vcard", str(path), ok=True)
+    assert f"{path}: UTF-8, 1 card" in result.output
+    data, body = record(fresh, "contacts/jurgen-muller.md")
+    assert data["name"] == "Jürgen Müller" and body == "Grüße\n"
+    assert record(fresh, "accounts/lagertechnik-sud.md")[0]["name"] == "Lagertechnik Süd"
+
+
 def test_a_base64_photo_without_indented_lines_is_read_past(fresh, tmp_path):
     path = tmp_path / "c.vcf"
     path.write_text(card("VERSION:2.1", "N:Kowalski;Anna", "PHOTO;ENCODING=BASE64;TYPE=JPEG:",

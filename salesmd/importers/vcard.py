@@ -25,11 +25,13 @@ from dataclasses import dataclass, field
 from ..exporters import split_name
 from ..model import WARNING, Problem, Source
 from . import Item, Ref
+from .csv_import import decode as decode_table
 from .vcf import Prop, read_props
 
 BEGIN = re.compile(r"^\s*BEGIN\s*:\s*VCARD\s*$", re.I)
 END = re.compile(r"^\s*END\s*:\s*VCARD\s*$", re.I)
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
+FOLD = re.compile(rb"\r?\n[ \t]")
 USED = {"VERSION", "FN", "N", "EMAIL", "TEL", "TITLE", "ROLE", "ORG", "NOTE", "UID", "PRODID", "REV",
         "PROFILE", "NAME", "SOURCE", "KIND"}  # read, or about the file rather than the person
 
@@ -48,6 +50,21 @@ class Cards:
     problems: list[Problem] = field(default_factory=list)  # cards not read (warnings: the rest import)
     notes: list[str] = field(default_factory=list)
     count: int = 0
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """(text, how it was read), as for a CSV file; but a UTF-8 file whose folds cut a character in two
+    (RFC 6350 3.2 allows it) is UTF-8: the cut bytes are kept (surrogateescape) until the lines are joined."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            FOLD.sub(b"", data).decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return data.decode("utf-8", "surrogateescape"), "UTF-8"
+    return decode_table(data)
 
 
 def split_cards(text: str) -> list[Card]:

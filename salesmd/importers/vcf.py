@@ -118,7 +118,14 @@ def logical_lines(lines: list[str], first: int, version: str) -> list[tuple[int,
             continue
         out.append((number, line))
         head = line.split(":", 1)[0]
-    return out
+    return [(n, _whole(text)) for n, text in out]
+
+
+def _whole(text: str) -> str:
+    """A line whose UTF-8 characters a fold had cut (read with surrogateescape) made whole again."""
+    if not re.search("[\udc80-\udcff]", text):
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _split_head(text: str) -> tuple[list[str], str] | str:
