@@ -64,7 +64,8 @@ def decode(data: bytes) -> tuple[str, str]:
             pass
         else:
             return data.decode("utf-8", "surrogateescape"), "UTF-8"
-    return decode_table(data)
+    text, how = decode_table(data)
+    return text, ("Windows-1252 (the file is not UTF-8)" if how.startswith("Windows-1252") else how)
 
 
 def split_cards(text: str) -> list[Card]:
