@@ -305,6 +305,30 @@ def test_a_fold_that_cuts_a_utf8_character_in_two_is_joined_before_it_is_read(fr
     assert record(fresh, "accounts/lagertechnik-sud.md")[0]["name"] == "Lagertechnik Süd"
 
 
+def test_a_companys_own_card_is_its_account_and_a_group_card_is_skipped(fresh, tmp_path):
+    path = tmp_path / "c.vcf"
+    path.write_text(card("VERSION:3.0", "N:Wang;Fang;;;", "FN:Wang Fang", "ORG:Pearl River Freight;")
+                    + card("VERSION:3.0", "N:;;;;", "FN:Pearl River Freight", "ORG:Pearl River Freight;",
+                           "TEL;type=WORK:+86 20 5550 9000", "item1.URL:https\\://pearlriver.example",
+                           "X-ABShowAs:COMPANY", "NOTE:Ships from Guangzhou.")
+                    + card("VERSION:4.0", "KIND:org", "FN:Acme Corp", "TEL:+1 503 555 0100")
+                    + card("VERSION:4.0", "KIND:group", "FN:Trade show leads", "MEMBER:urn:uuid:1"),
+                    encoding="utf-8")
+    result = fresh.run("import", "vcard", str(path), ok=True)
+    assert [p.stem for p in (fresh.root / "contacts").glob("*.md")] == ["wang-fang"]
+    assert sorted(p.stem for p in (fresh.root / "accounts").glob("*.md")) == ["acme-corp", "pearl-river-freight"]
+    account, body = record(fresh, "accounts/pearl-river-freight.md")
+    assert (account["phone"], account["website"]) == ("+86 20 5550 9000", "https://pearlriver.example")
+    assert body.endswith("\nShips from Guangzhou.\n")  # after the account skeleton's own body
+    assert record(fresh, "contacts/wang-fang.md")[0]["account"] == "[[pearl-river-freight]]"
+    assert f"{path}:23: warning[import-vcard]: card 4 is a group of contacts (KIND:group), not a person; " \
+           "skipped" in result.stderr
+    fresh.run("check", "--strict", ok=True)
+    before = fresh.snapshot()
+    fresh.run("import", "vcard", str(path), ok=True)
+    assert fresh.snapshot() == before
+
+
 def test_a_base64_photo_without_indented_lines_is_read_past(fresh, tmp_path):
     path = tmp_path / "c.vcf"
     path.write_text(card("VERSION:2.1", "N:Kowalski;Anna", "PHOTO;ENCODING=BASE64;TYPE=JPEG:",

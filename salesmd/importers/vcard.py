@@ -13,6 +13,9 @@ and the rest of the card is imported. Every card with a name (FN, else N) become
   as the card did.
 - source_id: "vcard:<UID>" when the card has a UID.
 
+A company's own card (vCard 4.0 `KIND:org`, Apple's `X-ABShowAs:COMPANY`) is an account instead:
+its name (ORG, else FN), phone, website (URL) and NOTE. A `KIND:group` card is skipped.
+
 Properties salesmd has no key for (PHOTO, ADR, BDAY, ...; not the programs' own X- ones) are
 counted in one note.
 """
@@ -121,28 +124,40 @@ def _name(by: dict[str, list[Prop]]) -> tuple[str, dict]:
     return name, {}
 
 
+def _first(by: dict[str, list[Prop]], *keys: str) -> str | None:
+    return next((p.text().strip() for key in keys for p in by.get(key, []) if p.text().strip()), None)
+
+
 def card_item(props: list[Prop], line: int, source: str) -> Item | str:
-    """The contact a card holds, or why it holds none."""
+    """The contact (or, for a company's own card, the account) a card holds, or why it holds none."""
     by: dict[str, list[Prop]] = {}
     for prop in props:
         by.setdefault(prop.name, []).append(prop)
+    kind = (_first(by, "KIND") or "individual").casefold()
+    if kind == "group":
+        return "is a group of contacts (KIND:group), not a person"
+    org = next((" ".join(p.parts()[0].split()) for p in by.get("ORG", []) if p.parts()[0].strip()), None)
     name, filed = _name(by)
-    if not name:
+    company = kind == "org" or (_first(by, "X-ABSHOWAS") or "").upper() == "COMPANY"
+    if company and (org or name):  # a company's own card (4.0 KIND:org, Apple's X-ABShowAs:COMPANY)
+        phones = _ranked(by.get("TEL", []), ("pref", "work"), r"^tel:", _digits)
+        values = {"name": org or name, "phone": phones[0] if phones else None, "website": _first(by, "URL")}
+        item = Item("account", line, {k: v for k, v in values.items() if v is not None})
+    elif not name:
         return "has no name (FN or N)"
-    values: dict = {"name": name}
-    emails = _ranked(by.get("EMAIL", []), ("pref", "work"), r"^mailto:")
-    phones = _ranked(by.get("TEL", []), ("pref", "work", "cell"), r"^tel:", _digits)
-    values.update(email=emails[0] if emails else None, emails=emails[1:] or None,
-                  phone=phones[0] if phones else None, phones=phones[1:] or None)
-    role = next((p.text().strip() for key in ("TITLE", "ROLE") for p in by.get(key, []) if p.text().strip()), None)
-    values.update(role=role, **filed)
-    item = Item("contact", line, {k: v for k, v in values.items() if v is not None})
-    uid = next((p.text().strip() for p in by.get("UID", []) if p.text().strip()), None)
+    else:
+        values = {"name": name}
+        emails = _ranked(by.get("EMAIL", []), ("pref", "work"), r"^mailto:")
+        phones = _ranked(by.get("TEL", []), ("pref", "work", "cell"), r"^tel:", _digits)
+        values.update(email=emails[0] if emails else None, emails=emails[1:] or None,
+                      phone=phones[0] if phones else None, phones=phones[1:] or None,
+                      role=_first(by, "TITLE", "ROLE"), **filed)
+        item = Item("contact", line, {k: v for k, v in values.items() if v is not None})
+        if org:
+            item.refs["account"] = [Ref(org)]
+    uid = _first(by, "UID")
     if uid:
         item.source_id = f"{source}:{uid}"
-    org = next((p.parts()[0].strip() for p in by.get("ORG", []) if p.parts()[0].strip()), None)
-    if org:
-        item.refs["account"] = [Ref(" ".join(org.split()))]
     notes = [p.text().replace("\r\n", "\n").replace("\r", "\n").strip() for p in by.get("NOTE", [])]
     body = "\n\n".join(n for n in notes if n)
     if body:
@@ -180,9 +195,11 @@ def read_cards(text: str, path: str, source: str = "vcard") -> Cards:
             what = f"the {b.name} line" if b.name else "a line"
             warn(b.line, f"card {card.number} ({item.values['name']}): {what} cannot be read ({b.why}); "
                          "that line is skipped, the rest of the card is imported")
-        for name in {p.name for p in props if p.name not in USED and not p.name.startswith("X-")}:
+        used = USED | ({"URL"} if item.type == "account" else set())
+        for name in {p.name for p in props if p.name not in used and not p.name.startswith("X-")}:
             unused[name] = unused.get(name, 0) + 1
         out.items.append(item)
+    out.items.sort(key=lambda i: i.type != "account")  # a company's card before the people who name it
     if unused:
         out.notes.append(f"{path}: not imported, salesmd has no key for them: "
                          + ", ".join(f"{k} ({n} card{'s' * (n != 1)})" for k, n in sorted(unused.items())))
