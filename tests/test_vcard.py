@@ -226,7 +226,8 @@ def test_one_unreadable_line_costs_that_line_not_the_card(fresh, tmp_path):
     (("VERSION:2.1", "FN:Marcus", " Hill", "NOTE:folded", " at a space"), "Marcus Hill", "folded at a space"),
     # quoted-printable soft line breaks, in UTF-8 and in the charset the card names
     (("VERSION:2.1", "FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:J=C3=BCr=", "gen M=C3=BCller",
-      "NOTE;QUOTED-PRINTABLE;CHARSET=ISO-8859-1:Gr=FC=DFe=0D=0A=", "aus Hamburg"), "Jürgen Müller", "Grüße\naus Hamburg"),
+      "NOTE;QUOTED-PRINTABLE;CHARSET=ISO-8859-1:Gr=FC=DFe=0D=0A=", "aus Hamburg"),
+     "Jürgen Müller", "Grüße\naus Hamburg"),
     # a charset Python knows but that is no text encoding for these bytes is read as UTF-8
     (("VERSION:2.1", "FN;ENCODING=QUOTED-PRINTABLE;CHARSET=idna:xn--zz", "NOTE;QUOTED-PRINTABLE;CHARSET=x-nope:=C3=BC"),
      "xn--zz", "ü"),
@@ -257,7 +258,8 @@ def test_folds_soft_breaks_charsets_and_escapes(fresh, tmp_path, lines, name, no
       "EMAIL;TYPE=INTERNET;TYPE=WORK:w@x"), "w@x", ["h@x"], "3", ["2"]),
     # 4.0: PREF=1, quoted TYPE lists, tel: and mailto: URIs; the same address or number twice is kept once
     (("VERSION:4.0", "FN:A B", 'TEL;VALUE=uri;TYPE="voice,home":tel:+1-555-0100',
-      "TEL;VALUE=uri;PREF=1;TYPE=cell:tel:+1-555-0101", "TEL;TYPE=work:+1 (555) 0100", "EMAIL:mailto:a@x", "EMAIL;PREF=1:B@x", "EMAIL:b@X"),
+      "TEL;VALUE=uri;PREF=1;TYPE=cell:tel:+1-555-0101", "TEL;TYPE=work:+1 (555) 0100",
+      "EMAIL:mailto:a@x", "EMAIL;PREF=1:B@x", "EMAIL:b@X"),
      "B@x", ["a@x"], "+1-555-0101", ["+1-555-0100"]),
     # Apple groups: item1.EMAIL is an EMAIL, its X-ABLabel is no property of the contact
     (("VERSION:3.0", "FN:A B", "item1.EMAIL;type=INTERNET:g@x", "item1.X-ABLabel:_$!<Other>!$_",
@@ -329,6 +331,29 @@ def test_a_companys_own_card_is_its_account_and_a_group_card_is_skipped(fresh, t
     assert fresh.snapshot() == before
 
 
+def test_two_cards_of_one_person_are_one_contact_with_the_emails_phones_and_notes_of_both(fresh, tmp_path):
+    path = tmp_path / "c.vcf"  # the same person from the phone and from Outlook, say
+    path.write_text(card("VERSION:3.0", "FN:Jane Doe", "EMAIL;TYPE=pref:jane@acme.example", "TEL:+1 503 555 0142",
+                         "NOTE:From the phone.")
+                    + card("VERSION:2.1", "FN:Jane Doe", "EMAIL;INTERNET:jd@home.example", "EMAIL:JANE@acme.example",
+                           "TEL;CELL:+1 503 555 0199", "TEL;WORK:+1 (503) 555-0142", "TITLE:Fleet manager",
+                           "ORG:Acme Corp", "NOTE:From Outlook.")
+                    + card("VERSION:4.0", "KIND:org", "FN:Acme Corp") + card("VERSION:4.0", "KIND:org", "FN:ACME Corp",
+                                                                              "TEL:+1 503 555 0100"),
+                    encoding="utf-8")
+    result = fresh.run("import", "vcard", str(path), ok=True)
+    assert (f"{path}:8: card 2 is the same contact as card 1 (Jane Doe): imported as one, with every email, phone "
+            "and note of both") in result.output
+    assert f"{path}:24: card 4 is the same account as card 3 (Acme Corp)" in result.output
+    assert [p.stem for p in (fresh.root / "contacts").glob("*.md")] == ["jane-doe"]
+    data, body = record(fresh, "contacts/jane-doe.md")
+    assert (data["email"], data["emails"]) == ("jane@acme.example", ["jd@home.example"])
+    assert (data["phone"], data["phones"]) == ("+1 503 555 0142", ["+1 503 555 0199"])
+    assert (data["role"], data["account"]) == ("Fleet manager", "[[acme-corp]]")
+    assert body == "From the phone.\n\nFrom Outlook.\n"
+    assert record(fresh, "accounts/acme-corp.md")[0]["phone"] == "+1 503 555 0100"
+
+
 def test_a_base64_photo_without_indented_lines_is_read_past(fresh, tmp_path):
     path = tmp_path / "c.vcf"
     path.write_text(card("VERSION:2.1", "N:Kowalski;Anna", "PHOTO;ENCODING=BASE64;TYPE=JPEG:",
@@ -372,8 +397,10 @@ def test_a_contact_is_found_by_any_of_its_addresses_when_the_preferred_one_chang
 PROPERTY = st.tuples(
     st.sampled_from(["FN", "N", "EMAIL", "TEL", "NOTE", "ORG", "TITLE", "UID", "item1.EMAIL", "PHOTO", "", "a.b.c"]),
     st.lists(st.sampled_from(["ENCODING=QUOTED-PRINTABLE", "QUOTED-PRINTABLE", "CHARSET=idna", "CHARSET=utf-16",
-                              "CHARSET=rot13", "CHARSET=", "ENCODING=b", 'TYPE="a,b', "PREF", "PREF=1", "="]), max_size=3),
-    st.lists(st.sampled_from(["=C3=BC", "=FF", "=", "=\r\n", "\r\n ", "\r\n", ";", "\\", "\\n", "abc", ":", '"', "\x00"])
+                              "CHARSET=rot13", "CHARSET=", "ENCODING=b", 'TYPE="a,b', "PREF", "PREF=1", "="]),
+             max_size=3),
+    st.lists(st.sampled_from(["=C3=BC", "=FF", "=", "=\r\n", "\r\n ", "\r\n", ";", "\\", "\\n", "abc", ":", '"',
+                              "\x00"])
              | st.text(max_size=4), max_size=8).map("".join),
 ).map(lambda t: t[0] + "".join(";" + p for p in t[1]) + ":" + t[2])
 CARD = st.tuples(st.sampled_from(["2.1", "3.0", "4.0"]), st.lists(PROPERTY | st.text(max_size=6), max_size=8)).map(
@@ -385,7 +412,7 @@ CARD = st.tuples(st.sampled_from(["2.1", "3.0", "4.0"]), st.lists(PROPERTY | st.
 def test_any_card_is_imported_or_reported_never_an_exception(cards):
     out = read_cards("".join(cards), "x.vcf")
     skipped = [p for p in out.problems if "skipped, the other cards are imported" in p.message]
-    repeated = [n for n in out.notes if "repeats the card" in n]
+    repeated = [n for n in out.notes if "repeats the card" in n or "imported as one" in n]
     assert len(out.items) + len(skipped) + len(repeated) == out.count  # every card imported or reported
     for item in out.items:
         assert item.values["name"].strip() == item.values["name"] != ""

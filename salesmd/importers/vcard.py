@@ -13,6 +13,10 @@ and the rest of the card is imported. Every card with a name (FN, else N) become
   as the card did.
 - source_id: "vcard:<UID>" when the card has a UID.
 
+Two cards of one person (the same UID or an email in common) are one contact with every email, phone
+and note of both, and two cards of one company one account, rather than an import-duplicate error
+that would stop the whole file.
+
 A company's own card (vCard 4.0 `KIND:org`, Apple's `X-ABShowAs:COMPANY`) is an account instead:
 its name (ORG, else FN), phone, website (URL) and NOTE. A `KIND:group` card is skipped.
 
@@ -165,9 +169,42 @@ def card_item(props: list[Prop], line: int, source: str) -> Item | str:
     return item
 
 
+def _identities(item: Item) -> list[tuple]:
+    """What makes two cards one record: the UID; a contact's emails; an account's name."""
+    keys: list[tuple] = [(item.type, "uid", item.source_id)] if item.source_id else []
+    if item.type == "contact":
+        keys += [("contact", "email", e.casefold()) for e in [item.values.get("email"), *item.values.get("emails", [])]
+                 if e]
+    else:
+        keys.append((item.type, "name", item.values["name"].casefold()))
+    return keys
+
+
+def _merge(first: Item, later: Item) -> None:
+    """`later` folded into `first`: every email and phone, the keys and links `first` lacks, both notes."""
+    for one, many, same in (("email", "emails", str.casefold), ("phone", "phones", _digits)):
+        values: dict[str, str] = {}
+        for card in (first, later):
+            for value in [card.values.get(one), *card.values.get(many, [])]:
+                if value:
+                    values.setdefault(same(value), value)
+        merged = list(values.values())
+        first.values.update({one: merged[0], many: merged[1:]} if merged else {})
+        if not first.values.get(many):
+            first.values.pop(many, None)
+    for key, value in later.values.items():
+        first.values.setdefault(key, value)
+    for key, refs in later.refs.items():
+        first.refs.setdefault(key, refs)
+    first.source_id = first.source_id or later.source_id
+    if later.body and later.body not in (first.body or ""):
+        first.body = (first.body + "\n" if first.body else "") + later.body
+
+
 def read_cards(text: str, path: str, source: str = "vcard") -> Cards:
     out = Cards()
     seen: dict[str, int] = {}
+    same: dict[tuple, tuple[int, Item]] = {}  # a uid, email or account name -> the first card with it
     unused: dict[str, int] = {}  # property -> how many imported cards have it
 
     def warn(line: int, message: str) -> None:
@@ -198,7 +235,15 @@ def read_cards(text: str, path: str, source: str = "vcard") -> Cards:
         used = USED | ({"URL"} if item.type == "account" else set())
         for name in {p.name for p in props if p.name not in used and not p.name.startswith("X-")}:
             unused[name] = unused.get(name, 0) + 1
-        out.items.append(item)
+        number, first = next((same[k] for k in _identities(item) if k in same), (card.number, item))
+        if first is item:
+            out.items.append(item)
+        else:
+            _merge(first, item)
+            out.notes.append(f"{path}:{card.line}: card {card.number} is the same {item.type} as card {number} "
+                             f"({first.values['name']}): imported as one, with every email, phone and note of both")
+        for k in _identities(first):
+            same.setdefault(k, (number, first))
     out.items.sort(key=lambda i: i.type != "account")  # a company's card before the people who name it
     if unused:
         out.notes.append(f"{path}: not imported, salesmd has no key for them: "
