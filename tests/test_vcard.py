@@ -338,20 +338,23 @@ def test_two_cards_of_one_person_are_one_contact_with_the_emails_phones_and_note
                     + card("VERSION:2.1", "FN:Jane Doe", "EMAIL;INTERNET:jd@home.example", "EMAIL:JANE@acme.example",
                            "TEL;CELL:+1 503 555 0199", "TEL;WORK:+1 (503) 555-0142", "TITLE:Fleet manager",
                            "ORG:Acme Corp", "NOTE:From Outlook.")
-                    + card("VERSION:4.0", "KIND:org", "FN:Acme Corp") + card("VERSION:4.0", "KIND:org", "FN:ACME Corp",
-                                                                              "TEL:+1 503 555 0100"),
+                    + card("VERSION:4.0", "KIND:org", "FN:Acme Corp", "TEL:+1 503 555 0100")
+                    + card("VERSION:4.0", "KIND:org", "FN:ACME Corp", "TEL:+1 503 555 0101", "URL:https://acme.example"),
                     encoding="utf-8")
     result = fresh.run("import", "vcard", str(path), ok=True)
     assert (f"{path}:8: card 2 is the same contact as card 1 (Jane Doe): imported as one, with every email, phone "
             "and note of both") in result.output
-    assert f"{path}:24: card 4 is the same account as card 3 (Acme Corp)" in result.output
+    assert f"{path}:25: card 4 is the same account as card 3 (Acme Corp)" in result.output
     assert [p.stem for p in (fresh.root / "contacts").glob("*.md")] == ["jane-doe"]
     data, body = record(fresh, "contacts/jane-doe.md")
     assert (data["email"], data["emails"]) == ("jane@acme.example", ["jd@home.example"])
     assert (data["phone"], data["phones"]) == ("+1 503 555 0142", ["+1 503 555 0199"])
     assert (data["role"], data["account"]) == ("Fleet manager", "[[acme-corp]]")
     assert body == "From the phone.\n\nFrom Outlook.\n"
-    assert record(fresh, "accounts/acme-corp.md")[0]["phone"] == "+1 503 555 0100"
+    account, _ = record(fresh, "accounts/acme-corp.md")
+    assert (account["phone"], account["website"], "phones" in account) == ("+1 503 555 0100", "https://acme.example",
+                                                                           False)
+    fresh.run("check", "--strict", ok=True)
 
 
 def test_a_base64_photo_without_indented_lines_is_read_past(fresh, tmp_path):

@@ -182,7 +182,8 @@ def _identities(item: Item) -> list[tuple]:
 
 def _merge(first: Item, later: Item) -> None:
     """`later` folded into `first`: every email and phone, the keys and links `first` lacks, both notes."""
-    for one, many, same in (("email", "emails", str.casefold), ("phone", "phones", _digits)):
+    lists = (("email", "emails", str.casefold), ("phone", "phones", _digits)) if first.type == "contact" else ()
+    for one, many, same in lists:  # an account keeps one phone: its first card's
         values: dict[str, str] = {}
         for card in (first, later):
             for value in [card.values.get(one), *card.values.get(many, [])]:
