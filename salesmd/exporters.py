@@ -3,8 +3,8 @@
 The records come from query.select (the same filters as `list`). CSV has a column for the id and
 for every key any exported record uses (the type's keys in the documented order, then custom keys
 as they are first met), links written as ids, and cells a spreadsheet would run as a formula
-neutralised (output.to_csv). JSON keeps every value with its type; vCard (3.0) is for contacts, read back by the vCard
-importer as the same contacts.
+neutralised (output.to_csv). JSON keeps every value with its type; vCard (3.0) is for contacts,
+and the vCard importer reads it back as the same contacts.
 """
 
 from __future__ import annotations
