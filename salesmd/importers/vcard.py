@@ -194,7 +194,8 @@ def _merge(first: Item, later: Item) -> None:
         if not first.values.get(many):
             first.values.pop(many, None)
     for key, value in later.values.items():
-        first.values.setdefault(key, value)
+        if not any(key in pair[:2] for pair in lists):
+            first.values.setdefault(key, value)
     for key, refs in later.refs.items():
         first.refs.setdefault(key, refs)
     first.source_id = first.source_id or later.source_id
