@@ -3,7 +3,9 @@
 The records come from query.select (the same filters as `list`). CSV has a column for the id and
 for every key any exported record uses (the type's keys in the documented order, then custom keys
 as they are first met), links written as ids, and cells a spreadsheet would run as a formula
-neutralised; `salesmd import csv` reads it back to the same records (the salesmd preset). JSON keeps every value with its type; vCard (3.0) is for contacts.
+neutralised (output.to_csv); `salesmd import csv` reads it back to the same records (the salesmd
+preset). JSON keeps every value with its type; vCard (3.0) is for contacts, and the vCard importer
+reads it back as the same contacts.
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ def export_json(vault: Vault, records: list[Record]) -> str:
                     for r in records]) + "\n"
 
 
-def _split_name(name: str) -> tuple[str, str]:
+def split_name(name: str) -> tuple[str, str]:
     """(family, given): 'Doe, Jane' and 'Jane Doe' both give ('Doe', 'Jane')."""
     if "," in name:
         family, given = name.split(",", 1)
@@ -96,8 +98,14 @@ def _text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+def _texts(value: Any) -> list[str]:
+    values = value if isinstance(value, list) else [value]
+    return [v for v in (_text(v) for v in values) if v]
+
+
 def export_vcard(vault: Vault, records: list[Record]) -> str:
-    """vCard 3.0: FN, N, EMAIL, TEL, TITLE (role), ORG (the account's name), UID."""
+    """vCard 3.0: FN, N, EMAIL and TEL (email, then emails; phone, then phones), TITLE (role), ORG (the
+    account's name), NOTE (the body), UID. N is family_name/given_name where the contact has them."""
     import vobject  # noqa: PLC0415 - only vCard exports need it
 
     out = []
@@ -106,19 +114,29 @@ def export_vcard(vault: Vault, records: list[Record]) -> str:
             raise ExportError("--format vcard exports contacts only: salesmd export contact --format vcard")
         card = vobject.vCard()
         card.add("fn").value = record.title
-        family, given = _split_name(record.title)
+        family, given = split_name(record.title)
+        if _text(record.get("family_name")) or _text(record.get("given_name")):
+            family, given = _text(record.get("family_name")) or "", _text(record.get("given_name")) or ""
         card.add("n").value = vobject.vcard.Name(family=family, given=given)
-        if _text(record.get("email")):
+        emails = _texts(record.get("email")) + _texts(record.get("emails"))
+        for i, address in enumerate(emails):  # of several, the first is PREF: it comes back as `email`
             email = card.add("email")
-            email.value = _text(record.get("email"))
-            email.type_param = "INTERNET"
-        if _text(record.get("phone")):
-            card.add("tel").value = _text(record.get("phone"))
+            email.value = address
+            email.type_param = ["INTERNET", "PREF"] if i == 0 and len(emails) > 1 else "INTERNET"
+        phones = _texts(record.get("phone")) + _texts(record.get("phones"))
+        for i, number in enumerate(phones):
+            tel = card.add("tel")
+            tel.value = number
+            if i == 0 and len(phones) > 1:
+                tel.type_param = "PREF"
         if _text(record.get("role")):
             card.add("title").value = _text(record.get("role"))
         account = vault.first_linked(record, "account")
         if account is not None:
             card.add("org").value = [account.title]
+        note = vault.body(record).strip()
+        if note:
+            card.add("note").value = note
         source = _text(record.get("source_id"))
         card.add("uid").value = source.split(":", 1)[1] if source and source.startswith("vcard:") \
             else f"salesmd:{record.id}"

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..changes import ChangeSet
 from ..edit import Snapshot
-from ..model import FOLDERS, Problem, Record, Source, parse_link
+from ..model import FOLDERS, Problem, Record, Source, id_key, parse_link
 from ..schema import KEYS, LINK_TARGETS, REQUIRED
 from ..vault import Vault
 from ..writer import PlanError, free_id, link_to, plan_new, slugify
@@ -46,6 +46,7 @@ class Item:
     source_id: str | None = None
     refs: dict[str, list[Ref]] = field(default_factory=dict)  # link key -> records it names
     record_id: str | None = None  # the salesmd id it has (a salesmd export's id column)
+    body: str | None = None  # a new record's Markdown body; an existing one gets it only if its own is empty
 
 
 @dataclass
@@ -91,10 +92,14 @@ class _Planner:
     # -- indexes over the vault and what this import creates
 
     def _remember(self, id_: str, type_: str, data: dict) -> None:
-        self.records[id_.casefold()] = (type_, data)
-        self.ids[id_.casefold()] = id_
+        self.records[id_key(id_)] = (type_, data)
+        self.ids[id_key(id_)] = id_
         for kind, value in self._keys(type_, data).items():
             self.index.setdefault((type_, kind, value), []).append(id_)
+        for other in _others(data.get("emails")):  # a contact's other addresses find it too
+            known = self.index.setdefault((type_, "email", other.casefold()), [])
+            if id_ not in known:
+                known.append(id_)
 
     def _keys(self, type_: str, data: dict) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -117,7 +122,7 @@ class _Planner:
         found = self.index.get((type_, kind, value), [])
         if source and kind not in ("source", "email"):  # not another record of the same source
             prefix = source.split(":", 1)[0] + ":"
-            found = [i for i in found if not str(self.records[i.casefold()][1].get(SOURCE_KEY) or "")
+            found = [i for i in found if not str(self.records[id_key(i)][1].get(SOURCE_KEY) or "")
                      .startswith(prefix)]
         return found
 
@@ -126,21 +131,25 @@ class _Planner:
 
     # -- creating and resolving
 
-    def create(self, type_: str, values: dict, line: int, named: bool = False, wanted: str | None = None) -> str:
+    def create(self, type_: str, values: dict, line: int, named: bool = False, wanted: str | None = None,
+               body: str | None = None) -> str:
         """A new record, with the id `wanted` when it is a safe, free file name, else one from its name."""
         name = str(values[title_key(type_)])
         while True:
             if wanted and SAFE_ID.fullmatch(wanted) and self.vault.get(wanted) is None \
-                    and wanted.casefold() not in self.taken | self.vault.broken \
+                    and id_key(wanted) not in self.taken and id_key(wanted) not in self.vault.broken \
                     and not (self.vault.root / FOLDERS[type_] / f"{wanted}.md").exists():
                 new_id = wanted
             else:
                 new_id = free_id(self.vault, slugify(name), self.taken, ID_SUFFIX.get(type_))
             if not (self.vault.root / FOLDERS[type_] / f"{new_id}.md").exists():
                 break
-            self.taken.add(new_id.casefold())  # a file that is not a record holds the name
+            self.taken.add(id_key(new_id))  # a file that is not a record holds the name
         plan_new(self.vault, self.plan.changes, type_, name, values, self.today, self.now,
                  record_id=new_id, taken=self.taken)
+        if body:
+            new = self.plan.changes.changes[-1]
+            new.after = _with_body(new.after, body)
         rel = f"{FOLDERS[type_]}/{new_id}.md"
         self.plan.entries.append(Entry("create", type_, rel, line, named=named))
         self.plan.lines.setdefault(rel, line)
@@ -160,9 +169,9 @@ class _Planner:
             if found:
                 return found[0]
             for candidate in (ref.text.strip(), slugify(ref.text)):
-                known = self.records.get(candidate.casefold())
+                known = self.records.get(id_key(candidate))
                 if known is not None and known[0] == type_:
-                    return self.ids[candidate.casefold()]
+                    return self.ids[id_key(candidate)]
         if key not in CREATED_FROM:
             self.problem(item.line, "link", f"'{ref.text}' ({key}) is not the id or name of a "
                                             f"{' or '.join(allowed)} in the vault")
@@ -192,9 +201,9 @@ class _Planner:
 
     def match(self, item: Item, values: dict) -> str | None:
         if item.record_id:
-            known = self.records.get(item.record_id.casefold())
+            known = self.records.get(id_key(item.record_id))
             if known is not None and known[0] == item.type:
-                return self.ids[item.record_id.casefold()]
+                return self.ids[id_key(item.record_id)]
         if item.source_id:
             found = self._find(item.type, "source", item.source_id)
             if found:
@@ -205,6 +214,8 @@ class _Planner:
         if kind not in keys:
             return None
         found = self._find(item.type, kind, keys[kind], item.source_id)
+        for other in _others(values.get("emails")) if kind == "email" else ():
+            found = found or self._find(item.type, kind, other.casefold(), item.source_id)  # its main one changed
         if len(found) > 1:
             self.problem(item.line, "ambiguous", f"matches {len(found)} {FOLDERS[item.type]} "
                                                  f"({', '.join(sorted(found))}); give the rows a source id column")
@@ -217,9 +228,9 @@ class _Planner:
             values[SOURCE_KEY] = item.source_id
         values = _ordered(item.type, values)
         target = self.match(item, values)
-        if target is not None and target.casefold() in self.claimed:
+        if target is not None and id_key(target) in self.claimed:
             self.problem(item.line, "duplicate", f"is the same {item.type} ({target}) as line "
-                                                 f"{self.claimed[target.casefold()]}; import it once")
+                                                 f"{self.claimed[id_key(target)]}; import it once")
             return
         existing = self.vault.get(target) if target else None
         if target is not None and existing is None:  # made by this import from a row naming it
@@ -230,8 +241,8 @@ class _Planner:
         if not self.complete(item, merged, existing):
             return
         if existing is None:
-            new_id = self.create(item.type, values, item.line, wanted=item.record_id)
-            self.claimed[new_id.casefold()] = item.line
+            new_id = self.create(item.type, values, item.line, wanted=item.record_id, body=item.body)
+            self.claimed[id_key(new_id)] = item.line
             return
         self.claimed[existing.key] = item.line
         self.update(item, existing, values)
@@ -261,8 +272,8 @@ class _Planner:
         changed: dict[str, Any] = {}
         for key, new in values.items():
             old = record.get(key)
-            if key == SOURCE_KEY and old not in (None, ""):
-                continue  # matched by email or name: keep the id it already has
+            if key == SOURCE_KEY and (old not in (None, "") or str(new).endswith(f":salesmd:{record.id}")):
+                continue  # matched by email or name: keep the id it has; salesmd's own export names it already
             kind = KEYS[record.type].get(key)
             if kind == "links":
                 have = [str(v) for v in old] if isinstance(old, list) else ([str(old)] if old else [])
@@ -278,19 +289,37 @@ class _Planner:
                     changed[key] = new
             elif not _equal(old, new):
                 changed[key] = new
-        entry = Entry("update" if changed else "unchanged", record.type, record.path, item.line,
+        body = item.body if item.body and not self.vault.body(record).strip() else None
+        entry = Entry("update" if changed or body else "unchanged", record.type, record.path, item.line,
                       {k: (record.get(k), v) for k, v in changed.items()})
+        if body:
+            entry.changes["body"] = (None, body.splitlines()[0] + (" ..." if "\n" in body.strip() else ""))
         self.plan.entries.append(entry)
-        if not changed:
+        if not changed and not body:
             return
         before = Snapshot.read(self.vault.root / record.path)
         try:
-            after = set_keys(before.text, changed)
+            after = set_keys(before.text, changed) if changed else before.text
         except (ValueError, UnicodeDecodeError) as e:
             self.problem(item.line, "edit", f"{record.path} cannot be updated: {e}")
             return
+        if body:
+            after = _with_body(after, body)
         self.plan.changes.add_edit(record.path, before, after)
         self.plan.lines.setdefault(record.path, item.line)
+
+
+def _others(value: Any) -> list[str]:
+    """The addresses of an `emails` list (or a single one written without brackets)."""
+    values = value if isinstance(value, list) else [value]
+    return [v.strip() for v in values if isinstance(v, str) and v.strip()]
+
+
+def _with_body(text: str, body: str) -> str:
+    """`text` with `body` after its front matter and any body it has, in the file's own line ends."""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    text = text.rstrip("\r\n") + newline
+    return text + body.replace("\n", newline)
 
 
 def _equal(old: Any, new: Any) -> bool:
