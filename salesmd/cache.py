@@ -23,7 +23,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import __version__
+from . import code_stamp
 
 FORMAT = 4
 MAGIC = b"salesmd-index\n"
@@ -75,7 +75,7 @@ def no_gc():
 class IndexCache:
     def __init__(self, vault_root: Path, config_signature: str, enabled: bool = True):
         self.path = vault_root / ".salesmd" / "index.pickle"
-        self.signature = f"{FORMAT}:{__version__}:{config_signature}"
+        self.signature = f"{FORMAT}:{code_stamp()}:{config_signature}"
         self.secret = _secret() if enabled and caching_allowed() else None
         self.entries: dict[str, tuple] = {}
         self.written_ns = 0

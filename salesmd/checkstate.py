@@ -42,7 +42,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
+from . import code_stamp
 from .model import ERROR, Problem, Record, Source, id_key, id_of
 from .schema import LINK_TARGETS
 from .vault import Vault
@@ -71,7 +71,7 @@ def state_path(root: Path) -> Path:
 
 
 def signature(config_signature: str) -> str:
-    return f"{FORMAT}:{__version__}:{config_signature}"
+    return f"{FORMAT}:{code_stamp()}:{config_signature}"
 
 
 # --- facts: the part of a record the vault checks read -------------------------------------------
