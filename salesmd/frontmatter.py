@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from .yamldepth import MAX_DEPTH, too_deep_line
+
 try:
     from yaml import CSafeLoader as _BaseLoader
 
@@ -37,7 +39,6 @@ DATE_RE = re.compile(r"^\d{4}-\d\d-\d\d$")
 DATETIME_RE = re.compile(
     r"^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[ ]?(?:Z|[-+]\d\d(?::?\d\d)?))?$"
 )
-MAX_DEPTH = 64
 SAFE_NESTING = 2000  # the C composer was seen to crash at about 10,000 levels
 
 
@@ -120,7 +121,7 @@ def _walk(root, off: int) -> list[YamlIssue]:
             issues.append(YamlIssue("yaml-tag", f"the tag {node.tag!r} is not allowed in front matter",
                                     node.start_mark.line + off))
             continue
-        if depth > MAX_DEPTH:
+        if depth > MAX_DEPTH and isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
             issues.append(YamlIssue("yaml-depth", f"values nested deeper than {MAX_DEPTH} levels",
                                     node.start_mark.line + off))
             continue
@@ -163,7 +164,7 @@ def _deep_nesting_line(text: str) -> int | None:
                 return None
             if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 depth += 1
-                if depth > MAX_DEPTH:
+                if depth > MAX_DEPTH + 1:  # the top-level mapping, then MAX_DEPTH levels of values
                     return event.start_mark.line
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
@@ -214,7 +215,7 @@ def _key_lines(text: str, line_offset: int) -> dict[str, int] | None:
 
 def _fast(text: str, line_offset: int) -> Parsed | None:
     """Parse with yaml_rs when the result is sure to equal the reference's, else None."""
-    if yaml_rs is None or _needs_reference(text) or _nesting_bound(text) > SAFE_NESTING:
+    if yaml_rs is None or _needs_reference(text) or too_deep_line(text) is not None:
         return None
     try:
         data = yaml_rs.loads(text)
@@ -249,7 +250,9 @@ def parse_yaml(text: str, line_offset: int = 0) -> Parsed:
 def parse_yaml_reference(text: str, line_offset: int = 0) -> Parsed:
     """parse_yaml with PyYAML (C parser, our YAML 1.2 resolver): the meaning every parser must match."""
     out = Parsed()
-    deep = _deep_nesting_line(text)
+    deep = too_deep_line(text)
+    if deep is None:
+        deep = _deep_nesting_line(text)  # a guard for the C composer, should the count above miss
     if deep is not None:
         out.issues.append(YamlIssue("yaml-depth", f"values nested deeper than {MAX_DEPTH} levels",
                                     deep + line_offset))

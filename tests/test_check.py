@@ -31,6 +31,10 @@ CASES = [
     ("yaml-alias", {"leads/zed.md": LEAD.format(extra="a: &x [1, 2]\nb: [*x, *x]\n")}, "leads/zed.md", 5, "aliases"),
     ("yaml-depth", {"leads/zed.md": LEAD.format(extra="x: " + "[" * 3000 + "]" * 3000 + "\n")}, "leads/zed.md", 5,
      "nested deeper"),
+    ("yaml-depth", {"leads/zed.md": LEAD.format(extra="x: " + "[" * 100 + "]" * 100 + "\n")}, "leads/zed.md", 5,
+     "nested deeper"),
+    ("yaml-depth", {"leads/zed.md": LEAD.format(extra="".join("  " * i + f"k{i}:\n" for i in range(70)))},
+     "leads/zed.md", 70, "nested deeper"),
     ("frontmatter-unclosed", {"leads/zed.md": "---\ntype: lead\nname: Zed\n"}, "leads/zed.md", 1, "never closed"),
     ("frontmatter-not-mapping", {"leads/zed.md": "---\n- a\n- b\n---\n"}, "leads/zed.md", 2, "key: value"),
     ("conflict-marker", {"leads/zed.md": "---\ntype: lead\nname: Zed\n<<<<<<< HEAD\nstage: new\n=======\n"

@@ -7,11 +7,13 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from salesmd import frontmatter
 from salesmd.frontmatter import _fast, parse_yaml, parse_yaml_reference
+from salesmd.yamldepth import max_depth
 
 pytestmark = pytest.mark.skipif(frontmatter.yaml_rs is None, reason="yaml_rs is not installed")
 
@@ -111,3 +113,68 @@ def test_fast_path_takes_ordinary_records():
 def test_bad_input_is_left_to_the_reference(text):
     assert _fast(text, 2) is None
     assert parse_yaml(text, 2).issues
+
+
+# Nesting: salesmd's limit (64 levels of values) is counted from the text, so it holds whatever
+# parser reads the file, and whichever release of it (newer libyaml refuses 1,000 levels itself).
+def _flow(n: int) -> str:
+    return "x: " + "[" * n + "]" * n + "\n"
+
+
+def _block(n: int) -> str:
+    return "".join("  " * i + f"k{i}:\n" for i in range(n)) + "  " * n + "v: 1\n"
+
+
+@pytest.mark.parametrize("text,line", [
+    (_flow(65), 2), (_flow(100), 2), (_flow(1001), 2), (_flow(5000), 2),
+    (_block(65), 67),
+    ("x:\n" + "- " * 70 + "a\n", 3),
+    ("a: 1\nx: " + "{k: " * 80 + "v" + "}" * 80 + "\n", 3),
+])
+@pytest.mark.parametrize("parse", [parse_yaml, parse_yaml_reference], ids=["parse_yaml", "reference"])
+def test_nesting_past_the_limit_is_yaml_depth_on_either_path(parse, text, line):
+    parsed = parse(text, 2)
+    assert [(i.code, i.line) for i in parsed.issues] == [("yaml-depth", line)]
+    assert parsed.data is None
+
+
+@pytest.mark.parametrize("text", [
+    _flow(64), _block(64), "x:\n" + "- " * 64 + "a\n",
+    'x: "' + "[" * 100 + '"\n', "x: '" + "{" * 100 + "'\n", "x: a " + "[" * 100 + "\n",
+    "x: |\n  " + "[" * 100 + "\n  " + "{" * 100 + "\ny: 1\n",
+    "# " + "[" * 100 + "\nx: 1  # " + "{" * 100 + "\n",
+])
+def test_nesting_up_to_the_limit_and_brackets_in_text_are_read(text):
+    assert parse_yaml(text, 2).issues == []
+    assert parse_yaml_reference(text, 2).issues == []
+
+
+def _event_depth(text: str) -> int:
+    """Collections open at once, from PyYAML's pure-Python event parser (no limit of its own)."""
+    depth = deepest = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+    return deepest
+
+
+tricky_text = st.sampled_from(["a", "[x", "{y}", "'q", '"d', "# c", "a: b", "- z", "|", ">", "x\ny [", "  [[",
+                               "&a", "!t", "?", "k: [1,", "]]", "O'Brien [", "multi\nline [\n{", "", "1", "-1"])
+nested = st.recursive(
+    st.one_of(tricky_text, st.integers(), st.none(), st.booleans()),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(tricky_text, inner, max_size=3)),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(tricky_text, nested, min_size=1, max_size=4), st.sampled_from([False, None, True]),
+       st.sampled_from([80, 12]))
+def test_nesting_is_counted_as_the_parser_nests(data, flow_style, width):
+    """The text count agrees with the parser's events on block, flow and mixed YAML, with quotes,
+    comments, block scalars and brackets inside strings."""
+    text = yaml.safe_dump(data, default_flow_style=flow_style, width=width, allow_unicode=True)
+    assert max_depth(text)[0] == _event_depth(text), text
