@@ -183,11 +183,38 @@ REFERENCE_CHARS = ("&", "*", "!", "\t", "<<", "\n?", "\n:", " :", "\n\"", "\n'")
 REFERENCE_RE = re.compile(r"\d_\d|[:-][ ]+[|>][-+0-9]*[ ]*(?:#.*)?$|:$|[\"']\d{4}-\d", re.MULTILINE)
 
 
+# Characters the two parsers take differently: PyYAML (YAML 1.1 line breaks) starts a new line at a
+# lone CR, U+0085, U+2028 and U+2029, and refuses what YAML calls non-printable; yaml_rs does neither.
+ODD_CHARS = re.compile("\r(?!\n)|[\x85\u2028\u2029\ufeff]|[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# A plain scalar that starts like a number, time or date is a word yaml_rs may read its own way
+# (1_000, 48__000, 0b101, -0x1, 0X1F, 12:30:00, 1_ are numbers or times to it, text to salesmd):
+# only the forms below, which both read alike, stay on the fast path.
+NUMBERISH = re.compile(r"(?:^[ ]*(?:-[ ]+)*|:[ ]+|[\[{,][ ]*)([-+._0-9][-+._0-9a-zA-Z:]*)[ ]*(?=\r?$|[,\]}#]|:[ ])",
+                       re.MULTILINE)
+_TIME = r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"
+SAME_IN_BOTH = re.compile(
+    r"[-+]?[0-9]+|0x[0-9a-fA-F]+|0o[0-7]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+    r"|\d{4}-\d\d-\d\d(?:[Tt]" + _TIME + r"(?:Z|[-+](?:[01]\d|2[0-3])(?::[0-5]\d)?)?)?"
+)
+# A date followed by more words on its line (`2026-11-25 14:30:00 +01`): only a plain local time is alike.
+DATE_AND_MORE = re.compile(r"\d{4}-\d\d-\d\d\S*[ \t]+[^ \t#\r\n][^\n]*")
+DATE_SPACE_TIME = re.compile(r"\d{4}-\d\d-\d\d " + _TIME + r"[ \t]*(?:#.*)?\r?")
+
+
 def _needs_reference(text: str) -> bool:
     if any(c in text for c in REFERENCE_CHARS) or text[:1] in ("?", ":", '"', "'"):
         return True
-    return (("_" in text or "|" in text or ">" in text or ":\n" in text or "\"" in text or "'" in text)
-            and REFERENCE_RE.search(text) is not None)
+    if ("_" in text or "|" in text or ">" in text or ":\n" in text or "\"" in text or "'" in text) \
+            and REFERENCE_RE.search(text) is not None:
+        return True
+    if ("[" in text or "{" in text) and ("|" in text or ">" in text):
+        return True  # `[a, |]`: yaml_rs reads `|` as text in a flow list, PyYAML refuses it
+    if ODD_CHARS.search(text):
+        return True
+    if any(not SAME_IN_BOTH.fullmatch(m) for m in NUMBERISH.findall(text)):
+        return True
+    return any(not DATE_SPACE_TIME.fullmatch(m) for m in DATE_AND_MORE.findall(text))
 
 
 def _key_lines(text: str, line_offset: int) -> dict[str, int] | None:
