@@ -16,7 +16,8 @@ from typing import Any
 
 import yaml
 
-from .yamldepth import MAX_DEPTH, too_deep_line
+from .yamldepth import LINE_BREAK, MAX_DEPTH, too_deep_line
+from .yamlhints import quote_hint
 
 try:
     from yaml import CSafeLoader as _BaseLoader
@@ -307,7 +308,12 @@ def parse_yaml_reference(text: str, line_offset: int = 0) -> Parsed:
         message = " ".join(str(x) for x in (context, e.problem) if x)
         if e.context_mark is not None and (mark is None or mark.index >= len(text.rstrip())):
             mark = e.context_mark  # "found end of stream": where the unfinished value began helps more
-        out.issues.append(YamlIssue("yaml-syntax", f"invalid YAML: {message}", (mark.line if mark else 0) + line_offset))
+        line = mark.line if mark else 0
+        hinted = _hint(text, [line] + ([e.context_mark.line] if e.context_mark is not None else []))
+        if hinted is not None:
+            line, hint = hinted
+            message = f"{message}; {hint}"
+        out.issues.append(YamlIssue("yaml-syntax", f"invalid YAML: {message}", line + line_offset))
     except yaml.YAMLError as e:
         out.issues.append(YamlIssue("yaml-syntax", f"invalid YAML: {e}", line_offset))
     except (RecursionError, ValueError, OverflowError, TypeError) as e:
@@ -315,6 +321,16 @@ def parse_yaml_reference(text: str, line_offset: int = 0) -> Parsed:
     finally:
         loader.dispose()
     return out
+
+
+def _hint(text: str, lines: list[int]) -> tuple[int, str] | None:
+    """A plain hint for the first of `lines` (0-based) whose text shows a common mistake."""
+    text_lines = LINE_BREAK.split(text)
+    for n in lines:
+        hint = quote_hint(text_lines[n]) if 0 <= n < len(text_lines) else None
+        if hint is not None:
+            return n, hint
+    return None
 
 
 @dataclass

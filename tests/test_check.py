@@ -117,6 +117,26 @@ def test_problem_paths_are_shown_from_where_the_user_stands(tmp_path, monkeypatc
     assert f"\n{vault.root}/leads/zed.md:" in "\n" + vault.run("check").output
 
 
+@pytest.mark.parametrize("extra,line,fix", [
+    ("company: Acme: fleet renewal\n", 5, 'quote the value: company: "Acme: fleet renewal"'),
+    ("company: Acme:\n", 5, 'quote the value: company: "Acme:"'),
+    ("company: @acme  # handle\n", 5, 'quote the value: company: "@acme"'),
+    ("company: `acme`\n", 5, 'quote the value: company: "`acme`"'),
+    ("company: - fleet\n", 5, 'quote the value: company: "- fleet"'),
+    ('company: "Acme" fleet\n', 5, """quote the value: company: '"Acme" fleet'"""),
+    ("tags:\n  - x: Acme: fleet\n", 6, 'quote the value: - x: "Acme: fleet"'),
+    ("tags:\n\t- x\n", 6, "indent with spaces"),
+])
+def test_common_yaml_mistakes_say_how_to_quote_at_their_line(tmp_path, monkeypatch, extra, line, fix):
+    """The hint comes from the line itself, so it does not hang on any parser's wording."""
+    vault = make_vault(tmp_path / "v", {"leads/zed.md": LEAD.format(extra=extra)})
+    monkeypatch.chdir(vault.root)
+    result = vault.run("check")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    found = [l for l in result.output.splitlines() if l.startswith(f"leads/zed.md:{line}: error[yaml-syntax]: ")]
+    assert found and fix in found[0], result.output
+
+
 def test_crlf_and_bom_are_read(tmp_path):
     text = "\ufeff---\r\ntype: lead\r\nname: Crlf Co\r\nstage: new\r\nphone: \"0123\"\r\n---\r\nBody\r\n"
     vault = make_vault(tmp_path / "v", {"leads/crlf-co.md": text.encode("utf-8")})
