@@ -198,6 +198,7 @@ SAME_IN_BOTH = re.compile(
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
     r"|\d{4}-\d\d-\d\d(?:[Tt]" + _TIME + r"(?:Z|[-+](?:[01]\d|2[0-3])(?::[0-5]\d)?)?)?"
 )
+FLOW_EMPTY_KEY = re.compile(r"[\[{,][ ]*[:?]|:[\]},]|\?[ ]*[\]},]")
 # A date followed by more words on its line (`2026-11-25 14:30:00 +01`): only a plain local time is alike.
 DATE_AND_MORE = re.compile(r"\d{4}-\d\d-\d\d\S*[ \t]+[^ \t#\r\n][^\n]*")
 DATE_SPACE_TIME = re.compile(r"\d{4}-\d\d-\d\d " + _TIME + r"[ \t]*(?:#.*)?\r?")
@@ -209,8 +210,8 @@ def _needs_reference(text: str) -> bool:
     if ("_" in text or "|" in text or ">" in text or ":\n" in text or "\"" in text or "'" in text) \
             and REFERENCE_RE.search(text) is not None:
         return True
-    if ("[" in text or "{" in text) and ("|" in text or ">" in text):
-        return True  # `[a, |]`: yaml_rs reads `|` as text in a flow list, PyYAML refuses it
+    if ("[" in text or "{" in text) and ("|" in text or ">" in text or FLOW_EMPTY_KEY.search(text)):
+        return True  # `[a, |]`, `[:]`, `{a:}`, `[?]`: yaml_rs reads these its own way, PyYAML refuses most
     if ODD_CHARS.search(text):
         return True
     if any(not SAME_IN_BOTH.fullmatch(m) for m in NUMBERISH.findall(text)):

@@ -54,7 +54,8 @@ def front_matter(draw) -> str:
             lines.append(f"{key}: {draw(scalars)}")
         elif style == "flow":
             items = draw(st.lists(st.one_of(st.sampled_from(['"[[a]]"', '"[[b c]]"', "x", "1", "2026-01-01", '"2026-01-01"',
-                                                             "yes", "|", ">", "|-", "a | b", "> x"]), scalars),
+                                                             "yes", "|", ">", "|-", "a | b", "> x", ":", "a:", ": x",
+                                                             "?", "? a", "a: b", "-", "- a"]), scalars),
                                   max_size=3))
             lines.append(f"{key}: [{', '.join(items)}]")
         elif style == "block":
@@ -196,7 +197,7 @@ def test_nesting_is_counted_as_the_parser_nests(data, flow_style, width):
 @pytest.mark.parametrize("value", [
     "48__000", "1_", "_1", "0b101", "-0x1", "+0x1", "-0o17", "0X1F", "1_000.5", "12:30:00",
     "2026-11-25T14:30:00-0130", "2026-11-25T14:30:00+01:60", "2026-11-25 14:30:00.5 +01",
-    "[a, |]", "[>]", "{k: |}", "[x, 0b1]", "first\u2028b: 2", "first\x85b: 2", "first\rb: 2", "bell\x07",
+    "[a, |]", "[>]", "{k: |}", "[x, 0b1]", "[:]", "[: x]", "{:}", "{a:}", "[a:]", "[?]", "first\u2028b: 2", "first\x85b: 2", "first\rb: 2", "bell\x07",
 ])
 def test_a_line_reads_the_same_whatever_else_is_in_the_file(value):
     """An `&` anywhere sends a file to the reference parser; the line `a: ...` must not change
