@@ -15,6 +15,7 @@ import re
 MAX_DEPTH = 64
 LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")  # what PyYAML, the reference, counts as a new line
 _KEY_END = re.compile(r":(?:[ \t]|$)")
+_FLOW_SPECIAL = re.compile(r"[\[\]{},#'\":?]")
 
 
 def depth_bound(text: str) -> int:
@@ -179,7 +180,13 @@ class _Scan:
     def _flow(self, n: int, line: str, pos: int) -> int:
         """Scan flow content from `pos`; the position where the outermost flow closed, or -1."""
         value_start = True
-        while pos < len(line):
+        while True:
+            m = _FLOW_SPECIAL.search(line, pos)
+            if m is None:
+                return -1
+            if line[pos:m.start()].strip(" \t"):
+                value_start = False  # plain text since the last indicator
+            pos = m.start()
             c = line[pos]
             if c in "[{":
                 self.flow += 1
@@ -203,10 +210,9 @@ class _Scan:
                 continue
             elif c in ":?" and line[pos + 1:pos + 2] in ("", " ", "\t"):
                 value_start = True
-            elif c not in " \t":
+            else:
                 value_start = False
             pos += 1
-        return -1
 
 
 def _skip_space(line: str, pos: int) -> int:
