@@ -20,8 +20,10 @@ _FLOW_SPECIAL = re.compile(r"[\[\]{},#'\":?]")
 
 def depth_bound(text: str) -> int:
     """An upper bound of the depth, from counting: each level needs a bracket, an indicator or a line."""
-    return (text.count("[") + text.count("{") + text.count("-") + text.count("?")
-            + 2 * (len(LINE_BREAK.findall(text)) + 1))
+    breaks = text.count("\n") + text.count("\r")  # CRLF counts twice: a bound need not be tight
+    if not text.isascii():
+        breaks += text.count("\x85") + text.count("\u2028") + text.count("\u2029")
+    return text.count("[") + text.count("{") + text.count("-") + text.count("?") + 2 * (breaks + 1)
 
 
 def too_deep_line(text: str, limit: int = MAX_DEPTH) -> int | None:
