@@ -90,7 +90,7 @@ def _same(a, b) -> bool:
     return a == b
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(front_matter())
 def test_fast_path_agrees_with_the_reference(text):
     fast = _fast(text, 2)
