@@ -16,6 +16,9 @@ from typing import Any
 
 import yaml
 
+from .yamldepth import LINE_BREAK, MAX_DEPTH, too_deep_line
+from .yamlhints import quote_hint
+
 try:
     from yaml import CSafeLoader as _BaseLoader
 
@@ -37,7 +40,6 @@ DATE_RE = re.compile(r"^\d{4}-\d\d-\d\d$")
 DATETIME_RE = re.compile(
     r"^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[ ]?(?:Z|[-+]\d\d(?::?\d\d)?))?$"
 )
-MAX_DEPTH = 64
 SAFE_NESTING = 2000  # the C composer was seen to crash at about 10,000 levels
 
 
@@ -120,7 +122,7 @@ def _walk(root, off: int) -> list[YamlIssue]:
             issues.append(YamlIssue("yaml-tag", f"the tag {node.tag!r} is not allowed in front matter",
                                     node.start_mark.line + off))
             continue
-        if depth > MAX_DEPTH:
+        if depth > MAX_DEPTH and isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
             issues.append(YamlIssue("yaml-depth", f"values nested deeper than {MAX_DEPTH} levels",
                                     node.start_mark.line + off))
             continue
@@ -163,7 +165,7 @@ def _deep_nesting_line(text: str) -> int | None:
                 return None
             if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 depth += 1
-                if depth > MAX_DEPTH:
+                if depth > MAX_DEPTH + 1:  # the top-level mapping, then MAX_DEPTH levels of values
                     return event.start_mark.line
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
@@ -182,11 +184,39 @@ REFERENCE_CHARS = ("&", "*", "!", "\t", "<<", "\n?", "\n:", " :", "\n\"", "\n'")
 REFERENCE_RE = re.compile(r"\d_\d|[:-][ ]+[|>][-+0-9]*[ ]*(?:#.*)?$|:$|[\"']\d{4}-\d", re.MULTILINE)
 
 
+# Characters the two parsers take differently: PyYAML (YAML 1.1 line breaks) starts a new line at a
+# lone CR, U+0085, U+2028 and U+2029, and refuses what YAML calls non-printable; yaml_rs does neither.
+ODD_CHARS = re.compile("\r(?!\n)|[\x85\u2028\u2029\ufeff]|[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# A plain scalar that starts like a number, time or date is a word yaml_rs may read its own way
+# (1_000, 48__000, 0b101, -0x1, 0X1F, 12:30:00, 1_ are numbers or times to it, text to salesmd):
+# only the forms below, which both read alike, stay on the fast path.
+NUMBERISH = re.compile(r"(?:^[ ]*(?:-[ ]+)*|:[ ]+|[\[{,][ ]*)([-+._0-9][-+._0-9a-zA-Z:]*)[ ]*(?=\r?$|[,\]}#]|:[ ])",
+                       re.MULTILINE)
+_TIME = r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"
+SAME_IN_BOTH = re.compile(
+    r"[-+]?[0-9]+|0x[0-9a-fA-F]+|0o[0-7]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+    r"|\d{4}-\d\d-\d\d(?:[Tt]" + _TIME + r"(?:Z|[-+](?:[01]\d|2[0-3])(?::[0-5]\d)?)?)?"
+)
+FLOW_EMPTY_KEY = re.compile(r"[\[{,][ ]*[:?]|:[\]},]|\?[ ]*[\]},]")
+# A date followed by more words on its line (`2026-11-25 14:30:00 +01`): only a plain local time is alike.
+DATE_AND_MORE = re.compile(r"\d{4}-\d\d-\d\d\S*[ \t]+[^ \t#\r\n][^\n]*")
+DATE_SPACE_TIME = re.compile(r"\d{4}-\d\d-\d\d " + _TIME + r"[ \t]*(?:#.*)?\r?")
+
+
 def _needs_reference(text: str) -> bool:
     if any(c in text for c in REFERENCE_CHARS) or text[:1] in ("?", ":", '"', "'"):
         return True
-    return (("_" in text or "|" in text or ">" in text or ":\n" in text or "\"" in text or "'" in text)
-            and REFERENCE_RE.search(text) is not None)
+    if ("_" in text or "|" in text or ">" in text or ":\n" in text or "\"" in text or "'" in text) \
+            and REFERENCE_RE.search(text) is not None:
+        return True
+    if ("[" in text or "{" in text) and ("|" in text or ">" in text or FLOW_EMPTY_KEY.search(text)):
+        return True  # `[a, |]`, `[:]`, `{a:}`, `[?]`: yaml_rs reads these its own way, PyYAML refuses most
+    if ODD_CHARS.search(text):
+        return True
+    if any(not SAME_IN_BOTH.fullmatch(m) for m in NUMBERISH.findall(text)):
+        return True
+    return any(not DATE_SPACE_TIME.fullmatch(m) for m in DATE_AND_MORE.findall(text))
 
 
 def _key_lines(text: str, line_offset: int) -> dict[str, int] | None:
@@ -214,7 +244,7 @@ def _key_lines(text: str, line_offset: int) -> dict[str, int] | None:
 
 def _fast(text: str, line_offset: int) -> Parsed | None:
     """Parse with yaml_rs when the result is sure to equal the reference's, else None."""
-    if yaml_rs is None or _needs_reference(text) or _nesting_bound(text) > SAFE_NESTING:
+    if yaml_rs is None or _needs_reference(text) or too_deep_line(text) is not None:
         return None
     try:
         data = yaml_rs.loads(text)
@@ -249,7 +279,9 @@ def parse_yaml(text: str, line_offset: int = 0) -> Parsed:
 def parse_yaml_reference(text: str, line_offset: int = 0) -> Parsed:
     """parse_yaml with PyYAML (C parser, our YAML 1.2 resolver): the meaning every parser must match."""
     out = Parsed()
-    deep = _deep_nesting_line(text)
+    deep = too_deep_line(text)
+    if deep is None:
+        deep = _deep_nesting_line(text)  # a guard for the C composer, should the count above miss
     if deep is not None:
         out.issues.append(YamlIssue("yaml-depth", f"values nested deeper than {MAX_DEPTH} levels",
                                     deep + line_offset))
@@ -277,7 +309,12 @@ def parse_yaml_reference(text: str, line_offset: int = 0) -> Parsed:
         message = " ".join(str(x) for x in (context, e.problem) if x)
         if e.context_mark is not None and (mark is None or mark.index >= len(text.rstrip())):
             mark = e.context_mark  # "found end of stream": where the unfinished value began helps more
-        out.issues.append(YamlIssue("yaml-syntax", f"invalid YAML: {message}", (mark.line if mark else 0) + line_offset))
+        line = mark.line if mark else 0
+        hinted = _hint(text, [line] + ([e.context_mark.line] if e.context_mark is not None else []))
+        if hinted is not None:
+            line, hint = hinted
+            message = f"{message}; {hint}"
+        out.issues.append(YamlIssue("yaml-syntax", f"invalid YAML: {message}", line + line_offset))
     except yaml.YAMLError as e:
         out.issues.append(YamlIssue("yaml-syntax", f"invalid YAML: {e}", line_offset))
     except (RecursionError, ValueError, OverflowError, TypeError) as e:
@@ -285,6 +322,16 @@ def parse_yaml_reference(text: str, line_offset: int = 0) -> Parsed:
     finally:
         loader.dispose()
     return out
+
+
+def _hint(text: str, lines: list[int]) -> tuple[int, str] | None:
+    """A plain hint for the first of `lines` (0-based) whose text shows a common mistake."""
+    text_lines = LINE_BREAK.split(text)
+    for n in lines:
+        hint = quote_hint(text_lines[n]) if 0 <= n < len(text_lines) else None
+        if hint is not None:
+            return n, hint
+    return None
 
 
 @dataclass

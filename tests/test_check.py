@@ -31,6 +31,10 @@ CASES = [
     ("yaml-alias", {"leads/zed.md": LEAD.format(extra="a: &x [1, 2]\nb: [*x, *x]\n")}, "leads/zed.md", 5, "aliases"),
     ("yaml-depth", {"leads/zed.md": LEAD.format(extra="x: " + "[" * 3000 + "]" * 3000 + "\n")}, "leads/zed.md", 5,
      "nested deeper"),
+    ("yaml-depth", {"leads/zed.md": LEAD.format(extra="x: " + "[" * 100 + "]" * 100 + "\n")}, "leads/zed.md", 5,
+     "nested deeper"),
+    ("yaml-depth", {"leads/zed.md": LEAD.format(extra="".join("  " * i + f"k{i}:\n" for i in range(70)))},
+     "leads/zed.md", 70, "nested deeper"),
     ("frontmatter-unclosed", {"leads/zed.md": "---\ntype: lead\nname: Zed\n"}, "leads/zed.md", 1, "never closed"),
     ("frontmatter-not-mapping", {"leads/zed.md": "---\n- a\n- b\n---\n"}, "leads/zed.md", 2, "key: value"),
     ("conflict-marker", {"leads/zed.md": "---\ntype: lead\nname: Zed\n<<<<<<< HEAD\nstage: new\n=======\n"
@@ -111,6 +115,26 @@ def test_problem_paths_are_shown_from_where_the_user_stands(tmp_path, monkeypatc
     far.mkdir(parents=True)
     monkeypatch.chdir(far)  # three levels of ../ is harder to read than the absolute path
     assert f"\n{vault.root}/leads/zed.md:" in "\n" + vault.run("check").output
+
+
+@pytest.mark.parametrize("extra,line,fix", [
+    ("company: Acme: fleet renewal\n", 5, 'quote the value: company: "Acme: fleet renewal"'),
+    ("company: Acme:\n", 5, 'quote the value: company: "Acme:"'),
+    ("company: @acme  # handle\n", 5, 'quote the value: company: "@acme"'),
+    ("company: `acme`\n", 5, 'quote the value: company: "`acme`"'),
+    ("company: - fleet\n", 5, 'quote the value: company: "- fleet"'),
+    ('company: "Acme" fleet\n', 5, """quote the value: company: '"Acme" fleet'"""),
+    ("tags:\n  - x: Acme: fleet\n", 6, 'quote the value: - x: "Acme: fleet"'),
+    ("tags:\n\t- x\n", 6, "indent with spaces"),
+])
+def test_common_yaml_mistakes_say_how_to_quote_at_their_line(tmp_path, monkeypatch, extra, line, fix):
+    """The hint comes from the line itself, so it does not hang on any parser's wording."""
+    vault = make_vault(tmp_path / "v", {"leads/zed.md": LEAD.format(extra=extra)})
+    monkeypatch.chdir(vault.root)
+    result = vault.run("check")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    found = [l for l in result.output.splitlines() if l.startswith(f"leads/zed.md:{line}: error[yaml-syntax]: ")]
+    assert found and fix in found[0], result.output
 
 
 def test_crlf_and_bom_are_read(tmp_path):
