@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import journal
-from .edit import ReadOnlyError, Snapshot, WriteError, unified_diff
+from .edit import ReadOnlyError, Snapshot, WriteError, fsync_dir, stage, sync_all, unified_diff
 from .history import GitError, Repo
 from .model import ERROR, Problem
+
+BULK = 8  # a change set of more files syncs them all at once (import), not one by one
 
 
 @dataclass
@@ -70,11 +72,23 @@ class ChangeSet:
                 self._check(change, entry)
             log = journal.begin(self.root, self.message, entries)
             done: list[journal.Entry] = []
+            staged: dict[str, Path] = {}
             try:
+                if len(entries) > BULK:  # stage every file, sync them all at once, then rename
+                    for entry in entries:
+                        staged[entry.rel] = stage(self.root / entry.rel, entry.after, create=entry.before is None,
+                                                  durable=False)
+                    sync_all(list(staged.values()))
                 for entry in entries:
-                    journal.put(self.root, entry, entry.after, entry.before, before_rename=journal.crash_point)
+                    journal.put(self.root, entry, entry.after, entry.before, before_rename=journal.crash_point,
+                                staged=staged.pop(entry.rel, None))
                     done.append(entry)
+                if len(entries) > BULK:
+                    for folder in {(self.root / entry.rel).parent for entry in entries}:
+                        fsync_dir(folder)
             except BaseException:
+                for tmp in staged.values():  # staged, never renamed
+                    tmp.unlink(missing_ok=True)
                 undone = 0
                 for entry in reversed(done):  # undo, newest first
                     try:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .edit import Snapshot, WriteError, atomic_write, fsync_dir
+from .edit import Snapshot, WriteError, atomic_write, fsync_dir, install
 
 try:
     import fcntl
@@ -119,15 +119,21 @@ def end(journal: Path) -> None:
     fsync_dir(journal.parent)
 
 
-def put(root: Path, entry: Entry, data: bytes | None, current: bytes | None, before_rename=None) -> None:
+def put(root: Path, entry: Entry, data: bytes | None, current: bytes | None, before_rename=None,
+        staged: Path | None = None) -> None:
     """Replace the entry's file, which must hold `current` (None: be absent), by `data` (None:
-    remove it); refused (WriteError) if the file holds anything else."""
+    remove it); refused (WriteError) if the file holds anything else. `staged`: `data` already
+    written to that temporary file and synced (a bulk write); the folder is then synced by the
+    caller too."""
     path = Path(root) / entry.rel
     if data is None:
         if current is not None and path.read_bytes() != current:
             raise WriteError(f"{path} changed on disk; it was left as it is")
         path.unlink(missing_ok=True)
         fsync_dir(path.parent)
+    elif staged is not None:
+        install(path, staged, expect=None if current is None else Snapshot(path, current), create=current is None,
+                before_rename=before_rename, durable=False)
     elif current is None:
         atomic_write(path, data, create=True, before_rename=before_rename)
     else:
@@ -164,9 +170,12 @@ def recover(root: Path) -> list[str]:
             end(path)
             return ["removed a journal that names files outside the vault; it was not made by salesmd"]
         said = _settle(root, message, entries)
+        names_by_folder: dict[Path, set[str]] = {}
         for entry in entries:
             target = Path(root) / entry.rel
-            _remove_temporaries(target.parent, target.name)
+            names_by_folder.setdefault(target.parent, set()).add(target.name)
+        for parent, names in names_by_folder.items():
+            _remove_temporaries(parent, *names)
         end(path)
         return said
 
@@ -200,11 +209,14 @@ def _settle(root: Path, message: str, entries: list[Entry]) -> list[str]:
     return [f"undid {what}, which was interrupted: {', '.join(changed)} changed since, and was left as it is"]
 
 
-def _remove_temporaries(folder: Path, name: str) -> None:
-    """The temporary files atomic_write makes for `name` (.name.XXXXXXXX.tmp) in `folder`."""
-    prefix = f".{name}."
+def _remove_temporaries(folder: Path, *names: str) -> None:
+    """The temporary files atomic_write makes for these names (.name.XXXXXXXX.tmp) in `folder`,
+    from one listing of the folder."""
+    def made_for(n: str) -> bool:
+        return n.startswith(".") and n.endswith(".tmp") and n[1:-4].rsplit(".", 1)[0] in names
+
     try:
-        leftovers = [n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(".tmp")]
+        leftovers = [n for n in os.listdir(folder) if made_for(n)]
     except OSError:
         return
     for n in leftovers:

@@ -32,7 +32,12 @@ COMMANDS = {
     # done --follow-up writes two: the task, then its follow-up
     "done": ["done", "chase-quote", "--outcome", "signed the PO", "--follow-up", "Book delivery",
              "--due", "2026-12-01"],
+    # a bulk write (more files than changes.BULK): all staged, synced once, then renamed
+    "import": ["import", "csv", "deals.csv"],
 }
+DEALS_CSV = "Record ID,Deal Name,Deal Stage,Close Date,Deal owner,Amount,Associated Company\n" + "".join(
+    f"{9000 + i},Fleet deal {i},qualifiedtobuy,2027-01-{10 + i},Maria Lopez,{1000 * (i + 1)},Company {i}\n"
+    for i in range(5))  # five deals and their five accounts: ten new files
 # run after a crash: any command settles an interrupted write before it reads the vault
 AFTERWARDS = [["check"], ["list", "lead"], ["show", "acme-corp"], ["pipeline"]]
 
@@ -56,13 +61,14 @@ def template(tmp_path_factory) -> Path:
     vault = make_vault(tmp_path_factory.mktemp("crash") / "template")
     vault.write("leads/bolt-builders.md", vault.read("leads/bolt-builders.md").replace(
         "stage: contacted\n", "stage: qualified\ncompany: Bolt Builders\nperson: Ana Ruiz\n"))
+    vault.write("deals.csv", DEALS_CSV)
     vault.commit("initial")
     return vault.root
 
 
 def salesmd(root: Path, args: list[str], **env: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "salesmd", "--vault", str(root), *TODAY, *args],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=root,
                             env={**os.environ, **env})
 
 

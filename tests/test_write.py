@@ -293,11 +293,11 @@ def test_a_write_that_fails_and_cannot_be_undone_is_finished_by_the_next_command
 
     real, calls = journal.put, []
 
-    def failing(root, entry, data, current, before_rename=None):
+    def failing(root, entry, data, current, before_rename=None, **staged):
         calls.append(entry.rel)
         if len(calls) in (2, 3):  # the follow-up's write fails, then so does undoing the task's
             raise OSError("disk full")
-        return real(root, entry, data, current, before_rename)
+        return real(root, entry, data, current, before_rename, **staged)
 
     monkeypatch.setattr(journal, "put", failing)
     result = committed.run("done", "chase-quote", "--follow-up", "Call again", "--due", "2026-12-01")
