@@ -26,6 +26,47 @@ class GitError(Exception):
     pass
 
 
+class GitUnusable(GitError):
+    """A repository is there but git cannot read it: what is wrong, and the fix, for the user."""
+
+    def __init__(self, code: str, what: str, fix: str):
+        super().__init__(f"{what}; {fix}")
+        self.code, self.what, self.fix = code, what, fix
+
+
+def _git_marker(start: Path) -> Path | None:
+    """The .git (folder, file or link) at or above `start` that git would use, or None: whether
+    there is a repository at all, asked without git (which may be missing or refuse it)."""
+    if os.environ.get("GIT_DIR"):
+        return Path(os.environ["GIT_DIR"])
+    start = Path(os.path.abspath(start))
+    for folder in (start, *start.parents):
+        if os.path.lexists(folder / ".git"):
+            return folder / ".git"
+    return None
+
+
+def _unusable(vault_root: Path, returncode: int | None, stderr: bytes) -> GitUnusable | None:
+    """Why git could not use the repository holding `vault_root` (None: there is none).
+
+    Told by exit codes and the stable config name `safe.directory`, not by git's wording."""
+    marker = _git_marker(vault_root)
+    if marker is None:
+        return None
+    top = marker.parent if marker.name == ".git" else marker
+    if returncode is None:
+        return GitUnusable("git-missing", f"{top} is a git repository but git is not installed or not on PATH",
+                           "install git (or add it to PATH)")
+    if b"safe.directory" in stderr:
+        return GitUnusable("git-refused", f"git refused the repository at {top}: it belongs to another user "
+                                          "(git's 'dubious ownership' check)",
+                           f"if you trust it, run: git config --global --add safe.directory {top}")
+    said = stderr.decode("utf-8", "replace").strip().splitlines()
+    return GitUnusable("git-unreadable", f"git cannot read the repository at {top}"
+                                         f"{' (' + said[0] + ')' if said else ''}: its .git is damaged",
+                       f"run `git fsck` in {top} to see what is broken, or clone it again")
+
+
 def run_git(cwd: Path, *args: str, input: bytes | None = None) -> bytes:
     try:
         out = subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True)
@@ -127,17 +168,36 @@ class Repo:
     head_sha: str | None = None  # HEAD when the repository was found (None: no commits yet)
     index_path: Path | None = None  # the staging area's file (.git/index)
 
+    shallow: bool = False  # a shallow clone (`git clone --depth N`): the oldest commits are missing
+
     @classmethod
     def find(cls, vault_root: Path) -> "Repo | None":
+        """The repository, or None when there is none or git cannot use it (see `locate`)."""
         try:
-            out = run_git(vault_root, "rev-parse", "--show-toplevel", "--git-path", "index").decode().splitlines()
+            return cls.locate(vault_root)
         except GitError:
             return None
+
+    @classmethod
+    def locate(cls, vault_root: Path) -> "Repo | None":
+        """The repository, None outside one; GitUnusable when there is one git cannot use
+        (git missing, the repository refused as another user's, or damaged)."""
+        try:
+            done = subprocess.run(["git", "rev-parse", "--show-toplevel", "--git-path", "index",
+                                   "--is-shallow-repository"], cwd=vault_root, capture_output=True)
+        except OSError:
+            done = None
+        if done is None or done.returncode != 0:
+            problem = _unusable(vault_root, done and done.returncode, done.stderr if done else b"")
+            if problem is not None:
+                raise problem
+            return None
+        out = done.stdout.decode("utf-8", "surrogateescape").splitlines()
         top_path = Path(out[0]).resolve()
         rel = vault_root.resolve().relative_to(top_path).as_posix()
         repo = cls(top_path, "" if rel == "." else rel + "/")
-        if len(out) > 1:
-            repo.index_path = (Path(vault_root) / out[1]).resolve()
+        repo.index_path = (Path(vault_root) / out[1]).resolve()
+        repo.shallow = out[2:3] == ["true"]
         repo.head_sha = repo.head()
         return repo
 
@@ -310,14 +370,15 @@ PIPELINE_FOLDERS = ("leads/", "opportunities/")
 
 def load_history(vault_root: Path, *, use_cache: bool = True,
                  relevant: dict[str, str] | None = None) -> History | None:
-    """All committed versions of the vault's files, or None outside a git repository.
+    """All committed versions of the vault's files, or None outside a git repository
+    (GitUnusable when git cannot use the one there is).
 
     Only leads and opportunities have rules in history, so only their versions are read: those
     of files that are one now (`relevant`: their paths and current blob ids) or that ever lived
     in leads/ or opportunities/. A file committed once and unchanged since needs no reading:
     its one version says what the file says. Without `relevant`, every version is read.
     """
-    repo = Repo.find(vault_root)
+    repo = Repo.locate(vault_root)
     if repo is None:
         return None
     head = repo.head_sha

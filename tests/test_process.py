@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import git, make_vault
+from conftest import VaultDir, git, make_vault
 
 OPP = "opportunities/acme-fleet-renewal.md"
 LEAD = "leads/jane-doe-inquiry.md"
@@ -218,3 +218,92 @@ def test_a_file_committed_once_then_edited_is_still_checked(tmp_path):
     vault.run("check", ok=True)
     set_stage(vault, OPP, "won", "negotiation")
     assert "terminal-left" in vault.run("check", ok=False).output
+
+
+# When git cannot show the whole history, check says so (a warning with the fix) instead of passing
+# silently with the history rules cut short.
+
+def test_a_shallow_clone_warns_that_history_is_cut_short(committed, tmp_path):
+    set_stage(committed, OPP, "proposal", "won")
+    committed.commit("won")
+    set_stage(committed, OPP, "won", "proposal")
+    committed.commit("reopened", "--no-verify")
+    clone = tmp_path / "ci"
+    git(tmp_path, "clone", "-q", "--depth", "1", committed.root.as_uri(), str(clone))
+    shallow = VaultDir(clone)
+    for args in (("check",), ("check", "--history")):
+        result = shallow.run(*args, ok=True)  # a warning does not fail the check
+        assert "salesmd.yaml:1: warning[git-shallow]: " in result.output
+        assert "git fetch --unshallow" in result.output
+        assert shallow.run(*args, "--strict").exit_code == 1
+    full = VaultDir(tmp_path / "full")
+    git(tmp_path, "clone", "-q", committed.root.as_uri(), str(full.root))
+    assert "git-shallow" not in full.run("check", ok=False).output  # the whole history: the error is found
+
+
+def test_a_repository_git_refuses_is_a_warning_with_the_fix(committed, tmp_path, monkeypatch):
+    """A CI container's checkout owned by another user: git's 'dubious ownership' refusal."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))  # no safe.directory of ours
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
+    for path in [committed.root, *committed.root.rglob("*")]:
+        os.lchown(path, 12345, 12345)
+    result = committed.run("check", ok=True)
+    root = committed.root.resolve()
+    assert "salesmd.yaml:1: warning[git-refused]: " in result.output
+    assert f"git config --global --add safe.directory {root}" in result.output
+    assert committed.run("check", "--strict").exit_code == 1
+    assert "warning[git-refused]" in committed.run("check", "--history").output
+    for args in (("check", "--staged"), ("hooks", "install")):  # they need git: an error that says why
+        result = committed.run(*args, ok=False)
+        assert "safe.directory" in result.stderr and "not in a git repository" not in result.stderr
+
+
+def test_commit_in_a_refused_repository_says_what_is_wrong(committed, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
+    for path in [committed.root, *committed.root.rglob("*")]:
+        os.lchown(path, 12345, 12345)
+    before = committed.snapshot()
+    result = committed.run("move", "acme-fleet-renewal", "negotiation", "--commit", ok=False)
+    assert "git init" not in result.stderr
+    assert "dubious ownership" in result.stderr
+    assert f"git config --global --add safe.directory {committed.root.resolve()}" in result.stderr
+    assert "nothing was written" in result.stderr
+    assert committed.snapshot() == before
+
+
+def test_a_damaged_repository_is_a_warning_with_the_fix(committed):
+    (committed.root / ".git" / "HEAD").write_text("garbage\n")
+    for args in (("check",), ("check", "--history")):
+        result = committed.run(*args, ok=True)
+        assert "salesmd.yaml:1: warning[git-unreadable]: " in result.output
+        assert "git fsck" in result.output
+    result = committed.run("move", "acme-fleet-renewal", "negotiation", "--commit", ok=False)
+    assert "git init" not in result.stderr and "damaged" in result.stderr
+
+
+def test_missing_objects_are_a_warning_too(committed):
+    set_stage(committed, OPP, "proposal", "won")
+    committed.commit("won")
+    for obj in (committed.root / ".git" / "objects").glob("??/*"):
+        obj.unlink()
+    for args in (("check",), ("check", "--history")):
+        result = committed.run(*args)
+        assert result.exit_code == 0 and "salesmd.yaml:1: warning[git-unreadable]: " in result.output
+        assert "git fsck" in result.output
+
+
+def test_git_missing_from_path_is_a_warning(committed, tmp_path, monkeypatch):
+    empty = tmp_path / "no-git"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    result = committed.run("check", ok=True)
+    assert "salesmd.yaml:1: warning[git-missing]: " in result.output and "install git" in result.output
+    result = committed.run("move", "acme-fleet-renewal", "negotiation", "--commit", ok=False)
+    assert "git init" not in result.stderr and "install git" in result.stderr
