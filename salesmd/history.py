@@ -18,7 +18,7 @@ from pathlib import Path
 from . import frontmatter
 from .edit import atomic_write
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 ZERO = "0" * 40
 
 
@@ -128,12 +128,14 @@ class Facts:
     converted_to: str | None = None  # casefolded link target
 
 
-@dataclass
+@dataclass(eq=False)
 class Version:
     commit: Commit
     path: str  # relative to the vault root
-    blob: str | None  # None: the file was deleted in this commit
+    blob: str | None
     facts: Facts | None = None
+    parents: list["Version"] = field(default_factory=list)  # made from: the parent's version, or each side's
+    seq: int = 0  # the order versions were made in: a version's parents come before it
 
 
 def facts_of(data: bytes) -> Facts:
@@ -223,21 +225,23 @@ class Repo:
             return None
         return repo_path[len(self.prefix):]
 
-    def log(self, since: str | None = None, paths: tuple[str, ...] = ()) -> list[tuple[Commit, list[tuple]]]:
-        """Commits oldest first, each with its changes (status, old path, new path, new blob)."""
+    def log(self, since: str | None = None) -> list[dict]:
+        """Every commit, parents first: {"c": [sha, author time, author, subject], "p": [parent
+        ids], "x": [its changes against its first parent: (status, old path, new path, new blob)]}.
+
+        Every commit, not only those touching the vault, so each commit's parents are listed too."""
         rev = f"{since}..HEAD" if since else "HEAD"
-        spec = paths or ((self.prefix.rstrip("/"),) if self.prefix else ("."))
-        # --full-history: without it, path limiting drops a side branch whose merge kept the
-        # other side's file, and with it a 'won' that the merge then undid
-        raw = self.git("log", "-z", "--raw", "--no-abbrev", "-M", "--reverse", "--no-merges", "--full-history",
-                       "--topo-order",
-                       "--format=%x01%H%x1f%at%x1f%an%x1f%s", rev, "--", *spec)
+        relative = [f"--relative={self.prefix}"] if self.prefix else []
+        raw = self.git("log", "-z", "--raw", "--no-abbrev", "-M", "--reverse", "--topo-order",
+                       "--diff-merges=first-parent", *relative,
+                       "--format=%x01%H%x1f%P%x1f%at%x1f%an%x1f%s", rev)
         out = []
         for chunk in raw.split(b"\x01")[1:]:
             header, _, rest = chunk.partition(b"\0")
-            sha, at, author, subject = header.decode("utf-8", "replace").split("\x1f", 3)
-            commit = Commit(sha, int(at), author, subject)
-            out.append((commit, raw_changes(rest.lstrip(b"\n"))))
+            sha, parents, at, author, subject = header.decode("utf-8", "replace").split("\x1f", 4)
+            changes = [(status, self.prefix + old, self.prefix + new, blob)
+                       for status, old, new, blob in raw_changes(rest.lstrip(b"\n"))]
+            out.append({"c": [sha, int(at), author, subject], "p": parents.split(), "x": [list(c) for c in changes]})
         return out
 
     def blobs(self, shas: list[str]) -> dict[str, bytes]:
@@ -337,7 +341,8 @@ class HistoryCache:
             facts = {k: Facts(*v) for k, v in data["facts"].items()}
             commits = data["commits"]
             if not (isinstance(commits, list) and all(
-                    isinstance(c, dict) and len(c["c"]) == 4 and all(len(x) == 4 for x in c["x"]) for c in commits)
+                    isinstance(c, dict) and len(c["c"]) == 4 and all(len(x) == 4 for x in c["x"])
+                    and all(isinstance(p, str) for p in c["p"]) for c in commits)
                     and isinstance(data["head"], str) and isinstance(data["prefix"], str)):
                 raise ValueError("not a history cache of this shape")
             self.facts, self.commits, self.head, self.prefix = facts, commits, data["head"], data["prefix"]
@@ -393,34 +398,16 @@ def load_history(vault_root: Path, *, use_cache: bool = True,
         except GitError:  # history was rewritten: read it all again
             commits, since = [], None
     if since != head:
-        for commit, changes in repo.log(since):
-            commits.append({"c": [commit.sha, commit.time, commit.author, commit.subject],
-                            "x": [list(ch) for ch in changes]})
+        commits += repo.log(since)
     history = History(repo, head)
     keep = _paths_to_follow(commits, repo, relevant)
-    for entry in commits:
-        commit = None
-        for status, old, new, blob in entry["x"]:
-            if keep is not None and old not in keep and new not in keep and not new.startswith(keep.folders):
-                continue
-            commit = commit or Commit(*entry["c"])
-            old_v, new_v = repo.vault_path(old), repo.vault_path(new)
-            if new_v is None or not new.endswith(".md"):
-                if old_v in history.lines and status in "RD":
-                    history.gone.append(history.lines.pop(old_v))
-                continue
-            line = history.lines.pop(old_v, None) if status == "R" and old_v else None
-            if status == "D":
-                if new_v in history.lines:
-                    history.gone.append(history.lines.pop(new_v))
-                continue
-            if line is None:
-                line = history.lines.pop(new_v, None) if status != "A" else None
-                if status == "A" and new_v in history.lines:
-                    history.gone.append(history.lines.pop(new_v))
-                line = line or []
-            line.append(Version(commit, new_v, blob))
-            history.lines[new_v] = line
+
+    def follow(old: str, new: str) -> bool:
+        return keep is None or old in keep or new in keep or new.startswith(keep.folders)
+
+    from .lineage import walk
+
+    history.lines, history.gone = walk(commits, repo.vault_path, follow)
     wanted = [v for path, line in history.lines.items() for v in line
               if relevant is None or ((path in relevant or _in_pipeline_folder(line))
                                       and (len(line) > 1 or relevant.get(path) != line[0].blob))]

@@ -307,3 +307,97 @@ def test_git_missing_from_path_is_a_warning(committed, tmp_path, monkeypatch):
     assert "salesmd.yaml:1: warning[git-missing]: " in result.output and "install git" in result.output
     result = committed.run("move", "acme-fleet-renewal", "negotiation", "--commit", ok=False)
     assert "git init" not in result.stderr and "install git" in result.stderr
+
+
+# History is a graph: a rule holds along ancestry. A version breaks it only against versions it
+# descends from, never against a version another branch had.
+
+def label(vault, sha: str) -> str:
+    return f"{sha} ({git(vault.root, 'log', '-1', '--format=%ad', '--date=short', sha).strip()})"
+
+
+def branch(vault, name: str, start: str = "main") -> None:
+    git(vault.root, "checkout", "-q", "-b", name, start)
+
+
+def merge(vault, other: str, into: str = "main") -> str:
+    """Merge `other` into `into`, a conflict resolved to `into`'s side (-X ours)."""
+    git(vault.root, "checkout", "-q", into)
+    git(vault.root, "merge", "-q", "-X", "ours", "--no-ff", "-m", f"merge {other}", other)
+    return git(vault.root, "rev-parse", "--short", "HEAD").strip()
+
+
+def test_a_branch_that_never_saw_won_does_not_leave_it(committed):
+    """A moves the deal to won; B, from before that, moves it back from negotiation to proposal;
+    the merge keeps won. B never saw won: nothing is wrong."""
+    set_stage(committed, OPP, "proposal", "negotiation")
+    committed.commit("negotiating")
+    branch(committed, "b")
+    set_stage(committed, OPP, "negotiation", "proposal")
+    committed.commit("back to proposal on b")
+    git(committed.root, "checkout", "-q", "main")
+    set_stage(committed, OPP, "negotiation", "won")
+    committed.commit("won on main")
+    merge(committed, "b")
+    assert committed.read(OPP).count("stage: won") == 1
+    audit = committed.run("check", "--history")
+    assert "terminal-left" not in audit.output and audit.exit_code == 0, audit.output
+
+
+def test_won_on_one_branch_lost_on_another_is_told_in_the_order_it_happened(committed):
+    """A: won; B: lost; the merge resolved to won. The merge broke the rule (it descends from
+    B's lost), not B (which never saw won)."""
+    branch(committed, "b")
+    set_stage(committed, OPP, "proposal", "lost", "lost_reason: price\n")
+    lost = committed.commit("lost on b")
+    git(committed.root, "checkout", "-q", "main")
+    set_stage(committed, OPP, "proposal", "won")
+    committed.commit("won on main")
+    merged = merge(committed, "b")
+    assert "stage: won\n" in committed.read(OPP)
+    audit = committed.run("check", "--history", ok=False).output
+    assert (f"{OPP}:4: error[terminal-left]: was 'lost' in {label(committed, lost)}, "
+            f"became 'won' in {label(committed, merged)}: a record in a terminal stage stays there") in audit
+    assert "became 'lost'" not in audit  # B never saw won
+    # the file as it stands descends from B's lost too
+    quick = committed.run("check", ok=False).output
+    assert f"{OPP}:4: error[terminal-left]: was 'lost' in {label(committed, lost)}, now 'won'" in quick
+
+
+def test_a_conversion_on_one_branch_is_not_undone_by_an_edit_on_another(committed):
+    lead = "leads/ana-ruiz.md"
+    committed.write(lead, "---\ntype: lead\nname: Ana Ruiz\nstage: qualified\ncompany: Bolt\nowner: dev\n"
+                          "territory: east\n---\n")
+    committed.commit("new lead")
+    branch(committed, "b")
+    committed.write(lead, committed.read(lead).replace("owner: dev", "owner: maria"))
+    committed.commit("reassigned on b")
+    git(committed.root, "checkout", "-q", "main")
+    committed.write(lead, committed.read(lead).replace("stage: qualified", "stage: converted").replace(
+        "territory: east\n", "territory: east\nconverted_to: \"[[bolt-fleet]]\"\nconverted_on: 2026-11-20\n"))
+    committed.write("opportunities/bolt-fleet.md", "---\ntype: opportunity\nname: Bolt fleet\nstage: prospecting\n"
+                                                  "lead: \"[[ana-ruiz]]\"\n---\n")
+    committed.commit("converted on main")
+    merge(committed, "b")
+    assert "owner: maria" in committed.read(lead) and "converted_to" in committed.read(lead)
+    audit = committed.run("check", "--history")
+    assert "conversion-changed" not in audit.output and audit.exit_code == 0, audit.output
+
+
+def test_moving_back_is_told_against_the_version_at_head_not_another_branchs(tmp_path):
+    from salesmd.config import default_config_text
+
+    vault = make_vault(tmp_path / "v", config=default_config_text().replace("backwards: warn", "backwards: error"))
+    vault.commit("initial")
+    branch(vault, "b")
+    set_stage(vault, OPP, "proposal", "negotiation")
+    vault.commit("negotiating on b")
+    git(vault.root, "checkout", "-q", "main")
+    set_stage(vault, OPP, "proposal", "qualification")
+    vault.commit("back to qualification on main", "--no-verify")
+    merge(vault, "b")
+    assert "stage: qualification\n" in vault.read(OPP)
+    result = vault.run("check")  # the file is as HEAD has it: not moved at all
+    assert "stage-backwards" not in result.output and result.exit_code == 0, result.output
+    set_stage(vault, OPP, "qualification", "prospecting")
+    assert f"{OPP}:4: error[stage-backwards]: moved back from 'qualification'" in vault.run("check", ok=False).output

@@ -1,0 +1,137 @@
+"""The versions of the vault's files as a graph, as git's commits are one (history.py reads the log).
+
+A version knows the versions it was made from (`parents`): the file's version in its commit's
+parent, or in each parent of a merge. The process rules hold along that ancestry, so a change
+made on one branch is never told against a version only another branch had.
+
+The walk goes through the commits once, parents before children, keeping for each commit
+whose children are still to come a map of path -> the file's version there. A commit changes
+only the entries of the files it changed (the map of a commit with one child is handed on, not
+copied); a merge also looks at the entries where its parents' maps differ. That is time in
+the number of commits times the files each changes, plus a dict copy at each fork and a dict
+difference (both done by the interpreter's C code) at each merge.
+"""
+
+from __future__ import annotations
+
+from itertools import count
+from typing import Callable
+
+from .history import Commit, Version
+
+
+def walk(entries: list[dict], vault_path: Callable[[str], str | None],
+         follow: Callable[[str, str], bool]) -> tuple[dict[str, list[Version]], list[list[Version]]]:
+    """(lines, gone): each file at HEAD with every version it descends from, oldest first (its
+    version at HEAD last); and the versions of files deleted since, one list per file.
+
+    `entries` are the log's commits, parents first: {"c": commit fields, "p": parent ids,
+    "x": changes against the first parent (status, old path, new path, new blob)}.
+    `follow(old, new)` says whether a change's repository paths can matter."""
+    children: dict[str, int] = {}
+    for entry in entries:
+        for parent in entry["p"]:
+            children[parent] = children.get(parent, 0) + 1
+    maps: dict[str, dict[str, Version]] = {}
+    seq = count()
+    head: dict[str, Version] = {}
+    made_all: list[Version] = []
+    for entry in entries:
+        parents = [p for p in entry["p"] if p in maps]
+        first = entry["p"][0] if entry["p"] and entry["p"][0] in maps else None
+        before = maps[first] if first is not None else {}
+        others = [maps[p] for p in parents if p != first]
+        made: dict[str, tuple[str, Version | None]] = {}  # path -> (blob, its version in the first parent)
+        removed: set[str] = set()
+        for status, old, new, blob in entry["x"]:
+            if not follow(old, new):
+                continue
+            old_v, new_v = vault_path(old), vault_path(new)
+            if status in "RD" and old_v is not None:
+                removed.add(old_v)
+            if status == "D" or new_v is None or not new.endswith(".md"):
+                continue
+            made[new_v] = (blob, None if status in "AC" else before.get(old_v if status == "R" else new_v))
+        for other in others:  # where a side of the merge has other versions than the first parent
+            for path, _ in other.items() - before.items():
+                if path in before and path not in made and path not in removed:
+                    made[path] = (before[path].blob, before[path])
+        commit = None  # made when a version is
+        sha = entry["c"][0]
+        for parent in parents:
+            children[parent] -= 1
+        now = maps.pop(first) if first is not None and children[first] == 0 else dict(before)
+        for path in removed - set(made):
+            now.pop(path, None)
+        for path, (blob, own) in made.items():
+            sources = _newest([v for v in [own, *(o.get(path) for o in others)] if v is not None])
+            if others and len(sources) == 1 and sources[0].blob == blob and sources[0].path == path:
+                now[path] = sources[0]  # the merge took one side's version as it was
+            else:
+                commit = commit or Commit(*entry["c"])
+                now[path] = Version(commit, path, blob, parents=sources, seq=next(seq))
+                made_all.append(now[path])
+        for parent in parents:
+            if children[parent] == 0:
+                maps.pop(parent, None)
+        if children.get(sha, 0) > 0:
+            maps[sha] = now
+        head = now
+    return _group(head, made_all)
+
+
+def _newest(versions: list[Version]) -> list[Version]:
+    """The versions none of the others descends from, each once, in the order given."""
+    unique = list({id(v): v for v in versions}.values())
+    return [v for v in unique if not any(w is not v and _descends(w, v) for w in unique)]
+
+
+def _descends(v: Version, ancestor: Version) -> bool:
+    stack, seen = [v], set()
+    while stack:
+        for p in stack.pop().parents:
+            if p is ancestor:
+                return True
+            if p.seq > ancestor.seq and id(p) not in seen:  # an ancestor is made before its descendants
+                seen.add(id(p))
+                stack.append(p)
+    return False
+
+
+def _group(head: dict[str, Version], made: list[Version]) -> tuple[dict[str, list[Version]], list[list[Version]]]:
+    lines: dict[str, list[Version]] = {}
+    seen: set[int] = set()
+    for path, tip in head.items():
+        closure = _ancestry([tip])
+        lines[path] = sorted(closure.values(), key=lambda v: v.seq)
+        seen.update(closure)
+    # The rest are versions of files deleted since: those linked to each other make one file.
+    group: dict[int, int] = {}
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
+        return i
+
+    rest = [v for v in made if id(v) not in seen]  # in `seq` order
+    for v in rest:
+        group[id(v)] = id(v)
+        for p in v.parents:
+            if id(p) in group:
+                group[root(id(v))] = root(id(p))
+    gone: dict[int, list[Version]] = {}
+    for v in rest:
+        gone.setdefault(root(id(v)), []).append(v)
+    return lines, list(gone.values())
+
+
+def _ancestry(tips: list[Version]) -> dict[int, Version]:
+    found: dict[int, Version] = {}
+    stack = list(tips)
+    while stack:
+        v = stack.pop()
+        if id(v) not in found:
+            found[id(v)] = v
+            stack.extend(v.parents)
+    return found
