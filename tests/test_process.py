@@ -256,7 +256,8 @@ def test_a_repository_git_refuses_is_a_warning_with_the_fix(committed, tmp_path,
     assert f"git config --global --add safe.directory {root}" in result.output
     assert committed.run("check", "--strict").exit_code == 1
     assert "warning[git-refused]" in committed.run("check", "--history").output
-    for args in (("check", "--staged"), ("hooks", "install")):  # they need git: an error that says why
+    for args in (("check", "--staged"), ("hooks", "install"), ("history", "acme-fleet-renewal")):
+        # they need git: an error that says why
         result = committed.run(*args, ok=False)
         assert "safe.directory" in result.stderr and "not in a git repository" not in result.stderr
 
