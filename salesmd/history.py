@@ -194,7 +194,9 @@ def load_history(vault_root: Path, *, use_cache: bool = True,
     if head is None:
         return History(repo, None)
     cache = HistoryCache(vault_root, use_cache)
-    commits = cache.commits if (cache.prefix == repo.prefix and cache.head) else []
+    # A shallow clone's log lacks its oldest commits: read it whole each time, and keep no head
+    # for it, so a log cached while shallow is never taken for the whole after `git fetch --unshallow`.
+    commits = cache.commits if (cache.prefix == repo.prefix and cache.head and not repo.shallow) else []
     since = cache.head if commits else None
     if since and since != head:
         try:
@@ -223,7 +225,7 @@ def load_history(vault_root: Path, *, use_cache: bool = True,
     for v in wanted:
         if v.blob:
             v.facts = cache.facts.get(v.blob)
-    cache.commits, cache.head, cache.prefix = commits, head, repo.prefix
+    cache.commits, cache.head, cache.prefix = commits, None if repo.shallow else head, repo.prefix
     if needed or since != head:
         cache.save()
     return history

@@ -236,9 +236,9 @@ def test_a_shallow_clone_warns_that_history_is_cut_short(committed, tmp_path):
         assert "salesmd.yaml:1: warning[git-shallow]: " in result.output
         assert "git fetch --unshallow" in result.output
         assert shallow.run(*args, "--strict").exit_code == 1
-    full = VaultDir(tmp_path / "full")
-    git(tmp_path, "clone", "-q", committed.root.as_uri(), str(full.root))
-    assert "git-shallow" not in full.run("check", ok=False).output  # the whole history: the error is found
+    git(clone, "fetch", "-q", "--unshallow")  # the fix: now the whole history is read, not the cached part
+    result = shallow.run("check", ok=False)
+    assert "git-shallow" not in result.output and "error[terminal-left]: was 'won'" in result.output
 
 
 def test_a_repository_git_refuses_is_a_warning_with_the_fix(committed, tmp_path, monkeypatch):
