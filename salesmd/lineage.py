@@ -52,10 +52,12 @@ def walk(entries: list[dict], vault_path: Callable[[str], str | None],
             if status == "D" or new_v is None or not new.endswith(".md"):
                 continue
             made[new_v] = (blob, None if status in "AC" else before.get(old_v if status == "R" else new_v))
+        adopted: dict[str, list[Version]] = {}
         for other in others:  # where a side of the merge has other versions than the first parent
             for path, _ in other.items() - before.items():
                 if path in before and path not in made and path not in removed:
                     made[path] = (before[path].blob, before[path])
+            _follow_renames(other, before, made, removed, adopted)
         commit = None  # made when a version is
         sha = entry["c"][0]
         for parent in parents:
@@ -64,7 +66,8 @@ def walk(entries: list[dict], vault_path: Callable[[str], str | None],
         for path in removed - set(made):
             now.pop(path, None)
         for path, (blob, own) in made.items():
-            sources = _newest([v for v in [own, *(o.get(path) for o in others)] if v is not None])
+            sources = _newest([v for v in [own, *(o.get(path) for o in others), *adopted.get(path, [])]
+                               if v is not None])
             if others and len(sources) == 1 and sources[0].blob == blob and sources[0].path == path:
                 now[path] = sources[0]  # the merge took one side's version as it was
             else:
@@ -78,6 +81,24 @@ def walk(entries: list[dict], vault_path: Callable[[str], str | None],
             maps[sha] = now
         head = now
     return _group(head, made_all)
+
+
+def _follow_renames(other: dict[str, Version], before: dict[str, Version], made: dict, removed: set[str],
+                    adopted: dict[str, list[Version]]) -> None:
+    """A file the first parent renamed and the other side changed under its old name: the merge's
+    file under the new name is made from the other side's version too (it is in `adopted`)."""
+    gone = other.keys() - before.keys() - made.keys()  # the other side's paths the merge has not
+    renamed = before.keys() - other.keys() - removed  # the first parent's paths the other side has not
+    if not gone or not renamed:
+        return
+    lines = {path: _ancestry([before[path]]).keys() for path in renamed}
+    for path in gone:
+        theirs = _ancestry([other[path]])
+        for new, ours in lines.items():
+            if not ours.isdisjoint(theirs):  # the same file: their versions share an ancestor
+                made.setdefault(new, (before[new].blob, before[new]))
+                adopted.setdefault(new, []).append(other[path])
+                break
 
 
 def _newest(versions: list[Version]) -> list[Version]:

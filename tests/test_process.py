@@ -402,3 +402,25 @@ def test_moving_back_is_told_against_the_version_at_head_not_another_branchs(tmp
     assert "stage-backwards" not in result.output and result.exit_code == 0, result.output
     set_stage(vault, OPP, "qualification", "prospecting")
     assert f"{OPP}:4: error[stage-backwards]: moved back from 'qualification'" in vault.run("check", ok=False).output
+
+
+def test_a_deal_renamed_on_one_branch_keeps_the_other_branchs_history(committed):
+    """main renames the file (and moves it to negotiation); B, under the old name, wins it; the
+    merge keeps main's negotiation. The file under its new name descends from B's won."""
+    body = "Fleet of forklifts. " * 40 + "\n"  # a body long enough for git to see the rename
+    committed.write("opportunities/solo-deal.md", f"---\ntype: opportunity\nname: Solo deal\nstage: proposal\n---\n{body}")
+    committed.commit("solo deal")
+    branch(committed, "b")
+    set_stage(committed, "opportunities/solo-deal.md", "proposal", "won")
+    won = committed.commit("won on b")
+    git(committed.root, "checkout", "-q", "main")
+    git(committed.root, "mv", "opportunities/solo-deal.md", "opportunities/solo-fleet.md")
+    set_stage(committed, "opportunities/solo-fleet.md", "proposal", "negotiation")
+    committed.commit("renamed on main")
+    merged = merge(committed, "b")
+    assert not (committed.root / "opportunities/solo-deal.md").exists()
+    assert "stage: negotiation\n" in committed.read("opportunities/solo-fleet.md")
+    audit = committed.run("check", "--history", ok=False).output
+    assert (f"opportunities/solo-fleet.md:4: error[terminal-left]: was 'won' in {label(committed, won)}, "
+            f"became 'negotiation' in {label(committed, merged)}") in audit
+    assert "opportunities/solo-fleet.md:4: error[terminal-left]: was 'won' in" in committed.run("check", ok=False).output
