@@ -55,7 +55,7 @@ class Version:
     path: str  # relative to the vault root
     blob: str | None
     facts: Facts | None = None
-    parents: list["Version"] = field(default_factory=list)  # made from: the parent's version, or each side's
+    parents: list["Version"] = field(default_factory=list, repr=False)  # made from: the parent's version, or each side's
     seq: int = 0  # the order versions were made in: a version's parents come before it
 
 

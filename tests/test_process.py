@@ -424,3 +424,26 @@ def test_a_deal_renamed_on_one_branch_keeps_the_other_branchs_history(committed)
     assert (f"opportunities/solo-fleet.md:4: error[terminal-left]: was 'won' in {label(committed, won)}, "
             f"became 'negotiation' in {label(committed, merged)}") in audit
     assert "opportunities/solo-fleet.md:4: error[terminal-left]: was 'won' in" in committed.run("check", ok=False).output
+
+
+def test_converted_to_one_deal_on_each_branch_is_the_merges_doing(committed):
+    lead = "leads/ana-ruiz.md"
+    committed.write(lead, "---\ntype: lead\nname: Ana Ruiz\nstage: qualified\nowner: dev\n---\n")
+    committed.commit("new lead")
+
+    def convert(deal: str) -> str:
+        committed.write(lead, committed.read(lead).replace(
+            "stage: qualified\n", f"stage: converted\nconverted_to: \"[[{deal}]]\"\nconverted_on: 2026-11-20\n"))
+        committed.write(f"opportunities/{deal}.md", f"---\ntype: opportunity\nname: {deal}\nstage: prospecting\n"
+                                                    "lead: \"[[ana-ruiz]]\"\n---\n")
+        return committed.commit(f"converted to {deal}")
+
+    branch(committed, "b")
+    other = convert("ana-other")
+    git(committed.root, "checkout", "-q", "main")
+    convert("ana-fleet")
+    merged = merge(committed, "b")
+    assert '"[[ana-fleet]]"' in committed.read(lead)
+    audit = committed.run("check", "--history", ok=False).output
+    assert (f"{lead}:4: error[conversion-changed]: was converted to [[ana-other]] in {label(committed, other)}, "
+            f"changed in {label(committed, merged)}: a conversion is final") in audit
