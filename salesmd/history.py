@@ -211,9 +211,11 @@ def load_history(vault_root: Path, *, use_cache: bool = True,
     def follow(old: str, new: str) -> bool:
         return keep is None or old in keep or new in keep or new.startswith(keep.folders)
 
+    from .cache import no_gc
     from .lineage import walk
 
-    history.lines, history.gone = walk(commits, repo.vault_path, follow)
+    with no_gc():  # many small linked objects: the cyclic GC would only slow this down
+        history.lines, history.gone = walk(commits, repo.vault_path, follow)
     wanted = [v for path, line in history.lines.items() for v in line
               if relevant is None or ((path in relevant or _in_pipeline_folder(line))
                                       and (len(line) > 1 or relevant.get(path) != line[0].blob))]

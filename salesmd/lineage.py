@@ -66,14 +66,17 @@ def walk(entries: list[dict], vault_path: Callable[[str], str | None],
         for path in removed - set(made):
             now.pop(path, None)
         for path, (blob, own) in made.items():
-            sources = _newest([v for v in [own, *(o.get(path) for o in others), *adopted.get(path, [])]
-                               if v is not None])
-            if others and len(sources) == 1 and sources[0].blob == blob and sources[0].path == path:
-                now[path] = sources[0]  # the merge took one side's version as it was
+            if others:
+                sources = _newest([v for v in [own, *(o.get(path) for o in others), *adopted.get(path, [])]
+                                   if v is not None])
+                if len(sources) == 1 and sources[0].blob == blob and sources[0].path == path:
+                    now[path] = sources[0]  # the merge took one side's version as it was
+                    continue
             else:
-                commit = commit or Commit(*entry["c"])
-                now[path] = Version(commit, path, blob, parents=sources, seq=next(seq))
-                made_all.append(now[path])
+                sources = [own] if own is not None else []
+            commit = commit or Commit(*entry["c"])
+            now[path] = version = Version(commit, path, blob, parents=sources, seq=next(seq))
+            made_all.append(version)
         for parent in parents:
             if children[parent] == 0:
                 maps.pop(parent, None)
@@ -123,9 +126,18 @@ def _group(head: dict[str, Version], made: list[Version]) -> tuple[dict[str, lis
     lines: dict[str, list[Version]] = {}
     seen: set[int] = set()
     for path, tip in head.items():
-        closure = _ancestry([tip])
-        lines[path] = sorted(closure.values(), key=lambda v: v.seq)
-        seen.update(closure)
+        chain, v = [tip], tip
+        while len(v.parents) == 1:  # most files' history is a line: no search needed
+            v = v.parents[0]
+            chain.append(v)
+        if v.parents:
+            closure = _ancestry([tip])
+            lines[path] = sorted(closure.values(), key=lambda v: v.seq)
+            seen.update(closure)
+        else:
+            chain.reverse()
+            lines[path] = chain
+            seen.update(map(id, chain))
     # The rest are versions of files deleted since: those linked to each other make one file.
     group: dict[int, int] = {}
 
