@@ -7,13 +7,14 @@ made on one branch is never told against a version only another branch had.
 The walk goes through the commits once, parents before children, keeping for each commit
 whose children are still to come a map of path -> the file's version there. A commit changes
 only the entries of the files it changed (the map of a commit with one child is handed on, not
-copied); a merge also looks at the entries where its parents' maps differ. That is time in
-the number of commits times the files each changes, plus a dict copy at each fork and a dict
-difference (both done by the interpreter's C code) at each merge.
+copied); a merge also looks at the files changed on the branches it joins since they parted.
+That is time in the number of commits times the files each changes (a merge: its branches'
+commits), plus a dict copy (the interpreter's C code) where a commit has several children.
 """
 
 from __future__ import annotations
 
+import heapq
 from itertools import count
 from typing import Callable
 
@@ -36,11 +37,16 @@ def walk(entries: list[dict], vault_path: Callable[[str], str | None],
     seq = count()
     head: dict[str, Version] = {}
     made_all: list[Version] = []
+    order: dict[str, int] = {}  # commit -> its place in `entries`
+    parents_of: dict[str, list[str]] = {}
+    touched: dict[str, list[str]] = {}  # commit -> the paths whose version it changed
     for entry in entries:
+        sha = entry["c"][0]
+        order[sha], parents_of[sha] = len(order), entry["p"]
         parents = [p for p in entry["p"] if p in maps]
         first = entry["p"][0] if entry["p"] and entry["p"][0] in maps else None
         before = maps[first] if first is not None else {}
-        others = [maps[p] for p in parents if p != first]
+        others = [maps[p] for p in parents if p != first] if first is not None else []
         made: dict[str, tuple[str, Version | None]] = {}  # path -> (blob, its version in the first parent)
         removed: set[str] = set()
         for status, old, new, blob in entry["x"]:
@@ -53,17 +59,22 @@ def walk(entries: list[dict], vault_path: Callable[[str], str | None],
                 continue
             made[new_v] = (blob, None if status in "AC" else before.get(old_v if status == "R" else new_v))
         adopted: dict[str, list[Version]] = {}
-        for other in others:  # where a side of the merge has other versions than the first parent
-            for path, _ in other.items() - before.items():
-                if path in before and path not in made and path not in removed:
+        changed: set[str] = set()
+        if others:  # a merge: where a side has other versions than the first parent
+            changed = _changed_between([first, *(p for p in parents if p != first)], order, parents_of, touched)
+            for path in sorted(changed):  # sorted: versions are made (and told) in the same order every run
+                if path in before and path not in made and path not in removed \
+                        and any(o.get(path) is not before[path] for o in others):
                     made[path] = (before[path].blob, before[path])
-            _follow_renames(other, before, made, removed, adopted)
+            for other in others:
+                _follow_renames(other, before, made, removed, adopted, changed)
+        if made or removed or changed:  # a merge's map differs from its other parents' there too
+            touched[sha] = [*made, *removed, *changed]
         commit = None  # made when a version is
-        sha = entry["c"][0]
         for parent in parents:
             children[parent] -= 1
         now = maps.pop(first) if first is not None and children[first] == 0 else dict(before)
-        for path in removed - set(made):
+        for path in removed - made.keys():
             now.pop(path, None)
         for path, (blob, own) in made.items():
             if others:
@@ -86,16 +97,46 @@ def walk(entries: list[dict], vault_path: Callable[[str], str | None],
     return _group(head, made_all)
 
 
+def _changed_between(parents: list[str], order: dict[str, int], parents_of: dict[str, list[str]],
+                     touched: dict[str, list[str]]) -> set[str]:
+    """The paths changed by the commits that not all of a merge's `parents` descend from: the
+    only paths whose versions can differ between them. The commits are painted from each parent
+    down, newest first, until the paint meets (git's merge-base walk): time in the commits of
+    the merged branches since they parted."""
+    everyone = (1 << len(parents)) - 1
+    paint: dict[str, int] = {}
+    for i, p in enumerate(parents):
+        paint[p] = paint.get(p, 0) | (1 << i)
+    queue = [(-order[p], p) for p in paint]
+    heapq.heapify(queue)
+    done: set[str] = set()
+    paths: set[str] = set()
+    while queue:
+        _, c = heapq.heappop(queue)
+        if c in done:
+            continue
+        done.add(c)  # its descendants come first, so its paint is final
+        if paint[c] == everyone:
+            continue  # every parent descends from it, and from its ancestors
+        paths.update(touched.get(c, ()))
+        for p in parents_of[c]:
+            if p in order:
+                paint[p] = paint.get(p, 0) | paint[c]
+                heapq.heappush(queue, (-order[p], p))
+    return paths
+
+
 def _follow_renames(other: dict[str, Version], before: dict[str, Version], made: dict, removed: set[str],
-                    adopted: dict[str, list[Version]]) -> None:
+                    adopted: dict[str, list[Version]], changed: set[str]) -> None:
     """A file the first parent renamed and the other side changed under its old name: the merge's
     file under the new name is made from the other side's version too (it is in `adopted`)."""
-    gone = other.keys() - before.keys() - made.keys()  # the other side's paths the merge has not
-    renamed = before.keys() - other.keys() - removed  # the first parent's paths the other side has not
+    # the other side's paths the merge has not, and the first parent's paths the other side has not
+    gone = {p for p in changed if p in other and p not in before and p not in made}
+    renamed = {p for p in changed if p in before and p not in other and p not in removed}
     if not gone or not renamed:
         return
-    lines = {path: _ancestry([before[path]]).keys() for path in renamed}
-    for path in gone:
+    lines = {path: _ancestry([before[path]]).keys() for path in sorted(renamed)}
+    for path in sorted(gone):
         theirs = _ancestry([other[path]])
         for new, ours in lines.items():
             if not ours.isdisjoint(theirs):  # the same file: their versions share an ancestor
