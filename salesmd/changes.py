@@ -139,7 +139,10 @@ class ChangeSet:
 
     def commit(self) -> str | None:
         """One git commit holding exactly these files; its short id (None: nothing to commit)."""
-        repo = Repo.find(self.root)
+        try:
+            repo = Repo.locate(self.root)
+        except GitError as e:
+            raise WriteError(f"the files were written but not committed: {e}") from None
         if repo is None:
             raise WriteError("--commit needs the vault to be in a git repository")
         paths = [repo.prefix + rel for rel in dict.fromkeys([c.rel for c in self.changes] + self.written)]

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from .checks.process import audit_history, check_against_history
-from .history import GitError, Repo, load_history, pipeline_paths
+from .history import GitError, GitUnusable, Repo, load_history, pipeline_paths
 from .loader import Timings, load_vault
 from .model import Problem
 
@@ -33,7 +33,10 @@ def run_check(root: Path, mode: str = "current", *, timings: Timings | None = No
     contents = dict(contents or {})
     scope = None
     if mode == "staged":
-        repo = Repo.find(root)
+        try:
+            repo = Repo.locate(root)
+        except GitError as e:
+            raise CheckError(f"--staged: {e}") from None
         if repo is None:
             raise CheckError(f"{root} is not in a git repository: --staged needs one")
         try:
@@ -63,9 +66,12 @@ def run_check(root: Path, mode: str = "current", *, timings: Timings | None = No
             history = load_history(root, use_cache=use_cache, relevant=pipeline)
         except GitError as e:
             history = None
-            problems.append(Problem(vault.config.source(), "git-unreadable",
-                                    f"git history could not be read ({e}); the history rules were skipped",
-                                    "warning"))
+            problems.append(_git_warning(vault.config, e))
+        if history is not None and history.repo.shallow:
+            problems.append(Problem(vault.config.source(), "git-shallow",
+                                    "the repository is a shallow clone (git clone --depth): its older commits are "
+                                    "missing, so the history rules saw only part of the history; run "
+                                    "`git fetch --unshallow` (in CI, fetch the whole history)", "warning"))
         if history is not None:
             unhistoried = [p for p in pipeline if p not in history.lines]
             history.follow_uncommitted_renames(set(pipeline), staged_only=mode == "staged")
@@ -82,6 +88,14 @@ def run_check(root: Path, mode: str = "current", *, timings: Timings | None = No
     return vault, problems, scope
 
 
+def _git_warning(config, e: GitError) -> Problem:
+    """The history rules were skipped: why, and the fix."""
+    if isinstance(e, GitUnusable):
+        return Problem(config.source(), e.code, f"{e.what}, so the history rules were skipped; {e.fix}", "warning")
+    return Problem(config.source(), "git-unreadable", f"git history could not be read ({e}), so the history "
+                   "rules were skipped; run `git fsck` to see what is broken", "warning")
+
+
 def _quick(root: Path, timings: Timings, contents, staged: bool):
     from . import checkstate
     from .config import load_config
@@ -92,7 +106,12 @@ def _quick(root: Path, timings: Timings, contents, staged: bool):
     if config_problems:
         return None, None  # the state is never used then, nor written
     with timings.stage("git"):
-        repo = Repo.find(root)  # before the walk: what changes after it is seen next time
+        try:
+            repo = Repo.locate(root)  # before the walk: what changes after it is seen next time
+        except GitError:
+            return None, None  # the full check says what is wrong with git
+        if repo is not None and repo.shallow:
+            return None, None  # as does it for a shallow clone
         index = repo.index_stamp() if repo is not None else ""
     walk_ns = time.time_ns()
     with timings.stage("walk"):

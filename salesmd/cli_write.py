@@ -79,9 +79,13 @@ def finish(app: App, changes, dry_run: bool, commit: bool | None) -> None:
         return
     wants_commit = commit if commit is not None else vault.config.commit
     if wants_commit:
-        from .history import Repo
+        from .history import GitError, Repo
 
-        if Repo.find(vault.root) is None:
+        try:
+            repo = Repo.locate(vault.root)
+        except GitError as e:
+            fail(f"--commit: {e}; nothing was written", 1)
+        if repo is None:
             fail("--commit needs the vault to be in a git repository (git init); nothing was written", 1)
     changes.apply()
     for c in changes.changes:

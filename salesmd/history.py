@@ -1,4 +1,5 @@
-"""A thin git wrapper: one `git log` pass and one `git cat-file --batch`, nothing mocked.
+"""The vault's history from git (gitrepo.py runs git): one `git log` pass and one
+`git cat-file --batch`, nothing mocked. lineage.py links the versions along the commit graph.
 
 What the process rules need from history is small: for every version of every record file, its
 type, stage and `converted_to`. Those facts are parsed once per blob and cached under .salesmd/
@@ -10,53 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import frontmatter
 from .edit import atomic_write
+from .gitrepo import ZERO, GitError, GitUnusable, Repo, raw_changes, run_git  # noqa: F401 (the names callers import from here)
 
-CACHE_VERSION = 2
-ZERO = "0" * 40
-
-
-class GitError(Exception):
-    pass
-
-
-def run_git(cwd: Path, *args: str, input: bytes | None = None) -> bytes:
-    try:
-        out = subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True)
-    except FileNotFoundError:
-        raise GitError("git is not installed") from None
-    if out.returncode != 0:
-        said = (out.stderr or out.stdout).decode("utf-8", "replace").strip()
-        raise GitError(said or f"git {args[0]} failed")
-    return out.stdout
-
-
-def raw_changes(raw: bytes) -> list[tuple[str, str, str, str | None]]:
-    """git's `--raw -z` entries: (status letter, old path, new path, new blob or None)."""
-    tokens = raw.split(b"\0")
-    changes = []
-    i = 0
-    while i < len(tokens):
-        meta = tokens[i].decode()
-        if not meta.startswith(":"):
-            i += 1
-            continue
-        fields = meta[1:].split()
-        new_blob, status = fields[3], fields[4][0]
-        if status in "RC":
-            old, new = (t.decode("utf-8", "surrogateescape") for t in tokens[i + 1:i + 3])
-            i += 3
-        else:
-            old = new = tokens[i + 1].decode("utf-8", "surrogateescape")
-            i += 2
-        changes.append((status, old, new, None if new_blob == ZERO else new_blob))
-    return changes
+CACHE_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -87,12 +49,14 @@ class Facts:
     converted_to: str | None = None  # casefolded link target
 
 
-@dataclass
+@dataclass(eq=False)
 class Version:
     commit: Commit
     path: str  # relative to the vault root
-    blob: str | None  # None: the file was deleted in this commit
+    blob: str | None
     facts: Facts | None = None
+    parents: list["Version"] = field(default_factory=list, repr=False)  # made from: the parent's version, or each side's
+    seq: int = 0  # the order versions were made in: a version's parents come before it
 
 
 def facts_of(data: bytes) -> Facts:
@@ -115,102 +79,6 @@ def facts_of(data: bytes) -> Facts:
     return Facts(d.get("type") if isinstance(d.get("type"), str) else None,
                  stage if isinstance(stage, str) else None,
                  link.key if link else None)
-
-
-@dataclass
-class Repo:
-    """The git repository that holds a vault (the vault may be a sub-folder of it)."""
-
-    top: Path
-    prefix: str  # the vault's folder relative to `top`, "" or ending in "/"
-
-    head_sha: str | None = None  # HEAD when the repository was found (None: no commits yet)
-    index_path: Path | None = None  # the staging area's file (.git/index)
-
-    @classmethod
-    def find(cls, vault_root: Path) -> "Repo | None":
-        try:
-            out = run_git(vault_root, "rev-parse", "--show-toplevel", "--git-path", "index").decode().splitlines()
-        except GitError:
-            return None
-        top_path = Path(out[0]).resolve()
-        rel = vault_root.resolve().relative_to(top_path).as_posix()
-        repo = cls(top_path, "" if rel == "." else rel + "/")
-        if len(out) > 1:
-            repo.index_path = (Path(vault_root) / out[1]).resolve()
-        repo.head_sha = repo.head()
-        return repo
-
-    def index_stamp(self) -> str:
-        """Changes whenever the staging area is written (add, mv, commit, status)."""
-        try:
-            st = os.stat(self.index_path) if self.index_path is not None else None
-        except OSError:
-            st = None
-        return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}" if st is not None else ""
-
-    def git(self, *args: str, input: bytes | None = None) -> bytes:
-        return run_git(self.top, *args, input=input)
-
-    def head(self) -> str | None:
-        try:
-            return self.git("rev-parse", "--verify", "-q", "HEAD").decode().strip()
-        except GitError:
-            return None
-
-    def vault_path(self, repo_path: str) -> str | None:
-        if not repo_path.startswith(self.prefix):
-            return None
-        return repo_path[len(self.prefix):]
-
-    def log(self, since: str | None = None, paths: tuple[str, ...] = ()) -> list[tuple[Commit, list[tuple]]]:
-        """Commits oldest first, each with its changes (status, old path, new path, new blob)."""
-        rev = f"{since}..HEAD" if since else "HEAD"
-        spec = paths or ((self.prefix.rstrip("/"),) if self.prefix else ("."))
-        # --full-history: without it, path limiting drops a side branch whose merge kept the
-        # other side's file, and with it a 'won' that the merge then undid
-        raw = self.git("log", "-z", "--raw", "--no-abbrev", "-M", "--reverse", "--no-merges", "--full-history",
-                       "--topo-order",
-                       "--format=%x01%H%x1f%at%x1f%an%x1f%s", rev, "--", *spec)
-        out = []
-        for chunk in raw.split(b"\x01")[1:]:
-            header, _, rest = chunk.partition(b"\0")
-            sha, at, author, subject = header.decode("utf-8", "replace").split("\x1f", 3)
-            commit = Commit(sha, int(at), author, subject)
-            out.append((commit, raw_changes(rest.lstrip(b"\n"))))
-        return out
-
-    def blobs(self, shas: list[str]) -> dict[str, bytes]:
-        """The contents of many blobs in one `git cat-file --batch`."""
-        if not shas:
-            return {}
-        raw = self.git("cat-file", "--batch", input=("\n".join(shas) + "\n").encode())
-        out: dict[str, bytes] = {}
-        pos = 0
-        for sha in shas:
-            nl = raw.index(b"\n", pos)
-            header = raw[pos:nl].split()
-            if len(header) < 3 or header[1] == b"missing":
-                pos = nl + 1
-                continue
-            size = int(header[2])
-            out[sha] = raw[nl + 1: nl + 1 + size]
-            pos = nl + 1 + size + 1
-        return out
-
-    def staged(self) -> list[tuple[str, str, str | None]]:
-        """Staged changes against HEAD: (status, vault path, blob or None when deleted)."""
-        head = self.head()
-        args = ["diff-index", "--cached", "-z", "--no-abbrev", "-M", head or "4b825dc642cb6eb9a060e54bf8d69288fbee4904"]
-        raw = self.git(*args, "--", self.prefix or ".")
-        out = []
-        for status, _, path, blob in raw_changes(raw):
-            vault_path = self.vault_path(path)
-            if vault_path is not None:
-                if status != "D" and blob is None:  # the index has no id for it yet: ask
-                    blob = self.git("rev-parse", f":{path}").decode().strip()
-                out.append((status, vault_path, None if status == "D" else blob))
-        return out
 
 
 @dataclass
@@ -277,7 +145,8 @@ class HistoryCache:
             facts = {k: Facts(*v) for k, v in data["facts"].items()}
             commits = data["commits"]
             if not (isinstance(commits, list) and all(
-                    isinstance(c, dict) and len(c["c"]) == 4 and all(len(x) == 4 for x in c["x"]) for c in commits)
+                    isinstance(c, dict) and len(c["c"]) == 4 and all(len(x) == 4 for x in c["x"])
+                    and all(isinstance(p, str) for p in c["p"]) for c in commits)
                     and isinstance(data["head"], str) and isinstance(data["prefix"], str)):
                 raise ValueError("not a history cache of this shape")
             self.facts, self.commits, self.head, self.prefix = facts, commits, data["head"], data["prefix"]
@@ -310,21 +179,24 @@ PIPELINE_FOLDERS = ("leads/", "opportunities/")
 
 def load_history(vault_root: Path, *, use_cache: bool = True,
                  relevant: dict[str, str] | None = None) -> History | None:
-    """All committed versions of the vault's files, or None outside a git repository.
+    """All committed versions of the vault's files, or None outside a git repository
+    (GitUnusable when git cannot use the one there is).
 
     Only leads and opportunities have rules in history, so only their versions are read: those
     of files that are one now (`relevant`: their paths and current blob ids) or that ever lived
     in leads/ or opportunities/. A file committed once and unchanged since needs no reading:
     its one version says what the file says. Without `relevant`, every version is read.
     """
-    repo = Repo.find(vault_root)
+    repo = Repo.locate(vault_root)
     if repo is None:
         return None
     head = repo.head_sha
     if head is None:
         return History(repo, None)
     cache = HistoryCache(vault_root, use_cache)
-    commits = cache.commits if (cache.prefix == repo.prefix and cache.head) else []
+    # A shallow clone's log lacks its oldest commits: read it whole each time, and keep no head
+    # for it, so a log cached while shallow is never taken for the whole after `git fetch --unshallow`.
+    commits = cache.commits if (cache.prefix == repo.prefix and cache.head and not repo.shallow) else []
     since = cache.head if commits else None
     if since and since != head:
         try:
@@ -332,34 +204,18 @@ def load_history(vault_root: Path, *, use_cache: bool = True,
         except GitError:  # history was rewritten: read it all again
             commits, since = [], None
     if since != head:
-        for commit, changes in repo.log(since):
-            commits.append({"c": [commit.sha, commit.time, commit.author, commit.subject],
-                            "x": [list(ch) for ch in changes]})
+        commits += repo.log(since)
     history = History(repo, head)
     keep = _paths_to_follow(commits, repo, relevant)
-    for entry in commits:
-        commit = None
-        for status, old, new, blob in entry["x"]:
-            if keep is not None and old not in keep and new not in keep and not new.startswith(keep.folders):
-                continue
-            commit = commit or Commit(*entry["c"])
-            old_v, new_v = repo.vault_path(old), repo.vault_path(new)
-            if new_v is None or not new.endswith(".md"):
-                if old_v in history.lines and status in "RD":
-                    history.gone.append(history.lines.pop(old_v))
-                continue
-            line = history.lines.pop(old_v, None) if status == "R" and old_v else None
-            if status == "D":
-                if new_v in history.lines:
-                    history.gone.append(history.lines.pop(new_v))
-                continue
-            if line is None:
-                line = history.lines.pop(new_v, None) if status != "A" else None
-                if status == "A" and new_v in history.lines:
-                    history.gone.append(history.lines.pop(new_v))
-                line = line or []
-            line.append(Version(commit, new_v, blob))
-            history.lines[new_v] = line
+
+    def follow(old: str, new: str) -> bool:
+        return keep is None or old in keep or new in keep or new.startswith(keep.folders)
+
+    from .cache import no_gc
+    from .lineage import walk
+
+    with no_gc():  # many small linked objects: the cyclic GC would only slow this down
+        history.lines, history.gone = walk(commits, repo.vault_path, follow)
     wanted = [v for path, line in history.lines.items() for v in line
               if relevant is None or ((path in relevant or _in_pipeline_folder(line))
                                       and (len(line) > 1 or relevant.get(path) != line[0].blob))]
@@ -371,7 +227,7 @@ def load_history(vault_root: Path, *, use_cache: bool = True,
     for v in wanted:
         if v.blob:
             v.facts = cache.facts.get(v.blob)
-    cache.commits, cache.head, cache.prefix = commits, head, repo.prefix
+    cache.commits, cache.head, cache.prefix = commits, None if repo.shallow else head, repo.prefix
     if needed or since != head:
         cache.save()
     return history

@@ -41,7 +41,10 @@ exit 1
 
 
 def install_hook(vault_root: Path, force: bool = False) -> Path:
-    repo = Repo.find(vault_root)
+    try:
+        repo = Repo.locate(vault_root)
+    except GitError as e:
+        raise HookError(str(e)) from None
     if repo is None:
         raise HookError(f"{vault_root} is not in a git repository (run git init first)")
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
 import time
 
 import pytest
@@ -89,7 +90,7 @@ class World:
         rel = rng.choice(files)
         text = (self.vault.root / rel).read_text(encoding="utf-8")
         what = rng.choice(["relink", "relink", "stage", "stage", "stage", "delete", "add", "break", "cycle",
-                           "cycle", "commit", "commit", "rename", "retype", "touch", "duplicate", "stage-files"])
+                           "cycle", "commit", "commit", "rename", "retype", "touch", "duplicate", "stage-files", "merge"])
         if what == "stage":
             rel = rng.choice([f for f in files if f.startswith(("leads/", "opportunities/"))] or files)
             text = (self.vault.root / rel).read_text(encoding="utf-8")
@@ -144,6 +145,25 @@ class World:
             folder, name = rel.split("/")
             other = "notes" if folder != "notes" else "tasks"
             self.write(f"{other}/{name[:-3].upper()}.md", text)
+        elif what == "merge":
+            # a side branch from a few commits back that moves deals, merged back with conflicts
+            # resolved to this side: history as a graph, whose rules hold along ancestry
+            root, side = self.vault.root, f"side-{self.tick}"
+            self.vault.commit(f"step {self.tick}", "--no-verify")
+            earlier = git(root, "rev-list", "--max-count=4", "HEAD").split()[-1]
+            git(root, "checkout", "-q", "-b", side, earlier)
+            deals = [f for f in self.files() if f.startswith(("leads/", "opportunities/"))]
+            for deal in rng.sample(deals, min(2, len(deals))):
+                type_ = "lead" if deal.startswith("leads/") else "opportunity"
+                body = (root / deal).read_text(encoding="utf-8").split("\n")
+                self.write(deal, "\n".join(f"stage: {rng.choice(STAGES[type_])}" if l.startswith("stage:") else l
+                                           for l in body))
+            self.vault.commit(side, "--no-verify")
+            git(root, "checkout", "-q", "main")
+            try:
+                git(root, "merge", "-q", "-X", "ours", "--no-ff", "-m", f"merge {side}", side)
+            except subprocess.CalledProcessError:
+                git(root, "merge", "--abort")  # a file deleted on one side and changed on the other
         elif what == "stage-files":
             git(self.vault.root, "add", "-A", "--", rng.choice(["leads", "opportunities", "tasks", "."]))
         return what

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import git, make_vault
+from conftest import VaultDir, git, make_vault
 
 OPP = "opportunities/acme-fleet-renewal.md"
 LEAD = "leads/jane-doe-inquiry.md"
@@ -218,3 +218,232 @@ def test_a_file_committed_once_then_edited_is_still_checked(tmp_path):
     vault.run("check", ok=True)
     set_stage(vault, OPP, "won", "negotiation")
     assert "terminal-left" in vault.run("check", ok=False).output
+
+
+# When git cannot show the whole history, check says so (a warning with the fix) instead of passing
+# silently with the history rules cut short.
+
+def test_a_shallow_clone_warns_that_history_is_cut_short(committed, tmp_path):
+    set_stage(committed, OPP, "proposal", "won")
+    committed.commit("won")
+    set_stage(committed, OPP, "won", "proposal")
+    committed.commit("reopened", "--no-verify")
+    clone = tmp_path / "ci"
+    git(tmp_path, "clone", "-q", "--depth", "1", committed.root.as_uri(), str(clone))
+    shallow = VaultDir(clone)
+    for args in (("check",), ("check", "--history")):
+        result = shallow.run(*args, ok=True)  # a warning does not fail the check
+        assert "salesmd.yaml:1: warning[git-shallow]: " in result.output
+        assert "git fetch --unshallow" in result.output
+        assert shallow.run(*args, "--strict").exit_code == 1
+    git(clone, "fetch", "-q", "--unshallow")  # the fix: now the whole history is read, not the cached part
+    result = shallow.run("check", ok=False)
+    assert "git-shallow" not in result.output and "error[terminal-left]: was 'won'" in result.output
+
+
+def test_a_repository_git_refuses_is_a_warning_with_the_fix(committed, tmp_path, monkeypatch):
+    """A CI container's checkout owned by another user: git's 'dubious ownership' refusal."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))  # no safe.directory of ours
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
+    for path in [committed.root, *committed.root.rglob("*")]:
+        os.lchown(path, 12345, 12345)
+    result = committed.run("check", ok=True)
+    root = committed.root.resolve()
+    assert "salesmd.yaml:1: warning[git-refused]: " in result.output
+    assert f"git config --global --add safe.directory {root}" in result.output
+    assert committed.run("check", "--strict").exit_code == 1
+    assert "warning[git-refused]" in committed.run("check", "--history").output
+    for args in (("check", "--staged"), ("hooks", "install"), ("history", "acme-fleet-renewal")):
+        # they need git: an error that says why
+        result = committed.run(*args, ok=False)
+        assert "safe.directory" in result.stderr and "not in a git repository" not in result.stderr
+
+
+def test_commit_in_a_refused_repository_says_what_is_wrong(committed, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
+    for path in [committed.root, *committed.root.rglob("*")]:
+        os.lchown(path, 12345, 12345)
+    before = committed.snapshot()
+    result = committed.run("move", "acme-fleet-renewal", "negotiation", "--commit", ok=False)
+    assert "git init" not in result.stderr
+    assert "dubious ownership" in result.stderr
+    assert f"git config --global --add safe.directory {committed.root.resolve()}" in result.stderr
+    assert "nothing was written" in result.stderr
+    assert committed.snapshot() == before
+
+
+def test_a_damaged_repository_is_a_warning_with_the_fix(committed):
+    (committed.root / ".git" / "HEAD").write_text("garbage\n")
+    for args in (("check",), ("check", "--history")):
+        result = committed.run(*args, ok=True)
+        assert "salesmd.yaml:1: warning[git-unreadable]: " in result.output
+        assert "git fsck" in result.output
+    result = committed.run("move", "acme-fleet-renewal", "negotiation", "--commit", ok=False)
+    assert "git init" not in result.stderr and "damaged" in result.stderr
+
+
+def test_missing_objects_are_a_warning_too(committed):
+    set_stage(committed, OPP, "proposal", "won")
+    committed.commit("won")
+    for obj in (committed.root / ".git" / "objects").glob("??/*"):
+        obj.unlink()
+    for args in (("check",), ("check", "--history")):
+        result = committed.run(*args)
+        assert result.exit_code == 0 and "salesmd.yaml:1: warning[git-unreadable]: " in result.output
+        assert "git fsck" in result.output
+
+
+def test_git_missing_from_path_is_a_warning(committed, tmp_path, monkeypatch):
+    empty = tmp_path / "no-git"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    result = committed.run("check", ok=True)
+    assert "salesmd.yaml:1: warning[git-missing]: " in result.output and "install git" in result.output
+    result = committed.run("move", "acme-fleet-renewal", "negotiation", "--commit", ok=False)
+    assert "git init" not in result.stderr and "install git" in result.stderr
+
+
+# History is a graph: a rule holds along ancestry. A version breaks it only against versions it
+# descends from, never against a version another branch had.
+
+def label(vault, sha: str) -> str:
+    return f"{sha} ({git(vault.root, 'log', '-1', '--format=%ad', '--date=short', sha).strip()})"
+
+
+def branch(vault, name: str, start: str = "main") -> None:
+    git(vault.root, "checkout", "-q", "-b", name, start)
+
+
+def merge(vault, other: str, into: str = "main") -> str:
+    """Merge `other` into `into`, a conflict resolved to `into`'s side (-X ours)."""
+    git(vault.root, "checkout", "-q", into)
+    git(vault.root, "merge", "-q", "-X", "ours", "--no-ff", "-m", f"merge {other}", other)
+    return git(vault.root, "rev-parse", "--short", "HEAD").strip()
+
+
+def test_a_branch_that_never_saw_won_does_not_leave_it(committed):
+    """A moves the deal to won; B, from before that, moves it back from negotiation to proposal;
+    the merge keeps won. B never saw won: nothing is wrong."""
+    set_stage(committed, OPP, "proposal", "negotiation")
+    committed.commit("negotiating")
+    branch(committed, "b")
+    set_stage(committed, OPP, "negotiation", "proposal")
+    committed.commit("back to proposal on b")
+    git(committed.root, "checkout", "-q", "main")
+    set_stage(committed, OPP, "negotiation", "won")
+    committed.commit("won on main")
+    merge(committed, "b")
+    assert committed.read(OPP).count("stage: won") == 1
+    audit = committed.run("check", "--history")
+    assert "terminal-left" not in audit.output and audit.exit_code == 0, audit.output
+
+
+def test_won_on_one_branch_lost_on_another_is_told_in_the_order_it_happened(committed):
+    """A: won; B: lost; the merge resolved to won. The merge broke the rule (it descends from
+    B's lost), not B (which never saw won)."""
+    branch(committed, "b")
+    set_stage(committed, OPP, "proposal", "lost", "lost_reason: price\n")
+    lost = committed.commit("lost on b")
+    git(committed.root, "checkout", "-q", "main")
+    set_stage(committed, OPP, "proposal", "won")
+    committed.commit("won on main")
+    merged = merge(committed, "b")
+    assert "stage: won\n" in committed.read(OPP)
+    audit = committed.run("check", "--history", ok=False).output
+    assert (f"{OPP}:4: error[terminal-left]: was 'lost' in {label(committed, lost)}, "
+            f"became 'won' in {label(committed, merged)}: a record in a terminal stage stays there") in audit
+    assert "became 'lost'" not in audit  # B never saw won
+    # the file as it stands descends from B's lost too
+    quick = committed.run("check", ok=False).output
+    assert f"{OPP}:4: error[terminal-left]: was 'lost' in {label(committed, lost)}, now 'won'" in quick
+
+
+def test_a_conversion_on_one_branch_is_not_undone_by_an_edit_on_another(committed):
+    lead = "leads/ana-ruiz.md"
+    committed.write(lead, "---\ntype: lead\nname: Ana Ruiz\nstage: qualified\ncompany: Bolt\nowner: dev\n"
+                          "territory: east\n---\n")
+    committed.commit("new lead")
+    branch(committed, "b")
+    committed.write(lead, committed.read(lead).replace("owner: dev", "owner: maria"))
+    committed.commit("reassigned on b")
+    git(committed.root, "checkout", "-q", "main")
+    committed.write(lead, committed.read(lead).replace("stage: qualified", "stage: converted").replace(
+        "territory: east\n", "territory: east\nconverted_to: \"[[bolt-fleet]]\"\nconverted_on: 2026-11-20\n"))
+    committed.write("opportunities/bolt-fleet.md", "---\ntype: opportunity\nname: Bolt fleet\nstage: prospecting\n"
+                                                  "lead: \"[[ana-ruiz]]\"\n---\n")
+    committed.commit("converted on main")
+    merge(committed, "b")
+    assert "owner: maria" in committed.read(lead) and "converted_to" in committed.read(lead)
+    audit = committed.run("check", "--history")
+    assert "conversion-changed" not in audit.output and audit.exit_code == 0, audit.output
+
+
+def test_moving_back_is_told_against_the_version_at_head_not_another_branchs(tmp_path):
+    from salesmd.config import default_config_text
+
+    vault = make_vault(tmp_path / "v", config=default_config_text().replace("backwards: warn", "backwards: error"))
+    vault.commit("initial")
+    branch(vault, "b")
+    set_stage(vault, OPP, "proposal", "negotiation")
+    vault.commit("negotiating on b")
+    git(vault.root, "checkout", "-q", "main")
+    set_stage(vault, OPP, "proposal", "qualification")
+    vault.commit("back to qualification on main", "--no-verify")
+    merge(vault, "b")
+    assert "stage: qualification\n" in vault.read(OPP)
+    result = vault.run("check")  # the file is as HEAD has it: not moved at all
+    assert "stage-backwards" not in result.output and result.exit_code == 0, result.output
+    set_stage(vault, OPP, "qualification", "prospecting")
+    assert f"{OPP}:4: error[stage-backwards]: moved back from 'qualification'" in vault.run("check", ok=False).output
+
+
+def test_a_deal_renamed_on_one_branch_keeps_the_other_branchs_history(committed):
+    """main renames the file (and moves it to negotiation); B, under the old name, wins it; the
+    merge keeps main's negotiation. The file under its new name descends from B's won."""
+    body = "Fleet of forklifts. " * 40 + "\n"  # a body long enough for git to see the rename
+    committed.write("opportunities/solo-deal.md", f"---\ntype: opportunity\nname: Solo deal\nstage: proposal\n---\n{body}")
+    committed.commit("solo deal")
+    branch(committed, "b")
+    set_stage(committed, "opportunities/solo-deal.md", "proposal", "won")
+    won = committed.commit("won on b")
+    git(committed.root, "checkout", "-q", "main")
+    git(committed.root, "mv", "opportunities/solo-deal.md", "opportunities/solo-fleet.md")
+    set_stage(committed, "opportunities/solo-fleet.md", "proposal", "negotiation")
+    committed.commit("renamed on main")
+    merged = merge(committed, "b")
+    assert not (committed.root / "opportunities/solo-deal.md").exists()
+    assert "stage: negotiation\n" in committed.read("opportunities/solo-fleet.md")
+    audit = committed.run("check", "--history", ok=False).output
+    assert (f"opportunities/solo-fleet.md:4: error[terminal-left]: was 'won' in {label(committed, won)}, "
+            f"became 'negotiation' in {label(committed, merged)}") in audit
+    assert "opportunities/solo-fleet.md:4: error[terminal-left]: was 'won' in" in committed.run("check", ok=False).output
+
+
+def test_converted_to_one_deal_on_each_branch_is_the_merges_doing(committed):
+    lead = "leads/ana-ruiz.md"
+    committed.write(lead, "---\ntype: lead\nname: Ana Ruiz\nstage: qualified\nowner: dev\n---\n")
+    committed.commit("new lead")
+
+    def convert(deal: str) -> str:
+        committed.write(lead, committed.read(lead).replace(
+            "stage: qualified\n", f"stage: converted\nconverted_to: \"[[{deal}]]\"\nconverted_on: 2026-11-20\n"))
+        committed.write(f"opportunities/{deal}.md", f"---\ntype: opportunity\nname: {deal}\nstage: prospecting\n"
+                                                    "lead: \"[[ana-ruiz]]\"\n---\n")
+        return committed.commit(f"converted to {deal}")
+
+    branch(committed, "b")
+    other = convert("ana-other")
+    git(committed.root, "checkout", "-q", "main")
+    convert("ana-fleet")
+    merged = merge(committed, "b")
+    assert '"[[ana-fleet]]"' in committed.read(lead)
+    audit = committed.run("check", "--history", ok=False).output
+    assert (f"{lead}:4: error[conversion-changed]: was converted to [[ana-other]] in {label(committed, other)}, "
+            f"changed in {label(committed, merged)}: a conversion is final") in audit

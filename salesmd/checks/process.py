@@ -28,32 +28,38 @@ def _terminal(config: Config, type_: str | None, stage: str | None) -> bool:
     return found is not None and found.terminal
 
 
-def _first_terminal(config: Config, versions: list[Version]) -> Version | None:
+def _firsts(versions: list[Version], key) -> list[Version]:
+    """The first version (oldest) of each value `key(facts)` gives, skipping None."""
+    found: dict = {}
     for v in versions:
-        if v.facts and _terminal(config, v.facts.type, v.facts.stage):
-            return v
-    return None
+        value = key(v.facts) if v.facts else None
+        if value is not None and value not in found:
+            found[value] = v
+    return list(found.values())
 
 
-def _first_conversion(versions: list[Version]) -> Version | None:
-    for v in versions:
-        if v.facts and v.facts.type == "lead" and v.facts.stage == "converted" and v.facts.converted_to:
-            return v
-    return None
+def _terminal_stage(config: Config):
+    return lambda f: f.stage if _terminal(config, f.type, f.stage) else None
+
+
+def _conversion(f) -> str | None:
+    return f.converted_to if f.type == "lead" and f.stage == "converted" and f.converted_to else None
 
 
 def _current_rules(config: Config, record: Record, versions: list[Version]) -> Iterator[Problem]:
+    """`versions`: the record's committed versions, all of which the file now descends from
+    (its version at HEAD last)."""
     stage = record.get("stage")
-    set_at = _first_terminal(config, versions)
-    if set_at is not None and stage != set_at.facts.stage:
+    set_at = next((v for v in _firsts(versions, _terminal_stage(config)) if v.facts.stage != stage), None)
+    if set_at is not None:
         yield Problem(record.source("stage"), "terminal-left",
                       f"was '{set_at.facts.stage}' in {set_at.commit.label()}, now '{stage}': "
                       "a record in a terminal stage stays there")
-    conversion = _first_conversion(versions)
-    if conversion is not None and record.type == "lead":
+    if record.type == "lead":
         link = record.links("converted_to")
         now = link[0].key if link else None
-        if now != conversion.facts.converted_to:
+        conversion = next((v for v in _firsts(versions, _conversion) if v.facts.converted_to != now), None)
+        if conversion is not None:
             yield Problem(record.source("converted_to" if "converted_to" in record.data else "stage"),
                           "conversion-changed",
                           f"was converted to [[{conversion.facts.converted_to}]] in {conversion.commit.label()}, "
@@ -82,43 +88,57 @@ def check_against_history(vault: Vault, history: History | None,
     return problems
 
 
-def _first_change(versions: list[Version], since: Version | None, what) -> Version | None:
-    """The first version after `since` whose `what(facts)` differs from `since`'s."""
-    if since is None:
-        return None
-    for v in versions[versions.index(since) + 1:]:
-        if what(v.facts) != what(since.facts):
-            return v
+def _first_break(versions: list[Version], key, value) -> tuple[Version, Version] | None:
+    """The first version whose `value(facts)` differs from a version it descends from that set
+    `key(facts)` (not None): (that version, the one breaking it), the oldest such first.
+
+    Each version carries, from the versions it was made from, the first version of each value
+    `key` set in its ancestry; `versions` come parents first."""
+    carried: dict[int, dict] = {}
+    for v in versions:
+        inherited: dict = {}
+        for p in v.parents:
+            for k, w in carried.get(id(p), {}).items():
+                if k not in inherited or w.seq < inherited[k].seq:
+                    inherited[k] = w
+        if v.facts is not None:
+            broken = [w for w in inherited.values() if value(w.facts) != value(v.facts)]
+            if broken:
+                return min(broken, key=lambda w: w.seq), v
+            own = key(v.facts)
+            if own is not None and own not in inherited:
+                inherited = {**inherited, own: v}
+        carried[id(v)] = inherited
     return None
 
 
 def audit_history(vault: Vault, history: History | None) -> list[Problem]:
-    """Every commit of every record file, including ones deleted since."""
+    """Every commit of every record file, including ones deleted since: a version breaks a rule
+    only against the versions it descends from, never against another branch's."""
     if history is None:
         return []
     problems: list[Problem] = []
     config = vault.config
     current = {r.path: r for r in vault.records}
     for versions in [*history.lines.values(), *history.gone]:
-        versions = [v for v in versions if v.facts is not None]
-        if not versions:
+        if not any(v.facts is not None for v in versions):
             continue
         path = versions[-1].path
         record = current.get(path)
         source = record.source("stage") if record else Source(path, 1)
-        set_at = _first_terminal(config, versions)
-        left = _first_change(versions, set_at, lambda f: f.stage)
+        left = _first_break(versions, _terminal_stage(config), lambda f: f.stage)
         if left is not None:
+            set_at, v = left
             problems.append(Problem(source, "terminal-left",
                                     f"was '{set_at.facts.stage}' in {set_at.commit.label()}, became "
-                                    f"'{left.facts.stage}' in {left.commit.label()}: "
+                                    f"'{v.facts.stage}' in {v.commit.label()}: "
                                     "a record in a terminal stage stays there"))
-        conversion = _first_conversion(versions)
-        changed = _first_change(versions, conversion, lambda f: f.converted_to)
+        changed = _first_break(versions, _conversion, lambda f: f.converted_to)
         if changed is not None:
+            conversion, v = changed
             problems.append(Problem(source, "conversion-changed",
                                     f"was converted to [[{conversion.facts.converted_to}]] in "
-                                    f"{conversion.commit.label()}, changed in {changed.commit.label()}: "
+                                    f"{conversion.commit.label()}, changed in {v.commit.label()}: "
                                     "a conversion is final"))
     problems += check_against_history(vault, history)
     return problems
@@ -139,13 +159,13 @@ def stage_since(vault: Vault, history: History | None, today: dt.date) -> dict[s
             stage = record.get("stage")
             versions = history.versions(record.path)
             since = None
-            for i in range(len(versions) - 1, -1, -1):
-                v = versions[i]
-                if v.facts is None or v.facts.stage != stage:
-                    break
+            v = versions[-1] if versions else None  # back from HEAD's version, through its ancestry
+            while v is not None and v.facts is not None and v.facts.stage == stage:
                 # a run that reaches the file's first commit says when it was committed, not when
                 # it entered the stage (an import, say): then the file's own dates are better
-                since = v.commit.date if i > 0 else None
+                since = v.commit.date if v.parents else None
+                v = next((p for p in v.parents if p.facts is not None and p.facts.stage == stage),
+                         v.parents[0] if v.parents else None)
             if since is None and versions and versions[-1].facts is not None \
                     and versions[-1].facts.stage != stage:
                 since = today  # moved to this stage since the last commit

@@ -48,7 +48,7 @@ def diff_front_matter(old: dict, new: dict) -> list[Change]:
 
 
 def build_record_history(root, record: Record) -> RecordHistory:
-    repo = Repo.find(root)
+    repo = Repo.locate(root)  # GitUnusable (a GitError) when git cannot use the repository there is
     if repo is None or repo.head() is None:
         return RecordHistory(record.id, record.path, [], in_git=False)
     entries = []
