@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import os
 import pickle
+import stat
 import tempfile
 import time
 from contextlib import contextmanager
@@ -28,6 +29,21 @@ from . import code_stamp
 FORMAT = 4
 MAGIC = b"salesmd-index\n"
 RACY_NS = 2_000_000_000
+
+
+def set_aside_if_odd(path: Path) -> None:
+    """A cache file that is not a regular file (a FIFO, a device, a symbolic link: opening one can
+    hang, or read /dev/zero forever) is renamed to `<name>.not-a-file` and never opened; the
+    cache is then built afresh beside it."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return
+    if not (stat.S_ISREG(info.st_mode)):
+        try:
+            os.replace(path, path.with_name(path.name + ".not-a-file"))
+        except OSError:
+            pass
 
 
 def caching_allowed() -> bool:

@@ -207,6 +207,9 @@ def _connect(root: Path, create: bool) -> sqlite3.Connection | None:
     if not caching_allowed():
         return None
     path = state_path(root)
+    from .cache import set_aside_if_odd
+
+    set_aside_if_odd(path)
     if not create and not path.exists():
         return None
     try:

@@ -135,11 +135,13 @@ class HistoryCache:
             self._read()
 
     def _read(self) -> None:
-        from .cache import no_gc
+        from .cache import no_gc, set_aside_if_odd
+        from .loader import read_regular
 
+        set_aside_if_odd(self.path)
         try:
             with no_gc():
-                data = json.loads(self.path.read_text(encoding="utf-8"))
+                data = json.loads(read_regular(str(self.path)).decode("utf-8"))  # never a FIFO or a device
             if data.get("version") != CACHE_VERSION:
                 return
             facts = {k: Facts(*v) for k, v in data["facts"].items()}

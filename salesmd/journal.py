@@ -154,9 +154,12 @@ def recover(root: Path) -> list[str]:
     if not pending(root):
         return []
     with locked(root):  # waits for a writer that is still at work, which removes its own journal
+        from .cache import set_aside_if_odd
+
         folder = _folder(root)
         _remove_temporaries(folder, JOURNAL)
         path = folder / JOURNAL
+        set_aside_if_odd(path)  # a FIFO there would hang every command
         try:
             data = path.read_bytes()
         except FileNotFoundError:

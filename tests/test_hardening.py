@@ -357,12 +357,16 @@ def test_a_cache_file_that_is_a_fifo_or_a_device_is_not_read(vault):
     import subprocess
     import sys
 
+    vault.commit("initial")  # so that check reads git history through history.json too
     (vault.root / ".salesmd").mkdir()
-    for make in (lambda p: os.mkfifo(p), lambda p: os.symlink("/dev/zero", p)):
-        index = vault.root / ".salesmd/index.pickle"
-        if os.path.lexists(index):
-            os.unlink(index)
-        make(index)
-        result = subprocess.run([sys.executable, "-m", "salesmd", "--vault", str(vault.root), "check"],
-                                capture_output=True, text=True, timeout=60)
-        assert result.returncode == 0 and "records checked" in result.stdout, result.stderr
+    for name in ("index.pickle", "history.json", "check.sqlite", "journal"):
+        for make in (lambda p: os.mkfifo(p), lambda p: os.symlink("/dev/zero", p)):
+            cache = vault.root / ".salesmd" / name
+            if os.path.lexists(cache):
+                os.unlink(cache)
+            make(cache)
+            for args in (["check"], ["check", "--history"], ["pipeline"]):
+                result = subprocess.run([sys.executable, "-m", "salesmd", "--vault", str(vault.root), *args],
+                                        capture_output=True, text=True, timeout=60)
+                assert result.returncode == 0 and "Traceback" not in result.stderr, (name, args, result.stderr)
+                assert "records checked" in result.stdout or args == ["pipeline"], (name, args, result.stdout)
