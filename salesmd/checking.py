@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from .checks.process import audit_history, check_against_history
+from .gitrepo import LINK
 from .history import GitError, GitUnusable, Repo, load_history, pipeline_paths
 from .loader import Timings, load_vault
 from .model import Problem
@@ -42,11 +43,12 @@ def run_check(root: Path, mode: str = "current", *, timings: Timings | None = No
         try:
             with timings.stage("staged"):
                 staged = repo.staged()
-                blobs = repo.blobs([b for _, _, b in staged if b])
+                blobs = repo.blobs([b for _, _, b in staged if b and b != LINK])
         except GitError as e:
             raise CheckError(f"git: {e}") from None
         for status, path, blob in staged:
-            contents[path] = None if blob is None else blobs.get(blob, b"")
+            if blob != LINK:  # a staged link is read where it is, and followed (or refused) as it leads
+                contents[path] = None if blob is None else blobs.get(blob, b"")
         scope = {path for _, path, _ in staged}
     prep = None
     if quick and use_cache and mode != "history":

@@ -67,8 +67,12 @@ def run_git(cwd: Path, *args: str, input: bytes | None = None) -> bytes:
     return out.stdout
 
 
-def raw_changes(raw: bytes) -> list[tuple[str, str, str, str | None]]:
-    """git's `--raw -z` entries: (status letter, old path, new path, new blob or None)."""
+LINK_MODE = "120000"  # git's file mode of a symbolic link
+LINK = "link"  # Repo.staged's word for a staged symbolic link
+
+
+def raw_changes(raw: bytes) -> list[tuple[str, str, str, str | None, str]]:
+    """git's `--raw -z` entries: (status letter, old path, new path, new blob or None, new mode)."""
     tokens = raw.split(b"\0")
     changes = []
     i = 0
@@ -85,7 +89,7 @@ def raw_changes(raw: bytes) -> list[tuple[str, str, str, str | None]]:
         else:
             old = new = tokens[i + 1].decode("utf-8", "surrogateescape")
             i += 2
-        changes.append((status, old, new, None if new_blob == ZERO else new_blob))
+        changes.append((status, old, new, None if new_blob == ZERO else new_blob, fields[1]))
     return changes
 
 
@@ -169,7 +173,7 @@ class Repo:
             header, _, rest = chunk.partition(b"\0")
             sha, parents, at, author, subject = header.decode("utf-8", "replace").split("\x1f", 4)
             changes = [(status, self.prefix + old, self.prefix + new, blob)
-                       for status, old, new, blob in raw_changes(rest.lstrip(b"\n"))]
+                       for status, old, new, blob, _ in raw_changes(rest.lstrip(b"\n"))]
             out.append({"c": [sha, int(at), author, subject], "p": parents.split(), "x": [list(c) for c in changes]})
         return out
 
@@ -192,14 +196,18 @@ class Repo:
         return out
 
     def staged(self) -> list[tuple[str, str, str | None]]:
-        """Staged changes against HEAD: (status, vault path, blob or None when deleted)."""
+        """Staged changes against HEAD: (status, vault path, blob or None when deleted, or
+        LINK when a symbolic link is staged: its blob is the path it leads to, not a record, so
+        the file is read from the work tree, where the link is followed as a full check does)."""
         head = self.head()
         args = ["diff-index", "--cached", "-z", "--no-abbrev", "-M", head or "4b825dc642cb6eb9a060e54bf8d69288fbee4904"]
         raw = self.git(*args, "--", self.prefix or ".")
         out = []
-        for status, _, path, blob in raw_changes(raw):
+        for status, _, path, blob, mode in raw_changes(raw):
             vault_path = self.vault_path(path)
-            if vault_path is not None:
+            if vault_path is not None and status != "D" and mode == LINK_MODE:
+                out.append((status, vault_path, LINK))
+            elif vault_path is not None:
                 if status != "D" and blob is None:  # the index has no id for it yet: ask
                     blob = self.git("rev-parse", f":{path}").decode().strip()
                 out.append((status, vault_path, None if status == "D" else blob))

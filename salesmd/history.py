@@ -104,7 +104,7 @@ class History:
             raw = self.repo.git(*args, "--", self.repo.prefix or ".")
         except GitError:
             return
-        for status, old, new, _ in raw_changes(raw):
+        for status, old, new, *_ in raw_changes(raw):
             old_v, new_v = self.repo.vault_path(old), self.repo.vault_path(new)
             if status == "R" and new_v in paths and new_v not in self.lines and old_v in self.lines:
                 self.lines[new_v] = self.lines[old_v]

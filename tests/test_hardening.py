@@ -370,3 +370,20 @@ def test_a_cache_file_that_is_a_fifo_or_a_device_is_not_read(vault):
                                         capture_output=True, text=True, timeout=60)
                 assert result.returncode == 0 and "Traceback" not in result.stderr, (name, args, result.stderr)
                 assert "records checked" in result.stdout or args == ["pipeline"], (name, args, result.stdout)
+
+
+def test_the_pre_commit_check_follows_a_staged_link_as_the_full_check_does(vault, monkeypatch):
+    # git stores a symbolic link as the path it leads to: read as a file, a staged self-link
+    # ("loop.md") would pass the hook, and a link to a record would be read as a broken one
+    import os
+
+    monkeypatch.chdir(vault.root)
+    vault.commit("initial")
+    os.symlink("loop.md", vault.root / "leads/loop.md")
+    os.symlink("bolt-builders.md", vault.root / "leads/bolt-alias.md")
+    git(vault.root, "add", "-A")
+    result = vault.run("check", "--staged")
+    assert result.exit_code == 1, result.output
+    assert "leads/loop.md:1: error[unreadable]" in result.output and "loops back on itself" in result.output
+    alias = [line for line in vault.run("check").output.splitlines() if "bolt-alias" in line]
+    assert [line for line in result.output.splitlines() if "bolt-alias" in line] == alias
