@@ -209,6 +209,9 @@ def test_lead_board_and_lead_list_are_two_pages_both_in_the_nav(tmp_path, visit)
         ["new", "contacted", "qualified", "converted", "disqualified"]
     contacted = board.locator("section.column[data-stage=contacted] article.card")
     assert contacted.count() == 1 and contacted.inner_text().startswith("Bolt Builders")
+    summary = board.locator("h1 + p").inner_text()  # leads are counted as leads, and have no amounts
+    assert summary.startswith("Open: 1 lead · period "), summary
+    assert "no amounts" not in board.locator("#board").inner_text()
     listing = visit(site / "leads.html").page
     assert listing.locator("h1").inner_text() == "Leads (2)"
     assert listing.locator("table").inner_text().count("\n") >= 2  # header and a row per lead
