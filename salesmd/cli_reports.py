@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -85,16 +86,21 @@ def agenda(app: App, start, days: int, owner, territory, fmt: str):
 @click.option("--period", type=PeriodType(), metavar="PERIOD",
               help="A quarter (2026-Q4), month (2026-11) or year (2026) for the forecast, won/lost and "
                    "conversions (default: this quarter).")
+@click.option("--deals", "all_deals", is_flag=True,
+              help="List every deal: in text all open deals (through a pager on a terminal), in JSON the "
+                   "'deals' (open) and 'closed' lists. Without it, text shows the first 25 open deals and "
+                   "JSON the summary only.")
 @format_option("text", "json", "csv")
 @pass_app
-def pipeline(app: App, pipeline_name: str, owner, territory, product, period, fmt: str):
+def pipeline(app: App, pipeline_name: str, owner, territory, product, period, all_deals: bool, fmt: str):
     """The pipeline by stage: deals, amounts and weighted amounts per currency, and the forecast.
 
     For each stage in order: how many deals, their total and their probability-weighted total in
     each currency (currencies are never added together; the probability is the deal's own, else
     its stage's). Then: what is expected to close in the period, won and lost in the period with
     the win rate (by count and by value), the lead conversion rate, and every open deal with its
-    age and days in its current stage. --format csv gives one row per open deal.
+    age and days in its current stage (the first 25; --deals for all). --format json is the
+    summary (--deals adds every deal, streamed); --format csv gives one row per open deal.
 
     Example: salesmd pipeline --period 2026-Q4 --owner maria
     """
@@ -110,15 +116,22 @@ def pipeline(app: App, pipeline_name: str, owner, territory, product, period, fm
     report = build_pipeline(vault, app.today, pipeline=pipeline_name, owner=owner, territory=territory,
                             product=product, period=period, stage_since=stage_since(vault, history, app.today))
     if fmt == "json":
-        click.echo(to_json(report.as_dict()))
+        from .output import echo_json_streamed
+
+        lists = {"deals": (d.as_dict() for d in report.deals), "closed": (d.as_dict() for d in report.closed)}
+        echo_json_streamed(report.as_dict(deals=False), lists if all_deals else {})
     elif fmt == "csv":
         from .render.report_text import PIPELINE_COLUMNS, pipeline_rows
 
         click.echo(to_csv(PIPELINE_COLUMNS, pipeline_rows(report)), nl=False)
     else:
-        from .render.report_text import render_pipeline
+        from .render.report_text import OPEN_DEALS_SHOWN, render_pipeline
 
-        click.echo(printable(render_pipeline(report), keep_newlines=True))
+        text = printable(render_pipeline(report, limit=None if all_deals else OPEN_DEALS_SHOWN), keep_newlines=True)
+        if all_deals and sys.stdout.isatty():
+            click.echo_via_pager(text + "\n")
+        else:
+            click.echo(text)
 
 
 class SiteError(Exception):

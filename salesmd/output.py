@@ -66,6 +66,25 @@ def to_json(data: Any) -> str:
     return json.dumps(plain(data), indent=2, ensure_ascii=False, default=str, allow_nan=False)
 
 
+def echo_json_streamed(summary: dict, lists: dict[str, Iterable[Any]]) -> None:
+    """One JSON object: `summary`'s keys, then each list of `lists` written an item a line as it
+    is made, so a list of 88,000 deals is never one string in memory."""
+    head = to_json(summary)
+    if not lists:
+        click.echo(head)
+        return
+    click.echo(head[:-2] + "," if summary else "{")
+    for n, (key, items) in enumerate(lists.items()):
+        click.echo(f"  {json.dumps(key)}: [")
+        first = True
+        for item in items:
+            line = json.dumps(plain(item), ensure_ascii=False, default=str, allow_nan=False)
+            click.echo(("    " if first else "   ,") + line)
+            first = False
+        click.echo("  ]" + ("," if n < len(lists) - 1 else ""))
+    click.echo("}")
+
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -276,7 +276,7 @@ def test_an_inherited_owner_and_territory_count_alike_in_list_export_agenda_pipe
     assert next(csv.DictReader(io.StringIO(exported)))["owner"] == ""  # export keeps the file as written
     agenda = v.json(*TODAY, "agenda", "--owner", "dev")
     assert ids(scheduled(agenda)) == {"ownerless", "ownerless-call"}
-    assert v.json(*TODAY, "pipeline", "--owner", "dev")["deals"][0]["id"] == "dev-deal"
+    assert v.json(*TODAY, "pipeline", "--owner", "dev", "--deals")["deals"][0]["id"] == "dev-deal"
     v.run(*TODAY, "report", "--out", str(tmp_path / "site"), ok=True)
     tasks_page = (tmp_path / "site" / "tasks.html").read_text(encoding="utf-8")
     row_html = tasks_page.split("Book the demo", 1)[1].split("</tr>", 1)[0]

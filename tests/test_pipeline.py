@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import re
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def stage(report: dict, name: str) -> dict:
 
 
 def test_stages_count_amount_and_weight_each_currency_apart(pv):
-    report = pv.json(*TODAY, "pipeline")
+    report = pv.json(*TODAY, "pipeline", "--deals")
     assert [s["stage"] for s in report["stages"]] == ["prospecting", "qualification", "proposal", "negotiation",
                                                      "won", "lost", "disqualified"]
     proposal = stage(report, "proposal")
@@ -96,7 +97,7 @@ def test_stages_count_amount_and_weight_each_currency_apart(pv):
     ("2027-Q1", {"eur-proposal", "no-amount"}, None),
 ])
 def test_period_picks_what_is_expected_to_close(pv, period, expected, usd):
-    report = pv.json(*TODAY, "pipeline", "--period", period)
+    report = pv.json(*TODAY, "pipeline", "--period", period, "--deals")
     expected_deals = {d["id"] for d in report["deals"] if d["close_date"] and
                       report["period"]["start"] <= d["close_date"] <= report["period"]["end"]}
     assert expected_deals == expected
@@ -105,9 +106,9 @@ def test_period_picks_what_is_expected_to_close(pv, period, expected, usd):
 
 
 def test_period_defaults_to_the_current_quarter(pv):
-    assert pv.json("--today", "2026-11-24", "pipeline")["period"] == {
+    assert pv.json("--today", "2026-11-24", "pipeline", "--deals")["period"] == {
         "label": "2026-Q4", "start": "2026-10-01", "end": "2026-12-31"}
-    assert pv.json("--today", "2027-02-28", "pipeline")["period"]["label"] == "2027-Q1"
+    assert pv.json("--today", "2027-02-28", "pipeline", "--deals")["period"]["label"] == "2027-Q1"
     assert parse_period("2024-02").end == dt.date(2024, 2, 29)
 
 
@@ -119,35 +120,35 @@ def test_a_bad_period_is_a_clear_usage_error(pv, bad):
 
 
 def test_win_rate_by_count_and_value_in_the_period(pv):
-    q4 = pv.json(*TODAY, "pipeline", "--period", "2026-Q4")["outcome"]
+    q4 = pv.json(*TODAY, "pipeline", "--period", "2026-Q4", "--deals")["outcome"]
     assert (q4["won"]["count"], q4["lost"]["count"]) == (2, 1)  # disqualified is not a loss
     assert q4["win_rate"] == pytest.approx(2 / 3, abs=1e-4)
     assert q4["win_rate_by_value"] == {"USD": 0.6, "EUR": 1.0}
-    nov = pv.json(*TODAY, "pipeline", "--period", "2026-11")["outcome"]
+    nov = pv.json(*TODAY, "pipeline", "--period", "2026-11", "--deals")["outcome"]
     assert (nov["won"]["count"], nov["lost"]["count"], nov["win_rate"]) == (1, 0, 1.0)
-    assert pv.json(*TODAY, "pipeline", "--period", "2025")["outcome"]["won"]["by_currency"]["USD"]["amount"] == 5000
-    assert pv.json(*TODAY, "pipeline", "--period", "2026-01")["outcome"]["win_rate"] is None
+    assert pv.json(*TODAY, "pipeline", "--period", "2025", "--deals")["outcome"]["won"]["by_currency"]["USD"]["amount"] == 5000
+    assert pv.json(*TODAY, "pipeline", "--period", "2026-01", "--deals")["outcome"]["win_rate"] is None
     text = pv.run(*TODAY, "pipeline").output
     assert "Won in 2026-Q4: 2 deals (USD 30,000, EUR 10,000); lost: 1 deal (USD 20,000); " \
            "win rate 67% by count, USD 60%, EUR 100% by value" in text
 
 
 def test_lead_conversion_rate(pv):
-    q4 = pv.json(*TODAY, "pipeline")["conversion"]
+    q4 = pv.json(*TODAY, "pipeline", "--deals")["conversion"]
     assert q4 == {"closed": 3, "converted": 2, "rate": pytest.approx(0.6667, abs=1e-4), "converted_in_period": 2}
-    assert pv.json(*TODAY, "pipeline", "--period", "2026-11")["conversion"]["converted_in_period"] == 1
+    assert pv.json(*TODAY, "pipeline", "--period", "2026-11", "--deals")["conversion"]["converted_in_period"] == 1
     assert "Leads: 2 of 3 closed leads converted (67%); 2 converted in 2026-Q4" in pv.run(*TODAY, "pipeline").output
-    leads = pv.json(*TODAY, "pipeline", "--pipeline", "lead")
+    leads = pv.json(*TODAY, "pipeline", "--pipeline", "lead", "--deals")
     assert [(s["stage"], s["count"]) for s in leads["stages"]] == [
         ("new", 0), ("contacted", 1), ("qualified", 0), ("converted", 2), ("disqualified", 1)]
     assert [d["id"] for d in leads["deals"]] == ["bolt-builders"]
 
 
 def test_filters_by_owner_and_product(pv):
-    dev = pv.json(*TODAY, "pipeline", "--owner", "DEV")
+    dev = pv.json(*TODAY, "pipeline", "--owner", "DEV", "--deals")
     assert [d["id"] for d in dev["deals"]] == ["eur-negotiation"]
     assert dev["open"]["by_currency"] == {"EUR": {"count": 1, "amount": 20000, "weighted": 15000}}
-    rentals = pv.json(*TODAY, "pipeline", "--product", "rentals")
+    rentals = pv.json(*TODAY, "pipeline", "--product", "rentals", "--deals")
     assert [d["id"] for d in rentals["deals"]] == ["no-amount"]
     assert "for owner DEV" in pv.run(*TODAY, "pipeline", "--owner", "DEV").output
 
@@ -200,7 +201,7 @@ def test_days_in_stage_from_git_when_given_else_from_created(pv):
     git = {d.id: d for d in build_pipeline(vault, today, stage_since={"usd-proposal": dt.date(2026, 11, 14)}).deals}
     assert (git["usd-proposal"].days_in_stage, git["usd-proposal"].stage_since_source) == (10, "git")
     assert git["usd-proposal"].age_days == 54
-    deals = pv.json(*TODAY, "pipeline")["deals"]
+    deals = pv.json(*TODAY, "pipeline", "--deals")["deals"]
     assert next(d for d in deals if d["id"] == "usd-proposal")["stage_since_source"] == "file"
 
 
@@ -210,7 +211,7 @@ def test_unreadable_values_are_left_out_of_the_sums_not_a_traceback(pv):
     result = pv.run(*TODAY, "pipeline", ok=True)
     assert "opportunities/wordy.md: amount 'lots' is not a number" in result.output
     assert "opportunities/typo.md: stage 'negotation' is not in the opportunity pipeline" in result.output
-    report = pv.json(*TODAY, "pipeline")
+    report = pv.json(*TODAY, "pipeline", "--deals")
     assert stage(report, "proposal")["count"] == 4 and stage(report, "proposal")["no_amount"] == 1
     assert stage(report, "proposal")["by_currency"]["USD"]["amount"] == 148000
 
@@ -231,7 +232,7 @@ def test_a_won_deal_weighs_its_whole_amount_and_a_lost_one_nothing_whatever_the_
         "opportunities/lost-deal.md": deal("lost", "2026-11-04", 20000, probability=40),
         "opportunities/gone-deal.md": deal("disqualified", "2026-11-05", 10000, probability=60),
     })
-    report = v.json(*TODAY, "pipeline")
+    report = v.json(*TODAY, "pipeline", "--deals")
     assert stage(report, "won")["by_currency"]["USD"] == {"count": 1, "amount": 30000, "weighted": 30000}
     assert stage(report, "lost")["by_currency"]["USD"]["weighted"] == 0
     assert stage(report, "disqualified")["by_currency"]["USD"]["weighted"] == 0
@@ -252,7 +253,7 @@ def test_days_in_stage_and_age_are_never_negative_when_today_is_before_the_commi
     v.commit("initial")
     v.run("move", "early", "proposal", "--commit", ok=True)  # committed on the real date
     before = ["--today", "2026-01-05"]  # earlier than the commit and than `created`
-    row = next(d for d in v.json(*before, "pipeline")["deals"] if d["id"] == "early")
+    row = next(d for d in v.json(*before, "pipeline", "--deals")["deals"] if d["id"] == "early")
     assert (row["days_in_stage"], row["age_days"]) == (0, 0)
     text = v.run(*before, "pipeline", ok=True).output
     assert "-" not in next(line for line in text.splitlines() if " early " in f" {line} ").split("early", 1)[1]
@@ -265,3 +266,29 @@ def test_a_stage_entered_by_git_before_the_deal_was_created_counts_from_created(
     today = dt.date(2026, 11, 24)
     deals = {d.id: d for d in build_pipeline(vault, today, stage_since={"usd-proposal": dt.date(2026, 9, 1)}).deals}
     assert (deals["usd-proposal"].stage_since, deals["usd-proposal"].days_in_stage) == (dt.date(2026, 10, 1), 54)
+
+
+def test_the_summary_is_the_default_and_every_deal_is_asked_for(tmp_path):
+    # 30 open deals besides the base vault's one, and a won one
+    files = {f"opportunities/d{i:02d}.md": deal("proposal", f"2027-01-{i + 1:02d}", 1000 * (i + 1)) for i in range(30)}
+    files["opportunities/won-one.md"] = deal("won", "2026-11-03", 500)
+    v = make_vault(tmp_path / "v", files)
+    summary = json.loads(v.run(*TODAY, "pipeline", "--format", "json", ok=True).stdout, parse_constant=_refuse)
+    assert "deals" not in summary and "closed" not in summary
+    assert summary["open"]["count"] == 31 and summary["stages"][2]["count"] == 31
+    full = json.loads(v.run(*TODAY, "pipeline", "--deals", "--format", "json", ok=True).stdout, parse_constant=_refuse)
+    assert {k: full[k] for k in summary} == summary
+    assert sorted(d["id"] for d in full["deals"]) == sorted(["acme-fleet-renewal"] + [f"d{i:02d}" for i in range(30)])
+    assert [d["id"] for d in full["closed"]] == ["won-one"] and full["closed"][0]["weighted"] == 500
+
+    text = v.run(*TODAY, "pipeline", ok=True).output
+    listed = [line.split()[1] for line in text.splitlines() if re.match(r"^\d{4}-\d\d-\d\d ", line)]
+    assert len(listed) == 25 and listed[:2] == ["acme-fleet-renewal", "d00"]
+    assert "... and 6 more open deals: `salesmd pipeline --deals` lists them all" in text
+    every = v.run(*TODAY, "pipeline", "--deals", ok=True).output
+    assert len([line for line in every.splitlines() if re.match(r"^\d{4}-\d\d-\d\d ", line)]) == 31
+    assert "more open deals" not in every
+
+
+def _refuse(name):
+    raise ValueError(f"not JSON: {name}")

@@ -159,7 +159,11 @@ def _percent(rate: float | None) -> str:
     return "-" if rate is None else f"{rate * 100:.0f}%"
 
 
-def render_pipeline(report: PipelineReport) -> str:
+OPEN_DEALS_SHOWN = 25  # the text report lists this many open deals; --deals lists them all
+
+
+def render_pipeline(report: PipelineReport, limit: int | None = OPEN_DEALS_SHOWN) -> str:
+    """The pipeline as text; the open deals by close date, the first `limit` of them (None: all)."""
     noun = "deal" if report.pipeline == "opportunity" else "lead"
     filters = ", ".join(f"{k} {v}" for k, v in report.filters.items() if v)
     p = report.period
@@ -211,7 +215,7 @@ def render_pipeline(report: PipelineReport) -> str:
         cols = (["close date"] * (noun == "deal")) + [noun, "stage", "owner"] \
             + (["amount", "currency", "prob"] * has_money) + ["age", "in stage"]
         rows = []
-        for d in report.deals:
+        for d in report.deals[:limit]:
             close = ""
             if d.close_date:
                 close = d.close_date.isoformat() + (" *" if d.close_date < report.today else "")
@@ -220,6 +224,9 @@ def render_pipeline(report: PipelineReport) -> str:
                             f"{d.probability:g}%" if d.probability is not None else ""] * has_money)
                         + [_days(d.age_days), _days(d.days_in_stage)])
         out.append(table(cols, rows))
+        if limit is not None and len(report.deals) > limit:
+            out.append(f"... and {count(len(report.deals) - limit, f'more open {noun}')}: "
+                       f"`salesmd pipeline --deals` lists them all")
         notes = []
         if late:
             notes.append("* the close date has passed")

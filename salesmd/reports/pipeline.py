@@ -208,7 +208,11 @@ class PipelineReport:
             found |= set(row.totals.by_currency)
         return ordered_currencies(found, self.currency)
 
-    def as_dict(self) -> dict:
+    def as_dict(self, deals: bool = True) -> dict:
+        """The report as JSON data; `deals=False` leaves out the lists of deals (`deals`, the open
+        ones, and `closed`), which grow with the vault: the summary stays small."""
+        lists = {"deals": [d.as_dict() for d in self.deals], "closed": [d.as_dict() for d in self.closed]} \
+            if deals else {}
         return {
             "pipeline": self.pipeline,
             "today": self.today,
@@ -220,11 +224,10 @@ class PipelineReport:
             "expected": self.expected.as_dict() if self.expected else None,
             "outcome": self.outcome.as_dict() if self.outcome else None,
             "conversion": self.conversion.as_dict(),
-            "deals": [d.as_dict() for d in self.deals],
-            "closed": [d.as_dict() for d in self.closed],
             "forecast_by_month": [{"month": m, "currency": c, "amount": a, "weighted": w}
                                   for m, c, a, w in self.forecast_by_month()],
             "skipped": [vars(s) for s in self.skipped],
+            **lists,
         }
 
 
