@@ -172,8 +172,8 @@ def build_site(app: App, out: Path | None, quiet: bool = False, force: bool = Fa
     from .templating import TemplateProblem
 
     try:
-        with status("Rendering the pages", show=not quiet):
-            pages, prints = Site(vault, problems, app.today, history).pages(read_manifest(out_dir))
+        pages, prints = Site(vault, problems, app.today, history).pages(read_manifest(out_dir),
+                                                                        progress=None if quiet else track)
     except TemplateProblem as e:
         raise SiteError(str(e)) from None
     result = write_site(out_dir, pages, prints, progress=None if quiet else track)

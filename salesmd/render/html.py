@@ -20,7 +20,7 @@ from typing import Any
 
 import jinja2
 
-from .. import __version__
+from .. import code_stamp
 from ..edit import atomic_write
 from ..model import FOLDERS, RECORD_TYPES, Problem, Record
 from ..output import cell, money
@@ -89,11 +89,13 @@ class Site:
         found = self._resolve(target)
         return ("../" + found[0], found[1]) if found else None
 
-    def pages(self, previous: dict[str, str] | None = None) -> tuple[dict[str, str | bytes | None], dict[str, str]]:
+    def pages(self, previous: dict[str, str] | None = None,
+              progress=None) -> tuple[dict[str, str | bytes | None], dict[str, str]]:
         """Every file of the site: (relative path -> content, relative path -> fingerprint).
 
         A record or list page whose inputs have the fingerprint they had in `previous` (the
         last build's) is not rendered again: its content is None, and write_site leaves it be.
+        `progress(items, label, length)` wraps the loop over the records (progress.track).
         """
         from ..checks.process import stage_since
         from ..reports.agenda import build_agenda
@@ -113,7 +115,7 @@ class Site:
                   "problem_count": count.errors, "warning_count": count.warnings,
                   "problem_summary": str(count),
                   }
-        base = fingerprint(__version__, sorted((k, v) for k, v in common.items() if k != "page"),
+        base = fingerprint(code_stamp(), sorted((k, v) for k, v in common.items() if k != "page"),
                            self.templates_signature())
         out: dict[str, str | bytes | None] = {
             "index.html": self._render("index.html", common, pipeline=pipeline, leads=leads, agenda=agenda,
@@ -143,7 +145,9 @@ class Site:
         by_path: dict[str, list[Problem]] = {}
         for p in self.problems:
             by_path.setdefault(p.source.path, []).append(p)
-        for record in vault.records:
+        records = vault.records if progress is None else progress(vault.records, "Rendering the pages",
+                                                                         len(vault.records))
+        for record in records:
             problems = by_path.get(record.path, [])
             inputs = self.record_inputs(record) + (tuple(problems),)
             add(page_name(record.id), inputs,
