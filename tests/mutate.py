@@ -45,7 +45,7 @@ TESTS = {
     "salesmd/edit.py": ["tests/test_write.py", "tests/test_guards.py", "tests/test_hardening.py"],
     "salesmd/yamledit.py": ["tests/test_yamledit.py", "tests/test_write.py"],
     "salesmd/changes.py": ["tests/test_write.py", "tests/test_import.py"],
-    "salesmd/render/html.py": ["tests/test_site.py", "tests/test_guards_site.py", "tests/test_guards.py"],
+    "salesmd/render/html.py": ["tests/test_guards.py", "tests/test_site.py", "tests/test_guards_site.py"],
     "salesmd/exporters.py": ["tests/test_export.py", "tests/test_guards.py"],
     "salesmd/output.py": ["tests/test_export.py", "tests/test_commands.py", "tests/test_guards.py"],
     "salesmd/reports/pipeline.py": ["tests/test_pipeline.py", "tests/test_guards.py"],
