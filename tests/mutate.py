@@ -295,19 +295,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, help="seconds per mutant (default: 3x the slowest clean run + 10)")
     parser.add_argument("--list", action="store_true", help="only list the mutants")
     parser.add_argument("--json", type=Path, help="also write the outcomes to this file")
+    parser.add_argument("--rerun", type=Path, help="run again only the survivors (and timeouts) of an earlier "
+                        "--json file, keeping its other outcomes: the survival rate after new tests")
     args = parser.parse_args(argv)
 
-    modules = expand(args.modules)
-    for path in modules:
-        tests_for(path)
-    mutants = choose(modules, args.sample, args.seed)
+    if args.rerun:
+        kept, mutants = rerun_plan(args.rerun)
+    else:
+        modules = expand(args.modules)
+        for path in modules:
+            tests_for(path)
+        kept, mutants = [], choose(modules, args.sample, args.seed)
     if args.list:
         for m in mutants:
             print(m.label())
         print(f"{len(mutants)} mutants")
         return 0
     base = Path(tempfile.mkdtemp(prefix="salesmd-mutate-"))
-    outcomes: list[Outcome] = []
+    outcomes: list[Outcome] = list(kept)
     jobs = max(args.jobs, 1)
     pool = ThreadPoolExecutor(max_workers=jobs)
     try:
@@ -327,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
                 return
             with lock:
                 outcomes.append(outcome)
-                print(f"[{len(outcomes)}/{len(mutants)}] {outcome.line()}", flush=True)
+                print(f"[{len(outcomes) - len(kept)}/{len(mutants)}] {outcome.line()}", flush=True)
 
         for future in [pool.submit(one, m) for m in mutants]:
             future.result()
@@ -345,6 +350,27 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(base, ignore_errors=True)
     report(outcomes, args)
     return 0
+
+
+def rerun_plan(path: Path) -> tuple[list[Outcome], list[Mutant]]:
+    """An earlier run's killed mutants as they were, and its others found again in the modules as they are now."""
+    kept, again = [], []
+    sources: dict[str, list[Mutant]] = {}
+    for row in json.loads(path.read_text(encoding="utf-8")):
+        old = Mutant(row["path"], row["line"], tuple(row["start"]), tuple(row["end"]), row["replacement"],
+                     row["description"])
+        if row["status"] == "killed":
+            kept.append(Outcome(old, "killed", row["seconds"], row["failed"]))
+            continue
+        if old.path not in sources:
+            sources[old.path] = find_mutants(old.path, (ROOT / old.path).read_text(encoding="utf-8"))
+        # the same mutation where it is now (the module may have moved since): same text, nearest line
+        same = [m for m in sources[old.path] if m.description == old.description]
+        if same:
+            again.append(min(same, key=lambda m: abs(m.line - old.line)))
+        else:
+            print(f"mutate.py: gone from the code now, left out: {old.label()}", file=sys.stderr)
+    return kept, again
 
 
 def baseline(space: Workspace, modules: list[str]) -> float:
