@@ -295,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, help="seconds per mutant (default: 3x the slowest clean run + 10)")
     parser.add_argument("--list", action="store_true", help="only list the mutants")
     parser.add_argument("--json", type=Path, help="also write the outcomes to this file")
-    parser.add_argument("--rerun", type=Path, help="run again only the survivors (and timeouts) of an earlier "
+    parser.add_argument("--rerun", type=Path, help="run again only the survivors of an earlier "
                         "--json file, keeping its other outcomes: the survival rate after new tests")
     args = parser.parse_args(argv)
 
@@ -353,14 +353,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def rerun_plan(path: Path) -> tuple[list[Outcome], list[Mutant]]:
-    """An earlier run's killed mutants as they were, and its others found again in the modules as they are now."""
+    """An earlier run's killed and timed-out mutants as they were, its survivors found again in the code as it is now."""
     kept, again = [], []
     sources: dict[str, list[Mutant]] = {}
     for row in json.loads(path.read_text(encoding="utf-8")):
         old = Mutant(row["path"], row["line"], tuple(row["start"]), tuple(row["end"]), row["replacement"],
                      row["description"])
-        if row["status"] == "killed":
-            kept.append(Outcome(old, "killed", row["seconds"], row["failed"]))
+        if row["status"] != "survived":
+            kept.append(Outcome(old, row["status"], row["seconds"], row["failed"]))
             continue
         if old.path not in sources:
             sources[old.path] = find_mutants(old.path, (ROOT / old.path).read_text(encoding="utf-8"))
