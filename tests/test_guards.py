@@ -201,27 +201,22 @@ def test_forecast_by_month_never_adds_two_currencies(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # Days in stage: from git when git saw the move; from the file when the first commit has the stage.
 
-def _commit_on(vault, day: str, message: str) -> None:
-    env = {"GIT_AUTHOR_DATE": f"{day}T12:00:00+00:00", "GIT_COMMITTER_DATE": f"{day}T12:00:00+00:00"}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        vault.commit(message)
-    finally:
-        for k, v in old.items():
-            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+def _commit_on(vault, monkeypatch, day: str, message: str) -> None:
+    monkeypatch.setenv("GIT_AUTHOR_DATE", f"{day}T12:00:00+00:00")
+    monkeypatch.setenv("GIT_COMMITTER_DATE", f"{day}T12:00:00+00:00")
+    vault.commit(message)
 
 
-def test_days_in_stage_ignores_the_commit_that_imported_a_deal_already_in_its_stage(tmp_path):
+def test_days_in_stage_ignores_the_commit_that_imported_a_deal_already_in_its_stage(tmp_path, monkeypatch):
     vault = make_vault(tmp_path / "v", {
         "opportunities/imported.md": deal("Imported", "proposal", "2027-01-15", 9000, created="2026-09-25"),
         "opportunities/edited.md": deal("Edited", "proposal", "2027-01-15", 7000, created="2026-09-25"),
         "opportunities/moved.md": deal("Moved", "qualification", "2027-01-15", 8000, created="2026-09-25"),
     })
-    _commit_on(vault, "2026-11-20", "import from the old CRM")
+    _commit_on(vault, monkeypatch, "2026-11-20", "import from the old CRM")
     vault.write("opportunities/moved.md", vault.read("opportunities/moved.md").replace("qualification", "proposal"))
     vault.write("opportunities/edited.md", vault.read("opportunities/edited.md").replace("7000", "7500"))
-    _commit_on(vault, "2026-11-22", "move moved -> proposal, edited's amount")
+    _commit_on(vault, monkeypatch, "2026-11-22", "move moved -> proposal, edited's amount")
     deals = {d["id"]: d for d in vault.json(*TODAY, "pipeline")["deals"]}
     # every commit in proposal, the first one included: the first says when the deal was imported,
     # not when it got to proposal, so the file's `created` stands in
