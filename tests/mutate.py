@@ -41,15 +41,16 @@ ROOT = Path(__file__).resolve().parent.parent
 # module (a path, or a folder ending in "/") -> its own test files, the ones that should kill its mutants
 TESTS = {
     "salesmd/checks/process.py": ["tests/test_process.py", "tests/test_guards.py"],
-    "salesmd/checks/": ["tests/test_check.py", "tests/test_process.py", "tests/test_checkstate.py"],
+    "salesmd/checks/": ["tests/test_check.py", "tests/test_process.py", "tests/test_checkstate.py",
+                        "tests/test_survivors.py"],
     "salesmd/edit.py": ["tests/test_write.py", "tests/test_guards.py", "tests/test_hardening.py"],
     "salesmd/yamledit.py": ["tests/test_yamledit.py", "tests/test_write.py"],
     "salesmd/changes.py": ["tests/test_write.py", "tests/test_import.py"],
     "salesmd/render/html.py": ["tests/test_guards.py", "tests/test_site.py", "tests/test_guards_site.py"],
     "salesmd/exporters.py": ["tests/test_export.py", "tests/test_guards.py"],
     "salesmd/output.py": ["tests/test_export.py", "tests/test_commands.py", "tests/test_guards.py"],
-    "salesmd/reports/pipeline.py": ["tests/test_pipeline.py", "tests/test_guards.py"],
-    "salesmd/reports/agenda.py": ["tests/test_agenda.py", "tests/test_ics.py"],
+    "salesmd/reports/pipeline.py": ["tests/test_pipeline.py", "tests/test_guards.py", "tests/test_survivors.py"],
+    "salesmd/reports/agenda.py": ["tests/test_agenda.py", "tests/test_ics.py", "tests/test_survivors.py"],
     "salesmd/cache.py": ["tests/test_commands.py", "tests/test_guards.py"],
     "salesmd/loader.py": ["tests/test_check.py", "tests/test_hardening.py", "tests/test_guards.py"],
 }
@@ -364,10 +365,12 @@ def rerun_plan(path: Path) -> tuple[list[Outcome], list[Mutant]]:
             continue
         if old.path not in sources:
             sources[old.path] = find_mutants(old.path, (ROOT / old.path).read_text(encoding="utf-8"))
-        # the same mutation where it is now (the module may have moved since): same text, nearest line
+        # the same mutation where it is now (the module may have changed since): the same text at the
+        # same place, else on the nearest line at the same column
         same = [m for m in sources[old.path] if m.description == old.description]
         if same:
-            again.append(min(same, key=lambda m: abs(m.line - old.line)))
+            again.append(min(same, key=lambda m: (m.start != old.start or m.end != old.end,
+                                                  abs(m.line - old.line), m.start[1] != old.start[1])))
         else:
             print(f"mutate.py: gone from the code now, left out: {old.label()}", file=sys.stderr)
     return kept, again
