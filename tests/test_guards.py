@@ -17,7 +17,7 @@ import threading
 import pytest
 
 import salesmd.cli_io  # noqa: F401 - registers import and export
-from conftest import git, make_vault
+from conftest import make_vault
 from salesmd.edit import atomic_write
 
 TODAY = ["--today", "2026-11-24"]
@@ -37,10 +37,11 @@ def deal(name: str, stage: str, close: str, amount, **extra) -> str:
 def test_a_cell_starting_with_a_tab_and_a_formula_is_neutralised(vault):
     vault.write("opportunities/tabbed.md", "---\ntype: opportunity\nname: \"\\t=HYPERLINK(\\\"http://evil.example\\\")\"\n"
                                            "stage: prospecting\nowner: \"\\t@maria\"\n---\n")
-    result = vault.run("export", "opportunity", ok=True)
-    row = next(r for r in csv.DictReader(io.StringIO(result.output)) if r["id"] == "tabbed")
-    assert row["name"] == "'\t=HYPERLINK(\"http://evil.example\")"
-    assert row["owner"] == "'\t@maria"
+    for command in (["export", "opportunity"], ["list", "opportunity", "--format", "csv"]):
+        result = vault.run(*command, ok=True)
+        row = next(r for r in csv.DictReader(io.StringIO(result.output)) if r["id"] == "tabbed")
+        assert row["name"] == "'\t=HYPERLINK(\"http://evil.example\")", command
+        assert row["owner"] == "'\t@maria", command
 
 
 # ---------------------------------------------------------------------------------------------
