@@ -98,3 +98,58 @@ def test_open_deals_come_soonest_close_date_first_and_undated_ones_last(tmp_path
     assert [d["id"] for d in vault.json("--today", "2026-11-24", "pipeline")["deals"]] == order
     text = vault.run("--today", "2026-11-24", "pipeline", ok=True).output.split("Open deals", 1)[1]
     assert [text.index(i) for i in order] == sorted(text.index(i) for i in order)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writes (tests/mutate.py --modules salesmd/edit.py salesmd/changes.py salesmd/exporters.py --seed 2)
+
+def test_a_new_record_never_replaces_a_file_that_appeared_since_the_plan(vault):
+    from salesmd.changes import ChangeSet
+    from salesmd.edit import WriteError
+
+    before = vault.snapshot()
+    change = ChangeSet(vault.root, "new account acme-corp")  # planned when the name was free
+    change.add_new("accounts/new-one.md", "---\ntype: account\nname: New one\n---\n")
+    change.add_new("accounts/acme-corp.md", "---\ntype: account\nname: Another Acme\n---\n")  # taken since
+    with pytest.raises(WriteError, match="already exists"):
+        change.apply()
+    assert vault.snapshot() == before  # the other record kept, and the first new file undone
+
+
+def test_new_works_on_a_file_system_without_hard_links(vault, monkeypatch):
+    import errno
+    import os
+
+    import salesmd.edit
+
+    def no_links(src, dst):  # exFAT, some network shares: link() is not supported
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(salesmd.edit.os, "link", no_links)
+    vault.run("new", "account", "Cobalt Cranes", ok=True)
+    assert (vault.root / "accounts" / "cobalt-cranes.md").is_file()
+    assert "name: Cobalt Cranes" in vault.read("accounts/cobalt-cranes.md")
+    assert sorted(os.listdir(vault.root / "accounts")) == ["acme-corp.md", "cobalt-cranes.md"]  # no temp left
+
+
+def test_writes_leave_no_file_descriptor_open(tmp_path):
+    import os
+
+    from salesmd.edit import atomic_write
+
+    fds = "/proc/self/fd"
+    if not os.path.isdir(fds):
+        pytest.skip("needs /proc/self/fd to count open files")
+    atomic_write(tmp_path / "warm-up.md", "x")
+    before = len(os.listdir(fds))
+    for i in range(50):  # `salesmd watch` rebuilds the site for hours: a leak per write ends in EMFILE
+        atomic_write(tmp_path / f"page-{i % 5}.html", f"<p>{i}</p>")
+    assert len(os.listdir(fds)) == before
+
+
+def test_a_vcard_uid_with_colons_is_exported_whole(vault, tmp_path):
+    vault.write("contacts/li-wei.md", '---\ntype: contact\nname: Li Wei\n'
+                                      'source_id: "vcard:urn:uuid:4fbe8971-0bc3-424c-9c26-36c3e1eff6b1"\n---\n')
+    vault.run("export", "contact", "--format", "vcard", "-o", str(tmp_path / "c.vcf"), ok=True)
+    text = (tmp_path / "c.vcf").read_bytes().decode("utf-8")
+    assert "UID:urn:uuid:4fbe8971-0bc3-424c-9c26-36c3e1eff6b1\r\n" in text
