@@ -43,7 +43,8 @@ TESTS = {
     "salesmd/checks/process.py": ["tests/test_process.py", "tests/test_guards.py"],
     "salesmd/checks/": ["tests/test_check.py", "tests/test_process.py", "tests/test_checkstate.py",
                         "tests/test_survivors.py"],
-    "salesmd/edit.py": ["tests/test_write.py", "tests/test_guards.py", "tests/test_hardening.py", "tests/test_survivors.py"],
+    "salesmd/edit.py": ["tests/test_write.py", "tests/test_guards.py", "tests/test_hardening.py",
+                        "tests/test_survivors.py"],
     "salesmd/yamledit.py": ["tests/test_yamledit.py", "tests/test_write.py"],
     "salesmd/changes.py": ["tests/test_write.py", "tests/test_import.py", "tests/test_survivors.py"],
     "salesmd/render/html.py": ["tests/test_guards.py", "tests/test_site.py", "tests/test_guards_site.py"],
@@ -240,7 +241,8 @@ class Workspace:
         """Run the test files in this copy: (killed | survived | timeout, seconds, the failed tests)."""
         start = time.monotonic()
         deselect = [arg for test in BROKEN.get(tuple(files), []) for arg in ("--deselect", test)]
-        cmd = [sys.executable, "-m", "pytest", *(["-x"] * first_only), "-q", "-p", "no:cacheprovider", *files, *deselect]
+        cmd = [sys.executable, "-m", "pytest", *(["-x"] * first_only), "-q", "-p", "no:cacheprovider",
+               *files, *deselect]
         # a session of its own, so that a timeout or Ctrl-C ends pytest with its browsers and gits
         proc = subprocess.Popen(cmd, cwd=self.root, env=self.env(), stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, start_new_session=True)
@@ -289,7 +291,8 @@ def choose(modules: list[str], sample: int | None, seed: int) -> list[Mutant]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--modules", nargs="+", default=DEFAULT_MODULES, help="module paths or globs (from the project root)")
+    parser.add_argument("--modules", nargs="+", default=DEFAULT_MODULES,
+                        help="module paths or globs (from the project root)")
     parser.add_argument("--seed", type=int, default=1, help="the sample's seed (the same seed, the same mutants)")
     parser.add_argument("--sample", type=int, help="run N mutants drawn at random (default: all)")
     parser.add_argument("--jobs", type=int, default=1, help="mutants run at once, each in its own copy")
@@ -354,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def rerun_plan(path: Path) -> tuple[list[Outcome], list[Mutant]]:
-    """An earlier run's killed and timed-out mutants as they were, its survivors found again in the code as it is now."""
+    """An earlier run's killed and timed-out mutants as they were; its survivors found again in the code as it is."""
     kept, again = [], []
     sources: dict[str, list[Mutant]] = {}
     for row in json.loads(path.read_text(encoding="utf-8")):

@@ -35,7 +35,8 @@ def deal(name: str, stage: str, close: str, amount, **extra) -> str:
 # CSV export: a cell a spreadsheet would run as a formula, also behind a leading tab.
 
 def test_a_cell_starting_with_a_tab_and_a_formula_is_neutralised(vault):
-    vault.write("opportunities/tabbed.md", "---\ntype: opportunity\nname: \"\\t=HYPERLINK(\\\"http://evil.example\\\")\"\n"
+    vault.write("opportunities/tabbed.md", "---\ntype: opportunity\n"
+                                           "name: \"\\t=HYPERLINK(\\\"http://evil.example\\\")\"\n"
                                            "stage: prospecting\nowner: \"\\t@maria\"\n---\n")
     for command in (["export", "opportunity"], ["list", "opportunity", "--format", "csv"]):
         result = vault.run(*command, ok=True)
