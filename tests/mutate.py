@@ -405,7 +405,8 @@ def report(outcomes: list[Outcome], args) -> None:
         if o.status == "survived":
             print("  " + o.mutant.label())
     total = len(outcomes) or 1
-    print(f"\n{len(outcomes)} mutants (seed {args.seed}): {counts['killed']} killed, {counts['survived']} survived, "
+    drawn = f"rerun of {args.rerun}" if args.rerun else f"seed {args.seed}"
+    print(f"\n{len(outcomes)} mutants ({drawn}): {counts['killed']} killed, {counts['survived']} survived, "
           f"{counts['timeout']} timeout; survival rate {100 * counts['survived'] / total:.0f}%")
     if args.json:
         args.json.write_text(json.dumps([{**asdict(o.mutant), "status": o.status, "seconds": round(o.seconds, 1),
