@@ -153,3 +153,41 @@ def test_a_vcard_uid_with_colons_is_exported_whole(vault, tmp_path):
     vault.run("export", "contact", "--format", "vcard", "-o", str(tmp_path / "c.vcf"), ok=True)
     text = (tmp_path / "c.vcf").read_bytes().decode("utf-8")
     assert "UID:urn:uuid:4fbe8971-0bc3-424c-9c26-36c3e1eff6b1\r\n" in text
+
+
+def test_a_deal_whose_currency_is_not_a_code_is_named_not_silently_dropped(tmp_path):
+    from conftest import make_vault
+
+    vault = make_vault(tmp_path / "v", {
+        "opportunities/dollars.md": _deal("Dollars", "proposal", 9000, currency="dollars"),
+    })
+    result = vault.run("--today", "2026-11-24", "pipeline", ok=True)
+    assert "opportunities/dollars.md: currency 'dollars' is not a currency code" in result.output
+    report = vault.json("--today", "2026-11-24", "pipeline")
+    assert [s["id"] for s in report["skipped"]] == ["dollars"]
+    proposal = next(s for s in report["stages"] if s["stage"] == "proposal")
+    assert (proposal["count"], proposal["no_amount"], proposal["by_currency"]["USD"]["amount"]) == (2, 1, 48000)
+
+
+@pytest.fixture
+def utc(monkeypatch):
+    """The machine's local time is UTC for the test (and what it was again after)."""
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_an_activity_written_with_an_offset_is_shown_at_local_time(vault, utc):
+    vault.write("activities/late-call.md", "---\ntype: activity\nsubject: Late call\nkind: call\nstatus: planned\n"
+                                           "start: 2026-11-25T23:30:00-08:00\nrelated: [\"[[acme-fleet-renewal]]\"]\n"
+                                           "owner: maria\n---\n")
+    report = vault.json("--today", "2026-11-24", "agenda")
+    items = [(day["date"], i["id"], i["when"]) for day in report["schedule"] for o in day["owners"] for i in o["items"]]
+    assert ("2026-11-26", "late-call", "2026-11-26T07:30:00") in items  # 23:30 in California is 07:30 UTC
+    text = vault.run("--today", "2026-11-24", "agenda", ok=True).output
+    thursday = text.split("Thu 2026-11-26", 1)[1].split("\n\n", 1)[0]
+    assert "07:30" in thursday and "Late call" in thursday
