@@ -172,7 +172,9 @@ def test_non_records_are_skipped_silently(tmp_path):
         ".obsidian/x.md": "---\ntype: lead\n---\n",
         "_site/page.md": "---\ntype: lead\n---\n",
     })
-    vault.run("check", ok=True)
+    result = vault.run("check", ok=True)
+    assert "0 errors, 0 warnings" in result.output
+    assert not any(skipped in result.output for skipped in ("daily/", "notes-without", ".obsidian", "_site/"))
 
 
 def test_record_outside_default_folders_counts(tmp_path):

@@ -35,6 +35,8 @@ def test_dates_out_of_range_are_usage_errors(vault):
                  ["agenda", "--date", "9999-12-31"]):
         result = vault.run(*args)
         assert result.exit_code == 2 and "Traceback" not in result.output, args
+        value = next(a for a in args if a[:1].isdigit())
+        assert value in result.stderr and "1900" in result.stderr and "9000" in result.stderr, result.stderr
 
 
 def test_report_does_not_overwrite_foreign_files(vault, tmp_path):
@@ -93,10 +95,11 @@ def test_a_staged_rename_keeps_its_history(tmp_path):
 
 def test_a_damaged_history_cache_is_rebuilt(vault):
     vault.commit("initial")
-    vault.run("check", "--history", ok=True)
+    first = vault.run("check", "--history", ok=True).output
     for junk in ("[]", '{"version": 2, "facts": 5}', '{"version": 2, "facts": {}, "commits": "x", "head": 1}'):
         (vault.root / ".salesmd" / "history.json").write_text(junk)
-        vault.run("check", "--history", ok=True)
+        assert vault.run("check", "--history", ok=True).output == first
+        assert isinstance(json.loads((vault.root / ".salesmd" / "history.json").read_text()), dict)  # rebuilt
 
 
 def test_check_of_a_missing_path_is_an_error(vault):
