@@ -10,12 +10,11 @@ command from the journal written first (journal.py), so a command never leaves h
 from __future__ import annotations
 
 import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import journal
-from .edit import ReadOnlyError, Snapshot, WriteError, fsync_dir, stage, sync_all, unified_diff
+from .edit import Snapshot, WriteError, fsync_dir, require_content, require_writable, stage, sync_all, unified_diff
 from .history import GitError, Repo
 from .model import ERROR, Problem
 
@@ -125,17 +124,8 @@ class ChangeSet:
             if os.path.lexists(path):
                 raise WriteError(f"{path} already exists; nothing was written")
             return
-        try:
-            current = path.read_bytes()
-        except FileNotFoundError:
-            current = None
-        if current != entry.before:
-            raise WriteError(f"{path} changed on disk since it was read; nothing was written "
-                             "(run the command again)")
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if not mode & 0o222 or not os.access(path, os.W_OK):
-            raise ReadOnlyError(f"{change.rel}: error: {entry.rel} is read-only (mode {mode:04o}); nothing "
-                                "was written (chmod u+w lets salesmd change it)")
+        require_content(path, entry.before)
+        require_writable(path, change.rel, entry.rel)
 
     def commit(self) -> str | None:
         """One git commit holding exactly these files; its short id (None: nothing to commit)."""

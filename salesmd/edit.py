@@ -69,10 +69,7 @@ def stage(path: Path, content: str | bytes, *, create: bool = False, durable: bo
     if path.exists():
         if create:
             raise WriteError(f"{path} already exists; nothing was written")
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if not mode & 0o222 or not os.access(path, os.W_OK):
-            raise ReadOnlyError(f"{path}: error: {path.name} is read-only (mode {mode:04o}); nothing was "
-                                "written (chmod u+w lets salesmd change it)")
+        mode = require_writable(path, str(path), path.name)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -98,13 +95,7 @@ def install(path: Path, tmp: Path, *, expect: Snapshot | None = None, create: bo
     path = Path(path)
     try:
         if expect is not None:
-            try:
-                current = path.read_bytes()
-            except FileNotFoundError:
-                current = None
-            if current != expect.data:
-                raise WriteError(f"{path} changed on disk since it was read; nothing was written "
-                                 "(run the command again)")
+            require_content(path, expect.data)
         if before_rename is not None:
             before_rename()
         if create:
@@ -127,6 +118,25 @@ def install(path: Path, tmp: Path, *, expect: Snapshot | None = None, create: bo
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def require_content(path: Path, data: bytes) -> None:
+    """Refuse (WriteError) unless the file still holds exactly `data`, as it did when it was read."""
+    try:
+        current = path.read_bytes()
+    except FileNotFoundError:
+        current = None
+    if current != data:
+        raise WriteError(f"{path} changed on disk since it was read; nothing was written (run the command again)")
+
+
+def require_writable(path: Path, where: str, name: str) -> int:
+    """The file's mode; refuses (ReadOnlyError) a read-only file: its owner said not to change it."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if not mode & 0o222 or not os.access(path, os.W_OK):
+        raise ReadOnlyError(f"{where}: error: {name} is read-only (mode {mode:04o}); nothing was written "
+                            "(chmod u+w lets salesmd change it)")
+    return mode
 
 
 def sync_all(paths: list[Path]) -> None:
