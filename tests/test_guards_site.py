@@ -66,9 +66,9 @@ def test_problems_page_and_navigation_count_errors_and_warnings_apart(tmp_path, 
     assert "1 error, 2 warnings" in check.output, check.output
     vault.run("report", "--out", str(tmp_path / "site"))
     v = visit(tmp_path / "site" / "problems.html")
-    assert v.page.locator("h1").inner_text() == "Problems (1 errors, 2 warnings)"
-    assert v.page.locator("header.top nav a", has_text="Problems").inner_text() == "Problems (1)"
-    assert "1 problems" in visit(tmp_path / "site" / "index.html").page.locator("main").inner_text()
+    assert v.page.locator("h1").inner_text() == "Problems (1 error, 2 warnings)"
+    assert v.page.locator("header.top nav a", has_text="Problems").inner_text() == "Problems (3)"
+    assert "1 error, 2 warnings" in visit(tmp_path / "site" / "index.html").page.locator("main").inner_text()
 
 
 def test_every_bar_and_its_amount_fit_inside_the_dashboard_charts(tmp_path, visit):  # noqa: F811

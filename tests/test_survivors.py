@@ -95,7 +95,7 @@ def test_open_deals_come_soonest_close_date_first_and_undated_ones_last(tmp_path
         "opportunities/ccc-sooner.md": _deal("Sooner", "qualification", 100, close="2026-12-01"),
     })
     order = ["ccc-sooner", "acme-fleet-renewal", "bbb-later", "aaa-undated"]  # acme: 2026-12-15
-    assert [d["id"] for d in vault.json("--today", "2026-11-24", "pipeline")["deals"]] == order
+    assert [d["id"] for d in vault.json("--today", "2026-11-24", "pipeline", "--deals")["deals"]] == order
     text = vault.run("--today", "2026-11-24", "pipeline", ok=True).output.split("Open deals", 1)[1]
     assert [text.index(i) for i in order] == sorted(text.index(i) for i in order)
 
