@@ -205,7 +205,7 @@ def bench_import(rows: int, repeat: int, work: Path) -> list[tuple]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000, 100000])
     parser.add_argument("--commits", type=int, default=300, help="history commits for the 10k vault")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--report-max", type=int, default=10000, help="largest vault to build the site for")
