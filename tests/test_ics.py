@@ -146,17 +146,3 @@ def test_owner_filter_applies_to_the_calendar():
     assert cal["X-WR-CALNAME"] == "Sales agenda (dev)"
     assert all("Owner: dev" in c["DESCRIPTION"] for c in cal.walk("VTODO") + cal.walk("VEVENT"))
 
-
-def test_write_ics_for_the_site(tmp_path):
-    from salesmd.loader import load_vault
-    from salesmd.render.ics import write_ics
-    from salesmd.reports.agenda import build_agenda
-
-    vault, _ = load_vault(ROOT / "example-vault")
-    report = build_agenda(vault, dt.date(2026, 11, 24))
-    stamp = dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.timezone.utc)
-    path = write_ics(report, tmp_path / "_site" / "agenda.ics", stamp=stamp)
-    cal = Calendar.from_ical(path.read_bytes())
-    assert len(cal.walk("VTODO")) + len(cal.walk("VEVENT")) == len(report.items)
-    assert path.read_bytes() == write_ics(report, tmp_path / "again.ics", stamp=stamp).read_bytes()
-    assert [p.name for p in (tmp_path / "_site").iterdir()] == ["agenda.ics"]  # no temp file left behind

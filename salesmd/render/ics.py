@@ -8,8 +8,6 @@ second one. Times without an offset stay floating (the reader's local time), as 
 from __future__ import annotations
 
 import datetime as dt
-import os
-from pathlib import Path
 
 from icalendar import Calendar, Event, Todo
 
@@ -102,12 +100,3 @@ def agenda_calendar(report: AgendaReport, stamp: dt.datetime | None = None) -> C
 def render_ics(report: AgendaReport, stamp: dt.datetime | None = None) -> bytes:
     return agenda_calendar(report, stamp).to_ical()
 
-
-def write_ics(report: AgendaReport, path: str | os.PathLike, stamp: dt.datetime | None = None) -> Path:
-    """Write the agenda's .ics file (for the static site), replacing it in one step."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(render_ics(report, stamp))
-    os.replace(tmp, path)
-    return path
