@@ -46,6 +46,26 @@ def set_aside_if_odd(path: Path) -> None:
             pass
 
 
+STALE_TMP_SECONDS = 600
+
+
+def remove_stale_temporaries(folder: Path) -> None:
+    """Temporary files (`.*.tmp`) in the cache folder older than ten minutes: what a cache save
+    killed half-way left behind (a save in progress is younger, and is left alone)."""
+    cutoff = time.time() - STALE_TMP_SECONDS
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith(".") and entry.name.endswith(".tmp"):
+            try:
+                if entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+
+
 def caching_allowed() -> bool:
     """False under --no-cache (which sets SALESMD_NO_CACHE=1): nothing is read from or written to caches."""
     return os.environ.get("SALESMD_NO_CACHE", "") in ("", "0")
@@ -160,6 +180,7 @@ class IndexCache:
             return
         from .history import ensure_cache_dir
 
+        remove_stale_temporaries(self.path.parent)
         tmp = None
         try:
             ensure_cache_dir(self.path.parent)

@@ -161,8 +161,11 @@ class HistoryCache:
         data = {"version": CACHE_VERSION, "head": self.head, "prefix": self.prefix,
                 "facts": {k: [f.type, f.stage, f.converted_to] for k, f in self.facts.items()},
                 "commits": self.commits}
+        from .cache import remove_stale_temporaries
+
         try:
             ensure_cache_dir(self.path.parent)
+            remove_stale_temporaries(self.path.parent)
             atomic_write(self.path, json.dumps(data, separators=(",", ":")))
         except OSError:
             pass  # a cache that cannot be written is only slower next time

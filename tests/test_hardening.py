@@ -390,3 +390,22 @@ def test_the_pre_commit_check_follows_a_staged_link_as_the_full_check_does(vault
     assert "leads/loop.md:1: error[unreadable]" in result.output and "loops back on itself" in result.output
     alias = [line for line in vault.run("check").output.splitlines() if "bolt-alias" in line]
     assert [line for line in result.output.splitlines() if "bolt-alias" in line] == alias
+
+
+def test_a_cache_save_killed_half_way_leaves_no_temporary_file_for_long(vault):
+    # a kill while .salesmd/index.pickle or history.json is written leaves its temporary file:
+    # the next save removes those older than ten minutes, and leaves a young one (a save at work)
+    import os
+    import time
+
+    vault.commit("initial")
+    vault.run("check", ok=True)
+    folder = vault.root / ".salesmd"
+    old, young = folder / ".index.k1ll3d.tmp", folder / ".history.json.k1ll3d.tmp"
+    for path in (old, young):
+        path.write_bytes(b"half a cache")
+    stamp = time.time() - 3600
+    os.utime(old, (stamp, stamp))
+    vault.write("leads/bolt-builders.md", vault.read("leads/bolt-builders.md").replace("contacted", "new"))
+    vault.run("list", "lead", ok=True)  # reads (and saves) the index cache
+    assert not old.exists() and young.exists()
