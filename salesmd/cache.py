@@ -96,6 +96,19 @@ def _secret() -> bytes | None:
         return None
 
 
+def signature(data: bytes) -> str | None:
+    """HMAC-SHA256 of `data` with this user's key (hex), None without a key. What salesmd keeps
+    under .salesmd/ and acts on (the history cache, a write's journal) is signed with it, so a
+    file that came with a clone, or was written by hand, is never trusted."""
+    secret = _secret()
+    return None if secret is None else hmac.new(secret, data, hashlib.sha256).hexdigest()
+
+
+def signed_by_me(data: bytes, mac: str) -> bool:
+    mine = signature(data)
+    return mine is not None and hmac.compare_digest(mine, mac)
+
+
 @contextmanager
 def no_gc():
     """Building or unpickling many small objects: the cyclic GC only slows that down."""

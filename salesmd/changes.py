@@ -67,6 +67,9 @@ class ChangeSet:
         with journal.locked(self.root):
             entries = [journal.Entry(self._target(c), c.before.data if c.before else None,
                                      c.after.encode("utf-8")) for c in self.changes]
+            if journal.pending(self.root):  # never over a journal still to be settled: its change would be lost
+                raise WriteError(f"{self.root / '.salesmd' / journal.JOURNAL}: error: an interrupted write is still "
+                                 "to be settled (see the message above); nothing was written")
             for change, entry in zip(self.changes, entries):
                 self._check(change, entry)
             log = journal.begin(self.root, self.message, entries)
@@ -106,9 +109,13 @@ class ChangeSet:
         """The file a change writes, relative to the root: a symbolic link's target inside the
         vault (the link stays a link, and the two never diverge); a link out of it is refused."""
         path = self.root / change.rel
+        root = self.root.resolve()
+        if not path.parent.resolve().is_relative_to(root):  # a folder that is a link out of the vault
+            raise WriteError(f"{change.rel}: error: {path.parent.relative_to(self.root)}/ is a symbolic link to "
+                             f"{path.parent.resolve()}, outside the vault; salesmd writes only inside the vault, "
+                             "so nothing was written")
         if not path.is_symlink():
             return change.rel
-        root = self.root.resolve()
         target = path.resolve()
         if not target.is_relative_to(root) or not target.is_file():
             raise WriteError(f"{change.rel}: error: {change.rel} is a symbolic link to {os.readlink(path)}, "

@@ -18,7 +18,7 @@ from . import frontmatter
 from .edit import atomic_write
 from .gitrepo import ZERO, GitError, GitUnusable, Repo, raw_changes, run_git  # noqa: F401 (the names callers import from here)
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4  # 4: signed, and names the code that wrote it
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,9 @@ class History:
                         v.facts = facts_of(blobs[v.blob])
 
 
+HISTORY_MAGIC = "salesmd-history"
+
+
 class HistoryCache:
     """.salesmd/history.json: blob facts and the log already read. Never trusted when odd."""
 
@@ -131,18 +134,24 @@ class HistoryCache:
         self.commits: list[dict] = []
         self.head: str | None = None
         self.prefix: str | None = None
-        if enabled:
+        if self.enabled:  # --no-cache reads none of it either
             self._read()
 
     def _read(self) -> None:
-        from .cache import no_gc, set_aside_if_odd
+        from . import code_stamp
+        from .cache import no_gc, set_aside_if_odd, signed_by_me
         from .loader import read_regular
 
         set_aside_if_odd(self.path)
         try:
+            raw = read_regular(str(self.path))  # never a FIFO or a device
+            head, _, body = raw.partition(b"\n")
+            magic, _, mac = head.decode("ascii").partition(" ")
+            if magic != HISTORY_MAGIC or not signed_by_me(body, mac):
+                return  # another user's, a clone's, or written by hand: read history from git instead
             with no_gc():
-                data = json.loads(read_regular(str(self.path)).decode("utf-8"))  # never a FIFO or a device
-            if data.get("version") != CACHE_VERSION:
+                data = json.loads(body.decode("utf-8"))
+            if data.get("version") != CACHE_VERSION or data.get("code") != code_stamp():
                 return
             facts = {k: Facts(*v) for k, v in data["facts"].items()}
             commits = data["commits"]
@@ -156,9 +165,12 @@ class HistoryCache:
             self.facts, self.commits, self.head, self.prefix = {}, [], None, None
 
     def save(self) -> None:
+        from . import code_stamp
+        from .cache import signature
+
         if not self.enabled:
             return
-        data = {"version": CACHE_VERSION, "head": self.head, "prefix": self.prefix,
+        data = {"version": CACHE_VERSION, "code": code_stamp(), "head": self.head, "prefix": self.prefix,
                 "facts": {k: [f.type, f.stage, f.converted_to] for k, f in self.facts.items()},
                 "commits": self.commits}
         from .cache import remove_stale_temporaries
@@ -166,7 +178,11 @@ class HistoryCache:
         try:
             ensure_cache_dir(self.path.parent)
             remove_stale_temporaries(self.path.parent)
-            atomic_write(self.path, json.dumps(data, separators=(",", ":")))
+            body = json.dumps(data, separators=(",", ":")).encode("utf-8")
+            mac = signature(body)
+            if mac is None:
+                return  # no key to sign it with: no cache
+            atomic_write(self.path, f"{HISTORY_MAGIC} {mac}\n".encode("ascii") + body)
         except OSError:
             pass  # a cache that cannot be written is only slower next time
 

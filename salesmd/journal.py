@@ -21,7 +21,6 @@ still at work, and two writers never interleave.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import signal
@@ -30,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .edit import Snapshot, WriteError, atomic_write, fsync_dir, install
+from .edit import Snapshot, WriteError, atomic_write, fsync_dir, install, require_writable
 
 try:
     import fcntl
@@ -86,15 +85,22 @@ def _encode(message: str, entries: list[Entry]) -> bytes:
     def b64(data: bytes | None) -> str | None:
         return None if data is None else base64.b64encode(data).decode("ascii")
 
+    from .cache import signature
+
     body = json.dumps({"message": message, "files": [
         {"rel": e.rel, "before": b64(e.before), "after": b64(e.after)} for e in entries]}).encode("utf-8")
-    return f"{MAGIC} {hashlib.sha256(body).hexdigest()}\n".encode("ascii") + body
+    return f"{MAGIC} {signature(body) or 'unsigned'}\n".encode("ascii") + body
 
 
 def _decode(data: bytes) -> tuple[str, list[Entry]] | None:
-    """The journal's message and entries; None for a journal that is not whole."""
+    """The journal's message and entries; None for a journal that is not whole, or that this
+    user's salesmd did not write (signed with the user's key: a journal committed to a repository
+    and cloned, or written by hand, is never acted on)."""
+    from .cache import signed_by_me
+
     head, _, body = data.partition(b"\n")
-    if head.decode("ascii", "replace") != f"{MAGIC} {hashlib.sha256(body).hexdigest()}":
+    magic, _, mac = head.decode("ascii", "replace").rpartition(" ")
+    if magic != MAGIC or not signed_by_me(body, mac):
         return None
     try:
         parsed = json.loads(body)
@@ -167,7 +173,8 @@ def recover(root: Path) -> list[str]:
         decoded = _decode(data)
         if decoded is None:
             end(path)
-            return ["removed a half-written journal of a write that was interrupted before it began"]
+            return ["removed a journal it cannot vouch for (cut short by a crash before the write began, or not "
+                    "written by your salesmd); nothing in it was done"]
         message, entries = decoded
         if not all(_inside(root, e.rel) for e in entries):
             end(path)
@@ -184,11 +191,14 @@ def recover(root: Path) -> list[str]:
 
 
 def _inside(root: Path, rel: str) -> bool:
-    """Is `rel` a file inside the vault? (A journal in a cloned repository is not to be trusted.)"""
+    """Is `rel` a file salesmd may write: inside the vault, followed through any link, and in no
+    hidden folder (.git, .salesmd, ...), nor hidden itself?"""
     parts = Path(rel).parts
-    if not parts or Path(rel).is_absolute() or ".." in parts or parts[0] == ".git":
+    if not parts or Path(rel).is_absolute() or ".." in parts or any(p.startswith(".") for p in parts):
         return False
-    return (Path(root) / rel).parent.resolve().is_relative_to(Path(root).resolve())
+    top = Path(root).resolve()
+    full = (Path(root) / rel).resolve()
+    return full.is_relative_to(top) and not any(p.startswith(".") for p in full.relative_to(top).parts)
 
 
 def _settle(root: Path, message: str, entries: list[Entry]) -> list[str]:
@@ -201,6 +211,11 @@ def _settle(root: Path, message: str, entries: list[Entry]) -> list[str]:
     states = {e.rel: current(e) for e in entries}
     changed = [e.rel for e in entries if states[e.rel] not in (e.before, e.after)]
     what = f"'{message}'" if message else "a change"
+    to_put = [e for e in entries if (states[e.rel] != e.after if not changed
+                                     else states[e.rel] == e.after and e.after != e.before)]
+    for e in to_put:  # every file it will write must take it, before the first is written
+        if states[e.rel] is not None:
+            require_writable(Path(root) / e.rel, e.rel, e.rel)
     if not changed:
         for e in entries:
             if states[e.rel] != e.after:

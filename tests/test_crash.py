@@ -226,3 +226,48 @@ def test_a_journal_naming_files_outside_the_vault_writes_nothing(template, tmp_p
     assert "outside the vault" in result.stderr
     assert not (tmp_path / "outside.md").exists() and not (root / "tasks/new.md").exists()
     assert leftovers(root) == []
+
+
+def test_a_journal_not_written_by_this_users_salesmd_is_never_acted_on(template, tmp_path):
+    # a journal committed into a repository (git add -f) comes with every clone: checksummed but
+    # not signed with this user's key, it is removed and nothing in it is done
+    import hashlib
+    import json
+
+    root = fresh(template, tmp_path / "v")
+    (root / ".salesmd").mkdir(exist_ok=True)
+    body = json.dumps({"message": "x", "files": [{"rel": "notes/planted.md", "before": None,
+                                                  "after": "LS0tCnR5cGU6IG5vdGUKLS0tCg=="}]}).encode()
+    (root / ".salesmd/journal").write_bytes(f"salesmd-journal 1 {hashlib.sha256(body).hexdigest()}\n".encode() + body)
+    result = settle(root, ["check"])
+    assert "cannot vouch for" in result.stderr and "nothing in it was done" in result.stderr
+    assert not (root / "notes/planted.md").exists() and leftovers(root) == []
+
+
+def test_a_journal_never_writes_into_git_through_a_link_in_the_vault(template, tmp_path):
+    from salesmd.journal import Entry, _encode
+
+    root = fresh(template, tmp_path / "v")
+    os.symlink(".git", root / "g")  # a link committed to the vault that leads into the repository
+    (root / ".salesmd").mkdir(exist_ok=True)
+    (root / ".salesmd/journal").write_bytes(_encode("x", [
+        Entry("g/hooks/post-checkout", None, b"#!/bin/sh\necho pwned\n"), Entry("notes/n.md", None, b"x")]))
+    result = settle(root, ["check"])
+    assert "outside the vault" in result.stderr
+    assert not (root / ".git/hooks/post-checkout").exists() and not (root / "notes/n.md").exists()
+
+
+def test_a_journal_that_cannot_be_settled_is_left_whole_and_blocks_the_next_write(killed, outcomes):
+    root = killed("convert", 3)  # the journal and the account written: contact, deal and lead to come
+    after_kill = files(root)
+    lead = root / "leads/bolt-builders.md"
+    lead.chmod(0o444)
+    result = settle(root, ["move", "acme-fleet-renewal", "negotiation"])
+    assert "could not be settled yet" in result.stderr and "read-only" in result.stderr
+    assert "interrupted write is still to be settled" in result.stderr and result.exit_code != 0
+    assert files(root) == after_kill, "neither the recovery nor the move wrote anything"
+    assert (root / ".salesmd/journal").exists()
+    lead.chmod(0o644)
+    result = settle(root, ["check"])
+    assert "finished 'convert lead bolt-builders" in result.stderr
+    assert files(root) == outcomes["convert"][1] and leftovers(root) == []

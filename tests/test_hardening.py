@@ -99,7 +99,8 @@ def test_a_damaged_history_cache_is_rebuilt(vault):
     for junk in ("[]", '{"version": 2, "facts": 5}', '{"version": 2, "facts": {}, "commits": "x", "head": 1}'):
         (vault.root / ".salesmd" / "history.json").write_text(junk)
         assert vault.run("check", "--history", ok=True).output == first
-        assert isinstance(json.loads((vault.root / ".salesmd" / "history.json").read_text()), dict)  # rebuilt
+        head, _, body = (vault.root / ".salesmd" / "history.json").read_bytes().partition(b"\n")
+        assert head.startswith(b"salesmd-history ") and isinstance(json.loads(body), dict)  # rebuilt, signed
 
 
 def test_check_of_a_missing_path_is_an_error(vault):

@@ -447,3 +447,20 @@ def test_converted_to_one_deal_on_each_branch_is_the_merges_doing(committed):
     audit = committed.run("check", "--history", ok=False).output
     assert (f"{lead}:4: error[conversion-changed]: was converted to [[ana-other]] in {label(committed, other)}, "
             f"changed in {label(committed, merged)}: a conversion is final") in audit
+
+
+def test_a_history_cache_edited_by_hand_or_cloned_hides_no_error(committed):
+    # .salesmd/history.json says what each committed version's stage was; one that says a won
+    # version was in proposal (edited, or committed with git add -f and cloned) must not be believed
+    set_stage(committed, OPP, "proposal", "won")
+    committed.commit("won acme")
+    set_stage(committed, OPP, "won", "proposal")
+    committed.commit("oops", "--no-verify")
+    assert "terminal-left" in committed.run("check", "--history", ok=False).output  # writes the cache
+    cache = committed.root / ".salesmd/history.json"
+    head, sep, body = cache.read_bytes().rpartition(b"\n") if cache.read_bytes().startswith(b"salesmd-history") \
+        else (b"", b"", cache.read_bytes())
+    assert b'"won"' in body
+    cache.write_bytes(head + sep + body.replace(b'"won"', b'"proposal"'))
+    for args in (["check", "--history"], ["check"], ["--no-cache", "check", "--history"]):
+        assert "error[terminal-left]: was 'won'" in committed.run(*args, ok=False).output, args

@@ -316,3 +316,15 @@ def test_every_write_refuses_a_read_only_file_not_only_records(committed, tmp_pa
     result = committed.run("export", "contact", "--format", "csv", "-o", str(out))
     assert result.exit_code == 1 and "read-only" in result.stderr and "Traceback" not in result.output
     assert out.read_text() == "kept\n" and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_record_folder_that_is_a_link_out_of_the_vault_is_not_written_into(committed, tmp_path):
+    import shutil
+
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    shutil.rmtree(committed.root / "notes")
+    os.symlink(outside, committed.root / "notes")
+    result = committed.run("new", "note", "Call back", "--date", "2026-12-01")
+    assert result.exit_code != 0 and "outside the vault" in result.output and "nothing was written" in result.output
+    assert list(outside.iterdir()) == []
