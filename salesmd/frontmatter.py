@@ -244,16 +244,17 @@ def _key_lines(text: str, line_offset: int) -> dict[str, int] | None:
 
 def _fast(text: str, line_offset: int) -> Parsed | None:
     """Parse with yaml_rs when the result is sure to equal the reference's, else None."""
-    if yaml_rs is None or _needs_reference(text) or too_deep_line(text) is not None:
-        return None
+    if yaml_rs is None or _needs_reference(text) or _nesting_bound(text) > SAFE_NESTING \
+            or too_deep_line(text) is not None:
+        return None  # deep text is measured by the reference path's event parser, never handed to yaml_rs
     try:
         data = yaml_rs.loads(text)
     except Exception:
         return None  # the reference parser words the error, with its line
     if data is None:
         return Parsed(None)
-    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
-        return None
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data) or _too_deep_key(data) is not None:
+        return None  # the reference says it, with its line
     lines = _key_lines(text, line_offset)
     if lines is None or lines.keys() != data.keys():
         return None
@@ -273,7 +274,27 @@ def parse_yaml(text: str, line_offset: int = 0) -> Parsed:
     fast = _fast(text, line_offset)
     if fast is not None:
         return fast
-    return parse_yaml_reference(text, line_offset)
+    parsed = parse_yaml_reference(text, line_offset)
+    deep = _too_deep_key(parsed.data)
+    if deep is not None:  # the reference's own walk refuses deep nesting; this holds should it not
+        return Parsed(None, issues=[YamlIssue("yaml-depth", f"values nested deeper than {MAX_DEPTH} levels",
+                                              parsed.key_lines.get(deep, line_offset))])
+    return parsed
+
+
+def _too_deep_key(data: Any) -> str | None:
+    """The top-level key whose value nests more than MAX_DEPTH levels in what was read, or None:
+    the limit holds on the data, whichever parser read it, should the count from the text miss."""
+    if not isinstance(data, dict):
+        return None
+    stack = [(value, 2, key) for key, value in data.items() if isinstance(value, (dict, list))]
+    while stack:
+        value, depth, key = stack.pop()
+        if depth > MAX_DEPTH + 1:
+            return key
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((child, depth + 1, key) for child in children if isinstance(child, (dict, list)))
+    return None
 
 
 def parse_yaml_reference(text: str, line_offset: int = 0) -> Parsed:

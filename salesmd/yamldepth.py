@@ -182,14 +182,16 @@ class _Scan:
     def _flow(self, n: int, line: str, pos: int) -> int:
         """Scan flow content from `pos`; the position where the outermost flow closed, or -1."""
         value_start = True
+        json_key = False  # just after a quoted scalar or a closed collection: `:` may follow at once
         while True:
             m = _FLOW_SPECIAL.search(line, pos)
             if m is None:
                 return -1
             if line[pos:m.start()].strip(" \t"):
-                value_start = False  # plain text since the last indicator
+                value_start = json_key = False  # plain text since the last indicator
             pos = m.start()
             c = line[pos]
+            was_json_key, json_key = json_key, False
             if c in "[{":
                 self.flow += 1
                 self._reach(n)
@@ -198,6 +200,7 @@ class _Scan:
                 self.flow = max(0, self.flow - 1)
                 if not self.flow:
                     return pos + 1
+                json_key = True
             elif c == ",":
                 value_start = True
             elif c == "#" and (pos == 0 or line[pos - 1] in " \t"):
@@ -209,8 +212,9 @@ class _Scan:
                     return -1
                 pos = end
                 value_start = False
+                json_key = True
                 continue
-            elif c in ":?" and line[pos + 1:pos + 2] in ("", " ", "\t"):
+            elif c in ":?" and (line[pos + 1:pos + 2] in ("", " ", "\t") or (c == ":" and was_json_key)):
                 value_start = True
             else:
                 value_start = False

@@ -211,3 +211,27 @@ def test_a_line_reads_the_same_whatever_else_is_in_the_file(value):
     if reference.data is not None:
         assert _same(alone.data["a"], beside_an_ampersand.data["a"])
         assert alone.key_lines == reference.key_lines
+
+
+def _deep_after_a_json_key(levels: int) -> str:
+    # `"a":'['`: a value right after a quoted key in a flow map, with a bracket inside its quotes
+    return "type: note\nname: x\nk: {\"a\":'[', b: 1}\nl: #c\n" + "- " * levels + "x\n"
+
+
+def test_nesting_after_a_quoted_flow_key_is_counted_on_either_path():
+    text = _deep_after_a_json_key(100)
+    assert [(i.code, i.line) for i in frontmatter.parse_yaml(text).issues] == \
+        [(i.code, i.line) for i in frontmatter.parse_yaml_reference(text).issues] == [("yaml-depth", 4)]
+
+
+def test_front_matter_nested_a_hundred_thousand_deep_is_refused_not_a_crash(tmp_path):
+    # yaml_rs and PyYAML's C composer recurse once per level: such text must reach neither
+    import subprocess
+    import sys
+
+    (tmp_path / "deep.yaml").write_text(_deep_after_a_json_key(100_000))
+    code = ("from salesmd import frontmatter; "
+            f"print(frontmatter.parse_yaml(open({str(tmp_path / 'deep.yaml')!r}).read()).issues[0].code)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, f"exit {out.returncode} (a segfault is -11): {out.stderr[-500:]}"
+    assert out.stdout.strip() == "yaml-depth"
