@@ -171,7 +171,8 @@ def bench_size(n: int, commits: int, repeat: int, work: Path, with_report: bool,
     rows.append(("check --history, nothing new", still, "warm check", warm))
     hist = best(salesmd("check", "--history"), root, repeat, before=one_commit)
     rows.append(("check --history, 1 new commit", hist, "check --history, nothing new", still))
-    for name, args in (("pipeline", salesmd("pipeline")), ("agenda", salesmd("agenda"))):
+    for name, args in (("pipeline", salesmd("pipeline")), ("agenda", salesmd("agenda")),
+                       ("list task --owner --sort", salesmd("list", "task", "--owner", "maria", "--sort", "-due"))):
         rows.append((f"{name}, 1 file changed", best(args, root, repeat, before=touched), "warm check", warm))
     if with_report:
         site = work / f"site-{n}"

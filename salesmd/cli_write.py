@@ -120,7 +120,7 @@ class NewCommand(click.Command):
     """`new` takes any --key value pair, so click may not read a value such as '-shipping delay'
     as the short options -s -h -i...: here -h is help only as a word of its own, not a --key's value."""
 
-    FLAGS = ("--edit", "--dry-run", "--commit", "--no-commit")
+    FLAGS = ("--edit", "--dry-run", "--commit", "--no-commit", "--verbose", "--no-cache", "--help")
 
     def parse_args(self, ctx, args):
         for i, arg in enumerate(args):
@@ -130,7 +130,26 @@ class NewCommand(click.Command):
             if arg == "-h" and (not before.startswith("--") or "=" in before or before in self.FLAGS):
                 click.echo(ctx.get_help(), color=ctx.color)
                 ctx.exit()
-        return super().parse_args(ctx, args)
+        return super().parse_args(ctx, self._joined(args))
+
+    def _joined(self, args: list[str]) -> list[str]:
+        """`--key -value` as `--key=-value`: a value that starts with a dash ('-vip segment') is the
+        key's value, never short options (-v for --verbose, then -ip)."""
+        out: list[str] = []
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if arg == "--":
+                return out + args[i:]
+            following = args[i + 1] if i + 1 < len(args) else None
+            if (arg.startswith("--") and "=" not in arg and arg not in self.FLAGS and following is not None
+                    and following.startswith("-") and not following.startswith("--") and following != "-h"):
+                out.append(f"{arg}={following}")
+                i += 2
+                continue
+            out.append(arg)
+            i += 1
+        return out
 
 
 @main.command(cls=NewCommand, context_settings={"ignore_unknown_options": True, "allow_extra_args": True,

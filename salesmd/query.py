@@ -89,10 +89,11 @@ def select(vault: Vault, type_: str, filters: list[str], sort_key: str | None = 
     if sort_key:
         reverse = sort_key.startswith("-")
         key = sort_key.lstrip("-")
-        present = [r for r in records if value_of(vault, r, key) not in (None, "")]
-        missing = [r for r in records if r not in present]
-        present.sort(key=lambda r: _sort_value(value_of(vault, r, key)), reverse=reverse)
-        records = present + sorted(missing, key=lambda r: r.id)
+        keyed = [(value_of(vault, r, key), r) for r in records]  # each value read once
+        present = [(v, r) for v, r in keyed if v not in (None, "")]
+        missing = [r for v, r in keyed if v in (None, "")]  # not `r not in present`: a list scan per record
+        present.sort(key=lambda p: _sort_value(p[0]), reverse=reverse)
+        records = [r for _, r in present] + sorted(missing, key=lambda r: r.id)
     else:
         records = sorted(records, key=lambda r: r.id.casefold())
     return records

@@ -328,3 +328,11 @@ def test_a_record_folder_that_is_a_link_out_of_the_vault_is_not_written_into(com
     result = committed.run("new", "note", "Call back", "--date", "2026-12-01")
     assert result.exit_code != 0 and "outside the vault" in result.output and "nothing was written" in result.output
     assert list(outside.iterdir()) == []
+
+
+def test_a_value_that_starts_with_a_dash_is_the_keys_value_not_short_options(committed):
+    # '-vip segment' once read as -v (--verbose) and the unknown -ip: a corrupted value, exit 0
+    result = committed.run("new", "account", "Vip Co", "--industry", "-vip segment", "--dry-run", ok=True)
+    assert '+industry: "-vip segment"' in result.stdout and "total" not in result.output
+    result = committed.run("new", "task", "Call", "--due", "2026-12-01", "--purpose", "-v", "--dry-run", ok=True)
+    assert '+purpose: "-v"' in result.stdout
