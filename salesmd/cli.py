@@ -300,7 +300,7 @@ def list_(app: App, type_, owner, territory, stage, wheres, sort_key, columns, f
 
     rows = [[r.path if c == "path" else value_of(vault, r, c) for c in cols] for r in records]
     if fmt == "csv":
-        click.echo(to_csv(cols, rows), nl=False)
+        click.echo(to_csv(cols, rows), nl=False, color=True)  # color: click would strip ANSI sequences from data
     else:
         click.echo(table(cols, rows))
         click.echo(count(len(records), type_))

@@ -258,7 +258,7 @@ def export(app: App, type_, owner, territory, stage, wheres, sort_key, output, f
     except ExportError as e:
         fail(str(e))
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=True)  # the data as it is: click would strip ANSI sequences
         return
     from .edit import WriteError, atomic_write
 

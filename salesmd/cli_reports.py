@@ -66,7 +66,7 @@ def agenda(app: App, start, days: int, owner, territory, fmt: str):
     elif fmt == "csv":
         from .render.report_text import AGENDA_COLUMNS, agenda_rows
 
-        click.echo(to_csv(AGENDA_COLUMNS, agenda_rows(report)), nl=False)
+        click.echo(to_csv(AGENDA_COLUMNS, agenda_rows(report)), nl=False, color=True)
     elif fmt == "ics":
         from .render.ics import render_ics
 
@@ -123,7 +123,7 @@ def pipeline(app: App, pipeline_name: str, owner, territory, product, period, al
     elif fmt == "csv":
         from .render.report_text import PIPELINE_COLUMNS, pipeline_rows
 
-        click.echo(to_csv(PIPELINE_COLUMNS, pipeline_rows(report)), nl=False)
+        click.echo(to_csv(PIPELINE_COLUMNS, pipeline_rows(report)), nl=False, color=True)
     else:
         from .render.report_text import OPEN_DEALS_SHOWN, render_pipeline
 

@@ -44,9 +44,23 @@ def export_csv(records: list[Record], type_: str) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(cols)
+    known = KEYS[type_]
     for r in records:
-        writer.writerow([csv_cell(r.id if c == "id" else r.data.get(c)) for c in cols])
+        writer.writerow([csv_cell(r.id) if c == "id" else csv_cell(r.data.get(c)) if c in known
+                         else custom_cell(r.data.get(c)) for c in cols])
     return buf.getvalue()
+
+
+def custom_cell(value: Any) -> str:
+    """A custom key's cell. The importer types such a cell as front matter would (12345 a number,
+    true a boolean, 2026-01-02 a date), so a text value that would read as something else, or that
+    starts with a quote or a formula character, is written after a quote, which marks it as text
+    (and keeps a spreadsheet from running it): `'1.10`, `'12345`, `'=SUM(A1)`."""
+    from .importers.cells import scalar
+
+    if isinstance(value, str) and (value.startswith(("'", *FORMULA_START)) or not isinstance(scalar(value), str)):
+        return "'" + value
+    return csv_cell(value)
 
 
 def csv_cell(value: Any) -> str:

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from .model import Record
-from .output import cell
+from .output import cell, raw_cell
 from .vault import Vault
 
 
@@ -39,7 +39,7 @@ def effective(vault: Vault, record: Record, key: str) -> str | None:
 def _text(value: Any) -> str | None:
     if value is None or isinstance(value, (list, dict)):
         return None
-    return cell(value).strip() or None
+    return raw_cell(value).strip() or None  # as the record has it: made printable only when shown
 
 
 def value_of(vault: Vault, record: Record, key: str) -> Any:
@@ -54,7 +54,7 @@ def _matches(vault: Vault, record: Record, key: str, want: str) -> bool:
     value = value_of(vault, record, key)
     values = value if isinstance(value, list) else [value]
     want = want.strip().casefold()
-    return any(cell(v).casefold() == want for v in values if v is not None) or (want == "" and value in (None, "", []))
+    return any(raw_cell(v).casefold() == want for v in values if v is not None) or (want == "" and value in (None, "", []))
 
 
 def parse_filter(text: str) -> tuple[str, bool, str]:

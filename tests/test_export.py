@@ -162,3 +162,20 @@ def test_a_csv_export_imports_back_to_the_same_records(tmp_path, type_):
     assert "nothing to write" in dry.output, dry.output
     vault.run("import", "csv", str(exported), ok=True)
     assert vault.snapshot() == before
+
+
+def test_custom_text_that_looks_like_a_number_date_or_boolean_comes_back_as_text(tmp_path):
+    a = make_vault(tmp_path / "a", base=False)
+    b = make_vault(tmp_path / "b", base=False)
+    a.write("accounts/acme.md", '---\ntype: account\nname: Acme\nspec_version: "1.10"\npo: "12345"\nflag: "true"\n'
+                                'when: "2026-01-02"\nquoted: "\'12"\nformula: "=SUM(A1)"\nsize: 40\nratio: 0.5\n'
+                                'active: true\nsince: 2026-01-02\n---\n')
+    a.run("export", "account", "--format", "csv", "-o", str(tmp_path / "a.csv"), ok=True)
+    b.run("import", "csv", str(tmp_path / "a.csv"), ok=True)
+    fields = b.json("show", "acme")["fields"]
+    assert {k: fields[k] for k in ("spec_version", "po", "flag", "when", "quoted", "formula")} == {
+        "spec_version": "1.10", "po": "12345", "flag": "true", "when": "2026-01-02", "quoted": "'12",
+        "formula": "=SUM(A1)"}
+    assert (fields["size"], fields["ratio"], fields["active"], fields["since"]) == (40, 0.5, True, "2026-01-02")
+    written = b.read("accounts/acme.md")
+    assert 'spec_version: "1.10"' in written and 'when: "2026-01-02"' in written and "since: 2026-01-02\n" in written

@@ -3,6 +3,8 @@ people put them, ids are suggested from names, data cannot drive the terminal.""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from pathlib import Path
 
@@ -295,3 +297,17 @@ def test_the_pre_commit_framework_hook_as_documented(tmp_path, monkeypatch):
     assert command[0] == "salesmd"
     result = CliRunner().invoke(main, command[1:])
     assert result.exit_code == 1 and "crm/leads/typo.md:4: error[stage-unknown]" in result.output
+
+
+def test_csv_output_and_filters_carry_control_characters_as_the_record_has_them(tmp_path):
+    # text shows them escaped; CSV on stdout (a pipe) and --owner read them as they are
+    vault = make_vault(tmp_path / "v", {"opportunities/evil.md": "---\ntype: opportunity\nname: \"Evil \\e[31m deal\"\n"
+                                        "stage: prospecting\nowner: \"bob\\e[2J\"\n---\n"})
+    text = vault.run("list", "opportunity", "--columns", "id,name,owner", ok=True).output
+    assert "\x1b" not in text and "bob\\x1b[2J" in text
+    for args in (["list", "opportunity", "--columns", "id,name,owner", "--format", "csv"],
+                 ["export", "opportunity", "--format", "csv"]):
+        rows = {r["id"]: r for r in csv.DictReader(io.StringIO(vault.run(*args, ok=True).stdout))}
+        assert rows["evil"]["owner"] == "bob\x1b[2J" and rows["evil"]["name"] == "Evil \x1b[31m deal", args
+    found = vault.run("list", "opportunity", "--owner", "bob\x1b[2J", "--format", "csv", ok=True).stdout
+    assert "evil" in found

@@ -254,7 +254,7 @@ def row_item(table: Table, line: int, cells: list[str], targets: dict[int, str],
     for i, target in targets.items():
         text = cells[i].strip() if i < len(cells) else ""
         if text and opts.exact:
-            text = unneutralised(cells[i])
+            text = cells[i] if target not in KEYS.get(opts.type, {}) else unneutralised(cells[i])
         if text and target not in raw:
             raw[target] = (table.header[i], text)
     for target, text in opts.defaults.items():
@@ -291,8 +291,8 @@ def row_item(table: Table, line: int, cells: list[str], targets: dict[int, str],
                 refs[target] = split_refs(text)
             elif kind == "strings":
                 values[target] = split_list(text, ";,\n")
-            elif kind is None and opts.exact:
-                values[target] = scalar(text)
+            elif kind is None and opts.exact:  # a custom key of salesmd's own export: "'" marks text
+                values[target] = text[1:] if text.startswith("'") else scalar(text)
             else:
                 values[target] = text
         except CellError as e:
