@@ -29,6 +29,8 @@ def quote_hint(line: str) -> str | None:
     reason = _why(value)
     if reason is None:
         return None
+    if value[0] in "'\"" and len(value) > 1 and value[-1] == value[0]:
+        value = value[1:-1]  # "Tom "Bull" Lee": the outer quotes were meant to hold the whole value
     return f"{reason}; quote the value: {m['lead'].lstrip(' ')}{m['key']}: {_quoted(value)}"
 
 

@@ -124,6 +124,7 @@ def test_problem_paths_are_shown_from_where_the_user_stands(tmp_path, monkeypatc
     ("company: `acme`\n", 5, 'quote the value: company: "`acme`"'),
     ("company: - fleet\n", 5, 'quote the value: company: "- fleet"'),
     ('company: "Acme" fleet\n', 5, """quote the value: company: '"Acme" fleet'"""),
+    ('company: "Tom "Bull" Lee"\n', 5, """quote the value: company: 'Tom "Bull" Lee'"""),  # the outer quotes hold it
     ("tags:\n  - x: Acme: fleet\n", 6, 'quote the value: - x: "Acme: fleet"'),
     ("tags:\n\t- x\n", 6, "indent with spaces"),
 ])
