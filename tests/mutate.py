@@ -54,6 +54,12 @@ TESTS = {
     "salesmd/reports/agenda.py": ["tests/test_agenda.py", "tests/test_ics.py", "tests/test_survivors.py"],
     "salesmd/cache.py": ["tests/test_commands.py", "tests/test_guards.py"],
     "salesmd/loader.py": ["tests/test_check.py", "tests/test_hardening.py", "tests/test_guards.py"],
+    "salesmd/journal.py": ["tests/test_write.py", "tests/test_crash.py"],
+    "salesmd/yamldepth.py": ["tests/test_check.py", "tests/test_parser_equivalence.py"],
+    "salesmd/frontmatter.py": ["tests/test_check.py", "tests/test_parser_equivalence.py"],
+    "salesmd/lineage.py": ["tests/test_process.py", "tests/test_checkstate.py"],
+    "salesmd/templating.py": ["tests/test_hardening.py", "tests/test_site.py"],
+    "salesmd/importers/vcf.py": ["tests/test_vcard.py"],
 }
 DEFAULT_MODULES = ["salesmd/checks/*.py", "salesmd/edit.py", "salesmd/yamledit.py", "salesmd/changes.py",
                    "salesmd/render/html.py", "salesmd/exporters.py", "salesmd/reports/pipeline.py",
