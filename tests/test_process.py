@@ -345,6 +345,25 @@ def test_a_branch_that_never_saw_won_does_not_leave_it(committed):
     assert "terminal-left" not in audit.output and audit.exit_code == 0, audit.output
 
 
+def test_after_a_merge_that_kept_won_a_move_back_is_told_against_the_won_it_descends_from(committed):
+    """The merge keeps main's won over B's negotiation: the version at the merge is main's won
+    (its first parent's), so moving the deal back later breaks the rule."""
+    branch(committed, "b")
+    set_stage(committed, OPP, "proposal", "negotiation")
+    committed.commit("negotiating on b")
+    git(committed.root, "checkout", "-q", "main")
+    set_stage(committed, OPP, "proposal", "won")
+    won = committed.commit("won on main")
+    merge(committed, "b")
+    assert "stage: won" in committed.read(OPP)
+    set_stage(committed, OPP, "won", "proposal")
+    back = committed.commit("back to proposal", "--no-verify")
+    for args in (["check"], ["check", "--history"]):
+        result = committed.run(*args, ok=False)
+        assert f"error[terminal-left]: was 'won' in {won}" in result.output, (args, result.output)
+    assert f"became 'proposal' in {back}" in committed.run("check", "--history").output
+
+
 def test_won_on_one_branch_lost_on_another_is_told_in_the_order_it_happened(committed):
     """A: won; B: lost; the merge resolved to won. The merge broke the rule (it descends from
     B's lost), not B (which never saw won)."""
