@@ -215,13 +215,17 @@ def test_a_journal_that_cannot_be_settled_yet_stays_for_the_next_command(killed,
     assert files(root) == outcomes["done"][1] and leftovers(root) == []
 
 
-def test_a_journal_naming_files_outside_the_vault_writes_nothing(template, tmp_path):
+def planted_journal(root: Path, files: dict[str, bytes]) -> None:
+    """A journal signed as this user's salesmd signs one, that creates `files` (path -> bytes)."""
     from salesmd.journal import Entry, _encode
 
-    root = fresh(template, tmp_path / "v")
     (root / ".salesmd").mkdir(exist_ok=True)
-    (root / ".salesmd/journal").write_bytes(_encode("x", [
-        Entry("tasks/new.md", None, b"a"), Entry("../outside.md", None, b"gotcha")]))
+    (root / ".salesmd/journal").write_bytes(_encode("x", [Entry(rel, None, data) for rel, data in files.items()]))
+
+
+def test_a_journal_naming_files_outside_the_vault_writes_nothing(template, tmp_path):
+    root = fresh(template, tmp_path / "v")
+    planted_journal(root, {"tasks/new.md": b"a", "../outside.md": b"gotcha"})
     result = settle(root, ["check"])
     assert "outside the vault" in result.stderr
     assert not (tmp_path / "outside.md").exists() and not (root / "tasks/new.md").exists()
@@ -245,13 +249,9 @@ def test_a_journal_not_written_by_this_users_salesmd_is_never_acted_on(template,
 
 
 def test_a_journal_never_writes_into_git_through_a_link_in_the_vault(template, tmp_path):
-    from salesmd.journal import Entry, _encode
-
     root = fresh(template, tmp_path / "v")
     os.symlink(".git", root / "g")  # a link committed to the vault that leads into the repository
-    (root / ".salesmd").mkdir(exist_ok=True)
-    (root / ".salesmd/journal").write_bytes(_encode("x", [
-        Entry("g/hooks/post-checkout", None, b"#!/bin/sh\necho pwned\n"), Entry("notes/n.md", None, b"x")]))
+    planted_journal(root, {"g/hooks/post-checkout": b"#!/bin/sh\necho pwned\n", "notes/n.md": b"x"})
     result = settle(root, ["check"])
     assert "outside the vault" in result.stderr
     assert not (root / ".git/hooks/post-checkout").exists() and not (root / "notes/n.md").exists()

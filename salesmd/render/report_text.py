@@ -16,7 +16,6 @@ def _day(day: dt.date) -> str:
     return f"{day:%a} {day.isoformat()}"
 
 
-_plural = count  # one plural helper for every count printed (output.count)
 
 
 def _about(ref: Ref | None) -> str:
@@ -57,7 +56,7 @@ def render_agenda(report: AgendaReport) -> str:
     out += ["", f"{late_label} ({len(report.overdue)})" if report.overdue else f"{late_label}: nothing"]
     if report.overdue:
         rows = [[i.day, i.owner or "-", _what(i), i.title, _about(i.context),
-                 _plural((report.date - i.day).days, "day")] for i in report.overdue]
+                 count((report.date - i.day).days, "day")] for i in report.overdue]
         out.append(_indent(table(["date", "owner", "what", "item", "about", "late"], rows)))
 
     over = {(c.date, c.owner): c for c in report.capacity}
@@ -91,11 +90,11 @@ def render_agenda(report: AgendaReport) -> str:
     out += ["", "Past their close date" + (f" ({len(report.overdue_deals)})" if report.overdue_deals else ": none")]
     if report.overdue_deals:
         rows = [[d.id, d.owner or "-", d.stage, _amount(d.amount, d.currency), d.close_date,
-                 _plural(d.days, "day") + " ago"] for d in report.overdue_deals]
+                 count(d.days, "day") + " ago"] for d in report.overdue_deals]
         out.append(_indent(table(["deal", "owner", "stage", "amount", "close date", "passed"], rows)))
 
     if report.skipped:
-        out += ["", f"Left out ({_plural(len(report.skipped), 'record')}; `salesmd check` explains):"]
+        out += ["", f"Left out ({count(len(report.skipped), 'record')}; `salesmd check` explains):"]
         out += [f"  {s.path}: {s.reason}" for s in report.skipped]
     return "\n".join(out)
 
@@ -104,7 +103,7 @@ def _since(flag: DealFlag) -> str:
     if flag.days is None:
         return "no activity and no created date"
     what = {"activity": "last activity", "created": "created, no activity since"}[flag.since_source]
-    return f"{_plural(flag.days, 'day')} ({what} {flag.since.isoformat()})"
+    return f"{count(flag.days, 'day')} ({what} {flag.since.isoformat()})"
 
 
 def _indent(text: str) -> str:
@@ -147,7 +146,7 @@ def agenda_rows(report: AgendaReport) -> list[list[Any]]:
 
 def _totals_text(totals: Totals, noun: str, has_money: bool) -> str:
     parts = [f"{cur} {money(m.amount)} (weighted {money(m.weighted)})" for cur, m in totals.by_currency.items()]
-    text = _plural(totals.count, noun)
+    text = count(totals.count, noun)
     if parts:
         text += ": " + ", ".join(parts)
     if totals.no_amount and has_money:
@@ -201,12 +200,12 @@ def render_pipeline(report: PipelineReport, limit: int | None = OPEN_DEALS_SHOWN
         if o.won.count + o.lost.count == 0:
             out.append(f"Won in {p.label}: no deals won or lost")
         else:
-            out.append(f"Won in {p.label}: {_plural(o.won.count, 'deal')}" + (f" ({won})" if won else "")
-                       + f"; lost: {_plural(o.lost.count, 'deal')}" + (f" ({lost})" if lost else "")
+            out.append(f"Won in {p.label}: {count(o.won.count, 'deal')}" + (f" ({won})" if won else "")
+                       + f"; lost: {count(o.lost.count, 'deal')}" + (f" ({lost})" if lost else "")
                        + f"; win rate {_percent(o.win_rate)} by count"
                        + (f", {by_value} by value" if by_value else ""))
     c = report.conversion
-    out.append(f"Leads: {c.converted} of {_plural(c.closed, 'closed lead')} converted ({_percent(c.rate)}); "
+    out.append(f"Leads: {c.converted} of {count(c.closed, 'closed lead')} converted ({_percent(c.rate)}); "
                f"{c.converted_in_period} converted in {p.label}")
 
     if report.deals:
@@ -235,7 +234,7 @@ def render_pipeline(report: PipelineReport, limit: int | None = OPEN_DEALS_SHOWN
         if notes:
             out.append("; ".join(notes))
     if report.skipped:
-        out += ["", f"Left out of the sums ({_plural(len(report.skipped), 'record')}; `salesmd check` explains):"]
+        out += ["", f"Left out of the sums ({count(len(report.skipped), 'record')}; `salesmd check` explains):"]
         out += [f"  {s.path}: {s.reason}" for s in report.skipped]
     return "\n".join(out)
 
