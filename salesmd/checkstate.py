@@ -54,20 +54,22 @@ RACY_NS = 2_000_000_000  # as the index cache: files changed that close to the s
 PIPELINE_TYPES = ("lead", "opportunity")
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS files (
+CREATE TABLE IF NOT EXISTS check_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS check_files (
     path TEXT PRIMARY KEY, key TEXT NOT NULL, type TEXT, broken INTEGER NOT NULL,
     facts TEXT, own TEXT NOT NULL, vault TEXT NOT NULL, proc TEXT NOT NULL, badlink INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS files_key ON files (key);
-CREATE TABLE IF NOT EXISTS links (src TEXT NOT NULL, target TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS stamps (path TEXT PRIMARY KEY, mtime INTEGER, size INTEGER);
-CREATE INDEX IF NOT EXISTS links_target ON links (target);
-CREATE INDEX IF NOT EXISTS links_src ON links (src);
+CREATE INDEX IF NOT EXISTS check_files_key ON check_files (key);
+CREATE TABLE IF NOT EXISTS check_links (src TEXT NOT NULL, target TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS check_stamps (path TEXT PRIMARY KEY, mtime INTEGER, size INTEGER);
+CREATE INDEX IF NOT EXISTS check_links_target ON check_links (target);
+CREATE INDEX IF NOT EXISTS check_links_src ON check_links (src);
 """
 
 
 def state_path(root: Path) -> Path:
-    return root / ".salesmd" / "check.sqlite"
+    from .index import db_path
+
+    return db_path(root)  # the index's database, in tables of its own
 
 
 def signature(config_signature: str) -> str:
@@ -165,7 +167,7 @@ def row_of(path: str, record: Record | None, own: list[Problem]) -> Row:
 
 # --- the database -----------------------------------------------------------------------------------
 
-TABLES = ("meta", "files", "links", "stamps")
+TABLES = ("check_meta", "check_files", "check_links", "check_stamps")
 STAMP_OFFSET = 1 << 63  # mtimes before 1970 are negative: shifted, they cannot reach the size's bits
 
 
@@ -195,34 +197,16 @@ class Header:
 
     @classmethod
     def read(cls, db) -> "Header":
-        meta = dict(db.execute("SELECT k, v FROM meta"))
+        meta = dict(db.execute("SELECT k, v FROM check_meta"))
         return cls(meta["signature"], meta["head"] or None, meta["index"], int(meta["written_ns"]),
                    int(meta["generation"]), int(meta["records"]), _load(meta["config"]),
                    list(json.loads(meta["unhistoried"])))
 
 
 def _connect(root: Path, create: bool) -> sqlite3.Connection | None:
-    from .cache import caching_allowed
+    from .index import connect
 
-    if not caching_allowed():
-        return None
-    path = state_path(root)
-    from .cache import set_aside_if_odd
-
-    set_aside_if_odd(path)
-    if not create and not path.exists():
-        return None
-    try:
-        if create:
-            from .history import ensure_cache_dir
-
-            ensure_cache_dir(path.parent)
-        db = sqlite3.connect(path, timeout=2, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        return db
-    except (OSError, sqlite3.Error):
-        return None
+    return connect(root, create)
 
 
 def _busy(error: sqlite3.Error) -> bool:
@@ -268,7 +252,7 @@ def _save_full(root: Path, header: Header, files, rows: list[Row]) -> bool:
     try:
         db.execute("BEGIN IMMEDIATE")
         try:
-            generation = int(dict(db.execute("SELECT k, v FROM meta")).get("generation", "0"))
+            generation = int(dict(db.execute("SELECT k, v FROM check_meta")).get("generation", "0"))
         except (sqlite3.Error, ValueError):
             generation = 0
         header.generation = generation + 1
@@ -279,8 +263,8 @@ def _save_full(root: Path, header: Header, files, rows: list[Row]) -> bool:
             (indexes if "INDEX" in statement else tables).append(statement)
         for statement in tables:
             db.execute(statement)
-        db.executemany("INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?)", (r.values() for r in rows))
-        db.executemany("INSERT INTO links VALUES (?,?)", ((r.path, t) for r in rows for t in r.links))
+        db.executemany("INSERT INTO check_files VALUES (?,?,?,?,?,?,?,?,?)", (r.values() for r in rows))
+        db.executemany("INSERT INTO check_links VALUES (?,?)", ((r.path, t) for r in rows for t in r.links))
         for statement in indexes:  # made after the rows: quicker
             db.execute(statement)
         _write_header(db, header, dict(files))
@@ -301,15 +285,15 @@ def _write_header(db, header: Header, stamps: dict | None) -> None:
     values = header.values()
     if stamps is not None:
         values["stamps"] = json.dumps({rel: _pack(stamp) for rel, stamp in stamps.items()}, separators=(",", ":"))
-        db.execute("DELETE FROM stamps")
-    db.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", values.items())
+        db.execute("DELETE FROM check_stamps")
+    db.executemany("INSERT OR REPLACE INTO check_meta VALUES (?,?)", values.items())
 
 
 def _read_stamps(db) -> dict[str, int]:
     """Every file's stamp as the state knows it: meta's whole list, then the changes since
     (size NULL: the file is gone; mtime NULL: a symbolic link)."""
-    stamps = json.loads(next(db.execute("SELECT v FROM meta WHERE k = 'stamps'"))[0])
-    for path, mtime, size in db.execute("SELECT path, mtime, size FROM stamps"):
+    stamps = json.loads(next(db.execute("SELECT v FROM check_meta WHERE k = 'stamps'"))[0])
+    for path, mtime, size in db.execute("SELECT path, mtime, size FROM check_stamps"):
         if size is None:
             stamps.pop(path, None)
         else:
@@ -386,7 +370,7 @@ class _Lookup:
 
     def rows_with_key(self, key: str) -> list[Row]:
         rows = {path: Row(path, k, t, bool(b), f) for path, k, t, b, f in self.db.execute(
-            "SELECT path, key, type, broken, facts FROM files WHERE key = ?", (key,))}
+            "SELECT path, key, type, broken, facts FROM check_files WHERE key = ?", (key,))}
         for path, row in self.overlay.items():
             if row is None or row.key != key:
                 rows.pop(path, None)
@@ -409,7 +393,7 @@ class _Lookup:
     def ids_of(self, types) -> list[str]:
         marks = ",".join("?" * len(types))
         found = {path: json.loads(f)[0] for path, f in self.db.execute(
-            f"SELECT path, facts FROM files WHERE type IN ({marks})", tuple(types))}
+            f"SELECT path, facts FROM check_files WHERE type IN ({marks})", tuple(types))}
         for path, row in self.overlay.items():
             found.pop(path, None)
             if row is not None and row.type in types:
@@ -547,15 +531,15 @@ def _affected(db, before: dict[str, Row], overlay: dict[str, Row | None], new: "
     keys = {row.key for row in [*before.values(), *overlay.values()] if row is not None}
     affected = set(overlay)
     for key in keys:
-        affected.update(_paths(db, "SELECT path FROM files WHERE key = ?", key))
-        hop = _paths(db, "SELECT src FROM links WHERE target = ?", key)
+        affected.update(_paths(db, "SELECT path FROM check_files WHERE key = ?", key))
+        hop = _paths(db, "SELECT src FROM check_links WHERE target = ?", key)
         affected.update(hop)
         for row in _rows(db, sorted(hop)).values():
             if row.type in PIPELINE_TYPES:  # conversion reads the pair's other end too
-                affected.update(_paths(db, "SELECT l.src FROM links l JOIN files f ON f.path = l.src "
+                affected.update(_paths(db, "SELECT l.src FROM check_links l JOIN check_files f ON f.path = l.src "
                                            "WHERE l.target = ? AND f.type IN ('lead', 'opportunity')", row.key))
     if any((before.get(p) and before[p].type) != (row and row.type) for p, row in overlay.items()):
-        affected.update(_paths(db, "SELECT path FROM files WHERE badlink = 1"))  # their "did you mean"
+        affected.update(_paths(db, "SELECT path FROM check_files WHERE badlink = 1"))  # their "did you mean"
     affected -= gone
     stored = _rows(db, sorted(affected))  # as they were (a changed file: its row before the change)
     old = _Lookup(db, None)
@@ -580,11 +564,11 @@ def _rows(db, paths: list[str]) -> dict[str, Row]:
     for i in range(0, len(paths), 500):
         chunk = paths[i:i + 500]
         for path, key, type_, broken, facts, own, vault, proc in db.execute(
-                f"SELECT path, key, type, broken, facts, own, vault, proc FROM files WHERE path IN ({','.join('?' * len(chunk))})",
+                f"SELECT path, key, type, broken, facts, own, vault, proc FROM check_files WHERE path IN ({','.join('?' * len(chunk))})",
                 chunk):
             out[path] = Row(path, key, type_, bool(broken), facts, _load(own), _load(vault), _load(proc))
     for path in out:
-        out[path].links = set(_paths(db, "SELECT target FROM links WHERE src = ?", path))
+        out[path].links = set(_paths(db, "SELECT target FROM check_links WHERE src = ?", path))
     return out
 
 
@@ -645,7 +629,7 @@ def _merge(db, header: Header, rows: dict[str, Row], gone: list[str]) -> list[Pr
     problems = list(header.config)
     skip = set(rows) | set(gone)
     for path, own, vault, proc in db.execute(
-            "SELECT path, own, vault, proc FROM files WHERE own != '[]' OR vault != '[]' OR proc != '[]'"):
+            "SELECT path, own, vault, proc FROM check_files WHERE own != '[]' OR vault != '[]' OR proc != '[]'"):
         if path not in skip:
             problems += _load(own) + _load(vault) + _load(proc)
     for row in rows.values():
@@ -657,15 +641,15 @@ def _save_quick(db, header: Header, walked, rows: dict[str, Row], changed: list[
     """Bring the state up to date, in the transaction it was read in (so over that state only)."""
     try:
         for path in gone:
-            db.execute("DELETE FROM files WHERE path = ?", (path,))
-            db.execute("DELETE FROM links WHERE src = ?", (path,))
-        db.executemany("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?)", (r.values() for r in rows.values()))
+            db.execute("DELETE FROM check_files WHERE path = ?", (path,))
+            db.execute("DELETE FROM check_links WHERE src = ?", (path,))
+        db.executemany("INSERT OR REPLACE INTO check_files VALUES (?,?,?,?,?,?,?,?,?)", (r.values() for r in rows.values()))
         for path in changed:
-            db.execute("DELETE FROM links WHERE src = ?", (path,))
-            db.executemany("INSERT INTO links VALUES (?,?)", ((path, t) for t in rows[path].links))
+            db.execute("DELETE FROM check_links WHERE src = ?", (path,))
+            db.executemany("INSERT INTO check_links VALUES (?,?)", ((path, t) for t in rows[path].links))
         delta = [(p, *(walked[p] or (None, -1))) for p in changed] + [(p, None, None) for p in gone]
-        db.executemany("INSERT OR REPLACE INTO stamps VALUES (?,?,?)", delta)
-        whole = next(db.execute("SELECT count(*) FROM stamps"))[0] > MAX_DELTA
+        db.executemany("INSERT OR REPLACE INTO check_stamps VALUES (?,?,?)", delta)
+        whole = next(db.execute("SELECT count(*) FROM check_stamps"))[0] > MAX_DELTA
         _write_header(db, header, walked if whole else None)
         db.execute("COMMIT")
     except (sqlite3.Error, ValueError):

@@ -48,11 +48,12 @@ class App:
         those of reading the files only: commands that need the checks' answer run
         checking.run_check, which can answer from the check state without loading everything."""
         if self._loaded is None:
-            from .loader import Timings, load_vault
+            from .indexed import open_vault
+            from .loader import Timings
 
             timings = Timings()
             try:
-                self._loaded = load_vault(self.root, timings=timings, run_checks=False)
+                self._loaded = open_vault(self.root, timings)
             except ConfigError as e:
                 fail(str(e))
             self.print_timings(timings)
@@ -312,7 +313,9 @@ def _record(app: App, record_id: str, doing: str) -> Record:
     record = vault.get(record_id)
     broken = vault.broken_path(record_id) if record is None else None
     if broken is not None:
-        for p in problems:
+        from .indexed import IndexedVault
+
+        for p in vault.problems_of(broken) if isinstance(vault, IndexedVault) else problems:
             if p.source.path == broken:
                 click.echo(_format_problem(app, p), err=True)
         fail(f"{app.show_path(broken)} cannot be read as a record (the problems above), so '{record_id}' "

@@ -19,7 +19,6 @@ from .config import Config, load_config
 from .model import ERROR, RECORD_FOLDERS, RECORD_TYPES, WARNING, ParsedFile, Problem, Record, Source
 from .model import BODY_WIKILINK, id_key, id_of
 
-SAVE_THRESHOLD = 64  # files read afresh before the index cache is written again
 TYPE_LINE = frontmatter.re.compile(r"^type:\s*['\"]?(" + "|".join(RECORD_TYPES) + r")['\"]?\s*$", frontmatter.re.M)
 
 
@@ -153,11 +152,12 @@ def why_not_a_file(root: Path, path: str) -> tuple[str, str] | None:
 
 
 def read_file(root: Path, rel: str, config: Config, raw: bytes | None = None,
-              stamp: tuple[int, int] | None = None) -> ParsedFile:
+              stamp: tuple[int, int] | None = None, keep_body: bool = False) -> ParsedFile:
     """One file -> maybe a record, and its problems. Never raises on what the file holds.
 
     `raw` supplies the bytes instead of the disk (a staged version, say). `stamp` is the walk's
-    (mtime_ns, size) of a regular file, which saves asking the disk again.
+    (mtime_ns, size) of a regular file, which saves asking the disk again. The record keeps its
+    body when the bytes were given or `keep_body` asks (else it is read again when shown).
     """
     out = ParsedFile(rel, None)
     strict = in_record_folder(rel)
@@ -240,7 +240,7 @@ def read_file(root: Path, rel: str, config: Config, raw: bytes | None = None,
     out.record = Record(
         id=stem, type=type_, path=rel, data=data,
         key_lines={str(k): v for k, v in parsed.key_lines.items()},
-        body=parts.body if raw_given else None,  # read again when shown (Vault.body): saves memory
+        body=parts.body if raw_given or keep_body else None,  # read again when shown (Vault.body): saves memory
         body_line=parts.body_line, body_links=body_links,
         body_digest=hashlib.blake2b(parts.body.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest(),
         blob=hashlib.sha1(b"blob %d\0" % len(raw) + raw).hexdigest(),
@@ -254,13 +254,14 @@ def load_vault(root: Path, *, config: Config | None = None, timings: Timings | N
     """Load and check a vault: returns (Vault, problems). Problems are sorted by location.
 
     `contents` replaces files by path with other bytes (None: the file is absent), so the same
-    checks run on what is staged for a commit. Unchanged files come from the index cache.
+    checks run on what is staged for a commit. Unchanged files come from the index (index.py).
     `detail`, when given, is filled with what the check state keeps: "files" (the walk),
     "own" (each file's reading and record-check problems), "vault" (the vault checks'
     problems) and "config" (the configuration's). `walked` is a walk already made, used if the
     configuration read now is still the one it was made under (its start begins the racy window).
     """
-    from .cache import IndexCache, no_gc
+    from .cache import no_gc
+    from .index import Index
     from .vault import Vault
 
     timings = timings or Timings()
@@ -281,28 +282,34 @@ def load_vault(root: Path, *, config: Config | None = None, timings: Timings | N
             stamps = dict(files)
             files = sorted((p, stamps.get(p)) for p in (stamps.keys() | {p for p in contents if p.endswith(".md")})
                            if contents.get(p, b"") is not None)
-    with timings.stage("cache"):
-        cache = IndexCache(root, config.signature, enabled=use_cache)
+    with timings.stage("index"):
+        index = Index.open(root, config.signature) if use_cache else None
     record_problems: dict[str, list[Problem]] = {}
-    fresh: list[tuple[str, tuple[int, int], ParsedFile]] = []
+    fresh: list = []
     parsed: list[ParsedFile] = []
     with no_gc():
         with timings.stage("read+parse") as note:
+            stored = _stored(index, files, contents)
             for rel, stamp in files:
-                hit = cache.get(rel, stamp) if stamp is not None and rel not in contents else None
+                hit = stored.get(rel)
                 if hit is not None:
                     pf, cached_problems = hit
                     if cached_problems is not None:
                         record_problems[rel] = cached_problems
                 else:
-                    pf = read_file(root, rel, config, contents.get(rel), stamp)
-                    if stamp is not None and rel not in contents:
-                        fresh.append((rel, stamp, pf))
+                    keep = index is not None and rel not in contents
+                    pf = read_file(root, rel, config, contents.get(rel), stamp, keep_body=keep)
+                    if keep:
+                        body = pf.record.body if pf.record is not None else None
+                        if pf.record is not None:
+                            pf.record.body = None
+                        fresh.append((rel, stamp, pf, body))
                 parsed.append(pf)
+            del stored
             from .output import count
 
             note[0] = f"{count(len(files), 'file')}, {len(fresh)} read"
-        with timings.stage("index"):
+        with timings.stage("build"):
             records = [p.record for p in parsed if p.record is not None]
             broken_paths: dict[str, str] = {}
             for p in parsed:
@@ -324,22 +331,37 @@ def load_vault(root: Path, *, config: Config | None = None, timings: Timings | N
                 for rel, extra in record_problems.items():
                     own.setdefault(rel, []).extend(extra)
                 detail.update(files=files, own=own, vault=found, config=config_problems)
-        with timings.stage("save cache"):
-            fresh_paths = {rel for rel, _, _ in fresh}
-            for rel, stamp, pf in fresh:
-                cache.put(rel, stamp, pf, record_problems.get(rel))
-            if run_checks:
-                stamps = dict(files)
-                for rel in record_problems.keys() - known - fresh_paths:
-                    if rel not in contents and stamps.get(rel) is not None and rel in cache.entries:
-                        cache.put(rel, stamps[rel], cache.entries[rel][1], record_problems[rel])
-            cache.keep_only({rel for rel, _ in files} | set(contents))
-            # Rewriting the whole cache for a handful of edits costs more than reading those
-            # files again next time, so small changes wait until they add up.
-            if len(fresh) >= SAVE_THRESHOLD or cache.stale_share() > 0.01:
-                cache.save(walk_ns)
+        if index is not None:
+            with timings.stage("save index") as note:
+                walked_paths = {rel for rel, _ in files}
+                gone = [rel for rel in index.stamps() if rel not in walked_paths and rel not in contents]
+                index.save([(rel, stamp, pf, body, record_problems.get(rel)) for rel, stamp, pf, body in fresh],
+                           gone, walk_ns)
+                if run_checks:
+                    fresh_paths = {rel for rel, *_ in fresh}
+                    stamps = dict(files)
+                    index.set_checked({rel: (stamps[rel], record_problems[rel])
+                                       for rel in record_problems.keys() - known - fresh_paths
+                                       if rel not in contents and stamps.get(rel) is not None})
+                note[0] = f"{len(fresh)} rows written, {len(gone)} removed"
+                index.close()
     problems.sort(key=Problem.sort_key)
     # The records live as long as the command: keep the cyclic GC from walking them again and
     # again (with 100k records each collection costs tens of milliseconds).
     gc.freeze()
     return vault, problems
+
+
+def _stored(index, files, contents) -> dict:
+    """{path: (ParsedFile, record-check problems or None)} of the files whose row in the index is current."""
+    if index is None:
+        return {}
+    from .index import decode_problems, parsed_of
+
+    current = index.current
+    wanted = {rel for rel, stamp in files if rel not in contents and current(rel, stamp)}
+    found = {}
+    for path, type_, _broken, record, problems, checked in index.rows():
+        if path in wanted:
+            found[path] = (parsed_of(path, type_, record, problems), decode_problems(checked))
+    return found

@@ -1,4 +1,4 @@
-"""The quick check (from .salesmd/check.sqlite and the files changed since) says exactly what the
+"""The quick check (from the check state in .salesmd/index.sqlite and the files changed since) says exactly what the
 full check says: a differential test over random edits, commits, renames and staged changes."""
 
 from __future__ import annotations
@@ -198,12 +198,12 @@ def test_state_survives_damage_and_is_bypassed_with_no_cache(tmp_path):
     world = World(tmp_path / "v", 99)
     vault = world.vault
     vault.run("check")
-    state = vault.root / ".salesmd" / "check.sqlite"
+    state = vault.root / ".salesmd" / "index.sqlite"
     assert state.exists()
     world.edit()
     assert compare(vault)
     for junk in (b"", b"SQLite format 3\x00" + bytes(200), os.urandom(4096)):
-        for extra in state.parent.glob("check.sqlite*"):
+        for extra in state.parent.glob("index.sqlite*"):
             extra.unlink()
         state.write_bytes(junk)
         result = vault.run("check", "--format", "json")
@@ -422,3 +422,32 @@ def test_caches_written_by_other_code_of_the_same_version_are_not_trusted(vault,
     out = vault.run("check", "-v").output
     assert "full check needed" in out, out
     assert "9 read" in out or "10 read" in out, out  # every file read again, none from the index cache
+
+
+VIEWS = (("list", "opportunity", "--format", "json"), ("list", "task", "--owner", "maria", "--sort", "-due"),
+         ("list", "contact", "--where", "account=[[acc1]]", "--format", "csv"),
+         ("pipeline", "--deals", "--format", "json"), ("pipeline",), ("pipeline", "--pipeline", "lead", "--format", "json"),
+         ("agenda", "--format", "json"), ("agenda",))
+
+
+def compare_views(world) -> None:
+    """Every reading command answers from the index what it answers reading every file."""
+    vault = world.vault
+    shown = world.rng.sample(world.files(), 3) + ["acc1", "nowhere"]
+    for args in VIEWS + tuple(("show", rel.rsplit("/", 1)[-1][:-3], "--format", "json") for rel in shown[:3]) \
+            + (("show", shown[3]), ("show", shown[4])):
+        indexed = vault.run(*args)
+        full = vault.run("--no-cache", *args)
+        assert "Traceback" not in indexed.output
+        assert (indexed.exit_code, indexed.stdout, indexed.stderr) == (full.exit_code, full.stdout, full.stderr), args
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_commands_answer_from_the_index_what_they_answer_from_the_files(tmp_path, seed):
+    world = World(tmp_path / "v", 100 + seed)
+    for _ in range(25):
+        world.edit()
+        if world.rng.random() < 0.3:
+            world.write(world.rng.choice(world.files()), record_text(
+                "opportunity", f"opp{world.rng.randrange(9)}", world.rng, world.ids).replace("1000", "2,500"))
+        compare_views(world)

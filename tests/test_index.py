@@ -1,0 +1,159 @@
+"""The index (.salesmd/index.sqlite): derived from the files, never trusted over them, rebuilt
+silently whenever it is missing, damaged, foreign or odd."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from conftest import make_vault
+from salesmd.store.index import _loads, _dumps, _tagged
+
+INDEX = (".salesmd", "index.sqlite")
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=8),
+                    st.dates(), st.datetimes(timezones=st.one_of(st.none(), st.timezones())))
+values = st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4),
+    st.dictionaries(st.one_of(st.text(max_size=4), st.integers(), st.booleans(), st.dates()), inner, max_size=4)),
+    max_leaves=12)
+
+
+def same(a, b) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float):
+        return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) == math.copysign(1, b))
+    if isinstance(a, dt.datetime):
+        return a == b and a.utcoffset() == b.utcoffset() and (a.tzinfo is None) == (b.tzinfo is None)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+    return a == b
+
+
+@settings(max_examples=300, deadline=None)
+@given(values)
+def test_what_the_index_keeps_comes_back_as_it_was_read(value):
+    # a date stays a date (not a datetime, not text), 1 stays 1 (not True, not 1.0), key order stays
+    assert same(_loads(_dumps(_tagged({"v": value})))["v"], value)
+
+
+def deal_amounts(vault) -> str:
+    return vault.run("list", "opportunity", "--columns", "amount", "--format", "csv", ok=True).stdout
+
+
+def test_an_index_copied_from_elsewhere_is_never_read(tmp_path):
+    # Two vaults whose deal files have the same names, sizes and times but other amounts: the
+    # index of one, copied (or committed and cloned) into the other, must not answer for it.
+    one = make_vault(tmp_path / "one")
+    two = make_vault(tmp_path / "two")
+    rel = "opportunities/acme-fleet-renewal.md"
+    (two.root / rel).write_text((one.root / rel).read_text().replace("48000", "91000"))
+    stamp = (one.root / rel).stat().st_mtime - 3600
+    for vault in (one, two):
+        os.utime(vault.root / rel, (stamp, stamp))
+    assert "48000" in deal_amounts(one)
+    assert "91000" in deal_amounts(two)
+    shutil.rmtree(two.root / ".salesmd")
+    shutil.copytree(one.root / ".salesmd", two.root / ".salesmd")
+    assert "91000" in deal_amounts(two)
+
+
+@pytest.mark.parametrize("junk", [b"", b"SQLite format 3\x00" + bytes(200), b"not a database at all" * 100])
+def test_a_damaged_index_is_rebuilt_silently(tmp_path, junk):
+    vault = make_vault(tmp_path / "v")
+    deal_amounts(vault)
+    index = vault.root.joinpath(*INDEX)
+    for extra in index.parent.glob("index.sqlite*"):
+        extra.unlink()
+    index.write_bytes(junk)
+    result = vault.run("list", "opportunity", "--columns", "amount", "--format", "csv")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert "48000" in result.stdout
+    assert sqlite3.connect(index).execute("SELECT count(*) FROM files").fetchone()[0] > 5
+
+
+def test_an_index_from_other_code_is_rebuilt(tmp_path):
+    vault = make_vault(tmp_path / "v")
+    deal_amounts(vault)
+    index = vault.root.joinpath(*INDEX)
+    db = sqlite3.connect(index)
+    db.execute("UPDATE files SET record = replace(record, '48000', '1') WHERE path LIKE 'opportunities/%'")
+    db.execute("UPDATE meta SET v = 'another salesmd' WHERE k = 'version'")
+    db.commit()
+    db.close()
+    assert "48000" in deal_amounts(vault)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("name", ["index.sqlite", "index.sqlite-wal", "index.sqlite-shm"])
+@pytest.mark.parametrize("odd", ["fifo", "link to /dev/zero"])
+def test_what_is_not_a_file_in_place_of_the_index_is_set_aside_never_opened(tmp_path, name, odd):
+    vault = make_vault(tmp_path / "v")
+    deal_amounts(vault)
+    folder = vault.root / ".salesmd"
+    for extra in folder.glob("index.sqlite*"):
+        extra.unlink()
+    path = folder / name
+    os.mkfifo(path) if odd == "fifo" else os.symlink("/dev/zero", path)
+    command = [sys.executable, "-m", "salesmd", "--vault", str(vault.root), "list", "opportunity"]
+    done = subprocess.run(command, capture_output=True, timeout=60)  # a hang fails here
+    assert done.returncode == 0, done.stderr
+    assert b"acme-fleet-renewal" in done.stdout
+    assert (folder / (name + ".not-a-file")).is_symlink() == (odd != "fifo")
+
+
+def test_no_cache_reads_and_writes_nothing_under_dot_salesmd(tmp_path):
+    vault = make_vault(tmp_path / "v")
+    vault.run("--no-cache", "list", "opportunity", ok=True)
+    vault.run("--no-cache", "check", ok=True)
+    assert not (vault.root / ".salesmd").exists() or not any((vault.root / ".salesmd").glob("index.sqlite*"))
+
+
+def test_a_file_changed_twice_in_one_clock_tick_is_read_again(tmp_path):
+    vault = make_vault(tmp_path / "v")
+    deal = vault.root / "opportunities" / "acme-fleet-renewal.md"
+    stamp = deal.stat().st_mtime_ns
+    assert "48000" in deal_amounts(vault)
+    deal.write_text(deal.read_text().replace("48000", "57000"))  # same size, and the same mtime below
+    os.utime(deal, ns=(stamp, stamp))
+    assert "57000" in deal_amounts(vault)
+
+
+def test_commands_at_once_with_edits_between_agree_with_the_files(tmp_path):
+    vault = make_vault(tmp_path / "v")
+    deal = vault.root / "opportunities" / "acme-fleet-renewal.md"
+    command = [sys.executable, "-m", "salesmd", "--vault", str(vault.root), "list", "opportunity",
+               "--columns", "amount", "--format", "csv"]
+    for amount in (11000, 22000, 33000):
+        deal.write_text(deal.read_text().replace("amount: " + deal.read_text().split("amount: ")[1].split("\n")[0],
+                                                 f"amount: {amount}"))
+        runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
+        for run in runs:
+            out, err = run.communicate(timeout=120)
+            assert err == b"" and str(amount) in out.decode()
+        db = sqlite3.connect(vault.root.joinpath(*INDEX))
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_search_finds_records_by_name_and_body_words(tmp_path):
+    vault = make_vault(tmp_path / "v")
+    found = vault.run("search", "forklifts", ok=True).stdout
+    assert "acme-corp" in found and "acme-fleet-renewal" in found
+    assert "jane-doe" not in found
+    assert "acme-fleet-renewal" in vault.run("search", "renewal", "--type", "opportunity", ok=True).stdout
+    deal = vault.root / "opportunities" / "acme-fleet-renewal.md"
+    deal.write_text(deal.read_text().replace("forklifts", "pallet jacks"))
+    found = vault.run("search", "forklifts", ok=True).stdout
+    assert "acme-fleet-renewal" not in found and "acme-corp" in found
+    assert vault.run("--no-cache", "search", "jacks", ok=True).stdout == vault.run("search", "jacks", ok=True).stdout
