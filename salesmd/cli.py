@@ -400,4 +400,4 @@ def hooks_install(app: App, force: bool):
     click.echo(f"installed {path}")
 
 # The other command families live in modules of their own; importing them registers their commands.
-from . import cli_io, cli_reports, cli_write  # noqa: E402,F401
+from . import cli_io, cli_reports, cli_search, cli_write  # noqa: E402,F401

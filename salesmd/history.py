@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from . import frontmatter
 from .edit import atomic_write
 from .gitrepo import ZERO, GitError, GitUnusable, Repo, raw_changes, run_git  # noqa: F401 (the names callers import from here)
 
-CACHE_VERSION = 4  # 4: signed, and names the code that wrote it
+CACHE_VERSION = 5  # 5: kept in the index database (which names the code that wrote it)
 
 
 @dataclass(frozen=True)
@@ -119,16 +120,14 @@ class History:
                         v.facts = facts_of(blobs[v.blob])
 
 
-HISTORY_MAGIC = "salesmd-history"
-
-
 class HistoryCache:
-    """.salesmd/history.json: blob facts and the log already read. Never trusted when odd."""
+    """The history already read (blob facts and the log), kept in the index's database (index.py),
+    in a table of its own; never trusted when it is not this vault's own or has another shape."""
 
     def __init__(self, vault_root: Path, enabled: bool = True):
-        from .cache import caching_allowed
+        from .index import caching_allowed
 
-        self.path = vault_root / ".salesmd" / "history.json"
+        self.root = vault_root
         self.enabled = enabled and caching_allowed()
         self.facts: dict[str, Facts] = {}
         self.commits: list[dict] = []
@@ -138,20 +137,19 @@ class HistoryCache:
             self._read()
 
     def _read(self) -> None:
-        from . import code_stamp
-        from .cache import no_gc, set_aside_if_odd, signed_by_me
-        from .loader import read_regular
+        from .cache import no_gc
+        from .index import connect
 
-        set_aside_if_odd(self.path)
+        db = connect(self.root, create=False)
+        if db is None:
+            return
         try:
-            raw = read_regular(str(self.path))  # never a FIFO or a device
-            head, _, body = raw.partition(b"\n")
-            magic, _, mac = head.decode("ascii").partition(" ")
-            if magic != HISTORY_MAGIC or not signed_by_me(body, mac):
-                return  # another user's, a clone's, or written by hand: read history from git instead
+            row = db.execute("SELECT v FROM git_history WHERE k = 'log'").fetchone()
+            if row is None:
+                return
             with no_gc():
-                data = json.loads(body.decode("utf-8"))
-            if data.get("version") != CACHE_VERSION or data.get("code") != code_stamp():
+                data = json.loads(row[0])
+            if data.get("version") != CACHE_VERSION:
                 return
             facts = {k: Facts(*v) for k, v in data["facts"].items()}
             commits = data["commits"]
@@ -161,30 +159,29 @@ class HistoryCache:
                     and isinstance(data["head"], str) and isinstance(data["prefix"], str)):
                 raise ValueError("not a history cache of this shape")
             self.facts, self.commits, self.head, self.prefix = facts, commits, data["head"], data["prefix"]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+        except (sqlite3.Error, ValueError, KeyError, TypeError, AttributeError, IndexError):
             self.facts, self.commits, self.head, self.prefix = {}, [], None, None
+        finally:
+            db.close()
 
     def save(self) -> None:
-        from . import code_stamp
-        from .cache import signature
+        from .index import connect
 
         if not self.enabled:
             return
-        data = {"version": CACHE_VERSION, "code": code_stamp(), "head": self.head, "prefix": self.prefix,
+        data = {"version": CACHE_VERSION, "head": self.head, "prefix": self.prefix,
                 "facts": {k: [f.type, f.stage, f.converted_to] for k, f in self.facts.items()},
                 "commits": self.commits}
-        from .cache import remove_stale_temporaries
-
+        db = connect(self.root)
+        if db is None:
+            return
         try:
-            ensure_cache_dir(self.path.parent)
-            remove_stale_temporaries(self.path.parent)
-            body = json.dumps(data, separators=(",", ":")).encode("utf-8")
-            mac = signature(body)
-            if mac is None:
-                return  # no key to sign it with: no cache
-            atomic_write(self.path, f"{HISTORY_MAGIC} {mac}\n".encode("ascii") + body)
-        except OSError:
-            pass  # a cache that cannot be written is only slower next time
+            db.execute("CREATE TABLE IF NOT EXISTS git_history (k TEXT PRIMARY KEY, v TEXT NOT NULL)")
+            db.execute("INSERT OR REPLACE INTO git_history VALUES ('log', ?)", (json.dumps(data, separators=(",", ":")),))
+        except (sqlite3.Error, UnicodeEncodeError):
+            pass  # a history that cannot be kept is only read again next time
+        finally:
+            db.close()
 
 
 def ensure_cache_dir(folder: Path) -> None:

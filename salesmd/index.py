@@ -208,6 +208,9 @@ def connect(root: Path, create: bool = True) -> sqlite3.Connection | None:
         return None
     for suffix in ("", "-wal", "-shm", "-journal"):
         set_aside_if_odd(Path(f"{path}{suffix}"))
+    from .cache import remove_stale_temporaries
+
+    remove_stale_temporaries(folder)
     for attempt in (1, 2):
         db = None
         try:
@@ -231,6 +234,11 @@ def _ready(db: sqlite3.Connection, path: Path) -> str:
     """Set up the connection; make the tables when the database is new or from other code.
     "ok"; "unusable" when the file is not a database or not this one; "busy" when another
     command holds it while making it."""
+    db.execute("PRAGMA trusted_schema=OFF")
+    # Only tables and indexes, as salesmd makes them: a view or a trigger (which could make a
+    # query run for ever) is never in one of ours.
+    if any(kind not in ("table", "index") for (kind,) in db.execute("SELECT DISTINCT type FROM sqlite_master")):
+        return "unusable"
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     identity, version = _identity(path), f"{FORMAT}:{code_stamp()}"
@@ -284,6 +292,15 @@ class Index:
         meta = dict(db.execute("SELECT k, v FROM meta"))
         if meta.get("config") != config_signature:  # rows and checks depend on the configuration
             self._write(lambda: self._forget_all(config_signature))
+
+    @classmethod
+    def in_memory(cls, config_signature: str) -> "Index":
+        """An index kept in memory for one command (--no-cache): the same queries, nothing written."""
+        db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                db.execute(statement)
+        return cls(db, config_signature)
 
     @classmethod
     def open(cls, root: Path, config_signature: str, create: bool = True) -> "Index | None":

@@ -253,26 +253,29 @@ def read_one(root: Path, config):
     return read
 
 
-def open_vault(root: Path, timings):
+def open_vault(root: Path, timings, queries: bool = False):
     """(vault, problems) for a command that reads: the index brought up to the files, then an
     IndexedVault over it. The problems are the configuration's. Without an index (--no-cache, or
-    none to be had) every file is read, as load_vault does."""
+    none to be had) every file is read, as load_vault does; or, if the command needs the index's
+    own queries (`queries`: full-text search), into an index in memory."""
     from .config import load_config
     from .index import Index, caching_allowed
     from .loader import load_vault, walk
+    from .output import count
 
     with timings.stage("config"):
         config, config_problems = load_config(root)
     with timings.stage("index"):
         index = Index.open(root, config.signature) if caching_allowed() else None
+        if index is None and queries:
+            index = Index.in_memory(config.signature)
     if index is not None:
         started = time.time_ns()
-        with timings.stage("walk") as note:
+        with timings.stage("walk"):
             files = walk(root, config)
-            note[0] = f"{len(files)} files"
         with timings.stage("refresh") as note:
             done = refresh(root, config, index, read_one(root, config), files, started)
-            note[0] = f"{len(done.fresh)} read, {len(done.gone)} gone"
+            note[0] = f"{count(len(files), 'file')}, {len(done.fresh)} read, {len(done.gone)} gone"
         if done.saved:
             return IndexedVault(root, config, index), config_problems
         index.close()  # another command holds the index, or a name SQLite cannot keep: read it all

@@ -287,6 +287,7 @@ def load_vault(root: Path, *, config: Config | None = None, timings: Timings | N
     record_problems: dict[str, list[Problem]] = {}
     fresh: list = []
     parsed: list[ParsedFile] = []
+    read_count = 0
     with no_gc():
         with timings.stage("read+parse") as note:
             stored = _stored(index, files, contents)
@@ -299,6 +300,7 @@ def load_vault(root: Path, *, config: Config | None = None, timings: Timings | N
                 else:
                     keep = index is not None and rel not in contents
                     pf = read_file(root, rel, config, contents.get(rel), stamp, keep_body=keep)
+                    read_count += 1
                     if keep:
                         body = pf.record.body if pf.record is not None else None
                         if pf.record is not None:
@@ -308,7 +310,7 @@ def load_vault(root: Path, *, config: Config | None = None, timings: Timings | N
             del stored
             from .output import count
 
-            note[0] = f"{count(len(files), 'file')}, {len(fresh)} read"
+            note[0] = f"{count(len(files), 'file')}, {read_count} read"
         with timings.stage("build"):
             records = [p.record for p in parsed if p.record is not None]
             broken_paths: dict[str, str] = {}

@@ -169,6 +169,33 @@ class VaultDir:
         return json.loads(result.stdout)
 
 
+def index_db(root: Path):
+    """The vault's index database, opened as any SQLite client would (to damage or forge it)."""
+    import sqlite3
+
+    return sqlite3.connect(root / ".salesmd" / "index.sqlite", isolation_level=None)
+
+
+def history_row(root: Path, value: str | None = None) -> str | None:
+    """The history kept in the index (its JSON text); with `value`, replaced by it first."""
+    db = index_db(root)
+    try:
+        if value is not None:
+            db.execute("UPDATE git_history SET v = ? WHERE k = 'log'", (value,))
+        row = db.execute("SELECT v FROM git_history WHERE k = 'log'").fetchone()
+        return row[0] if row else None
+    finally:
+        db.close()
+
+
+def as_if_copied(path: Path) -> None:
+    """Make `path` a new file with the same bytes, as a clone or a copy of a folder would (written
+    beside it, then renamed over it: a new inode, as a copy elsewhere has)."""
+    copy = path.with_name(path.name + ".copy")
+    copy.write_bytes(path.read_bytes())
+    os.replace(copy, path)
+
+
 def make_vault(root: Path, files: dict[str, str | bytes] | None = None, *, base: bool = True,
                git_init: bool = True, config: str | None = None) -> VaultDir:
     vault = VaultDir(root)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from conftest import git
+from conftest import as_if_copied, git
 from salesmd.cli import main
 from salesmd.config import DEFAULT_PIPELINES, Config, load_config
 
@@ -143,20 +143,20 @@ def _age_files(root, seconds: int = 60) -> None:
 def test_cache_is_used_rebuilt_when_foreign_and_bypassed_with_no_cache(vault):
     _age_files(vault.root)
     assert "10 files, 10 read" in vault.run("-v", "list", "lead", ok=True).stderr
-    cache = vault.root / ".salesmd" / "index.pickle"
+    cache = vault.root / ".salesmd" / "index.sqlite"
     assert cache.exists()
     assert "10 files, 0 read" in vault.run("-v", "list", "lead", ok=True).stderr
-    # a cache from elsewhere (not signed with this user's key) is never unpickled
-    data = bytearray(cache.read_bytes())
-    data[-1] ^= 0xFF
-    cache.write_bytes(bytes(data))
+    # an index from elsewhere (a copy, a clone's, another user's) is never read
+    as_if_copied(cache)
     assert "10 files, 10 read" in vault.run("-v", "list", "lead", ok=True).stderr
+    for extra in cache.parent.glob("index.sqlite*"):
+        extra.unlink()
     cache.write_bytes(b"garbage")
     assert "10 files, 10 read" in vault.run("-v", "list", "lead", ok=True).stderr
     assert "10 files, 0 read" in vault.run("-v", "list", "lead", ok=True).stderr
-    before = cache.read_bytes()
+    before = {p.name: p.read_bytes() for p in cache.parent.glob("index.sqlite*")}
     assert "10 files, 10 read" in vault.run("-v", "--no-cache", "list", "lead", ok=True).stderr
-    assert cache.read_bytes() == before
+    assert {p.name: p.read_bytes() for p in cache.parent.glob("index.sqlite*")} == before
 
 
 def test_cache_sees_edits(vault):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import git, make_vault
+from conftest import git, history_row, make_vault
 
 
 def test_custom_values_are_written_as_typed(vault):
@@ -96,11 +96,10 @@ def test_a_staged_rename_keeps_its_history(tmp_path):
 def test_a_damaged_history_cache_is_rebuilt(vault):
     vault.commit("initial")
     first = vault.run("check", "--history", ok=True).output
-    for junk in ("[]", '{"version": 2, "facts": 5}', '{"version": 2, "facts": {}, "commits": "x", "head": 1}'):
-        (vault.root / ".salesmd" / "history.json").write_text(junk)
+    for junk in ("[]", '{"version": 5, "facts": 5}', '{"version": 5, "facts": {}, "commits": "x", "head": 1}'):
+        history_row(vault.root, junk)
         assert vault.run("check", "--history", ok=True).output == first
-        head, _, body = (vault.root / ".salesmd" / "history.json").read_bytes().partition(b"\n")
-        assert head.startswith(b"salesmd-history ") and isinstance(json.loads(body), dict)  # rebuilt, signed
+        assert isinstance(json.loads(history_row(vault.root)), dict)  # rebuilt
 
 
 def test_check_of_a_missing_path_is_an_error(vault):
@@ -361,9 +360,9 @@ def test_a_cache_file_that_is_a_fifo_or_a_device_is_not_read(vault):
     import subprocess
     import sys
 
-    vault.commit("initial")  # so that check reads git history through history.json too
+    vault.commit("initial")  # so that check reads git history through the index too
     (vault.root / ".salesmd").mkdir()
-    for name in ("index.pickle", "history.json", "check.sqlite", "journal"):
+    for name in ("index.sqlite", "index.sqlite-wal", "index.sqlite-shm", "journal"):
         for make in (lambda p: os.mkfifo(p), lambda p: os.symlink("/dev/zero", p)):
             cache = vault.root / ".salesmd" / name
             if os.path.lexists(cache):
@@ -394,19 +393,19 @@ def test_the_pre_commit_check_follows_a_staged_link_as_the_full_check_does(vault
 
 
 def test_a_cache_save_killed_half_way_leaves_no_temporary_file_for_long(vault):
-    # a kill while .salesmd/index.pickle or history.json is written leaves its temporary file:
-    # the next save removes those older than ten minutes, and leaves a young one (a save at work)
+    # a kill while a file under .salesmd/ is written (a journal, its .gitignore) leaves its temporary
+    # file: the next command removes those older than ten minutes, and leaves a young one (a write at work)
     import os
     import time
 
     vault.commit("initial")
     vault.run("check", ok=True)
     folder = vault.root / ".salesmd"
-    old, young = folder / ".index.k1ll3d.tmp", folder / ".history.json.k1ll3d.tmp"
+    old, young = folder / ".journal.k1ll3d.tmp", folder / ".gitignore.k1ll3d.tmp"
     for path in (old, young):
         path.write_bytes(b"half a cache")
     stamp = time.time() - 3600
     os.utime(old, (stamp, stamp))
     vault.write("leads/bolt-builders.md", vault.read("leads/bolt-builders.md").replace("contacted", "new"))
-    vault.run("list", "lead", ok=True)  # reads (and saves) the index cache
+    vault.run("list", "lead", ok=True)  # reads (and updates) the index
     assert not old.exists() and young.exists()

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from conftest import make_vault
-from salesmd.store.index import _loads, _dumps, _tagged
+from salesmd.index import _loads, _dumps, _tagged
 
 INDEX = (".salesmd", "index.sqlite")
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import VaultDir, git, make_vault
+from conftest import VaultDir, as_if_copied, git, history_row, make_vault
 
 OPP = "opportunities/acme-fleet-renewal.md"
 LEAD = "leads/jane-doe-inquiry.md"
@@ -183,14 +183,13 @@ def test_history_cache_survives_corruption_and_new_commits(committed):
     set_stage(committed, OPP, "proposal", "won")
     committed.commit("won")
     committed.run("check", ok=True)
-    cache = committed.root / ".salesmd" / "history.json"
-    assert cache.exists()
-    cache.write_text("{not json")
+    assert history_row(committed.root) is not None
+    history_row(committed.root, "{not json")
     committed.run("check", ok=True)
     set_stage(committed, OPP, "won", "proposal")
     committed.commit("reopen", "--no-verify")
     assert "terminal-left" in committed.run("check", ok=False).output
-    cache.write_bytes(b"\x00\xff" * 10)
+    history_row(committed.root, "\x00\xff" * 10)
     assert "terminal-left" in committed.run("check", ok=False).output
 
 
@@ -468,18 +467,19 @@ def test_converted_to_one_deal_on_each_branch_is_the_merges_doing(committed):
             f"changed in {label(committed, merged)}: a conversion is final") in audit
 
 
-def test_a_history_cache_edited_by_hand_or_cloned_hides_no_error(committed):
-    # .salesmd/history.json says what each committed version's stage was; one that says a won
-    # version was in proposal (edited, or committed with git add -f and cloned) must not be believed
+def test_a_history_cache_cloned_or_copied_hides_no_error(committed):
+    # the index keeps what each committed version's stage was; one that says a won version was in
+    # proposal, copied from elsewhere (or committed with git add -f and cloned), must not be believed
     set_stage(committed, OPP, "proposal", "won")
     committed.commit("won acme")
     set_stage(committed, OPP, "won", "proposal")
     committed.commit("oops", "--no-verify")
     assert "terminal-left" in committed.run("check", "--history", ok=False).output  # writes the cache
-    cache = committed.root / ".salesmd/history.json"
-    head, sep, body = cache.read_bytes().rpartition(b"\n") if cache.read_bytes().startswith(b"salesmd-history") \
-        else (b"", b"", cache.read_bytes())
-    assert b'"won"' in body
-    cache.write_bytes(head + sep + body.replace(b'"won"', b'"proposal"'))
+    body = history_row(committed.root)
+    assert '"won"' in body
+    history_row(committed.root, body.replace('"won"', '"proposal"'))
+    for name in ("index.sqlite", "index.sqlite-wal", "index.sqlite-shm"):
+        if (committed.root / ".salesmd" / name).exists():
+            as_if_copied(committed.root / ".salesmd" / name)
     for args in (["check", "--history"], ["check"], ["--no-cache", "check", "--history"]):
         assert "error[terminal-left]: was 'won'" in committed.run(*args, ok=False).output, args
