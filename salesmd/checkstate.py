@@ -1,5 +1,5 @@
 """The check state: what the last `salesmd check` found, kept so the next one re-checks only what
-a change can affect (.salesmd/check.sqlite).
+a change can affect (tables of their own in .salesmd/index.sqlite, beside the index: index.py).
 
 A full check (checking.run_check) writes, for every file the walk found: its stamp, its id, its
 type, the few facts the vault checks read (checks/__init__.py says which), and its problems in

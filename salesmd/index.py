@@ -25,6 +25,7 @@ import stat
 from pathlib import Path
 
 from . import code_stamp
+from .cache import caching_allowed, remove_stale_temporaries, set_aside_if_odd  # noqa: F401 (callers import them from here)
 from .model import ParsedFile, Problem, Record, Source, id_key, id_of
 from .schema import LINK_TARGETS
 
@@ -143,25 +144,6 @@ def words_of(record: Record, body: str | None) -> tuple[str, str, str]:
 
 # --- the database -------------------------------------------------------------------------------
 
-def caching_allowed() -> bool:
-    """False under --no-cache (which sets SALESMD_NO_CACHE=1): nothing is read from or written under .salesmd/."""
-    return os.environ.get("SALESMD_NO_CACHE", "") in ("", "0")
-
-
-def set_aside_if_odd(path: Path) -> None:
-    """What is not a regular file where salesmd keeps one (a FIFO, a device, a symbolic link:
-    opening one can hang, or read /dev/zero forever) is renamed to `<name>.not-a-file` and never opened."""
-    try:
-        info = os.lstat(path)
-    except OSError:
-        return
-    if not stat.S_ISREG(info.st_mode):
-        try:
-            os.replace(path, path.with_name(path.name + ".not-a-file"))
-        except OSError:
-            pass
-
-
 def ensure_folder(folder: Path) -> bool:
     """.salesmd/ with a .gitignore of its own, so nothing in it shows in `git status`. False when
     it cannot be had as a real folder (a file or a symbolic link is in its place)."""
@@ -208,8 +190,6 @@ def connect(root: Path, create: bool = True) -> sqlite3.Connection | None:
         return None
     for suffix in ("", "-wal", "-shm", "-journal"):
         set_aside_if_odd(Path(f"{path}{suffix}"))
-    from .cache import remove_stale_temporaries
-
     remove_stale_temporaries(folder)
     for attempt in (1, 2):
         db = None
