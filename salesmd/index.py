@@ -29,7 +29,7 @@ from .cache import caching_allowed, remove_stale_temporaries, set_aside_if_odd  
 from .model import ParsedFile, Problem, Record, Source, id_key, id_of
 from .schema import LINK_TARGETS
 
-FORMAT = 1
+FORMAT = 3  # 2: top-level dates as text beside a list of their keys; 3: every link, in order
 NAME = "index.sqlite"
 RACY_NS = 2_000_000_000
 BUSY_SECONDS = 2.0
@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS files (
     key TEXT, type TEXT, broken INTEGER NOT NULL, record TEXT, problems TEXT NOT NULL, checked TEXT);
 CREATE INDEX IF NOT EXISTS files_key ON files (key);
 CREATE INDEX IF NOT EXISTS files_type ON files (type);
-CREATE TABLE IF NOT EXISTS links (src TEXT NOT NULL, target TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS links (src TEXT NOT NULL, ord INTEGER NOT NULL, field TEXT NOT NULL, target TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS links_target ON links (target);
 CREATE INDEX IF NOT EXISTS links_src ON links (src);
 CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5(title, fields, body, tokenize='unicode61 remove_diacritics 2');
@@ -110,25 +110,65 @@ def decode_problems(text: str | None) -> list[Problem] | None:
             for path, line, code, message, severity in _plain_loads(text)]
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def encode_record(record: Record) -> str:
-    return _dumps([_tagged(record.data), record.key_lines, record.body_line, list(record.body_links),
-                   record.body_digest, record.blob])
+    """A record as one JSON array. Its top-level dates and datetimes (most records have one or two)
+    are kept as ISO text with a list of which keys they are, so most rows decode without a Python
+    call per value; anything else that needs a tag (a nested date, a map with other keys) marks
+    the row to be decoded with the tags read back."""
+    data, plain, tops, hooked = record.data, {}, [], False
+    if not all(k.__class__ is str and not k.startswith("\0") for k in data):
+        plain, hooked = _tagged(data), True
+    else:
+        for key, value in data.items():
+            kind = value.__class__
+            if kind in _SCALARS:
+                plain[key] = value
+            elif kind is dt.date:
+                plain[key] = value.isoformat()
+                tops.append([key, 0])
+            elif kind is dt.datetime:
+                plain[key] = value.isoformat()
+                tops.append([key, 1])
+            else:
+                tagged = plain[key] = _tagged(value)
+                hooked = hooked or _has_tag(tagged)
+    return _dumps([plain, record.key_lines, record.body_line, list(record.body_links), record.body_digest,
+                   record.blob, tops, hooked])
+
+
+def _has_tag(value) -> bool:
+    if isinstance(value, dict):
+        return (len(value) == 1 and next(iter(value)) in (_DATE, _TIME, _MAP)) or any(map(_has_tag, value.values()))
+    if isinstance(value, list):
+        return any(map(_has_tag, value))
+    return False
+
+
+_from_date, _from_time = dt.date.fromisoformat, dt.datetime.fromisoformat
 
 
 def decode_record(path: str, type_: str, text: str) -> Record:
-    data, key_lines, body_line, body_links, body_digest, blob = _loads(text)
+    if text.endswith("true]"):
+        data, key_lines, body_line, body_links, body_digest, blob, tops, _ = _loads(text)
+    else:
+        data, key_lines, body_line, body_links, body_digest, blob, tops, _ = _plain_loads(text)
+    for key, kind in tops:
+        data[key] = _from_time(data[key]) if kind else _from_date(data[key])
     return Record(id=id_of(path), type=type_, path=path, data=data, key_lines=key_lines, body=None,
                   body_line=body_line, body_links=tuple(body_links), body_digest=body_digest, blob=blob)
 
 
 def link_rows(record: Record):
-    """(source path, target key) for each front-matter link the record makes (the backlinks' source)."""
-    seen = set()
+    """(source path, order, key, target) for each front-matter link the record makes, in the order
+    the record makes them (its link keys in schema order, each key's links as written)."""
+    n = 0
     for key in LINK_TARGETS.get(record.type, {}):
         for link in record.links(key):
-            if link.key not in seen:
-                seen.add(link.key)
-                yield record.path, link.key
+            yield record.path, n, key, link.key
+            n += 1
 
 
 def words_of(record: Record, body: str | None) -> tuple[str, str, str]:
@@ -366,7 +406,7 @@ class Index:
                     encode_problems(pf.problems), None if checked is None else encode_problems(checked)))
                 if record is not None:
                     rowid = insert.lastrowid
-                    db.executemany("INSERT INTO links VALUES (?, ?)", link_rows(record))
+                    db.executemany("INSERT INTO links VALUES (?, ?, ?, ?)", link_rows(record))
                     db.execute("INSERT INTO words (rowid, title, fields, body) VALUES (?,?,?,?)",
                                (rowid, *words_of(record, body)))
         if not fresh and not gone:

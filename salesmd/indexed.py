@@ -17,7 +17,6 @@ from pathlib import Path
 
 from .index import Index, decode_record
 from .model import ParsedFile, Record, id_key, id_of
-from .schema import LINK_TARGETS
 from .vault import Vault
 
 
@@ -82,6 +81,15 @@ class IndexedVault(Vault):
             found = self._types[type_] = self._query(
                 "SELECT path, type, record FROM files WHERE type = ? ORDER BY path", type_)
         return found
+
+    def of_type_where(self, type_: str, key: str, value: str) -> list[Record]:
+        if type_ in self._types:
+            return super().of_type_where(type_, key, value)
+        # rows tagged whole (a key that is not text) are asked in Python, as are all the rows found
+        found = self._query("SELECT path, type, record FROM files WHERE type = ? AND "
+                            "(json_extract(record, '$[0].' || json_quote(?)) = ? OR json_extract(record, '$[7]') = 1) "
+                            "ORDER BY path", type_, key, value)
+        return [r for r in found if r.get(key) == value]
 
     @cached_property
     def by_type(self) -> dict[str, list[Record]]:
@@ -153,14 +161,28 @@ class IndexedVault(Vault):
 class _Keys:
     """vault.by_key as queries: the first record (by path) with an id, ignoring case."""
 
+    FEW = 256  # asked this many times, every id's file is read at once: cheaper than a query each
+
     def __init__(self, vault: IndexedVault):
-        self.vault, self.memo = vault, {}
+        self.vault, self.memo, self.asked = vault, {}, 0
+
+    @cached_property
+    def paths(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for key, path in self.vault.index.db.execute("SELECT key, path FROM files WHERE type IS NOT NULL ORDER BY path"):
+            found.setdefault(key, path)
+        return found
 
     def get(self, key: str, default=None):
         if key not in self.memo:
-            found = self.vault._query("SELECT path, type, record FROM files WHERE key = ? AND type IS NOT NULL "
-                                      "ORDER BY path LIMIT 1", key)
-            self.memo[key] = found[0] if found else None
+            self.asked += 1
+            if self.asked <= self.FEW:
+                found = self.vault._query("SELECT path, type, record FROM files WHERE key = ? AND type IS NOT NULL "
+                                          "ORDER BY path LIMIT 1", key)
+                self.memo[key] = found[0] if found else None
+            else:
+                path = self.paths.get(key)
+                self.memo[key] = None if path is None else (self.vault.records_at([path]) or [None])[0]
         found = self.memo[key]
         return default if found is None else found
 
@@ -197,7 +219,7 @@ class _Keys:
 
 class _Backlinks:
     """vault.backlinks as queries: (record, key) for each front-matter link to an id, in the order
-    a Vault of every record gives them (by path, then by key)."""
+    a Vault of every record gives them (by path, then as each record makes its links)."""
 
     FEW = 64  # asked this many times, the whole links table is read at once: cheaper than a query each
 
@@ -205,29 +227,26 @@ class _Backlinks:
         self.vault, self.asked = vault, 0
 
     @cached_property
-    def sources(self) -> dict[str, list[str]]:
-        found: dict[str, list[str]] = {}
-        for src, target in self.vault.index.db.execute("SELECT src, target FROM links"):
-            found.setdefault(target, []).append(src)
+    def sources(self) -> dict[str, list[tuple[str, str]]]:
+        found: dict[str, list[tuple[str, str]]] = {}
+        for target, src, field in self.vault.index.db.execute("SELECT target, src, field FROM links ORDER BY src, ord"):
+            found.setdefault(target, []).append((src, field))
         return found
 
-    def _sources_of(self, key: str) -> list[str]:
+    def _sources_of(self, key: str) -> list[tuple[str, str]]:
         self.asked += 1
         if self.asked <= self.FEW and "sources" not in self.__dict__:
-            return [src for (src,) in self.vault.index.db.execute("SELECT src FROM links WHERE target = ?", (key,))]
+            return list(self.vault.index.db.execute(
+                "SELECT src, field FROM links WHERE target = ? ORDER BY src, ord", (key,)))
         return self.sources.get(key, [])
 
     def get(self, key: str, default=None):
-        paths = self._sources_of(key)
-        if not paths:
+        pairs = self._sources_of(key)
+        if not pairs:
             return default
-        out = []
-        for record in self.vault.records_at(paths):
-            for field in LINK_TARGETS.get(record.type, {}):
-                for link in record.links(field):
-                    if link.key == key:
-                        out.append((record, field))
-        return out or default
+        self.vault.records_at([src for src, _ in pairs])
+        known = self.vault._by_path
+        return [(known[src], field) for src, field in pairs]
 
     def __getitem__(self, key: str):
         found = self.get(key)

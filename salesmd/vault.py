@@ -55,6 +55,10 @@ class Vault:
     def of_type(self, type_: str) -> list[Record]:
         return self.by_type.get(type_, [])
 
+    def of_type_where(self, type_: str, key: str, value: str) -> list[Record]:
+        """The records of a type whose `key` is the text `value` (the index answers it with a query)."""
+        return [r for r in self.of_type(type_) if r.get(key) == value]
+
     def body(self, record: Record) -> str:
         """The record's Markdown body, read from its file when the index cache left it out."""
         if record.body is None:

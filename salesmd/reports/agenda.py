@@ -201,9 +201,7 @@ def build_agenda(vault: Vault, today: dt.date, *, date: dt.date | None = None, d
 
     items: list[AgendaItem] = []
     for type_, (status, key) in ON_AGENDA.items():
-        for record in vault.of_type(type_):
-            if record.get("status") != status:
-                continue
+        for record in vault.of_type_where(type_, "status", status):
             item = _item(vault, record, key)
             if item is None:
                 if wanted(record):
