@@ -8,7 +8,7 @@ from pathlib import Path
 from .checks.process import audit_history, check_against_history
 from .gitrepo import LINK
 from .history import GitError, GitUnusable, Repo, load_history, pipeline_paths
-from .loader import Timings, load_vault
+from .store.load import Timings, load_vault
 from .model import Problem
 
 MODES = ("current", "staged", "history")
@@ -101,7 +101,7 @@ def _git_warning(config, e: GitError) -> Problem:
 def _quick(root: Path, timings: Timings, contents, staged: bool):
     from . import checkstate
     from .config import load_config
-    from .loader import Walk, walk
+    from .store.walk import Walk, walk
 
     with timings.stage("config"):
         config, config_problems = load_config(root)
@@ -128,7 +128,7 @@ def _quick(root: Path, timings: Timings, contents, staged: bool):
 def _save_state(vault, detail: dict, problems: list[Problem], history, prep: dict, unhistoried: list[str]) -> None:
     """Keep this full check's findings for the next quick one (checkstate.py)."""
     from . import checkstate
-    from .cache import no_gc
+    from .store.dotfolder import no_gc
 
     if "files" not in detail:
         return

@@ -45,7 +45,7 @@ from pathlib import Path
 from . import code_stamp
 from .model import ERROR, Problem, Record, Source, id_key, id_of
 from .schema import LINK_TARGETS
-from .vault import Vault
+from .store.vault import Vault
 
 FORMAT = 3  # 3: ids are keyed in NFC (model.id_key)
 MAX_CHANGED = 500  # more changed files than this: the full check is about as quick
@@ -202,19 +202,19 @@ class Header:
 
 
 def _connect(root: Path, create: bool) -> sqlite3.Connection | None:
-    from .cache import caching_allowed
+    from .store.dotfolder import caching_allowed
 
     if not caching_allowed():
         return None
     path = state_path(root)
-    from .cache import set_aside_if_odd
+    from .store.dotfolder import set_aside_if_odd
 
     set_aside_if_odd(path)
     if not create and not path.exists():
         return None
     try:
         if create:
-            from .history import ensure_cache_dir
+            from .store.dotfolder import ensure_cache_dir
 
             ensure_cache_dir(path.parent)
         db = sqlite3.connect(path, timeout=2, isolation_level=None)
@@ -451,7 +451,7 @@ def quick_check(root: Path, config, files, walk_ns: int, *, repo, index: str,
 
 def _quick_check(db, root, config, files, walk_ns, repo, index, contents, staged) -> QuickResult | None:
     from .checks import record_problems as own_checks, run_vault_checks
-    from .loader import read_file
+    from .store.read import read_file
 
     header = Header.read(db)
     if header.signature != signature(config.signature):
@@ -620,7 +620,7 @@ def _process_rules(root, config, dirty, fresh, contents, staged):
     """(problems, the paths of `dirty` without history of their own) or None to run a full check."""
     from .checks.process import check_against_history
     from .history import GitError, load_history
-    from .loader import read_file
+    from .store.read import read_file
 
     records = []
     for path in sorted(dirty):

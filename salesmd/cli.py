@@ -48,7 +48,7 @@ class App:
         those of reading the files only: commands that need the checks' answer run
         checking.run_check, which can answer from the check state without loading everything."""
         if self._loaded is None:
-            from .loader import Timings, load_vault
+            from .store.load import Timings, load_vault
 
             timings = Timings()
             try:
@@ -200,7 +200,7 @@ def check(app: App, paths, strict: bool, mode: str | None, fmt: str):
     Example: salesmd check --strict leads/
     """
     from .checking import CheckError, run_check
-    from .loader import Timings
+    from .store.load import Timings
 
     timings = Timings()
     try:

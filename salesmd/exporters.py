@@ -18,7 +18,7 @@ from typing import Any
 from .model import Record, parse_link
 from .output import FORMULA_START, cell, safe_csv_cell, to_json
 from .schema import KEYS
-from .vault import Vault
+from .store.vault import Vault
 
 FORMATS = ("csv", "json", "vcard")
 

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import frontmatter
+from .store import frontmatter
 from .edit import atomic_write
 from .gitrepo import ZERO, GitError, GitUnusable, Repo, raw_changes, run_git  # noqa: F401 (the names callers import from here)
 
@@ -126,7 +126,7 @@ class HistoryCache:
     """.salesmd/history.json: blob facts and the log already read. Never trusted when odd."""
 
     def __init__(self, vault_root: Path, enabled: bool = True):
-        from .cache import caching_allowed
+        from .store.dotfolder import caching_allowed
 
         self.path = vault_root / ".salesmd" / "history.json"
         self.enabled = enabled and caching_allowed()
@@ -139,8 +139,8 @@ class HistoryCache:
 
     def _read(self) -> None:
         from . import code_stamp
-        from .cache import no_gc, set_aside_if_odd, signed_by_me
-        from .loader import read_regular
+        from .store.dotfolder import no_gc, set_aside_if_odd, signed_by_me
+        from .store.files import read_regular
 
         set_aside_if_odd(self.path)
         try:
@@ -166,14 +166,14 @@ class HistoryCache:
 
     def save(self) -> None:
         from . import code_stamp
-        from .cache import signature
+        from .store.dotfolder import signature
 
         if not self.enabled:
             return
         data = {"version": CACHE_VERSION, "code": code_stamp(), "head": self.head, "prefix": self.prefix,
                 "facts": {k: [f.type, f.stage, f.converted_to] for k, f in self.facts.items()},
                 "commits": self.commits}
-        from .cache import remove_stale_temporaries
+        from .store.dotfolder import ensure_cache_dir, remove_stale_temporaries
 
         try:
             ensure_cache_dir(self.path.parent)
@@ -185,14 +185,6 @@ class HistoryCache:
             atomic_write(self.path, f"{HISTORY_MAGIC} {mac}\n".encode("ascii") + body)
         except OSError:
             pass  # a cache that cannot be written is only slower next time
-
-
-def ensure_cache_dir(folder: Path) -> None:
-    """.salesmd/ with a .gitignore of its own, so the cache never shows in `git status`."""
-    folder.mkdir(parents=True, exist_ok=True)
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        atomic_write(ignore, "# salesmd's cache: rebuilt from the records whenever needed\n*\n")
 
 
 PIPELINE_FOLDERS = ("leads/", "opportunities/")
@@ -232,7 +224,7 @@ def load_history(vault_root: Path, *, use_cache: bool = True,
     def follow(old: str, new: str) -> bool:
         return keep is None or old in keep or new in keep or new.startswith(keep.folders)
 
-    from .cache import no_gc
+    from .store.dotfolder import no_gc
     from .lineage import walk
 
     with no_gc():  # many small linked objects: the cyclic GC would only slow this down

@@ -68,7 +68,7 @@ def _folder(root: Path) -> Path:
 @contextmanager
 def locked(root: Path) -> Iterator[None]:
     """Hold the vault's write lock: one writer, or one recovery, at a time."""
-    from .history import ensure_cache_dir
+    from .store.dotfolder import ensure_cache_dir
 
     folder = _folder(root)
     ensure_cache_dir(folder)
@@ -85,7 +85,7 @@ def _encode(message: str, entries: list[Entry]) -> bytes:
     def b64(data: bytes | None) -> str | None:
         return None if data is None else base64.b64encode(data).decode("ascii")
 
-    from .cache import signature
+    from .store.dotfolder import signature
 
     body = json.dumps({"message": message, "files": [
         {"rel": e.rel, "before": b64(e.before), "after": b64(e.after)} for e in entries]}).encode("utf-8")
@@ -96,7 +96,7 @@ def _decode(data: bytes) -> tuple[str, list[Entry]] | None:
     """The journal's message and entries; None for a journal that is not whole, or that this
     user's salesmd did not write (signed with the user's key: a journal committed to a repository
     and cloned, or written by hand, is never acted on)."""
-    from .cache import signed_by_me
+    from .store.dotfolder import signed_by_me
 
     head, _, body = data.partition(b"\n")
     magic, _, mac = head.decode("ascii", "replace").rpartition(" ")
@@ -160,7 +160,7 @@ def recover(root: Path) -> list[str]:
     if not pending(root):
         return []
     with locked(root):  # waits for a writer that is still at work, which removes its own journal
-        from .cache import set_aside_if_odd
+        from .store.dotfolder import set_aside_if_odd
 
         folder = _folder(root)
         _remove_temporaries(folder, JOURNAL)

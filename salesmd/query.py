@@ -8,7 +8,7 @@ from typing import Any
 
 from .model import Record
 from .output import cell, raw_cell
-from .vault import Vault
+from .store.vault import Vault
 
 
 class QueryError(ValueError):

@@ -18,12 +18,12 @@ import jinja2
 from .changes import ChangeSet
 from .config import Pipeline
 from .edit import Snapshot
-from .frontmatter import parse_yaml
+from .store.frontmatter import parse_yaml
 from .model import FOLDERS, Record, a, id_key
 from .paths import builtin_templates
 from .schema import KEYS
 from .templating import TemplateProblem, VaultLoader, render, sandbox
-from .vault import Vault
+from .store.vault import Vault
 from .yamledit import render_value, set_keys
 
 
@@ -181,7 +181,7 @@ def need(vault: Vault, record_id: str, type_: str | tuple[str, ...]) -> Record:
 def plan_move(vault: Vault, record: Record, stage_name: str, values: dict[str, Any],
               today: dt.date) -> ChangeSet:
     """Move a lead or an opportunity to another stage of its pipeline."""
-    from .checks.schema import did_you_mean
+    from .suggest import did_you_mean
 
     if "stage" in values:
         raise PlanError("give the stage as the command's STAGE argument, not with --set")
@@ -302,7 +302,7 @@ def plan_log(vault: Vault, kind: str, related: list[Record], *, subject: str | N
              start: dt.datetime | dt.date | None, end: Any, outcome: str | None, owner: str | None,
              today: dt.date, now: dt.datetime) -> ChangeSet:
     if kind not in vault.config.activity_kinds:
-        from .checks.schema import did_you_mean
+        from .suggest import did_you_mean
 
         raise PlanError(f"'{kind}' is not an activity kind{did_you_mean(kind, vault.config.activity_kinds)}; "
                         f"kinds: {', '.join(vault.config.activity_kinds)} (activity_kinds in salesmd.yaml)")

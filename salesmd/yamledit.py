@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from salesmd.frontmatter import CoreLoader, parse_yaml, split
+from .store.frontmatter import CoreLoader, parse_yaml, split
 
 
 class _Delete:

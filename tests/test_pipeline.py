@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from conftest import make_vault
 from salesmd.cli import main
-from salesmd.loader import load_vault
+from salesmd.store.load import load_vault
 from salesmd.reports.pipeline import build_pipeline, parse_period
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from salesmd.frontmatter import parse_yaml, split
+from salesmd.store.frontmatter import parse_yaml, split
 from salesmd.yamledit import DELETE, read_back, render_value, set_keys
 
 DOC = """\

@@ -16,7 +16,7 @@ from typing import Iterator
 from ..config import Config
 from ..history import History, Version
 from ..model import ERROR, WARNING, Problem, Record, Source
-from ..vault import Vault
+from ..store.vault import Vault
 
 PIPELINE_TYPES = ("lead", "opportunity")
 

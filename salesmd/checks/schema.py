@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import math
 from typing import Any, Iterable, Iterator
 
 from ..config import ACTIVITY_STATUSES, TASK_STATUSES, Config
 from ..model import WARNING, Problem, Record, a, parse_link
 from ..schema import KEYS, LINK_TARGETS, REQUIRED
-from ..vault import as_datetime
+from ..store.vault import as_datetime
+from ..suggest import did_you_mean
 
 KNOWN_KEYS = frozenset(k for keys in KEYS.values() for k in keys)
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.75)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _empty(value: Any) -> bool:

@@ -19,7 +19,7 @@ from ..changes import ChangeSet
 from ..edit import Snapshot
 from ..model import FOLDERS, Problem, Record, Source, id_key, parse_link
 from ..schema import KEYS, LINK_TARGETS, REQUIRED
-from ..vault import Vault
+from ..store.vault import Vault
 from ..writer import PlanError, free_id, link_to, plan_new, slugify
 from ..yamledit import set_keys
 

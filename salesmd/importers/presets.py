@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..frontmatter import parse_yaml
+from ..store.frontmatter import parse_yaml
 from ..model import RECORD_TYPES
 
 PSEUDO_KEYS = {

@@ -28,7 +28,7 @@ from ..paths import builtin_templates
 from ..query import value_of
 from ..schema import LINK_TARGETS, WHEN_KEY
 from ..templating import VaultLoader, render, sandbox
-from ..vault import Vault
+from ..store.vault import Vault
 from ..writer import slugify
 from .markdown import MarkdownRenderer
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .config import Config
-from .model import Link, Record, id_key
-from .schema import LINK_TARGETS, WHEN_KEY
+from ..config import Config
+from ..model import Link, Record, id_key
+from ..schema import LINK_TARGETS, WHEN_KEY
 
 
 def as_datetime(value) -> dt.datetime | None:
@@ -59,7 +59,7 @@ class Vault:
         """The record's Markdown body, read from its file when the index cache left it out."""
         if record.body is None:
             from .frontmatter import split
-            from .loader import read_regular
+            from .files import read_regular
 
             try:
                 text = read_regular(str(self.root / record.path)).decode("utf-8")

@@ -13,119 +13,27 @@ entries whose mtime is within two seconds of (or after) the walk that read them 
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import hmac
 import os
 import pickle
-import stat
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
-from . import code_stamp
+from .. import code_stamp
+from .dotfolder import caching_allowed, no_gc, remove_stale_temporaries, signing_key
 
 FORMAT = 4
 MAGIC = b"salesmd-index\n"
 RACY_NS = 2_000_000_000
 
 
-def set_aside_if_odd(path: Path) -> None:
-    """A cache file that is not a regular file (a FIFO, a device, a symbolic link: opening one can
-    hang, or read /dev/zero forever) is renamed to `<name>.not-a-file` and never opened; the
-    cache is then built afresh beside it."""
-    try:
-        info = os.lstat(path)
-    except OSError:
-        return
-    if not (stat.S_ISREG(info.st_mode)):
-        try:
-            os.replace(path, path.with_name(path.name + ".not-a-file"))
-        except OSError:
-            pass
-
-
-STALE_TMP_SECONDS = 600
-
-
-def remove_stale_temporaries(folder: Path) -> None:
-    """Temporary files (`.*.tmp`) in the cache folder older than ten minutes: what a cache save
-    killed half-way left behind (a save in progress is younger, and is left alone)."""
-    cutoff = time.time() - STALE_TMP_SECONDS
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return
-    for entry in entries:
-        if entry.name.startswith(".") and entry.name.endswith(".tmp"):
-            try:
-                if entry.stat(follow_symlinks=False).st_mtime < cutoff:
-                    os.unlink(entry.path)
-            except OSError:
-                pass
-
-
-def caching_allowed() -> bool:
-    """False under --no-cache (which sets SALESMD_NO_CACHE=1): nothing is read from or written to caches."""
-    return os.environ.get("SALESMD_NO_CACHE", "") in ("", "0")
-
-
-def _key_file() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "salesmd" / "cache-key"
-
-
-def _secret() -> bytes | None:
-    """This user's signing key, made on first use; None when it cannot be had (no cache then)."""
-    path = _key_file()
-    try:
-        data = path.read_bytes()
-        if len(data) == 32:
-            return data
-    except OSError:
-        pass
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(os.urandom(32))
-        data = path.read_bytes()
-        return data if len(data) == 32 else None
-    except OSError:
-        return None
-
-
-def signature(data: bytes) -> str | None:
-    """HMAC-SHA256 of `data` with this user's key (hex), None without a key. What salesmd keeps
-    under .salesmd/ and acts on (the history cache, a write's journal) is signed with it, so a
-    file that came with a clone, or was written by hand, is never trusted."""
-    secret = _secret()
-    return None if secret is None else hmac.new(secret, data, hashlib.sha256).hexdigest()
-
-
-def signed_by_me(data: bytes, mac: str) -> bool:
-    mine = signature(data)
-    return mine is not None and hmac.compare_digest(mine, mac)
-
-
-@contextmanager
-def no_gc():
-    """Building or unpickling many small objects: the cyclic GC only slows that down."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 class IndexCache:
     def __init__(self, vault_root: Path, config_signature: str, enabled: bool = True):
         self.path = vault_root / ".salesmd" / "index.pickle"
         self.signature = f"{FORMAT}:{code_stamp()}:{config_signature}"
-        self.secret = _secret() if enabled and caching_allowed() else None
+        self.secret = signing_key() if enabled and caching_allowed() else None
         self.entries: dict[str, tuple] = {}
         self.written_ns = 0
         self.changed = False
@@ -138,7 +46,7 @@ class IndexCache:
         return self.secret is not None
 
     def _read(self) -> None:
-        from .loader import read_regular
+        from .files import read_regular
 
         try:
             raw = memoryview(read_regular(str(self.path)))  # never a FIFO, nor /dev/zero through a link
@@ -191,7 +99,7 @@ class IndexCache:
         seconds before then on is read again next time, however its stamp reads."""
         if not self.enabled or not self.changed:
             return
-        from .history import ensure_cache_dir
+        from .dotfolder import ensure_cache_dir
 
         remove_stale_temporaries(self.path.parent)
         tmp = None
