@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import journal
 from .edit import Snapshot, WriteError, fsync_dir, require_content, require_writable, stage, sync_all, unified_diff
-from .history import GitError, Repo
+from .git.repo import GitError, Repo
 from .model import ERROR, Problem
 
 BULK = 8  # a change set of more files syncs them all at once (import), not one by one

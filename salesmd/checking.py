@@ -6,8 +6,9 @@ import time
 from pathlib import Path
 
 from .checks.process import audit_history, check_against_history
-from .gitrepo import LINK
-from .history import GitError, GitUnusable, Repo, load_history, pipeline_paths
+from .git.repo import LINK
+from .git.repo import GitError, GitUnusable, Repo
+from .git.history import load_history, pipeline_paths
 from .store.load import Timings, load_vault
 from .model import Problem
 

@@ -603,7 +603,7 @@ def _chain(lookup: _Lookup, start: Row | None) -> set[str]:
 def _committed_since(repo, old_head: str, head: str) -> list[str] | None:
     """Vault paths touched by any commit since `old_head` (one that undid another's change too),
     or None when `old_head` is not an ancestor of `head` (history rewritten)."""
-    from .history import GitError
+    from .git.repo import GitError
 
     try:
         repo.git("merge-base", "--is-ancestor", old_head, head)
@@ -619,7 +619,8 @@ def _committed_since(repo, old_head: str, head: str) -> list[str] | None:
 def _process_rules(root, config, dirty, fresh, contents, staged):
     """(problems, the paths of `dirty` without history of their own) or None to run a full check."""
     from .checks.process import check_against_history
-    from .history import GitError, load_history
+    from .git.repo import GitError
+    from .git.history import load_history
     from .store.read import read_file
 
     records = []

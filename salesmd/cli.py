@@ -356,7 +356,7 @@ def history(app: App, record_id: str, fmt: str):
 
     Example: salesmd history acme-fleet-renewal
     """
-    from .history import GitError
+    from .git.repo import GitError
     from .render.text import render_history
     from .reports.history import build_record_history
 
@@ -388,7 +388,7 @@ def hooks_install(app: App, force: bool):
 
     Example: salesmd hooks install
     """
-    from .hooks import HookError, install_hook
+    from .git.hooks import HookError, install_hook
 
     try:
         path = install_hook(app.root, force=force)

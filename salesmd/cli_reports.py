@@ -105,7 +105,8 @@ def pipeline(app: App, pipeline_name: str, owner, territory, product, period, al
     Example: salesmd pipeline --period 2026-Q4 --owner maria
     """
     from .checks.process import stage_since
-    from .history import GitError, load_history, pipeline_paths
+    from .git.repo import GitError
+    from .git.history import load_history, pipeline_paths
     from .reports.pipeline import build_pipeline
 
     vault = _load(app)
@@ -157,7 +158,8 @@ def _safe_out_dir(root: Path, out_dir: Path, force: bool) -> None:
 def build_site(app: App, out: Path | None, quiet: bool = False, force: bool = False):
     """Check the vault and write its site; returns (out_dir, BuildResult, problems)."""
     from .checking import run_check
-    from .history import GitError, load_history, pipeline_paths
+    from .git.repo import GitError
+    from .git.history import load_history, pipeline_paths
     from .progress import track
     from .render.html import Site, read_manifest, write_site
 

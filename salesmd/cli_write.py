@@ -79,7 +79,7 @@ def finish(app: App, changes, dry_run: bool, commit: bool | None) -> None:
         return
     wants_commit = commit if commit is not None else vault.config.commit
     if wants_commit:
-        from .history import GitError, Repo
+        from .git.repo import GitError, Repo
 
         try:
             repo = Repo.locate(vault.root)

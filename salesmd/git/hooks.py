@@ -7,8 +7,8 @@ import shlex
 import sys
 from pathlib import Path
 
-from .edit import atomic_write
-from .history import GitError, Repo
+from ..edit import atomic_write
+from .repo import GitError, Repo
 
 MARK = "# installed by salesmd hooks install"
 

@@ -1,4 +1,4 @@
-"""The vault's history from git (gitrepo.py runs git): one `git log` pass and one
+"""The vault's history from git (repo.py runs git): one `git log` pass and one
 `git cat-file --batch`, nothing mocked. lineage.py links the versions along the commit graph.
 
 What the process rules need from history is small: for every version of every record file, its
@@ -9,76 +9,16 @@ about what its changed files cost.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .store import frontmatter
-from .edit import atomic_write
-from .gitrepo import ZERO, GitError, GitUnusable, Repo, raw_changes, run_git  # noqa: F401 (the names callers import from here)
+from ..store import frontmatter
+from ..edit import atomic_write
+from .repo import ZERO, GitError, Repo, raw_changes
+from .versions import Commit, Facts, Version, facts_of
 
 CACHE_VERSION = 4  # 4: signed, and names the code that wrote it
-
-
-@dataclass(frozen=True)
-class Commit:
-    sha: str
-    time: int  # author time, seconds since the epoch
-    author: str
-    subject: str
-
-    @property
-    def short(self) -> str:
-        return self.sha[:7]
-
-    @property
-    def date(self) -> dt.date:
-        return dt.datetime.fromtimestamp(self.time).date()
-
-    def label(self) -> str:
-        return f"{self.short} ({self.date.isoformat()})"
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What the rules need of one version of a file."""
-
-    type: str | None = None
-    stage: str | None = None
-    converted_to: str | None = None  # casefolded link target
-
-
-@dataclass(eq=False)
-class Version:
-    commit: Commit
-    path: str  # relative to the vault root
-    blob: str | None
-    facts: Facts | None = None
-    parents: list["Version"] = field(default_factory=list, repr=False)  # made from: the parent's version, or each side's
-    seq: int = 0  # the order versions were made in: a version's parents come before it
-
-
-def facts_of(data: bytes) -> Facts:
-    """Parse a file's front matter just enough for the rules; bad files give empty facts."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return Facts()
-    parts = frontmatter.split(text)
-    if not parts.has_front_matter or parts.unclosed:
-        return Facts()
-    parsed = frontmatter.parse_yaml(parts.yaml_text)
-    if not isinstance(parsed.data, dict):
-        return Facts()
-    from .model import parse_link
-
-    d = parsed.data
-    link = parse_link(d.get("converted_to"))
-    stage = d.get("stage")
-    return Facts(d.get("type") if isinstance(d.get("type"), str) else None,
-                 stage if isinstance(stage, str) else None,
-                 link.key if link else None)
 
 
 @dataclass
@@ -126,7 +66,7 @@ class HistoryCache:
     """.salesmd/history.json: blob facts and the log already read. Never trusted when odd."""
 
     def __init__(self, vault_root: Path, enabled: bool = True):
-        from .store.dotfolder import caching_allowed
+        from ..store.dotfolder import caching_allowed
 
         self.path = vault_root / ".salesmd" / "history.json"
         self.enabled = enabled and caching_allowed()
@@ -138,9 +78,9 @@ class HistoryCache:
             self._read()
 
     def _read(self) -> None:
-        from . import code_stamp
-        from .store.dotfolder import no_gc, set_aside_if_odd, signed_by_me
-        from .store.files import read_regular
+        from .. import code_stamp
+        from ..store.dotfolder import no_gc, set_aside_if_odd, signed_by_me
+        from ..store.files import read_regular
 
         set_aside_if_odd(self.path)
         try:
@@ -165,15 +105,15 @@ class HistoryCache:
             self.facts, self.commits, self.head, self.prefix = {}, [], None, None
 
     def save(self) -> None:
-        from . import code_stamp
-        from .store.dotfolder import signature
+        from .. import code_stamp
+        from ..store.dotfolder import signature
 
         if not self.enabled:
             return
         data = {"version": CACHE_VERSION, "code": code_stamp(), "head": self.head, "prefix": self.prefix,
                 "facts": {k: [f.type, f.stage, f.converted_to] for k, f in self.facts.items()},
                 "commits": self.commits}
-        from .store.dotfolder import ensure_cache_dir, remove_stale_temporaries
+        from ..store.dotfolder import ensure_cache_dir, remove_stale_temporaries
 
         try:
             ensure_cache_dir(self.path.parent)
@@ -224,7 +164,7 @@ def load_history(vault_root: Path, *, use_cache: bool = True,
     def follow(old: str, new: str) -> bool:
         return keep is None or old in keep or new in keep or new.startswith(keep.folders)
 
-    from .store.dotfolder import no_gc
+    from ..store.dotfolder import no_gc
     from .lineage import walk
 
     with no_gc():  # many small linked objects: the cyclic GC would only slow this down

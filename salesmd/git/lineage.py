@@ -18,7 +18,7 @@ import heapq
 from itertools import count
 from typing import Callable
 
-from .history import Commit, Version
+from .versions import Commit, Version
 
 
 def walk(entries: list[dict], vault_path: Callable[[str], str | None],
