@@ -53,7 +53,7 @@ class ChangeSet:
 
     def new_problems(self, vault_before_problems: list[Problem]) -> list[Problem]:
         """Errors in the touched files after the change that were not there before it."""
-        from .checking import run_check
+        from .checks.run import run_check
 
         _, after, _ = run_check(self.root, contents=self.contents(), quick=True)
         touched = {c.rel for c in self.changes}

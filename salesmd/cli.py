@@ -46,7 +46,7 @@ class App:
     def load(self):
         """(vault, problems) for the current vault, loaded once per command. The problems are
         those of reading the files only: commands that need the checks' answer run
-        checking.run_check, which can answer from the check state without loading everything."""
+        checks.run.run_check, which can answer from the check state without loading everything."""
         if self._loaded is None:
             from .store.load import Timings, load_vault
 
@@ -199,7 +199,7 @@ def check(app: App, paths, strict: bool, mode: str | None, fmt: str):
 
     Example: salesmd check --strict leads/
     """
-    from .checking import CheckError, run_check
+    from .checks.run import CheckError, run_check
     from .store.load import Timings
 
     timings = Timings()

@@ -176,7 +176,7 @@ def _now(app: App):
 
 def _import(app: App, vault, items, notes, problems, shown: str, message: str, dry_run: bool, commit) -> None:
     """Plan the items; report every problem and write nothing, or report and write everything."""
-    from .checking import run_check
+    from .checks.run import run_check
     from .importers import plan_import
 
     today, now = app.today, _now(app)

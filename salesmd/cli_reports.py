@@ -157,7 +157,7 @@ def _safe_out_dir(root: Path, out_dir: Path, force: bool) -> None:
 
 def build_site(app: App, out: Path | None, quiet: bool = False, force: bool = False):
     """Check the vault and write its site; returns (out_dir, BuildResult, problems)."""
-    from .checking import run_check
+    from .checks.run import run_check
     from .git.repo import GitError
     from .git.history import load_history, pipeline_paths
     from .progress import track

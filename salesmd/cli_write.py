@@ -65,7 +65,7 @@ def _now(app: App) -> tuple[dt.date, dt.datetime]:
 
 def finish(app: App, changes, dry_run: bool, commit: bool | None) -> None:
     """Check the planned change, then show it (--dry-run) or write it (and commit)."""
-    from .checking import run_check
+    from .checks.run import run_check
 
     vault, _ = app.load()
     _, before, _ = run_check(vault.root, quick=True)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .checks.process import audit_history, check_against_history
-from .git.repo import LINK
-from .git.repo import GitError, GitUnusable, Repo
-from .git.history import load_history, pipeline_paths
-from .store.load import Timings, load_vault
-from .model import Problem
+from .process import audit_history, check_against_history
+from ..git.repo import LINK, GitError, GitUnusable, Repo
+from ..git.history import load_history, pipeline_paths
+from ..store.load import Timings, load_vault
+from ..model import Problem
 
 MODES = ("current", "staged", "history")
 
@@ -23,7 +22,7 @@ def run_check(root: Path, mode: str = "current", *, timings: Timings | None = No
               use_cache: bool = True, contents: dict[str, bytes | None] | None = None, quick: bool = False):
     """(vault, problems, scope): scope is the set of paths reported on, None for all.
 
-    quick: answer from the check state (checkstate.py) where it can; the "vault" returned is
+    quick: answer from the check state (state.py) where it can; the "vault" returned is
     then a QuickResult, which has only `root` and `record_count` to offer.
 
     current: the files as they are, compared with their committed versions.
@@ -100,9 +99,9 @@ def _git_warning(config, e: GitError) -> Problem:
 
 
 def _quick(root: Path, timings: Timings, contents, staged: bool):
-    from . import checkstate
-    from .config import load_config
-    from .store.walk import Walk, walk
+    from .quick import quick_check
+    from ..config import load_config
+    from ..store.walk import Walk, walk
 
     with timings.stage("config"):
         config, config_problems = load_config(root)
@@ -120,16 +119,16 @@ def _quick(root: Path, timings: Timings, contents, staged: bool):
     with timings.stage("walk"):
         files = walk(root, config, sort=False)
     with timings.stage("state") as note:
-        found = checkstate.quick_check(root, config, files, walk_ns, repo=repo, index=index,
-                                       contents=contents, staged=staged)
+        found = quick_check(root, config, files, walk_ns, repo=repo, index=index,
+                            contents=contents, staged=staged)
         note[0] = "used" if found is not None else "full check needed"
     return found, {"walk": Walk(files, config.signature, walk_ns), "repo": repo, "index": index}
 
 
 def _save_state(vault, detail: dict, problems: list[Problem], history, prep: dict, unhistoried: list[str]) -> None:
-    """Keep this full check's findings for the next quick one (checkstate.py)."""
-    from . import checkstate
-    from .store.dotfolder import no_gc
+    """Keep this full check's findings for the next quick one (state.py)."""
+    from .state import Header, save_full_check, signature
+    from ..store.dotfolder import no_gc
 
     if "files" not in detail:
         return
@@ -137,7 +136,7 @@ def _save_state(vault, detail: dict, problems: list[Problem], history, prep: dic
     head = repo.head_sha if repo is not None else None
     if (history.head if history is not None else None) != head:
         return  # a commit came in while this check ran: let the next one start afresh
-    header = checkstate.Header(checkstate.signature(vault.config.signature), head, prep["index"],
+    header = Header(signature(vault.config.signature), head, prep["index"],
                                prep["walk"].started_ns, 0, len(vault.records), detail["config"], unhistoried)
     with no_gc():
-        checkstate.save_full_check(vault, header, detail["files"], detail["own"], detail["vault"], problems)
+        save_full_check(vault, header, detail["files"], detail["own"], detail["vault"], problems)
