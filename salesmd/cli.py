@@ -32,8 +32,8 @@ class App:
         except ConfigError as e:
             fail(str(e))
         if not self._recovered:  # a write killed half-way is settled before anything reads the vault
-            from .edit import WriteError
-            from .journal import recover
+            from .write.files import WriteError
+            from .write.journal import recover
 
             self._recovered = True
             try:
@@ -169,7 +169,7 @@ def init(directory: Path, no_git: bool, force: bool):
 
     Example: salesmd init ~/crm
     """
-    from .init import InitError, init_vault
+    from .write.init import InitError, init_vault
 
     try:
         made = init_vault(directory, git=not no_git, force=force)

@@ -260,7 +260,7 @@ def export(app: App, type_, owner, territory, stage, wheres, sort_key, output, f
     if output is None:
         click.echo(text, nl=False, color=True)  # the data as it is: click would strip ANSI sequences
         return
-    from .edit import WriteError, atomic_write
+    from .write.files import WriteError, atomic_write
 
     try:
         atomic_write(output.resolve(), text.encode("utf-8"))

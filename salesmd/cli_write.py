@@ -22,8 +22,8 @@ def writing_options(what: str = "wrote", undone: str = "nothing was written"):
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            from .edit import WriteError
-            from .writer import PlanError
+            from .write.files import WriteError
+            from .write.records import PlanError
 
             try:
                 return fn(*args, **kwargs)
@@ -97,7 +97,7 @@ def finish(app: App, changes, dry_run: bool, commit: bool | None) -> None:
 
 def _extra_values(args: list[str], type_: str) -> dict:
     """`--key value` / `--key=value` pairs after the known options."""
-    from .writer import parse_value
+    from .write.records import parse_value
 
     values: dict = {}
     i = 0
@@ -168,8 +168,8 @@ def new(ctx, type_, name, record_id, open_editor, dry_run, commit):
 
     Example: salesmd new opportunity "Acme fleet renewal" --account acme-corp --amount 48000
     """
-    from .changes import ChangeSet
-    from .writer import plan_new
+    from .write.changes import ChangeSet
+    from .write.records import plan_new
 
     app: App = ctx.find_object(App)
     if not name:
@@ -207,7 +207,7 @@ def convert(app: App, lead_id, name, amount, close_date, stage, account_id, cont
 
     Example: salesmd convert bolt-builders --amount 36000 --close-date 2027-01-31
     """
-    from .writer import need, plan_convert
+    from .write.records import need, plan_convert
 
     vault, _ = app.load()
     today, now = _now(app)
@@ -220,7 +220,7 @@ def convert(app: App, lead_id, name, amount, close_date, stage, account_id, cont
 
 
 def _set_values(pairs: tuple[str, ...], type_: str) -> dict:
-    from .writer import parse_value
+    from .write.records import parse_value
 
     values = {}
     for pair in pairs:
@@ -249,7 +249,7 @@ def move(app: App, record_id, stage, pairs, dry_run, commit):
 
     Example: salesmd move acme-fleet-renewal negotiation --set amount=52000
     """
-    from .writer import need, plan_move
+    from .write.records import need, plan_move
 
     vault, _ = app.load()
     record = need(vault, record_id, ("opportunity", "lead"))
@@ -276,7 +276,7 @@ def won(app: App, record_id, amount, close_date, dry_run, commit):
 
 def _close(app: App, record_id: str, stage: str, values: dict, dry_run: bool, commit: bool | None) -> None:
     """won and lost: move an opportunity to a terminal stage, setting `values` with it."""
-    from .writer import need, plan_move
+    from .write.records import need, plan_move
 
     vault, _ = app.load()
     changes = plan_move(vault, need(vault, record_id, "opportunity"), stage, values, app.today)
@@ -315,7 +315,7 @@ def log(app: App, kind, related_ids, subject, planned, start, end, outcome, owne
     Example: salesmd log call --related acme-fleet-renewal --outcome "agreed to a site visit"
     """
     from .schema import CUSTOMER
-    from .writer import need, plan_log
+    from .write.records import need, plan_log
 
     vault, _ = app.load()
     today, now = _now(app)
@@ -337,7 +337,7 @@ def done(app: App, task_id, outcome, follow_up, due, dry_run, commit):
 
     Example: salesmd done chase-quote --outcome "signed PO" --follow-up "Book delivery" --due 2026-12-01
     """
-    from .writer import need, plan_done
+    from .write.records import need, plan_done
 
     vault, _ = app.load()
     today, now = _now(app)

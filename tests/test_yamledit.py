@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from salesmd.store.frontmatter import parse_yaml, split
-from salesmd.yamledit import DELETE, read_back, render_value, set_keys
+from salesmd.write.yamledit import DELETE, read_back, render_value, set_keys
 
 DOC = """\
 ---

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..store import frontmatter
-from ..edit import atomic_write
+from ..write.files import atomic_write
 from .repo import ZERO, GitError, Repo, raw_changes
 from .versions import Commit, Facts, Version, facts_of
 

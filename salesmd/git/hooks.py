@@ -7,7 +7,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from ..edit import atomic_write
+from ..write.files import atomic_write
 from .repo import GitError, Repo
 
 MARK = "# installed by salesmd hooks install"

@@ -15,13 +15,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..changes import ChangeSet
-from ..edit import Snapshot
+from ..write.changes import ChangeSet
+from ..write.files import Snapshot
 from ..model import FOLDERS, Problem, Record, Source, id_key, parse_link
 from ..schema import KEYS, LINK_TARGETS, REQUIRED
 from ..store.vault import Vault
-from ..writer import PlanError, free_id, link_to, plan_new, slugify
-from ..yamledit import set_keys
+from ..write.records import PlanError, free_id, link_to, plan_new, slugify
+from ..write.yamledit import set_keys
 
 SOURCE_KEY = "source_id"
 TITLE_KEY = {"activity": "subject", "task": "subject", "note": "title"}

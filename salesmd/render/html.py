@@ -21,7 +21,7 @@ from typing import Any
 import jinja2
 
 from .. import code_stamp
-from ..edit import atomic_write
+from ..write.files import atomic_write
 from ..model import FOLDERS, RECORD_TYPES, Problem, Record
 from ..output import cell, money
 from ..paths import builtin_templates
@@ -29,7 +29,7 @@ from ..query import value_of
 from ..schema import LINK_TARGETS, WHEN_KEY
 from ..templating import VaultLoader, render, sandbox
 from ..store.vault import Vault
-from ..writer import slugify
+from ..write.records import slugify
 from .markdown import MarkdownRenderer
 
 MANIFEST = ".salesmd-site.json"

@@ -13,7 +13,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..edit import atomic_write
+from ..write.files import atomic_write
 
 
 def set_aside_if_odd(path: Path) -> None:

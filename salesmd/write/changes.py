@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import journal
-from .edit import Snapshot, WriteError, fsync_dir, require_content, require_writable, stage, sync_all, unified_diff
-from .git.repo import GitError, Repo
-from .model import ERROR, Problem
+from .files import Snapshot, WriteError, fsync_dir, require_content, require_writable, stage, sync_all, unified_diff
+from ..git.repo import GitError, Repo
+from ..model import ERROR, Problem
 
 BULK = 8  # a change set of more files syncs them all at once (import), not one by one
 
@@ -53,7 +53,7 @@ class ChangeSet:
 
     def new_problems(self, vault_before_problems: list[Problem]) -> list[Problem]:
         """Errors in the touched files after the change that were not there before it."""
-        from .checks.run import run_check
+        from ..checks.run import run_check
 
         _, after, _ = run_check(self.root, contents=self.contents(), quick=True)
         touched = {c.rel for c in self.changes}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from .config import CONFIG_NAME, default_config_text
-from .edit import atomic_write
-from .model import FOLDERS
+from ..config import CONFIG_NAME, default_config_text
+from .files import atomic_write
+from ..model import FOLDERS
 
 GITIGNORE = """\
 # salesmd: the index cache and the generated report site are rebuilt from the records;

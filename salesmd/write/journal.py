@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .edit import Snapshot, WriteError, atomic_write, fsync_dir, install, require_writable
+from .files import Snapshot, WriteError, atomic_write, fsync_dir, install, require_writable
 
 try:
     import fcntl
@@ -68,7 +68,7 @@ def _folder(root: Path) -> Path:
 @contextmanager
 def locked(root: Path) -> Iterator[None]:
     """Hold the vault's write lock: one writer, or one recovery, at a time."""
-    from .store.dotfolder import ensure_cache_dir
+    from ..store.dotfolder import ensure_cache_dir
 
     folder = _folder(root)
     ensure_cache_dir(folder)
@@ -85,7 +85,7 @@ def _encode(message: str, entries: list[Entry]) -> bytes:
     def b64(data: bytes | None) -> str | None:
         return None if data is None else base64.b64encode(data).decode("ascii")
 
-    from .store.dotfolder import signature
+    from ..store.dotfolder import signature
 
     body = json.dumps({"message": message, "files": [
         {"rel": e.rel, "before": b64(e.before), "after": b64(e.after)} for e in entries]}).encode("utf-8")
@@ -96,7 +96,7 @@ def _decode(data: bytes) -> tuple[str, list[Entry]] | None:
     """The journal's message and entries; None for a journal that is not whole, or that this
     user's salesmd did not write (signed with the user's key: a journal committed to a repository
     and cloned, or written by hand, is never acted on)."""
-    from .store.dotfolder import signed_by_me
+    from ..store.dotfolder import signed_by_me
 
     head, _, body = data.partition(b"\n")
     magic, _, mac = head.decode("ascii", "replace").rpartition(" ")
@@ -160,7 +160,7 @@ def recover(root: Path) -> list[str]:
     if not pending(root):
         return []
     with locked(root):  # waits for a writer that is still at work, which removes its own journal
-        from .store.dotfolder import set_aside_if_odd
+        from ..store.dotfolder import set_aside_if_odd
 
         folder = _folder(root)
         _remove_temporaries(folder, JOURNAL)

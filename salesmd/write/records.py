@@ -16,14 +16,14 @@ from typing import Any
 import jinja2
 
 from .changes import ChangeSet
-from .config import Pipeline
-from .edit import Snapshot
-from .store.frontmatter import parse_yaml
-from .model import FOLDERS, Record, a, id_key
-from .paths import builtin_templates
-from .schema import KEYS
-from .templating import TemplateProblem, VaultLoader, render, sandbox
-from .store.vault import Vault
+from ..config import Pipeline
+from .files import Snapshot
+from ..store.frontmatter import parse_yaml
+from ..model import FOLDERS, Record, a, id_key
+from ..paths import builtin_templates
+from ..schema import KEYS
+from ..templating import TemplateProblem, VaultLoader, render, sandbox
+from ..store.vault import Vault
 from .yamledit import render_value, set_keys
 
 
@@ -169,7 +169,7 @@ def need(vault: Vault, record_id: str, type_: str | tuple[str, ...]) -> Record:
         raise PlanError(f"{path} cannot be read as a record, so '{record_id}' cannot be changed: "
                         "`salesmd check` says why")
     if record is None:
-        from .suggest import id_hint
+        from ..suggest import id_hint
 
         pool = [r for r in vault.records if r.type in types]
         raise PlanError(f"no {' or '.join(types)} with id '{record_id}'{id_hint(record_id, pool)}")
@@ -181,7 +181,7 @@ def need(vault: Vault, record_id: str, type_: str | tuple[str, ...]) -> Record:
 def plan_move(vault: Vault, record: Record, stage_name: str, values: dict[str, Any],
               today: dt.date) -> ChangeSet:
     """Move a lead or an opportunity to another stage of its pipeline."""
-    from .suggest import did_you_mean
+    from ..suggest import did_you_mean
 
     if "stage" in values:
         raise PlanError("give the stage as the command's STAGE argument, not with --set")
@@ -302,7 +302,7 @@ def plan_log(vault: Vault, kind: str, related: list[Record], *, subject: str | N
              start: dt.datetime | dt.date | None, end: Any, outcome: str | None, owner: str | None,
              today: dt.date, now: dt.datetime) -> ChangeSet:
     if kind not in vault.config.activity_kinds:
-        from .suggest import did_you_mean
+        from ..suggest import did_you_mean
 
         raise PlanError(f"'{kind}' is not an activity kind{did_you_mean(kind, vault.config.activity_kinds)}; "
                         f"kinds: {', '.join(vault.config.activity_kinds)} (activity_kinds in salesmd.yaml)")

@@ -4,7 +4,7 @@
 the keys that change are rewritten. Comments, key order, the quoting of other keys, blank lines,
 line endings, a BOM and the Markdown body stay byte for byte. Every edit is read back before it
 is returned, so a change that would not survive the round trip raises instead of being written.
-Pure functions, no I/O: `salesmd.edit` does the guarded writing.
+Pure functions, no I/O: `files.py` does the guarded writing.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .store.frontmatter import CoreLoader, parse_yaml, split
+from ..store.frontmatter import CoreLoader, parse_yaml, split
 
 
 class _Delete:
