@@ -14,7 +14,7 @@ from . import __version__
 from .config import ConfigError, find_root
 from .model import RECORD_TYPES, Problem, Record, printable
 from .cli_options import set_no_cache, vault_options
-from .output import count, format_option, table, to_csv, to_json
+from .render.output import count, format_option, table, to_csv, to_json
 
 
 @dataclass
@@ -268,7 +268,7 @@ def filter_options(fn):
 
 def selected(app: "App", type_: str, owner, territory, stage, wheres, sort_key):
     """(vault, records) chosen by the filter options."""
-    from .query import QueryError, select
+    from .reports.query import QueryError, select
 
     vault, _ = app.load()
     filters = [f"owner={owner}"] * bool(owner) + [f"territory={territory}"] * bool(territory) \
@@ -296,7 +296,7 @@ def list_(app: App, type_, owner, territory, stage, wheres, sort_key, columns, f
         click.echo(to_json([dict(id=r.id, type=r.type, path=r.path, **{str(k): v for k, v in r.data.items()
                                                                         if k != "type"}) for r in records]))
         return
-    from .query import value_of
+    from .reports.query import value_of
 
     rows = [[r.path if c == "path" else value_of(vault, r, c) for c in cols] for r in records]
     if fmt == "csv":
@@ -358,7 +358,7 @@ def history(app: App, record_id: str, fmt: str):
     """
     from .git.repo import GitError
     from .render.text import render_history
-    from .reports.history import build_record_history
+    from .reports.record_history import build_record_history
 
     vault, _ = app.load()
     record = _record(app, record_id, "shown")

@@ -10,7 +10,7 @@ import click
 
 from .cli import DATE, App, fail, main, pass_app
 from .model import printable
-from .output import count, format_option, to_csv, to_json
+from .render.output import count, format_option, to_csv, to_json
 from .progress import status
 from .reports.periods import Period, PeriodError, parse_period
 
@@ -117,7 +117,7 @@ def pipeline(app: App, pipeline_name: str, owner, territory, product, period, al
     report = build_pipeline(vault, app.today, pipeline=pipeline_name, owner=owner, territory=territory,
                             product=product, period=period, stage_since=stage_since(vault, history, app.today))
     if fmt == "json":
-        from .output import echo_json_streamed
+        from .render.output import echo_json_streamed
 
         lists = {"deals": (d.as_dict() for d in report.deals), "closed": (d.as_dict() for d in report.closed)}
         echo_json_streamed(report.as_dict(deals=False), lists if all_deals else {})
@@ -171,7 +171,7 @@ def build_site(app: App, out: Path | None, quiet: bool = False, force: bool = Fa
         history = None
     out_dir = out if out is not None else vault.root / vault.config.report_dir
     _safe_out_dir(vault.root, out_dir, force)
-    from .templating import TemplateProblem
+    from .render.templating import TemplateProblem
 
     try:
         pages, prints = Site(vault, problems, app.today, history).pages(read_manifest(out_dir),

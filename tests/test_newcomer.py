@@ -214,7 +214,7 @@ def test_control_and_bidi_characters_from_data_are_shown_escaped(tmp_path):
 
 
 def test_counts_of_one_are_singular_and_others_plural(tmp_path):
-    from salesmd.output import count
+    from salesmd.render.output import count
 
     assert [count(1, "row"), count(2, "row"), count(0, "opportunity"), count(3, "activity"), count(2, "day")] == \
         ["1 row", "2 rows", "0 opportunities", "3 activities", "2 days"]

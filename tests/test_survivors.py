@@ -101,7 +101,7 @@ def test_open_deals_come_soonest_close_date_first_and_undated_ones_last(tmp_path
 
 
 # ---------------------------------------------------------------------------------------------
-# Writes (tests/mutate.py --modules salesmd/edit.py salesmd/changes.py salesmd/exporters.py --seed 2)
+# Writes (tests/mutate.py --modules salesmd/write/files.py salesmd/write/changes.py salesmd/io/export.py --seed 2)
 
 def test_a_new_record_never_replaces_a_file_that_appeared_since_the_plan(vault):
     from salesmd.write.changes import ChangeSet

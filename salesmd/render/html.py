@@ -23,11 +23,11 @@ import jinja2
 from .. import code_stamp
 from ..write.files import atomic_write
 from ..model import FOLDERS, RECORD_TYPES, Problem, Record
-from ..output import cell, money
+from .output import cell, money
 from ..paths import builtin_templates
-from ..query import value_of
+from ..reports.query import value_of
 from ..schema import LINK_TARGETS, WHEN_KEY
-from ..templating import VaultLoader, render, sandbox
+from .templating import VaultLoader, render, sandbox
 from ..store.vault import Vault
 from ..write.records import slugify
 from .markdown import MarkdownRenderer

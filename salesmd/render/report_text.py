@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..output import cell, count, money, table
+from .output import cell, count, money, table
 from ..reports.agenda import AgendaItem, AgendaReport, DealFlag, Ref
 from ..reports.pipeline import PipelineReport, Totals
 

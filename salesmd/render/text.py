@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..output import cell
+from .output import cell
 from ..reports.record import RecordView
 
 

@@ -81,7 +81,7 @@ def load_vault(root: Path, *, config: Config | None = None, timings: Timings | N
                     if stamp is not None and rel not in contents:
                         fresh.append((rel, stamp, pf))
                 parsed.append(pf)
-            from ..output import count
+            from ..render.output import count
 
             note[0] = f"{count(len(files), 'file')}, {len(fresh)} read"
         with timings.stage("index"):

@@ -22,7 +22,7 @@ from ..store.frontmatter import parse_yaml
 from ..model import FOLDERS, Record, a, id_key
 from ..paths import builtin_templates
 from ..schema import KEYS
-from ..templating import TemplateProblem, VaultLoader, render, sandbox
+from ..render.templating import TemplateProblem, VaultLoader, render, sandbox
 from ..store.vault import Vault
 from .yamledit import render_value, set_keys
 

@@ -29,9 +29,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..exporters import split_name
+from .export import split_name
 from ..model import WARNING, Problem, Source
-from . import Item, Ref
+from .plan import Item, Ref
 from .csv_import import decode as decode_table
 from .vcf import Prop, read_props
 

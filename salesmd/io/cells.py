@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ..output import FORMULA_START
-from . import Ref
+from ..render.output import FORMULA_START
+from .plan import Ref
 
 CONTACT_REF = re.compile(r"^(.*?)\s*[(<]\s*([^()<>\s]+@[^()<>\s]+)\s*[)>]$")
 
@@ -35,7 +35,7 @@ def split_list(text: str, separators: str = ";\n") -> list[str]:
 
 def unneutralised(text: str) -> str:
     """A cell of salesmd's export as the record has it: the quote that keeps a spreadsheet from
-    running '=...' as a formula taken off (exporters.csv_cell puts it there)."""
+    running '=...' as a formula taken off (export.csv_cell puts it there)."""
     return text[1:] if text.startswith("'") and text[1:2] and text[1] in FORMULA_START else text
 
 

@@ -15,10 +15,10 @@ import datetime as dt
 import io
 from typing import Any
 
-from .model import Record, parse_link
-from .output import FORMULA_START, cell, safe_csv_cell, to_json
-from .schema import KEYS
-from .store.vault import Vault
+from ..model import Record, parse_link
+from ..render.output import FORMULA_START, cell, safe_csv_cell, to_json
+from ..schema import KEYS
+from ..store.vault import Vault
 
 FORMATS = ("csv", "json", "vcard")
 
@@ -56,7 +56,7 @@ def custom_cell(value: Any) -> str:
     true a boolean, 2026-01-02 a date), so a text value that would read as something else, or that
     starts with a quote or a formula character, is written after a quote, which marks it as text
     (and keeps a spreadsheet from running it): `'1.10`, `'12345`, `'=SUM(A1)`."""
-    from .importers.cells import scalar
+    from .cells import scalar
 
     if isinstance(value, str) and (value.startswith(("'", *FORMULA_START)) or not isinstance(scalar(value), str)):
         return "'" + value

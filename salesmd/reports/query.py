@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .model import Record
-from .output import cell, raw_cell
-from .store.vault import Vault
+from ..model import Record
+from ..render.output import cell, raw_cell
+from ..store.vault import Vault
 
 
 class QueryError(ValueError):

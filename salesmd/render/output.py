@@ -37,14 +37,14 @@ def plain(value: Any) -> Any:
 def cell(value: Any) -> str:
     """A value as one cell of a text table: links as ids, lists joined, dates as ISO, and safe to
     print (control and bidi characters escaped)."""
-    from .model import printable
+    from ..model import printable
 
     return printable(raw_cell(value))
 
 
 def raw_cell(value: Any) -> str:
     """A value as one CSV cell: as `cell`, but the text exactly as the record has it."""
-    from .model import parse_link
+    from ..model import parse_link
 
     if value is None:
         return ""
