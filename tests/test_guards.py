@@ -16,7 +16,6 @@ import threading
 
 import pytest
 
-import salesmd.cli_io  # noqa: F401 - registers import and export
 from conftest import make_vault
 from salesmd.write.files import atomic_write
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-import salesmd.cli_io  # noqa: F401 - registers import and export until cli.py imports it
 from conftest import git, make_vault
 from salesmd.io.presets import CellError, parse_amount, parse_date
 

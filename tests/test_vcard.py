@@ -18,7 +18,6 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import salesmd.cli_io  # noqa: F401 - registers import and export until cli.py imports it
 from conftest import make_vault
 from salesmd.io.vcard import read_cards
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from .cli import App, _format_problem, fail, filter_options, main, pass_app, selected
-from .cli_write import writing_options
-from .model import FOLDERS, RECORD_TYPES, Problem, Source, printable
-from .render.output import cell, count, format_option
+from .app import App, _format_problem, fail, filter_options, main, pass_app, selected
+from .write import writing_options
+from ..model import FOLDERS, RECORD_TYPES, Problem, Source, printable
+from ..render.output import cell, count, format_option
 
 IMPORT_TYPES = tuple(t for t in RECORD_TYPES if t != "note")
 
@@ -68,9 +68,9 @@ def import_csv(app: App, file: Path, type_, preset, mapping, stage_map, date_for
 
     Example: salesmd import csv deals.csv --stage-map stages.yaml --dry-run
     """
-    from .io.csv_import import ReadOptions, TableError, date_order_of, header_test_for, read_table, table_items
-    from .io.presets import (PRESETS, MappingError, detect, load_mapping, load_stage_map, own_type,
-                             resolve_columns, valid_types)
+    from ..io.csv_import import ReadOptions, TableError, date_order_of, header_test_for, read_table, table_items
+    from ..io.presets import (PRESETS, MappingError, detect, load_mapping, load_stage_map, own_type,
+                              resolve_columns, valid_types)
 
     vault, _ = app.load()
     shown = str(file)
@@ -145,8 +145,8 @@ def import_vcard(app: App, file: Path, dry_run, commit):
 
     Example: salesmd import vcard ~/Downloads/contacts.vcf --dry-run
     """
-    from .io.csv_import import TableError
-    from .io.vcard import decode, read_cards
+    from ..io.csv_import import TableError
+    from ..io.vcard import decode, read_cards
 
     vault, _ = app.load()
     shown = str(file)
@@ -168,15 +168,15 @@ def import_vcard(app: App, file: Path, dry_run, commit):
 
 
 def _now(app: App):
-    from .cli_write import _now as now
+    from .write import _now as now
 
     return now(app)[1]
 
 
 def _import(app: App, vault, items, notes, problems, shown: str, message: str, dry_run: bool, commit) -> None:
     """Plan the items; report every problem and write nothing, or report and write everything."""
-    from .checks.run import run_check
-    from .io.plan import plan_import
+    from ..checks.run import run_check
+    from ..io.plan import plan_import
 
     today, now = app.today, _now(app)
     plan = plan_import(vault, items, path=shown, message=message, today=today, now=now)
@@ -249,7 +249,7 @@ def export(app: App, type_, owner, territory, stage, wheres, sort_key, output, f
 
     Example: salesmd export opportunity --owner maria --format csv -o maria-deals.csv
     """
-    from .io.export import ExportError, export as build
+    from ..io.export import ExportError, export as build
 
     vault, records = selected(app, type_, owner, territory, stage, wheres, sort_key)
     try:
@@ -259,7 +259,7 @@ def export(app: App, type_, owner, territory, stage, wheres, sort_key, output, f
     if output is None:
         click.echo(text, nl=False, color=True)  # the data as it is: click would strip ANSI sequences
         return
-    from .write.files import WriteError, atomic_write
+    from ..write.files import WriteError, atomic_write
 
     try:
         atomic_write(output.resolve(), text.encode("utf-8"))

@@ -20,8 +20,8 @@ from typing import Callable
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from .model import Problem
-from .reports.problems import ProblemCount
+from ..model import Problem
+from ..reports.problems import ProblemCount
 
 IGNORED_PARTS = {".git", ".salesmd", ".obsidian"}
 

@@ -1,10 +1,30 @@
-"""The global options (--vault, --today, -v, --no-cache), accepted after the command name too."""
+"""The global options (--vault, --today, -v, --no-cache), accepted after the command name too,
+and the date they and the commands take (DATE)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 import click
+
+
+class Date(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dt.date):
+            return value
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date written YYYY-MM-DD", param, ctx)
+        if not 1900 <= day.year <= 9000:
+            self.fail(f"{value!r} is too far from now for a sales calendar (years 1900-9000)", param, ctx)
+        return day
+
+
+DATE = Date()
 
 
 def set_no_cache(ctx) -> None:
@@ -19,9 +39,7 @@ def _global_after_name(ctx, param, value):
     """A global option given after the command name: the same as given before it."""
     if value in (None, 0, False):
         return
-    from .cli import App
-
-    app = ctx.find_object(App)
+    app = ctx.find_root().obj  # the App the main group made
     if param.name == "verbose":
         app.verbose += value
     elif param.name == "no_cache":
@@ -43,8 +61,6 @@ def vault_options(command: click.Command) -> click.Command:
         return command
     if command.name in NO_VAULT or any(p.name == "vault_option" for p in command.params):
         return command
-    from .cli import DATE
-
     command.params += [
         click.Option(["--vault", "vault_option"], metavar="PATH", expose_value=False, callback=_global_after_name,
                      help="The vault folder (as `salesmd --vault PATH`)."),

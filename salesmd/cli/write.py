@@ -7,8 +7,9 @@ import functools
 
 import click
 
-from .cli import DATE, App, _format_problem, fail, main, pass_app
-from .model import RECORD_TYPES, printable
+from .options import DATE
+from .app import App, _format_problem, fail, main, pass_app
+from ..model import RECORD_TYPES, printable
 
 
 def writing_options(what: str = "wrote", undone: str = "nothing was written"):
@@ -22,8 +23,8 @@ def writing_options(what: str = "wrote", undone: str = "nothing was written"):
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            from .write.files import WriteError
-            from .write.records import PlanError
+            from ..write.files import WriteError
+            from ..write.records import PlanError
 
             try:
                 return fn(*args, **kwargs)
@@ -65,7 +66,7 @@ def _now(app: App) -> tuple[dt.date, dt.datetime]:
 
 def finish(app: App, changes, dry_run: bool, commit: bool | None) -> None:
     """Check the planned change, then show it (--dry-run) or write it (and commit)."""
-    from .checks.run import run_check
+    from ..checks.run import run_check
 
     vault, _ = app.load()
     _, before, _ = run_check(vault.root, quick=True)
@@ -79,7 +80,7 @@ def finish(app: App, changes, dry_run: bool, commit: bool | None) -> None:
         return
     wants_commit = commit if commit is not None else vault.config.commit
     if wants_commit:
-        from .git.repo import GitError, Repo
+        from ..git.repo import GitError, Repo
 
         try:
             repo = Repo.locate(vault.root)
@@ -97,7 +98,7 @@ def finish(app: App, changes, dry_run: bool, commit: bool | None) -> None:
 
 def _extra_values(args: list[str], type_: str) -> dict:
     """`--key value` / `--key=value` pairs after the known options."""
-    from .write.records import parse_value
+    from ..write.records import parse_value
 
     values: dict = {}
     i = 0
@@ -168,8 +169,8 @@ def new(ctx, type_, name, record_id, open_editor, dry_run, commit):
 
     Example: salesmd new opportunity "Acme fleet renewal" --account acme-corp --amount 48000
     """
-    from .write.changes import ChangeSet
-    from .write.records import plan_new
+    from ..write.changes import ChangeSet
+    from ..write.records import plan_new
 
     app: App = ctx.find_object(App)
     if not name:
@@ -207,7 +208,7 @@ def convert(app: App, lead_id, name, amount, close_date, stage, account_id, cont
 
     Example: salesmd convert bolt-builders --amount 36000 --close-date 2027-01-31
     """
-    from .write.records import need, plan_convert
+    from ..write.records import need, plan_convert
 
     vault, _ = app.load()
     today, now = _now(app)
@@ -220,7 +221,7 @@ def convert(app: App, lead_id, name, amount, close_date, stage, account_id, cont
 
 
 def _set_values(pairs: tuple[str, ...], type_: str) -> dict:
-    from .write.records import parse_value
+    from ..write.records import parse_value
 
     values = {}
     for pair in pairs:
@@ -249,7 +250,7 @@ def move(app: App, record_id, stage, pairs, dry_run, commit):
 
     Example: salesmd move acme-fleet-renewal negotiation --set amount=52000
     """
-    from .write.records import need, plan_move
+    from ..write.records import need, plan_move
 
     vault, _ = app.load()
     record = need(vault, record_id, ("opportunity", "lead"))
@@ -276,7 +277,7 @@ def won(app: App, record_id, amount, close_date, dry_run, commit):
 
 def _close(app: App, record_id: str, stage: str, values: dict, dry_run: bool, commit: bool | None) -> None:
     """won and lost: move an opportunity to a terminal stage, setting `values` with it."""
-    from .write.records import need, plan_move
+    from ..write.records import need, plan_move
 
     vault, _ = app.load()
     changes = plan_move(vault, need(vault, record_id, "opportunity"), stage, values, app.today)
@@ -314,8 +315,8 @@ def log(app: App, kind, related_ids, subject, planned, start, end, outcome, owne
 
     Example: salesmd log call --related acme-fleet-renewal --outcome "agreed to a site visit"
     """
-    from .schema import CUSTOMER
-    from .write.records import need, plan_log
+    from ..schema import CUSTOMER
+    from ..write.records import need, plan_log
 
     vault, _ = app.load()
     today, now = _now(app)
@@ -337,7 +338,7 @@ def done(app: App, task_id, outcome, follow_up, due, dry_run, commit):
 
     Example: salesmd done chase-quote --outcome "signed PO" --follow-up "Book delivery" --due 2026-12-01
     """
-    from .write.records import need, plan_done
+    from ..write.records import need, plan_done
 
     vault, _ = app.load()
     today, now = _now(app)

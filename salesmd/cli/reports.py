@@ -8,11 +8,12 @@ from pathlib import Path
 
 import click
 
-from .cli import DATE, App, fail, main, pass_app
-from .model import printable
-from .render.output import count, format_option, to_csv, to_json
+from .options import DATE
+from .app import App, fail, main, pass_app
+from ..model import printable
+from ..render.output import count, format_option, to_csv, to_json
 from .progress import status
-from .reports.periods import Period, PeriodError, parse_period
+from ..reports.periods import Period, PeriodError, parse_period
 
 
 class PeriodType(click.ParamType):
@@ -57,22 +58,22 @@ def agenda(app: App, start, days: int, owner, territory, fmt: str):
 
     Example: salesmd agenda --owner maria --days 14
     """
-    from .reports.agenda import build_agenda
+    from ..reports.agenda import build_agenda
 
     vault = _load(app)
     report = build_agenda(vault, app.today, date=start, days=days, owner=owner, territory=territory)
     if fmt == "json":
         click.echo(to_json(report.as_dict()))
     elif fmt == "csv":
-        from .render.report_text import AGENDA_COLUMNS, agenda_rows
+        from ..render.report_text import AGENDA_COLUMNS, agenda_rows
 
         click.echo(to_csv(AGENDA_COLUMNS, agenda_rows(report)), nl=False, color=True)
     elif fmt == "ics":
-        from .render.ics import render_ics
+        from ..render.ics import render_ics
 
         click.echo(render_ics(report), nl=False)
     else:
-        from .render.report_text import render_agenda
+        from ..render.report_text import render_agenda
 
         click.echo(printable(render_agenda(report), keep_newlines=True))
 
@@ -104,10 +105,10 @@ def pipeline(app: App, pipeline_name: str, owner, territory, product, period, al
 
     Example: salesmd pipeline --period 2026-Q4 --owner maria
     """
-    from .checks.process import stage_since
-    from .git.repo import GitError
-    from .git.history import load_history, pipeline_paths
-    from .reports.pipeline import build_pipeline
+    from ..checks.process import stage_since
+    from ..git.repo import GitError
+    from ..git.history import load_history, pipeline_paths
+    from ..reports.pipeline import build_pipeline
 
     vault = _load(app)
     try:
@@ -117,16 +118,16 @@ def pipeline(app: App, pipeline_name: str, owner, territory, product, period, al
     report = build_pipeline(vault, app.today, pipeline=pipeline_name, owner=owner, territory=territory,
                             product=product, period=period, stage_since=stage_since(vault, history, app.today))
     if fmt == "json":
-        from .render.output import echo_json_streamed
+        from ..render.output import echo_json_streamed
 
         lists = {"deals": (d.as_dict() for d in report.deals), "closed": (d.as_dict() for d in report.closed)}
         echo_json_streamed(report.as_dict(deals=False), lists if all_deals else {})
     elif fmt == "csv":
-        from .render.report_text import PIPELINE_COLUMNS, pipeline_rows
+        from ..render.report_text import PIPELINE_COLUMNS, pipeline_rows
 
         click.echo(to_csv(PIPELINE_COLUMNS, pipeline_rows(report)), nl=False, color=True)
     else:
-        from .render.report_text import OPEN_DEALS_SHOWN, render_pipeline
+        from ..render.report_text import OPEN_DEALS_SHOWN, render_pipeline
 
         text = printable(render_pipeline(report, limit=None if all_deals else OPEN_DEALS_SHOWN), keep_newlines=True)
         if all_deals and sys.stdout.isatty():
@@ -141,8 +142,8 @@ class SiteError(Exception):
 
 def _safe_out_dir(root: Path, out_dir: Path, force: bool) -> None:
     """Refuse to write the site over the vault or over a folder of someone else's files."""
-    from .model import RECORD_FOLDERS
-    from .render.html import MANIFEST
+    from ..model import RECORD_FOLDERS
+    from ..render.html import MANIFEST
 
     target, vault = Path(os.path.realpath(out_dir)), root.resolve()  # realpath: a link loop is no RuntimeError
     if os.path.lexists(out_dir) and not os.path.isdir(out_dir):
@@ -157,11 +158,11 @@ def _safe_out_dir(root: Path, out_dir: Path, force: bool) -> None:
 
 def build_site(app: App, out: Path | None, quiet: bool = False, force: bool = False):
     """Check the vault and write its site; returns (out_dir, BuildResult, problems)."""
-    from .checks.run import run_check
-    from .git.repo import GitError
-    from .git.history import load_history, pipeline_paths
+    from ..checks.run import run_check
+    from ..git.repo import GitError
+    from ..git.history import load_history, pipeline_paths
     from .progress import track
-    from .render.html import Site, read_manifest, write_site
+    from ..render.html import Site, read_manifest, write_site
 
     with status("Reading the vault", show=not app.verbose and not quiet):
         vault, problems, _ = run_check(app.root)
@@ -171,7 +172,7 @@ def build_site(app: App, out: Path | None, quiet: bool = False, force: bool = Fa
         history = None
     out_dir = out if out is not None else vault.root / vault.config.report_dir
     _safe_out_dir(vault.root, out_dir, force)
-    from .render.templating import TemplateProblem
+    from ..render.templating import TemplateProblem
 
     try:
         pages, prints = Site(vault, problems, app.today, history).pages(read_manifest(out_dir),
@@ -201,7 +202,7 @@ def report(app: App, out: Path | None, force: bool):
         out_dir, result, problems = build_site(app, out, force=force)
     except SiteError as e:
         fail(str(e))
-    from .reports.problems import ProblemCount
+    from ..reports.problems import ProblemCount
 
     tally = ProblemCount.of(problems)
     click.echo(f"wrote {len(result.written)} of {count(result.total, 'file')} to {out_dir}"
@@ -238,7 +239,7 @@ def watch_(app: App, out: Path | None, debounce: float):
 
 
 def _report_dir(app: App) -> str:
-    from .config import ConfigError, load_config
+    from ..config import ConfigError, load_config
 
     try:
         return load_config(app.root)[0].report_dir
