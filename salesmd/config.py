@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .store.frontmatter import parse_yaml
 from .model import ERROR, RECORD_FOLDERS as RECORD_FOLDER_NAMES, WARNING, Problem, Source
 from .paths import template_path
+from .store.frontmatter import parse_yaml
 
 CONFIG_NAME = "salesmd.yaml"
 ACTIVITY_KINDS = ("call", "email", "meeting", "in-person", "live-meeting", "chat", "co-browse",

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
-from .state import PIPELINE_TYPES, Row, load_problems, record_from_facts
 from ..model import Record
 from ..store.vault import Vault
+from .state import PIPELINE_TYPES, Row, load_problems, record_from_facts
 
 
 class _Broken:

@@ -7,11 +7,11 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..model import Problem, Record
+from ..store.vault import Vault
 from .affected import Lookup, PartialVault, affected_paths, committed_since, read_rows
 from .state import (MAX_CHANGED, MAX_DELTA, PIPELINE_TYPES, RACY_NS, STAMP_OFFSET, Header, Row, load_problems,
                     open_state, read_stamps, record_from_facts, rollback, row_of, signature, write_header)
-from ..model import Problem, Record
-from ..store.vault import Vault
 
 
 @dataclass

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .process import audit_history, check_against_history
-from ..git.repo import LINK, GitError, GitUnusable, Repo
 from ..git.history import load_history, pipeline_paths
-from ..store.load import Timings, load_vault
+from ..git.repo import LINK, GitError, GitUnusable, Repo
 from ..model import Problem
+from ..store.load import Timings, load_vault
+from .process import audit_history, check_against_history
 
 MODES = ("current", "staged", "history")
 

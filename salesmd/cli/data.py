@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from .app import App, _format_problem, fail, filter_options, main, pass_app, selected
-from .write import writing_options
 from ..model import FOLDERS, RECORD_TYPES, Problem, Source, printable
 from ..render.output import cell, count, format_option
+from .app import App, _format_problem, fail, filter_options, main, pass_app, selected
+from .write import writing_options
 
 IMPORT_TYPES = tuple(t for t in RECORD_TYPES if t != "note")
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import click
 
-from .options import DATE
-from .app import App, fail, main, pass_app
 from ..model import printable
 from ..render.output import count, format_option, to_csv, to_json
-from .progress import status
 from ..reports.periods import Period, PeriodError, parse_period
+from .app import App, fail, main, pass_app
+from .options import DATE
+from .progress import status
 
 
 class PeriodType(click.ParamType):

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from .app import App, _format_problem, fail, filter_options, main, pass_app, selected
 from ..config import ConfigError
 from ..model import RECORD_TYPES, Record, printable
 from ..render.output import count, format_option, table, to_csv, to_json
+from .app import App, _format_problem, fail, filter_options, main, pass_app, selected
 
 
 @main.command()

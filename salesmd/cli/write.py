@@ -7,9 +7,9 @@ import functools
 
 import click
 
-from .options import DATE
-from .app import App, _format_problem, fail, main, pass_app
 from ..model import RECORD_TYPES, printable
+from .app import App, _format_problem, fail, main, pass_app
+from .options import DATE
 
 
 def writing_options(what: str = "wrote", undone: str = "nothing was written"):

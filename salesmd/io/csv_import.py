@@ -18,8 +18,8 @@ from pathlib import Path
 from ..config import Config
 from ..model import Problem, Source
 from ..schema import KEYS
-from .plan import Item, Ref, title_key
 from .cells import one_ref, scalar, split_list, split_refs, unneutralised
+from .plan import Item, Ref, title_key
 from .presets import (CellError, Preset, date_evidence, detect, norm_header, norm_stage, parse_amount,
                       parse_date, parse_percent)
 

@@ -15,11 +15,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..write.changes import ChangeSet
-from ..write.files import Snapshot
 from ..model import FOLDERS, Problem, Record, Source, id_key, parse_link
 from ..schema import KEYS, LINK_TARGETS, REQUIRED
 from ..store.vault import Vault
+from ..write.changes import ChangeSet
+from ..write.files import Snapshot
 from ..write.records import PlanError, free_id, link_to, plan_new, slugify
 from ..write.yamledit import set_keys
 

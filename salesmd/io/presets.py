@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..store.frontmatter import parse_yaml
 from ..model import RECORD_TYPES
+from ..store.frontmatter import parse_yaml
 
 PSEUDO_KEYS = {
     "source_id": "the record's id in the system it comes from (stored as source_id: '<source>:<id>')",

@@ -29,10 +29,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .export import split_name
 from ..model import WARNING, Problem, Source
-from .plan import Item, Ref
 from .csv_import import decode as decode_table
+from .export import split_name
+from .plan import Item, Ref
 from .vcf import Prop, read_props
 
 BEGIN = re.compile(r"^\s*BEGIN\s*:\s*VCARD\s*$", re.I)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..git.repo import Repo
 from ..git.history import file_versions, front_matter_data, head_version
+from ..git.repo import Repo
 from ..model import Record
 
 

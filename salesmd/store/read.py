@@ -6,9 +6,9 @@ import hashlib
 import os
 from pathlib import Path
 
-from . import frontmatter
 from ..config import Config
 from ..model import BODY_WIKILINK, ERROR, RECORD_TYPES, WARNING, ParsedFile, Problem, Record, Source, id_of
+from . import frontmatter
 from .files import NotAFile, TooLarge, read_regular, why_not_a_file
 from .walk import in_record_folder
 

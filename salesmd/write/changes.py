@@ -13,10 +13,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import journal
-from .files import Snapshot, WriteError, fsync_dir, require_content, require_writable, stage, sync_all, unified_diff
 from ..git.repo import GitError, Repo
 from ..model import ERROR, Problem
+from . import journal
+from .files import Snapshot, WriteError, fsync_dir, require_content, require_writable, stage, sync_all, unified_diff
 
 BULK = 8  # a change set of more files syncs them all at once (import), not one by one
 

@@ -6,8 +6,8 @@ import subprocess
 from pathlib import Path
 
 from ..config import CONFIG_NAME, default_config_text
-from .files import atomic_write
 from ..model import FOLDERS
+from .files import atomic_write
 
 GITIGNORE = """\
 # salesmd: the index cache and the generated report site are rebuilt from the records;

@@ -15,15 +15,15 @@ from typing import Any
 
 import jinja2
 
-from .changes import ChangeSet
 from ..config import Pipeline
-from .files import Snapshot
-from ..store.frontmatter import parse_yaml
 from ..model import FOLDERS, Record, a, id_key
 from ..paths import builtin_templates
-from ..schema import KEYS
 from ..render.templating import TemplateProblem, VaultLoader, render, sandbox
+from ..schema import KEYS
+from ..store.frontmatter import parse_yaml
 from ..store.vault import Vault
+from .changes import ChangeSet
+from .files import Snapshot
 from .yamledit import render_value, set_keys
 
 
