@@ -1,4 +1,5 @@
-"""The `salesmd` command: parse options, call the core, print. No business logic here."""
+"""The `salesmd` command group and what its commands share (App, fail, the filter options). The
+commands parse options, call the core and print: no business logic here."""
 
 from __future__ import annotations
 
