@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .frontmatter import parse_yaml
 from .model import ERROR, RECORD_FOLDERS as RECORD_FOLDER_NAMES, WARNING, Problem, Source
 from .paths import template_path
+from .store.frontmatter import parse_yaml
 
 CONFIG_NAME = "salesmd.yaml"
 ACTIVITY_KINDS = ("call", "email", "meeting", "in-person", "live-meeting", "chat", "co-browse",
@@ -159,7 +159,7 @@ def load_config(root: Path) -> tuple[Config, list[Problem]]:
 
     for key, value in data.items():
         if key not in KNOWN_KEYS:
-            from .checks.schema import did_you_mean
+            from .suggest import did_you_mean
 
             hint = did_you_mean(str(key), KNOWN_KEYS)
             problems.append(Problem(cfg.source(key), "config-unknown-key",

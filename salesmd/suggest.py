@@ -38,3 +38,8 @@ def id_hint(text: str, records: Iterable[Record]) -> str:
     if len(ids) == 1:
         return f" (did you mean '{ids[0]}'?)"
     return f" (did you mean one of: {', '.join(repr(i) for i in ids)}?)"
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if close else ""

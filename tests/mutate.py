@@ -1,6 +1,6 @@
 """A small seeded mutation runner: make one-line bugs, see whether the tests notice.
 
-    python tests/mutate.py --modules salesmd/checks/*.py salesmd/edit.py --sample 40 --seed 1 --jobs 2
+    python tests/mutate.py --modules salesmd/checks/*.py salesmd/write/files.py --sample 40 --seed 1 --jobs 2
 
 Each mutation site is found with `ast` in a module of the package: a comparison operator
 (`<` <-> `<=`, `==` <-> `!=`, `in` <-> `not in`, ...), `+` <-> `-` (and `+=` <-> `-=`), a number
@@ -43,27 +43,32 @@ TESTS = {
     "salesmd/checks/process.py": ["tests/test_process.py", "tests/test_guards.py"],
     "salesmd/checks/": ["tests/test_check.py", "tests/test_process.py", "tests/test_checkstate.py",
                         "tests/test_survivors.py"],
-    "salesmd/edit.py": ["tests/test_write.py", "tests/test_guards.py", "tests/test_hardening.py",
-                        "tests/test_survivors.py"],
-    "salesmd/yamledit.py": ["tests/test_yamledit.py", "tests/test_write.py"],
-    "salesmd/changes.py": ["tests/test_write.py", "tests/test_import.py", "tests/test_survivors.py"],
+    "salesmd/write/files.py": ["tests/test_write.py", "tests/test_guards.py", "tests/test_hardening.py",
+                               "tests/test_survivors.py"],
+    "salesmd/write/yamledit.py": ["tests/test_yamledit.py", "tests/test_write.py"],
+    "salesmd/write/changes.py": ["tests/test_write.py", "tests/test_import.py", "tests/test_survivors.py"],
     "salesmd/render/html.py": ["tests/test_guards.py", "tests/test_site.py", "tests/test_guards_site.py"],
-    "salesmd/exporters.py": ["tests/test_export.py", "tests/test_guards.py", "tests/test_survivors.py"],
-    "salesmd/output.py": ["tests/test_export.py", "tests/test_commands.py", "tests/test_guards.py"],
+    "salesmd/io/export.py": ["tests/test_export.py", "tests/test_guards.py", "tests/test_survivors.py"],
+    "salesmd/render/output.py": ["tests/test_export.py", "tests/test_commands.py", "tests/test_guards.py"],
     "salesmd/reports/pipeline.py": ["tests/test_pipeline.py", "tests/test_guards.py", "tests/test_survivors.py"],
     "salesmd/reports/agenda.py": ["tests/test_agenda.py", "tests/test_ics.py", "tests/test_survivors.py"],
-    "salesmd/cache.py": ["tests/test_commands.py", "tests/test_guards.py"],
-    "salesmd/loader.py": ["tests/test_check.py", "tests/test_hardening.py", "tests/test_guards.py"],
-    "salesmd/journal.py": ["tests/test_write.py", "tests/test_crash.py"],
-    "salesmd/yamldepth.py": ["tests/test_check.py", "tests/test_parser_equivalence.py"],
-    "salesmd/frontmatter.py": ["tests/test_check.py", "tests/test_parser_equivalence.py"],
-    "salesmd/lineage.py": ["tests/test_process.py", "tests/test_checkstate.py"],
-    "salesmd/templating.py": ["tests/test_hardening.py", "tests/test_site.py"],
-    "salesmd/importers/vcf.py": ["tests/test_vcard.py"],
+    "salesmd/store/index.py": ["tests/test_index.py", "tests/test_commands.py", "tests/test_checkstate.py"],
+    "salesmd/store/rows.py": ["tests/test_index.py", "tests/test_checkstate.py"],
+    "salesmd/store/indexed.py": ["tests/test_checkstate.py", "tests/test_index.py"],
+    "salesmd/store/load.py": ["tests/test_check.py", "tests/test_checkstate.py", "tests/test_commands.py"],
+    "salesmd/store/dotfolder.py": ["tests/test_commands.py", "tests/test_guards.py", "tests/test_write.py",
+                                   "tests/test_crash.py"],
+    "salesmd/store/": ["tests/test_check.py", "tests/test_hardening.py", "tests/test_guards.py"],
+    "salesmd/write/journal.py": ["tests/test_write.py", "tests/test_crash.py"],
+    "salesmd/store/yamldepth.py": ["tests/test_check.py", "tests/test_parser_equivalence.py"],
+    "salesmd/store/frontmatter.py": ["tests/test_check.py", "tests/test_parser_equivalence.py"],
+    "salesmd/git/lineage.py": ["tests/test_process.py", "tests/test_checkstate.py"],
+    "salesmd/render/templating.py": ["tests/test_hardening.py", "tests/test_site.py"],
+    "salesmd/io/vcf.py": ["tests/test_vcard.py"],
 }
-DEFAULT_MODULES = ["salesmd/checks/*.py", "salesmd/edit.py", "salesmd/yamledit.py", "salesmd/changes.py",
-                   "salesmd/render/html.py", "salesmd/exporters.py", "salesmd/reports/pipeline.py",
-                   "salesmd/reports/agenda.py"]
+DEFAULT_MODULES = ["salesmd/checks/*.py", "salesmd/write/files.py", "salesmd/write/yamledit.py",
+                   "salesmd/write/changes.py", "salesmd/render/html.py", "salesmd/io/export.py",
+                   "salesmd/reports/pipeline.py", "salesmd/reports/agenda.py"]
 COPY_IGNORE = shutil.ignore_patterns(".git", ".venv*", "__pycache__", ".pytest_cache", ".hypothesis", "*.egg-info",
                                      ".salesmd", "_site", "example-site", "out", "build", "dist")
 

@@ -242,7 +242,7 @@ def test_example_vault_agenda_reads_well():
 
 
 def test_progress_is_silent_off_a_terminal(vault, monkeypatch):
-    from salesmd import progress
+    from salesmd.cli import progress
 
     assert vault.run("agenda").stderr == ""
 

@@ -203,7 +203,7 @@ def test_paths_filter_and_strict(tmp_path):
 
 def test_verbose_shows_stage_timings(vault):
     result = vault.run("-v", "check", ok=True)
-    for stage in ("config", "walk", "read+parse", "index", "checks", "total"):
+    for stage in ("config", "walk", "read+parse", "build", "checks", "save index", "total"):
         assert f"  {stage}" in result.stderr
 
 

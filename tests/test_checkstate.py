@@ -412,16 +412,16 @@ def test_a_committed_file_name_with_a_newline_is_one_path(tmp_path):
 def test_caches_written_by_other_code_of_the_same_version_are_not_trusted(vault, monkeypatch):
     # a development install or an upgrade that kept the version number: what the old code
     # stored (a problem the new schema no longer has, say) must not be answered again
-    import salesmd.cache
-    import salesmd.checkstate
+    import salesmd.checks.state
+    import salesmd.store.index
 
     vault.run("check", ok=True)
     assert "state" in vault.run("check", "-v").output and "used" in vault.run("check", "-v").output
-    monkeypatch.setattr(salesmd.cache, "code_stamp", lambda: "0.1.0+other")
-    monkeypatch.setattr(salesmd.checkstate, "code_stamp", lambda: "0.1.0+other")
+    monkeypatch.setattr(salesmd.store.index, "code_stamp", lambda: "0.1.0+other")
+    monkeypatch.setattr(salesmd.checks.state, "code_stamp", lambda: "0.1.0+other")
     out = vault.run("check", "-v").output
     assert "full check needed" in out, out
-    assert "9 read" in out or "10 read" in out, out  # every file read again, none from the index cache
+    assert "9 read" in out or "10 read" in out, out  # every file read again, none from the index
 
 
 VIEWS = (("list", "opportunity", "--format", "json"), ("list", "task", "--owner", "maria", "--sort", "-due"),

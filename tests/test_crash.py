@@ -217,7 +217,7 @@ def test_a_journal_that_cannot_be_settled_yet_stays_for_the_next_command(killed,
 
 def planted_journal(root: Path, files: dict[str, bytes]) -> None:
     """A journal signed as this user's salesmd signs one, that creates `files` (path -> bytes)."""
-    from salesmd.journal import Entry, _encode
+    from salesmd.write.journal import Entry, _encode
 
     (root / ".salesmd").mkdir(exist_ok=True)
     (root / ".salesmd/journal").write_bytes(_encode("x", [Entry(rel, None, data) for rel, data in files.items()]))

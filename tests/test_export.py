@@ -8,7 +8,6 @@ import json
 
 import pytest
 
-import salesmd.cli_io  # noqa: F401 - registers import and export until cli.py imports it
 from conftest import make_vault
 
 RISKY = {

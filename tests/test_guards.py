@@ -16,9 +16,8 @@ import threading
 
 import pytest
 
-import salesmd.cli_io  # noqa: F401 - registers import and export
 from conftest import make_vault
-from salesmd.edit import atomic_write
+from salesmd.write.files import atomic_write
 
 TODAY = ["--today", "2026-11-24"]
 

@@ -243,7 +243,7 @@ def test_template_mistakes_are_located_problems(tmp_path):
 def test_templates_cannot_use_paths_to_touch_files(tmp_path):
     import jinja2
 
-    from salesmd.templating import TemplateProblem, render, sandbox
+    from salesmd.render.templating import TemplateProblem, render, sandbox
 
     env = sandbox(jinja2.DictLoader({"t.html": "{{ p.name }}\n{{ p.write_text('x') }}"}))
     try:

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-import salesmd.cli_io  # noqa: F401 - registers import and export until cli.py imports it
 from conftest import git, make_vault
-from salesmd.importers.presets import CellError, parse_amount, parse_date
+from salesmd.io.presets import CellError, parse_amount, parse_date
 
 DATA = Path(__file__).parent / "data"
 HUBSPOT, PIPEDRIVE, SALESFORCE = DATA / "hubspot-deals.csv", DATA / "pipedrive-deals.csv", \

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from conftest import make_vault
-from salesmd.index import _loads, _dumps, _tagged
+from salesmd.store.rows import _dumps, _loads, _tagged
 
 INDEX = (".salesmd", "index.sqlite")
 
@@ -165,7 +165,7 @@ def test_search_finds_records_by_name_and_body_words(tmp_path):
 @given(st.dictionaries(st.one_of(st.text(max_size=4), st.integers()), values, max_size=5))
 def test_a_record_comes_back_from_its_row_as_it_was_read(data):
     from salesmd.model import Record
-    from salesmd.index import decode_record, encode_record
+    from salesmd.store.index import decode_record, encode_record
 
     record = Record(id="x", type="task", path="tasks/x.md", data={"type": "task", **data}, key_lines={"type": 2},
                     body_line=5, body_links=("a",), body_digest="d", blob="b")

@@ -44,7 +44,8 @@ def test_a_mutation_changes_only_its_span_even_after_non_ascii_text():
 
 
 def test_every_mutant_of_the_example_source_and_a_real_module_compiles_and_differs():
-    for path, source in [("m.py", SOURCE), ("salesmd/output.py", (mutate.ROOT / "salesmd/output.py").read_text())]:
+    real = "salesmd/render/output.py"
+    for path, source in [("m.py", SOURCE), (real, (mutate.ROOT / real).read_text())]:
         mutants = mutate.find_mutants(path, source)
         assert len(mutants) > 10
         for m in mutants:
@@ -54,8 +55,17 @@ def test_every_mutant_of_the_example_source_and_a_real_module_compiles_and_diffe
 
 
 def test_the_same_seed_draws_the_same_sample():
-    modules = mutate.expand(["salesmd/output.py", "salesmd/exporters.py"])
+    modules = mutate.expand(["salesmd/render/output.py", "salesmd/io/export.py"])
     first = mutate.choose(modules, 5, seed=7)
     assert first == mutate.choose(modules, 5, seed=7)
     assert len(first) == 5 and first != mutate.choose(modules, 5, seed=8)
     assert all(mutate.tests_for(m.path) for m in first)
+
+
+def test_every_module_named_for_mutation_exists():
+    # a module moved or renamed: its entry must follow it, or its mutants are never drawn
+    named = list(mutate.TESTS) + mutate.DEFAULT_MODULES
+    missing = [m for m in named if not (list(mutate.ROOT.glob(m)) if "*" in m else (mutate.ROOT / m).exists())]
+    assert not missing, f"tests/mutate.py names modules that are not there: {missing}"
+    tests = {t for files in mutate.TESTS.values() for t in files}
+    assert all((mutate.ROOT / t).is_file() for t in tests)

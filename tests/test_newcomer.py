@@ -10,7 +10,6 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-import salesmd.cli_io  # noqa: F401 - registers import and export
 from conftest import git, make_vault
 from salesmd.cli import main
 
@@ -41,7 +40,7 @@ def test_the_readmes_webform_import_checks_strict_clean(tmp_path):
 
 
 def test_source_id_is_a_known_key_on_every_type_import_writes(tmp_path):
-    from salesmd.cli_io import IMPORT_TYPES
+    from salesmd.cli.data import IMPORT_TYPES
     from salesmd.schema import KEYS
 
     assert all(KEYS[t].get("source_id") == "str" for t in IMPORT_TYPES)
@@ -101,7 +100,7 @@ def test_global_options_work_after_the_command_name_too(vault, tmp_path, monkeyp
 
 
 def test_every_command_that_reads_a_vault_takes_the_global_options():
-    from salesmd.cli import vault_options
+    from salesmd.cli.options import vault_options
 
     def leaves(group):
         for command in group.commands.values():
@@ -214,7 +213,7 @@ def test_control_and_bidi_characters_from_data_are_shown_escaped(tmp_path):
 
 
 def test_counts_of_one_are_singular_and_others_plural(tmp_path):
-    from salesmd.output import count
+    from salesmd.render.output import count
 
     assert [count(1, "row"), count(2, "row"), count(0, "opportunity"), count(3, "activity"), count(2, "day")] == \
         ["1 row", "2 rows", "0 opportunities", "3 activities", "2 days"]
@@ -249,7 +248,7 @@ def test_every_option_of_every_command_is_in_the_readme():
     options, shared by many commands, in the paragraphs that say so (naming those commands)."""
     import click
 
-    from salesmd.cli import vault_options
+    from salesmd.cli.options import vault_options
 
     readme = (ROOT / "README.md").read_text()
     rows = [line for line in readme.splitlines() if line.startswith("| `salesmd ")]

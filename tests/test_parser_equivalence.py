@@ -11,9 +11,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from salesmd import frontmatter
-from salesmd.frontmatter import _fast, parse_yaml, parse_yaml_reference
-from salesmd.yamldepth import max_depth
+from salesmd.store import frontmatter
+from salesmd.store.frontmatter import _fast, parse_yaml, parse_yaml_reference
+from salesmd.store.yamldepth import max_depth
 
 pytestmark = pytest.mark.skipif(frontmatter.yaml_rs is None, reason="yaml_rs is not installed")
 
@@ -230,7 +230,7 @@ def test_front_matter_nested_a_hundred_thousand_deep_is_refused_not_a_crash(tmp_
     import sys
 
     (tmp_path / "deep.yaml").write_text(_deep_after_a_json_key(100_000))
-    code = ("from salesmd import frontmatter; "
+    code = ("from salesmd.store import frontmatter; "
             f"print(frontmatter.parse_yaml(open({str(tmp_path / 'deep.yaml')!r}).read()).issues[0].code)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, f"exit {out.returncode} (a segfault is -11): {out.stderr[-500:]}"

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from conftest import make_vault
 from salesmd.cli import main
-from salesmd.loader import load_vault
+from salesmd.store.load import read_vault
 from salesmd.reports.pipeline import build_pipeline, parse_period
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,7 +171,7 @@ def test_json_totals_equal_sums_over_the_example_vault_records():
     import json
 
     report = json.loads(result.stdout)
-    vault, _ = load_vault(ROOT / "example-vault")
+    vault, _ = read_vault(ROOT / "example-vault")
     pipe = vault.config.pipelines["opportunity"]
     sums: dict[tuple[str, str], list[float]] = {}
     for r in vault.of_type("opportunity"):
@@ -192,7 +192,7 @@ def test_json_totals_equal_sums_over_the_example_vault_records():
 
 
 def test_days_in_stage_from_git_when_given_else_from_created(pv):
-    vault, _ = load_vault(pv.root)
+    vault, _ = read_vault(pv.root)
     today = dt.date(2026, 11, 24)
     plain = {d.id: d for d in build_pipeline(vault, today).deals}
     assert (plain["usd-proposal"].days_in_stage, plain["usd-proposal"].stage_since_source) == (54, "file")
@@ -262,7 +262,7 @@ def test_days_in_stage_and_age_are_never_negative_when_today_is_before_the_commi
 
 
 def test_a_stage_entered_by_git_before_the_deal_was_created_counts_from_created(pv):
-    vault, _ = load_vault(pv.root)
+    vault, _ = read_vault(pv.root)
     today = dt.date(2026, 11, 24)
     deals = {d.id: d for d in build_pipeline(vault, today, stage_since={"usd-proposal": dt.date(2026, 9, 1)}).deals}
     assert (deals["usd-proposal"].stage_since, deals["usd-proposal"].days_in_stage) == (dt.date(2026, 10, 1), 54)

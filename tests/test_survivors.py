@@ -101,11 +101,11 @@ def test_open_deals_come_soonest_close_date_first_and_undated_ones_last(tmp_path
 
 
 # ---------------------------------------------------------------------------------------------
-# Writes (tests/mutate.py --modules salesmd/edit.py salesmd/changes.py salesmd/exporters.py --seed 2)
+# Writes (tests/mutate.py --modules salesmd/write/files.py salesmd/write/changes.py salesmd/io/export.py --seed 2)
 
 def test_a_new_record_never_replaces_a_file_that_appeared_since_the_plan(vault):
-    from salesmd.changes import ChangeSet
-    from salesmd.edit import WriteError
+    from salesmd.write.changes import ChangeSet
+    from salesmd.write.files import WriteError
 
     before = vault.snapshot()
     change = ChangeSet(vault.root, "new account acme-corp")  # planned when the name was free
@@ -120,12 +120,12 @@ def test_new_works_on_a_file_system_without_hard_links(vault, monkeypatch):
     import errno
     import os
 
-    import salesmd.edit
+    import salesmd.write.files
 
     def no_links(src, dst):  # exFAT, some network shares: link() is not supported
         raise OSError(errno.EPERM, "Operation not permitted")
 
-    monkeypatch.setattr(salesmd.edit.os, "link", no_links)
+    monkeypatch.setattr(salesmd.write.files.os, "link", no_links)
     vault.run("new", "account", "Cobalt Cranes", ok=True)
     assert (vault.root / "accounts" / "cobalt-cranes.md").is_file()
     assert "name: Cobalt Cranes" in vault.read("accounts/cobalt-cranes.md")
@@ -135,7 +135,7 @@ def test_new_works_on_a_file_system_without_hard_links(vault, monkeypatch):
 def test_writes_leave_no_file_descriptor_open(tmp_path):
     import os
 
-    from salesmd.edit import atomic_write
+    from salesmd.write.files import atomic_write
 
     fds = "/proc/self/fd"
     if not os.path.isdir(fds):

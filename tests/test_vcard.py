@@ -18,9 +18,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import salesmd.cli_io  # noqa: F401 - registers import and export until cli.py imports it
 from conftest import make_vault
-from salesmd.importers.vcard import read_cards
+from salesmd.io.vcard import read_cards
 
 DATA = Path(__file__).parent / "data"
 

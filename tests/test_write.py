@@ -8,7 +8,7 @@ import stat
 import pytest
 
 from conftest import git, make_vault
-from salesmd import edit
+from salesmd.write import files
 
 
 @pytest.fixture
@@ -151,7 +151,7 @@ def test_convert_that_fails_half_way_leaves_nothing(committed, monkeypatch):
         "stage: contacted\n", "stage: qualified\ncompany: Bolt Builders\nperson: Ana Ruiz\n"))
     committed.commit("qualified")
     before = committed.snapshot()
-    real = edit.atomic_write
+    real = files.atomic_write
     calls = []
 
     def failing(path, content, **kw):
@@ -160,7 +160,7 @@ def test_convert_that_fails_half_way_leaves_nothing(committed, monkeypatch):
             raise OSError("disk full")
         return real(path, content, **kw)
 
-    monkeypatch.setattr("salesmd.journal.atomic_write", failing)
+    monkeypatch.setattr("salesmd.write.journal.atomic_write", failing)
     result = committed.run("convert", "bolt-builders")
     assert result.exit_code == 1 and "disk full" in result.stderr and "Traceback" not in result.output
     assert committed.snapshot() == before, "a failed convert must leave every file as it was"
@@ -168,8 +168,8 @@ def test_convert_that_fails_half_way_leaves_nothing(committed, monkeypatch):
 
 
 def test_a_file_changed_since_it_was_read_is_not_overwritten(committed):
-    from salesmd.changes import ChangeSet
-    from salesmd.edit import Snapshot, WriteError
+    from salesmd.write.changes import ChangeSet
+    from salesmd.write.files import Snapshot, WriteError
 
     path = committed.root / "tasks/chase-quote.md"
     snap = Snapshot.read(path)
@@ -259,8 +259,8 @@ def test_a_record_that_is_a_link_is_written_through_and_stays_a_link(committed):
 
 
 def test_a_link_that_leads_out_of_the_vault_is_not_written_through(committed, tmp_path):
-    from salesmd.changes import ChangeSet
-    from salesmd.edit import Snapshot, WriteError
+    from salesmd.write.changes import ChangeSet
+    from salesmd.write.files import Snapshot, WriteError
 
     outside = tmp_path / "elsewhere.md"
     outside.write_text("---\ntype: task\nsubject: x\nstatus: open\ndue: 2026-11-26\n---\n")
@@ -289,7 +289,7 @@ def test_a_read_only_record_is_refused_and_nothing_is_written(committed, args):
 
 
 def test_a_write_that_fails_and_cannot_be_undone_is_finished_by_the_next_command(committed, monkeypatch):
-    from salesmd import journal
+    from salesmd.write import journal
 
     real, calls = journal.put, []
 

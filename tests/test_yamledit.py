@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from salesmd.frontmatter import parse_yaml, split
-from salesmd.yamledit import DELETE, read_back, render_value, set_keys
+from salesmd.store.frontmatter import parse_yaml, split
+from salesmd.write.yamledit import DELETE, read_back, render_value, set_keys
 
 DOC = """\
 ---

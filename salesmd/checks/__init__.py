@@ -2,7 +2,7 @@
 
 Record checks see one record and the config, so their results are cached per file; vault checks
 see everything (ids, links, conversion, follow-up chains) and run on every full load. The check
-state (checkstate.py) re-runs vault checks only for the records a change can affect, so a vault
+state (state.py) re-runs vault checks only for the records a change can affect, so a vault
 check may read of a record only its id, type, path, the lines of its keys, its links
 (LINK_TARGETS) and its `stage`: those are what the state keeps.
 """
@@ -12,9 +12,9 @@ from __future__ import annotations
 import traceback
 
 from ..model import ERROR, Problem, Source
-from . import lifecycle, links, schema
+from . import lifecycle, links, records
 
-RECORD_CHECKS = list(schema.RECORD_CHECKS)
+RECORD_CHECKS = list(records.RECORD_CHECKS)
 VAULT_CHECKS = [*links.CHECKS, *lifecycle.CHECKS]
 
 

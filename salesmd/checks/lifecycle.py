@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..model import Problem
-from ..vault import Vault
+from ..store.vault import Vault
 
 
 def check_conversion(vault: Vault) -> Iterator[Problem]:

@@ -6,8 +6,8 @@ from typing import Iterator
 
 from ..model import Problem
 from ..schema import LINK_TARGETS
-from ..vault import Vault
-from .schema import did_you_mean
+from ..store.vault import Vault
+from ..suggest import did_you_mean
 
 
 def check_unique_ids(vault: Vault) -> Iterator[Problem]:

@@ -14,9 +14,10 @@ import datetime as dt
 from typing import Iterator
 
 from ..config import Config
-from ..history import History, Version
+from ..git.history import History
+from ..git.versions import Version
 from ..model import ERROR, WARNING, Problem, Record, Source
-from ..vault import Vault
+from ..store.vault import Vault
 
 PIPELINE_TYPES = ("lead", "opportunity")
 

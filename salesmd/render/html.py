@@ -21,16 +21,16 @@ from typing import Any
 import jinja2
 
 from .. import code_stamp
-from ..edit import atomic_write
 from ..model import FOLDERS, RECORD_TYPES, Problem, Record
-from ..output import cell, money
 from ..paths import builtin_templates
-from ..query import value_of
+from ..reports.query import value_of
 from ..schema import LINK_TARGETS, WHEN_KEY
-from ..templating import VaultLoader, render, sandbox
-from ..vault import Vault
-from ..writer import slugify
+from ..store.vault import Vault
+from ..write.files import atomic_write
+from ..write.records import slugify
 from .markdown import MarkdownRenderer
+from .output import cell, money
+from .templating import VaultLoader, render, sandbox
 
 MANIFEST = ".salesmd-site.json"
 LIST_KEYS = ("owner", "territory", "stage", "status", "due", "start", "date", "created")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..output import cell, count, money, table
 from ..reports.agenda import AgendaItem, AgendaReport, DealFlag, Ref
 from ..reports.pipeline import PipelineReport, Totals
+from .output import cell, count, money, table
 
 TYPE_LABEL = {"opportunity": "deal"}
 

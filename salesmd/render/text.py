@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..output import cell
 from ..reports.record import RecordView
+from .output import cell
 
 
 def render_record(view: RecordView, shown_path: str) -> str:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Record
-from ..query import deal_of, effective
-from ..vault import Vault, as_date, timeline_key
+from ..store.vault import Vault, as_date, timeline_key
 from .pipeline import Skipped, days_since
+from .query import deal_of, effective
 from .values import currency_of, date_value, is_open, matches, number_value, stage_of, text_value
 
 

@@ -15,9 +15,9 @@ from typing import Mapping
 
 from ..config import Pipeline
 from ..model import Record
-from ..query import effective
-from ..vault import Vault
+from ..store.vault import Vault
 from .periods import Period, PeriodError, parse_period, quarter_of  # noqa: F401 - callers import them here
+from .query import effective
 from .values import (closed_probability, currency_of, date_value, lost_stages, matches, number_value,
                      ordered_currencies, plain_number, probability_of, stage_of, text_value, won_stages)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..model import ERROR, WARNING, Problem
-from ..output import count
+from ..render.output import count
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..model import Record
 from ..schema import LINK_TARGETS, WHEN_KEY
-from ..vault import Vault
+from ..store.vault import Vault
 
 
 @dataclass

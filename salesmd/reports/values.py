@@ -10,7 +10,7 @@ from typing import Any
 
 from ..config import Pipeline, Stage
 from ..model import Record
-from ..vault import as_date
+from ..store.vault import as_date
 
 
 def text_value(value: Any) -> str | None:

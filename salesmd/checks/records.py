@@ -1,0 +1,172 @@
+"""Checks of one record at a time: required keys, value types, enums, stages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any, Iterable, Iterator
+
+from ..config import ACTIVITY_STATUSES, TASK_STATUSES, Config
+from ..model import WARNING, Problem, Record, a, parse_link
+from ..schema import KEYS, LINK_TARGETS, REQUIRED
+from ..store.vault import as_datetime
+from ..suggest import did_you_mean
+
+KNOWN_KEYS = frozenset(k for keys in KEYS.values() for k in keys)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, (str, list)) and not value)
+
+
+def check_required(record: Record, config: Config) -> Iterator[Problem]:
+    for key in REQUIRED[record.type]:
+        if _empty(record.get(key)):
+            what = "is empty" if key in record.data else "is missing"
+            yield Problem(record.source(key if key in record.data else None), "key-missing",
+                          f"required key '{key}' {what} ({a(record.type)} needs {', '.join(REQUIRED[record.type])})")
+
+
+def _quote_hint(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return f"YAML read it as the boolean {str(value).lower()}; quote it: {key}: \"{str(value).lower()}\""
+    if isinstance(value, (int, float)):
+        return (f"YAML read it as the number {value} (leading zeros, '+' and spaces are lost); "
+                f"quote it: {key}: \"...\"")
+    if isinstance(value, (dt.date, dt.datetime)):
+        return f"YAML read it as a date; quote it: {key}: \"{value.isoformat()}\""
+    if isinstance(value, list) and value and isinstance(value[0], list):
+        return "an unquoted [[link]] is read by YAML as a nested list; quote it: \"[[id]]\""
+    return ""
+
+
+def _type_error(key: str, value: Any, kind: str) -> str | None:
+    """None when `value` suits `kind`, else the message."""
+    if value is None:
+        return None
+    if kind == "str":
+        if isinstance(value, str):
+            return None
+        hint = _quote_hint(key, value)
+        return f"'{key}' must be text, not {type(value).__name__}" + (f": {hint}" if hint else "")
+    if kind == "date":
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return None
+        if isinstance(value, dt.datetime):
+            return f"'{key}' must be a date (YYYY-MM-DD) without a time, not {value.isoformat()}"
+        return f"'{key}' must be a date written YYYY-MM-DD, not {value!r}"
+    if kind == "datetime":
+        if isinstance(value, (dt.date, dt.datetime)):
+            return None
+        return f"'{key}' must be a date or datetime (2026-11-25 or 2026-11-25T14:30), not {value!r}"
+    if kind in ("number", "percent"):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                return f"'{key}' must be a finite number, not {value}"
+            if value < 0 or (kind == "percent" and value > 100):
+                return f"'{key}' must be {'between 0 and 100' if kind == 'percent' else 'zero or more'}, not {value}"
+            return None
+        if isinstance(value, str):
+            return (f"'{key}' must be a plain number (48000 or 48000.50), not {value!r}: "
+                    "leave out currency symbols, '%' and thousands separators")
+        return f"'{key}' must be a number, not {type(value).__name__}"
+    if kind == "currency":
+        if isinstance(value, str) and len(value) == 3 and value.isalpha() and value.isupper():
+            return None
+        return f"'{key}' must be an ISO 4217 code such as USD or EUR, not {value!r}"
+    if kind == "strings":
+        if isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            return None
+        return f"'{key}' must be a list of text values"
+    if kind in ("link", "links"):
+        values = value if (kind == "links" and isinstance(value, list)) else [value]
+        for v in values:
+            if isinstance(v, list) or not isinstance(v, str):
+                hint = _quote_hint(key, [v] if isinstance(v, list) else v)
+                return (f"'{key}' must be {'a list of links' if kind == 'links' else 'a link'} like \"[[id]]\", "
+                        f"not {v!r}" + (f": {hint}" if hint else ""))
+        return None
+    return None
+
+
+def check_types(record: Record, config: Config) -> Iterator[Problem]:
+    keys = KEYS[record.type]
+    for key, value in record.data.items():
+        kind = keys.get(key)
+        if kind is None:
+            continue
+        message = _type_error(key, value, kind)
+        if message:
+            yield Problem(record.source(key), "value-type", message)
+
+
+def check_unknown_keys(record: Record, config: Config) -> Iterator[Problem]:
+    """Custom keys are welcome; a key one typo away from a known one is probably a typo."""
+    keys = KEYS[record.type]
+    for key in record.data:
+        if not isinstance(key, str) or key in keys:
+            continue
+        hint = did_you_mean(key, keys)
+        if hint:
+            yield Problem(record.source(key), "key-unknown", f"unknown key '{key}'{hint}", WARNING)
+
+
+def _enum(record: Record, key: str, allowed: Iterable[str], code: str, where: str) -> Iterator[Problem]:
+    value = record.get(key)
+    allowed = list(allowed)
+    if isinstance(value, str) and value not in allowed:
+        yield Problem(record.source(key), code,
+                      f"{key} '{value}' is not {where}{did_you_mean(value, allowed)}; "
+                      f"expected one of: {', '.join(allowed)}")
+
+
+def check_enums(record: Record, config: Config) -> Iterator[Problem]:
+    if record.type == "activity":
+        yield from _enum(record, "kind", config.activity_kinds, "kind-unknown",
+                         "an activity kind (activity_kinds in salesmd.yaml)")
+        yield from _enum(record, "status", ACTIVITY_STATUSES, "status-unknown", "an activity status")
+    elif record.type == "task":
+        yield from _enum(record, "status", TASK_STATUSES, "status-unknown", "a task status")
+
+
+def check_stages(record: Record, config: Config) -> Iterator[Problem]:
+    if record.type not in ("lead", "opportunity"):
+        return
+    pipeline = config.pipelines[record.type]
+    yield from _enum(record, "stage", pipeline.names, "stage-unknown", f"in the {record.type} pipeline")
+    stage = pipeline.get(record.get("stage"))
+    if stage is None:
+        return
+    missing = [k for k in stage.requires if _empty(record.get(k))]
+    if missing:
+        keys = " and ".join(f"'{k}'" for k in missing)
+        yield Problem(record.source("stage"), "stage-requires",
+                      f"stage '{stage.name}' requires {keys}: add "
+                      + ", ".join(f"{k}: ..." for k in missing) + " to the front matter"
+                      + (" or pick an earlier stage" if not stage.terminal else ""))
+
+
+def check_activity_times(record: Record, config: Config) -> Iterator[Problem]:
+    if record.type != "activity":
+        return
+    start, end = as_datetime(record.get("start")), as_datetime(record.get("end"))
+    if start and end and end < start:
+        yield Problem(record.source("end"), "end-before-start",
+                      f"end {record.get('end')} is before start {record.get('start')}")
+
+
+def check_link_syntax(record: Record, config: Config) -> Iterator[Problem]:
+    """A link key holding plain text instead of a wikilink: an error, though it still resolves."""
+    for key in LINK_TARGETS[record.type]:
+        value = record.get(key)
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, str) and v.strip() and parse_link(v) is None:
+                inner = v.strip().strip("[]").strip()
+                hint = f"write links as quoted wikilinks: \"[[{inner}]]\"" if inner else "the link names no record"
+                yield Problem(record.source(key), "link-format", f"'{key}' holds {v!r}; {hint}")
+
+
+# Each takes one record and the config: their results depend on nothing else, so they are cached
+# per file and re-run only for files that changed.
+RECORD_CHECKS = [check_required, check_types, check_unknown_keys, check_enums, check_stages,
+          check_activity_times, check_link_syntax]

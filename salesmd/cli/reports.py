@@ -1,0 +1,247 @@
+"""Report commands: agenda, pipeline (and later the HTML site). Thin: build, then render."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ..model import printable
+from ..render.output import count, format_option, to_csv, to_json
+from ..reports.periods import Period, PeriodError, parse_period
+from .app import App, fail, main, pass_app
+from .options import DATE
+from .progress import status
+
+
+class PeriodType(click.ParamType):
+    name = "PERIOD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, Period):
+            return value
+        try:
+            return parse_period(value)
+        except PeriodError as e:
+            self.fail(str(e), param, ctx)
+
+
+def _load(app: App):
+    """The vault, with a 'Reading the vault' line on a terminal (not with -v, which prints timings)."""
+    with status("Reading the vault", show=not app.verbose):
+        vault, _ = app.load()
+    return vault
+
+
+@main.command()
+@click.option("--date", "start", type=DATE, help="The first day to show (default: today).")
+@click.option("--days", type=click.IntRange(1, 366), default=7, show_default=True,
+              help="How many days to show from --date.")
+@click.option("--owner", help="Only this owner's tasks, activities and deals.")
+@click.option("--territory", help="Only this territory's tasks, activities and deals.")
+@format_option("text", "json", "csv", "ics")
+@pass_app
+def agenda(app: App, start, days: int, owner, territory, fmt: str):
+    """What to do: overdue items, each day's tasks and meetings, stale and late deals.
+
+    Overdue: open tasks due, and activities still planned, before --date. Then, for each day, the
+    open tasks due and the activities planned that day, by owner, each with the deal or lead it
+    is about. Over capacity: an owner with more open tasks due on a day than `tasks_per_day`.
+    Stale deals: open opportunities with no activity for `stale_days` days. Past close date: open
+    opportunities whose close_date has passed. A task or activity without an owner or territory
+    takes its deal's.
+
+    --format ics writes an iCalendar file (open tasks as to-dos, planned activities as events,
+    with UIDs from the record ids, so a subscribed calendar updates instead of duplicating).
+
+    Example: salesmd agenda --owner maria --days 14
+    """
+    from ..reports.agenda import build_agenda
+
+    vault = _load(app)
+    report = build_agenda(vault, app.today, date=start, days=days, owner=owner, territory=territory)
+    if fmt == "json":
+        click.echo(to_json(report.as_dict()))
+    elif fmt == "csv":
+        from ..render.report_text import AGENDA_COLUMNS, agenda_rows
+
+        click.echo(to_csv(AGENDA_COLUMNS, agenda_rows(report)), nl=False, color=True)
+    elif fmt == "ics":
+        from ..render.ics import render_ics
+
+        click.echo(render_ics(report), nl=False)
+    else:
+        from ..render.report_text import render_agenda
+
+        click.echo(printable(render_agenda(report), keep_newlines=True))
+
+
+@main.command()
+@click.option("--pipeline", "pipeline_name", type=click.Choice(["opportunity", "lead"]), default="opportunity",
+              show_default=True, help="Which pipeline to report on.")
+@click.option("--owner", help="Only this owner's records.")
+@click.option("--territory", help="Only this territory's records.")
+@click.option("--product", help="Only opportunities for this product (leads are not filtered by product).")
+@click.option("--period", type=PeriodType(), metavar="PERIOD",
+              help="A quarter (2026-Q4), month (2026-11) or year (2026) for the forecast, won/lost and "
+                   "conversions (default: this quarter).")
+@click.option("--deals", "all_deals", is_flag=True,
+              help="List every deal: in text all open deals (through a pager on a terminal), in JSON the "
+                   "'deals' (open) and 'closed' lists. Without it, text shows the first 25 open deals and "
+                   "JSON the summary only.")
+@format_option("text", "json", "csv")
+@pass_app
+def pipeline(app: App, pipeline_name: str, owner, territory, product, period, all_deals: bool, fmt: str):
+    """The pipeline by stage: deals, amounts and weighted amounts per currency, and the forecast.
+
+    For each stage in order: how many deals, their total and their probability-weighted total in
+    each currency (currencies are never added together; the probability is the deal's own, else
+    its stage's). Then: what is expected to close in the period, won and lost in the period with
+    the win rate (by count and by value), the lead conversion rate, and every open deal with its
+    age and days in its current stage (the first 25; --deals for all). --format json is the
+    summary (--deals adds every deal, streamed); --format csv gives one row per open deal.
+
+    Example: salesmd pipeline --period 2026-Q4 --owner maria
+    """
+    from ..checks.process import stage_since
+    from ..git.repo import GitError
+    from ..git.history import load_history, pipeline_paths
+    from ..reports.pipeline import build_pipeline
+
+    vault = _load(app)
+    try:
+        history = load_history(vault.root, relevant=pipeline_paths(vault))
+    except GitError:
+        history = None  # days in stage then come from the files' dates
+    report = build_pipeline(vault, app.today, pipeline=pipeline_name, owner=owner, territory=territory,
+                            product=product, period=period, stage_since=stage_since(vault, history, app.today))
+    if fmt == "json":
+        from ..render.output import echo_json_streamed
+
+        lists = {"deals": (d.as_dict() for d in report.deals), "closed": (d.as_dict() for d in report.closed)}
+        echo_json_streamed(report.as_dict(deals=False), lists if all_deals else {})
+    elif fmt == "csv":
+        from ..render.report_text import PIPELINE_COLUMNS, pipeline_rows
+
+        click.echo(to_csv(PIPELINE_COLUMNS, pipeline_rows(report)), nl=False, color=True)
+    else:
+        from ..render.report_text import OPEN_DEALS_SHOWN, render_pipeline
+
+        text = printable(render_pipeline(report, limit=None if all_deals else OPEN_DEALS_SHOWN), keep_newlines=True)
+        if all_deals and sys.stdout.isatty():
+            click.echo_via_pager(text + "\n")
+        else:
+            click.echo(text)
+
+
+class SiteError(Exception):
+    """A template could not be rendered (the CLI exits 2 with the message)."""
+
+
+def _safe_out_dir(root: Path, out_dir: Path, force: bool) -> None:
+    """Refuse to write the site over the vault or over a folder of someone else's files."""
+    from ..model import RECORD_FOLDERS
+    from ..render.html import MANIFEST
+
+    target, vault = Path(os.path.realpath(out_dir)), root.resolve()  # realpath: a link loop is no RuntimeError
+    if os.path.lexists(out_dir) and not os.path.isdir(out_dir):
+        raise SiteError(f"{out_dir}: not a folder (a file, or a symbolic link that loops or leads nowhere)")
+    if target == vault or vault.is_relative_to(target) or (
+            target.is_relative_to(vault) and target.relative_to(vault).parts[:1] in [(f,) for f in RECORD_FOLDERS]):
+        raise SiteError(f"{out_dir}: the site cannot be written over the vault or into a record folder")
+    if target.is_dir() and not (target / MANIFEST).exists() and any(target.iterdir()) and not force:
+        raise SiteError(f"{out_dir} has files that salesmd report did not make; choose an empty or new "
+                        "folder, or pass --force to write there anyway")
+
+
+def build_site(app: App, out: Path | None, quiet: bool = False, force: bool = False):
+    """Check the vault and write its site; returns (out_dir, BuildResult, problems)."""
+    from ..checks.run import run_check
+    from ..git.repo import GitError
+    from ..git.history import load_history, pipeline_paths
+    from .progress import track
+    from ..render.html import Site, read_manifest, write_site
+
+    with status("Reading the vault", show=not app.verbose and not quiet):
+        vault, problems, _ = run_check(app.root)
+    try:
+        history = load_history(vault.root, relevant=pipeline_paths(vault))
+    except GitError:
+        history = None
+    out_dir = out if out is not None else vault.root / vault.config.report_dir
+    _safe_out_dir(vault.root, out_dir, force)
+    from ..render.templating import TemplateProblem
+
+    try:
+        pages, prints = Site(vault, problems, app.today, history).pages(read_manifest(out_dir),
+                                                                        progress=None if quiet else track)
+    except TemplateProblem as e:
+        raise SiteError(str(e)) from None
+    result = write_site(out_dir, pages, prints, progress=None if quiet else track)
+    return out_dir, result, problems
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to write the site (default: report_dir in salesmd.yaml, `_site/` in the vault).")
+@click.option("--force", is_flag=True, help="Write into a folder that has files salesmd report did not make.")
+@pass_app
+def report(app: App, out: Path | None, force: bool):
+    """Build the static HTML site: dashboard, pipeline board, agenda, a page per record, problems.
+
+    The site opens from file:// with no network (inline CSS and SVG charts, no scripts), prints
+    cleanly and reads on a phone. It includes agenda.ics for calendar apps. Only pages whose
+    content changed are rewritten. Templates: the vault's own templates/ folder overrides the
+    built-in ones; {% extends "default:pipeline.html" %} extends a built-in page.
+
+    Example: salesmd report --out /tmp/crm-site && xdg-open /tmp/crm-site/index.html
+    """
+    try:
+        out_dir, result, problems = build_site(app, out, force=force)
+    except SiteError as e:
+        fail(str(e))
+    from ..reports.problems import ProblemCount
+
+    tally = ProblemCount.of(problems)
+    click.echo(f"wrote {len(result.written)} of {count(result.total, 'file')} to {out_dir}"
+               + (f", removed {len(result.removed)}" if result.removed else "")
+               + (f" ({tally}: see problems.html)" if tally.total else ""))
+    click.echo(f"open {(out_dir / 'index.html').resolve().as_uri()}")
+
+
+@main.command(name="watch")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to write the site (default: report_dir in salesmd.yaml).")
+@click.option("--debounce", type=click.FloatRange(0.05, 10), default=0.3, show_default=True,
+              help="Seconds of quiet after a change before rebuilding.")
+@pass_app
+def watch_(app: App, out: Path | None, debounce: float):
+    """Watch the vault: on every change, re-check, rebuild the site, print new and fixed problems.
+
+    Bursts of saves are rebuilt once; a file saved half-way is reported like any problem and the
+    watch goes on. Ctrl-C stops it.
+
+    Example: salesmd watch --out /tmp/crm-site
+    """
+    from .watch import watch
+
+    root = app.root
+    out_dir = out if out is not None else root / _report_dir(app)
+
+    def rebuild():
+        app._loaded = None  # read the vault afresh every time
+        _, _, problems = build_site(app, out_dir, quiet=True)
+        return problems
+
+    watch(root, out_dir, rebuild, lambda line: click.echo(printable(line, keep_newlines=True)), debounce=debounce)
+
+
+def _report_dir(app: App) -> str:
+    from ..config import ConfigError, load_config
+
+    try:
+        return load_config(app.root)[0].report_dir
+    except ConfigError:
+        return "_site"

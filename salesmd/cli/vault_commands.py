@@ -1,0 +1,225 @@
+"""The commands that read the vault as it is: init, check, list, show, history, hooks."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ..config import ConfigError
+from ..model import RECORD_TYPES, Record, printable
+from ..render.output import count, format_option, table, to_csv, to_json
+from .app import App, _format_problem, fail, filter_options, main, pass_app, selected
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--no-git", is_flag=True, help="Do not run `git init` even when the folder is not in a repository.")
+@click.option("--force", is_flag=True, help="Make the vault even inside another vault.")
+def init(directory: Path, no_git: bool, force: bool):
+    """Create a vault: salesmd.yaml with every default, the record folders, .gitignore, git.
+
+    Refuses to touch a folder that already holds a salesmd.yaml, or one inside another vault
+    (--force to make it there anyway).
+
+    Example: salesmd init ~/crm
+    """
+    from ..write.init import InitError, init_vault
+
+    try:
+        made = init_vault(directory, git=not no_git, force=force)
+    except InitError as e:
+        fail(str(e))
+    for line in made:
+        click.echo(line)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--staged", "mode", flag_value="staged", help="Check what is staged for the next commit (for hooks).")
+@click.option("--history", "mode", flag_value="history", help="Audit every commit in the log, not only the files now.")
+@format_option("text", "json")
+@pass_app
+def check(app: App, paths, strict: bool, mode: str | None, fmt: str):
+    """Validate every record: schema, links, stages, conversion, YAML pitfalls.
+
+    Prints `path:line: severity[code]: message` for each problem and a summary line.
+    With PATHS, only problems in those files or folders are shown (the whole vault is still read,
+    so links are checked against everything). Exit status: 0 clean, 1 errors (or warnings with
+    --strict), 2 usage error or unreadable configuration.
+
+    The process rules are checked against git history: a record once committed in a terminal
+    stage stays there, a converted lead keeps its converted_to.
+
+    Example: salesmd check --strict leads/
+    """
+    from ..checks.run import CheckError, run_check
+    from ..store.load import Timings
+
+    timings = Timings()
+    try:
+        vault, problems, _ = run_check(app.root, mode or "current", timings=timings, quick=True)
+    except (CheckError, ConfigError) as e:
+        fail(str(e))
+    app.print_timings(timings)
+    if paths:
+        wanted = []
+        for p in paths:
+            if not os.path.lexists(p):
+                fail(f"{p}: no such file or folder")
+            try:  # a symbolic link is the file asked about, wherever (or whether) it leads
+                here = p.parent.resolve() / p.name if p.is_symlink() else p.resolve()
+                wanted.append(here.relative_to(vault.root).as_posix())
+            except ValueError:
+                fail(f"{p}: not inside the vault {vault.root}")
+        problems = [pr for pr in problems if any(
+            w in (".", "") or pr.source.path == w or pr.source.path.startswith(w.rstrip("/") + "/") for w in wanted)]
+    from ..reports.problems import ProblemCount
+
+    tally = ProblemCount.of(problems)
+    errors, warnings = tally.errors, tally.warnings
+    if fmt == "json":
+        click.echo(to_json({
+            "problems": [dict(p.as_dict(), path=app.show_path(p.source.path)) for p in problems],
+            "records": vault.record_count, "errors": errors, "warnings": warnings,
+        }))
+    else:
+        for p in problems:
+            click.echo(_format_problem(app, p))
+        click.echo(f"{count(vault.record_count, 'record')} checked: {tally}")
+    if errors or (strict and warnings):
+        sys.exit(1)
+
+
+LIST_COLUMNS = {
+    "lead": ["id", "name", "stage", "company", "owner", "territory"],
+    "contact": ["id", "name", "account", "role", "email", "owner"],
+    "account": ["id", "name", "industry", "owner", "territory"],
+    "opportunity": ["id", "name", "stage", "amount", "currency", "close_date", "account", "owner", "territory"],
+    "activity": ["id", "start", "kind", "status", "subject", "owner"],
+    "task": ["id", "due", "status", "subject", "owner"],
+    "note": ["id", "date", "title", "owner"],
+}
+
+
+@main.command(name="list")
+@click.argument("type_", metavar="TYPE", type=click.Choice(RECORD_TYPES))
+@filter_options
+@click.option("--columns", help="Comma-separated keys to show instead of the default columns.")
+@format_option("text", "json", "csv")
+@pass_app
+def list_(app: App, type_, owner, territory, stage, wheres, sort_key, columns, fmt):
+    """List records of one TYPE, filtered and sorted.
+
+    Example: salesmd list opportunity --owner maria --sort -amount
+    """
+    vault, records = selected(app, type_, owner, territory, stage, wheres, sort_key)
+    cols = [c.strip() for c in columns.split(",")] if columns else LIST_COLUMNS[type_]
+    if fmt == "json":
+        click.echo(to_json([dict(id=r.id, type=r.type, path=r.path, **{str(k): v for k, v in r.data.items()
+                                                                        if k != "type"}) for r in records]))
+        return
+    from ..reports.query import value_of
+
+    rows = [[r.path if c == "path" else value_of(vault, r, c) for c in cols] for r in records]
+    if fmt == "csv":
+        click.echo(to_csv(cols, rows), nl=False, color=True)  # color: click would strip ANSI sequences from data
+    else:
+        click.echo(table(cols, rows))
+        click.echo(count(len(records), type_))
+
+
+def _record(app: App, record_id: str, doing: str) -> Record:
+    """The record with this id; else exit 1 saying why: its file's problems, or no such id."""
+    vault, problems = app.load()
+    record = vault.get(record_id)
+    broken = vault.broken_path(record_id) if record is None else None
+    if broken is not None:
+        from ..store.indexed import IndexedVault
+
+        for p in vault.problems_of(broken) if isinstance(vault, IndexedVault) else problems:
+            if p.source.path == broken:
+                click.echo(_format_problem(app, p), err=True)
+        fail(f"{app.show_path(broken)} cannot be read as a record (the problems above), so '{record_id}' "
+             f"cannot be {doing}", 1)
+    if record is None:
+        from ..suggest import id_hint
+
+        fail(f"no record with id '{record_id}'{id_hint(record_id, vault.records)}", 1)
+    return record
+
+
+@main.command()
+@click.argument("record_id", metavar="ID")
+@format_option("text", "json")
+@pass_app
+def show(app: App, record_id: str, fmt: str):
+    """Show one record: its keys, what it links to, what links to it, and its timeline.
+
+    Example: salesmd show acme-fleet-renewal
+    """
+    from ..reports.record import build_record_view
+    from ..render.text import render_record
+
+    vault, _ = app.load()
+    record = _record(app, record_id, "shown")
+    view = build_record_view(vault, record)
+    if fmt == "json":
+        click.echo(to_json(view.as_dict()))
+    else:
+        click.echo(printable(render_record(view, app.show_path(record.path)), keep_newlines=True))
+
+
+@main.command()
+@click.argument("record_id", metavar="ID")
+@format_option("text", "json")
+@pass_app
+def history(app: App, record_id: str, fmt: str):
+    """Show a record's life from git: each commit's date, author and front-matter changes.
+
+    Follows renames. Changes not committed yet are shown last.
+
+    Example: salesmd history acme-fleet-renewal
+    """
+    from ..git.repo import GitError
+    from ..render.text import render_history
+    from ..reports.record_history import build_record_history
+
+    vault, _ = app.load()
+    record = _record(app, record_id, "shown")
+    try:
+        view = build_record_history(vault.root, record)
+    except GitError as e:
+        fail(f"git: {e}")
+    click.echo(to_json(view.as_dict()) if fmt == "json" else printable(render_history(view), keep_newlines=True))
+
+
+@main.group()
+def hooks():
+    """Git hooks that run salesmd's checks.
+
+    Example: salesmd hooks install
+    """
+
+
+@hooks.command(name="install")
+@click.option("--force", is_flag=True, help="Replace an existing pre-commit hook that is not salesmd's.")
+@pass_app
+def hooks_install(app: App, force: bool):
+    """Install a git pre-commit hook running `salesmd check --staged`.
+
+    A commit whose staged records break a rule is refused (`git commit --no-verify` skips the
+    hook; `salesmd check` still reports what it let through, from history).
+
+    Example: salesmd hooks install
+    """
+    from ..git.hooks import HookError, install_hook
+
+    try:
+        path = install_hook(app.root, force=force)
+    except HookError as e:
+        fail(str(e))
+    click.echo(f"installed {path}")

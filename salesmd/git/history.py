@@ -1,0 +1,256 @@
+"""The vault's history from git (repo.py runs git): one `git log` pass and one
+`git cat-file --batch`, nothing mocked. lineage.py links the versions along the commit graph.
+
+What the process rules need from history is small: for every version of every record file, its
+type, stage and `converted_to`. Those facts are parsed once per blob and cached under .salesmd/
+by blob id, and the log is read incrementally from the last commit seen, so a new commit costs
+about what its changed files cost.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..store import frontmatter
+from .repo import ZERO, GitError, Repo, raw_changes
+from .versions import Commit, Facts, Version, facts_of
+
+CACHE_VERSION = 5  # 5: kept in the index database (which names the code that wrote it)
+
+
+@dataclass
+class History:
+    """Every committed version of every record file, grouped into lines of descent (renames followed)."""
+
+    repo: Repo
+    head: str | None
+    lines: dict[str, list[Version]] = field(default_factory=dict)  # current vault path -> versions
+    gone: list[list[Version]] = field(default_factory=list)  # files deleted since
+
+    def versions(self, path: str) -> list[Version]:
+        return self.lines.get(path, [])
+
+    def follow_uncommitted_renames(self, paths: set[str], staged_only: bool) -> None:
+        """Give files renamed since HEAD (`git mv`, not committed yet) the history of their old name.
+
+        Asks git only when a lead or opportunity has no history under its name (`paths`)."""
+        if self.head is None or not [p for p in paths if p not in self.lines]:
+            return
+        args = ["diff-index", "-z", "--no-abbrev", "-M"] + (["--cached"] if staged_only else []) + [self.head]
+        try:
+            raw = self.repo.git(*args, "--", self.repo.prefix or ".")
+        except GitError:
+            return
+        for status, old, new, *_ in raw_changes(raw):
+            old_v, new_v = self.repo.vault_path(old), self.repo.vault_path(new)
+            if status == "R" and new_v in paths and new_v not in self.lines and old_v in self.lines:
+                self.lines[new_v] = self.lines[old_v]
+                # The old name's versions may not have been read (its file unchanged since): read them now.
+                unread = [v for v in self.lines[new_v] if v.facts is None and v.blob]
+                try:
+                    blobs = self.repo.blobs(sorted({v.blob for v in unread}))
+                except GitError:
+                    blobs = {}
+                for v in unread:
+                    if v.blob in blobs:
+                        v.facts = facts_of(blobs[v.blob])
+
+
+class HistoryCache:
+    """The history already read (blob facts and the log), kept in the index's database (index.py),
+    in a table of its own; never trusted when it is not this vault's own or has another shape."""
+
+    def __init__(self, vault_root: Path, enabled: bool = True):
+        from ..store.dotfolder import caching_allowed
+
+        self.root = vault_root
+        self.enabled = enabled and caching_allowed()
+        self.facts: dict[str, Facts] = {}
+        self.commits: list[dict] = []
+        self.head: str | None = None
+        self.prefix: str | None = None
+        if self.enabled:  # --no-cache reads none of it either
+            self._read()
+
+    def _read(self) -> None:
+        from ..store.dotfolder import no_gc
+        from ..store.index import connect
+
+        db = connect(self.root, create=False)
+        if db is None:
+            return
+        try:
+            row = db.execute("SELECT v FROM git_history WHERE k = 'log'").fetchone()
+            if row is None:
+                return
+            with no_gc():
+                data = json.loads(row[0])
+            if data.get("version") != CACHE_VERSION:
+                return
+            facts = {k: Facts(*v) for k, v in data["facts"].items()}
+            commits = data["commits"]
+            if not (isinstance(commits, list) and all(
+                    isinstance(c, dict) and len(c["c"]) == 4 and all(len(x) == 4 for x in c["x"])
+                    and all(isinstance(p, str) for p in c["p"]) for c in commits)
+                    and isinstance(data["head"], str) and isinstance(data["prefix"], str)):
+                raise ValueError("not a history cache of this shape")
+            self.facts, self.commits, self.head, self.prefix = facts, commits, data["head"], data["prefix"]
+        except (sqlite3.Error, ValueError, KeyError, TypeError, AttributeError, IndexError):
+            self.facts, self.commits, self.head, self.prefix = {}, [], None, None
+        finally:
+            db.close()
+
+    def save(self) -> None:
+        from ..store.index import connect
+
+        if not self.enabled:
+            return
+        data = {"version": CACHE_VERSION, "head": self.head, "prefix": self.prefix,
+                "facts": {k: [f.type, f.stage, f.converted_to] for k, f in self.facts.items()},
+                "commits": self.commits}
+        db = connect(self.root)
+        if db is None:
+            return
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS git_history (k TEXT PRIMARY KEY, v TEXT NOT NULL)")
+            db.execute("INSERT OR REPLACE INTO git_history VALUES ('log', ?)", (json.dumps(data, separators=(",", ":")),))
+        except (sqlite3.Error, UnicodeEncodeError):
+            pass  # a history that cannot be kept is only read again next time
+        finally:
+            db.close()
+
+
+PIPELINE_FOLDERS = ("leads/", "opportunities/")
+
+
+def load_history(vault_root: Path, *, use_cache: bool = True,
+                 relevant: dict[str, str] | None = None) -> History | None:
+    """All committed versions of the vault's files, or None outside a git repository
+    (GitUnusable when git cannot use the one there is).
+
+    Only leads and opportunities have rules in history, so only their versions are read: those
+    of files that are one now (`relevant`: their paths and current blob ids) or that ever lived
+    in leads/ or opportunities/. A file committed once and unchanged since needs no reading:
+    its one version says what the file says. Without `relevant`, every version is read.
+    """
+    repo = Repo.locate(vault_root)
+    if repo is None:
+        return None
+    head = repo.head_sha
+    if head is None:
+        return History(repo, None)
+    cache = HistoryCache(vault_root, use_cache)
+    # A shallow clone's log lacks its oldest commits: read it whole each time, and keep no head
+    # for it, so a log cached while shallow is never taken for the whole after `git fetch --unshallow`.
+    commits = cache.commits if (cache.prefix == repo.prefix and cache.head and not repo.shallow) else []
+    since = cache.head if commits else None
+    if since and since != head:
+        try:
+            repo.git("merge-base", "--is-ancestor", since, head)
+        except GitError:  # history was rewritten: read it all again
+            commits, since = [], None
+    if since != head:
+        commits += repo.log(since)
+    history = History(repo, head)
+    keep = _paths_to_follow(commits, repo, relevant)
+
+    def follow(old: str, new: str) -> bool:
+        return keep is None or old in keep or new in keep or new.startswith(keep.folders)
+
+    from ..store.dotfolder import no_gc
+    from .lineage import walk
+
+    with no_gc():  # many small linked objects: the cyclic GC would only slow this down
+        history.lines, history.gone = walk(commits, repo.vault_path, follow)
+    wanted = [v for path, line in history.lines.items() for v in line
+              if relevant is None or ((path in relevant or _in_pipeline_folder(line))
+                                      and (len(line) > 1 or relevant.get(path) != line[0].blob))]
+    wanted += [v for line in history.gone for v in line
+               if relevant is None or (len(line) > 1 and _in_pipeline_folder(line))]
+    needed = sorted({v.blob for v in wanted if v.blob and v.blob not in cache.facts})
+    for sha, data in repo.blobs(needed).items():
+        cache.facts[sha] = facts_of(data)
+    for v in wanted:
+        if v.blob:
+            v.facts = cache.facts.get(v.blob)
+    cache.commits, cache.head, cache.prefix = commits, None if repo.shallow else head, repo.prefix
+    if needed or since != head:
+        cache.save()
+    return history
+
+
+def pipeline_paths(vault) -> dict[str, str]:
+    """The paths of the vault's leads and opportunities (the files whose history has rules),
+    with their current blob ids."""
+    return {r.path: r.blob for t in ("lead", "opportunity") for r in vault.of_type(t)}
+
+
+class _Keep(set):
+    folders: tuple[str, ...] = ()
+
+
+def _paths_to_follow(commits: list[dict], repo: Repo, relevant: dict[str, str] | None) -> "_Keep | None":
+    """The repository paths whose history can matter: the relevant files now, every path they
+    had before a rename, and anything in the pipeline folders. None: follow everything."""
+    if relevant is None:
+        return None
+    keep = _Keep(repo.prefix + p for p in relevant)
+    keep.folders = tuple(repo.prefix + f for f in PIPELINE_FOLDERS)
+    renames = [(old, new) for c in commits for status, old, new, _ in c["x"] if status == "R"]
+    for old, new in reversed(renames):  # newest first, so chains of renames are followed back
+        if new in keep or new.startswith(keep.folders):
+            keep.add(old)
+    return keep
+
+
+def _in_pipeline_folder(line: list[Version]) -> bool:
+    return any(v.path.startswith(PIPELINE_FOLDERS) for v in line)
+
+
+def front_matter_data(data: bytes) -> dict:
+    """A version's whole front matter as a dict ({} when it cannot be read)."""
+    try:
+        parts = frontmatter.split(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return {}
+    if not parts.has_front_matter or parts.unclosed:
+        return {}
+    parsed = frontmatter.parse_yaml(parts.yaml_text)
+    return parsed.data if isinstance(parsed.data, dict) else {}
+
+
+def file_versions(repo: Repo, vault_path: str) -> list[tuple[Commit, str, bytes | None, bytes | None]]:
+    """Every commit that touched one file, oldest first, following renames: (commit, path, bytes,
+    the bytes in that commit's parent), so each change is told against what it really changed,
+    not against whichever commit happens to be listed before it (another branch's, say)."""
+    raw = repo.git("log", "--follow", "-z", "--raw", "--no-abbrev", "-M", "--no-merges", "--full-history",
+                   "--format=%x01%H%x1f%at%x1f%an%x1f%s", "HEAD", "--", repo.prefix + vault_path)
+    entries = []
+    for chunk in raw.split(b"\x01")[1:]:
+        header, _, rest = chunk.partition(b"\0")
+        sha, at, author, subject = header.decode("utf-8", "replace").split("\x1f", 3)
+        tokens = rest.lstrip(b"\n").split(b"\0")
+        meta = tokens[0].decode() if tokens and tokens[0].startswith(b":") else None
+        if meta is None:
+            continue
+        fields = meta[1:].split()
+        path = tokens[2 if fields[4][0] in "RC" else 1].decode("utf-8", "surrogateescape")
+        blob = None if fields[3] == ZERO else fields[3]
+        parent = None if fields[2] == ZERO else fields[2]
+        entries.append((Commit(sha, int(at), author, subject), repo.vault_path(path) or path, blob, parent))
+    entries.reverse()
+    blobs = repo.blobs(sorted({b for _, _, blob, parent in entries for b in (blob, parent) if b}))
+    return [(c, p, blobs.get(b) if b else None, blobs.get(parent) if parent else None)
+            for c, p, b, parent in entries]
+
+
+def head_version(repo: Repo, vault_path: str) -> bytes | None:
+    """The file as HEAD has it, or None."""
+    try:
+        sha = repo.git("rev-parse", "-q", "--verify", f"HEAD:{repo.prefix}{vault_path}").decode().strip()
+    except GitError:
+        return None
+    return repo.blobs([sha]).get(sha) if sha else None

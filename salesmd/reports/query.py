@@ -1,0 +1,99 @@
+"""Selecting records: `key=value` filters and sorting, shared by list, export and reports, and the
+one rule for a record's owner and territory (a task or activity without one takes its deal's)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..model import Record
+from ..render.output import cell, raw_cell
+from ..store.vault import Vault
+
+
+class QueryError(ValueError):
+    pass
+
+
+INHERITED = ("owner", "territory")  # keys a task or activity without its own takes from its deal
+INHERITING = ("task", "activity")
+
+
+def deal_of(vault: Vault, record: Record) -> Record | None:
+    """The deal a task or activity is about: the first opportunity in its `related`, else the first lead."""
+    related = vault.linked(record, "related")
+    return next((r for r in related if r.type == "opportunity"), None) \
+        or next((r for r in related if r.type == "lead"), None)
+
+
+def effective(vault: Vault, record: Record, key: str) -> str | None:
+    """A record's owner or territory as every command reads it (list, export, agenda, pipeline,
+    the site): its own; a task or activity without one takes its deal's."""
+    own = _text(record.get(key))
+    if own is None and key in INHERITED and record.type in INHERITING:
+        deal = deal_of(vault, record)
+        return _text(deal.get(key)) if deal is not None else None
+    return own
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, (list, dict)):
+        return None
+    return raw_cell(value).strip() or None  # as the record has it: made printable only when shown
+
+
+def value_of(vault: Vault, record: Record, key: str) -> Any:
+    """What a filter, a sort or a list column sees for `key`: the id, an inherited owner or
+    territory, else the value as written."""
+    if key == "id":
+        return record.id
+    return effective(vault, record, key) if key in INHERITED else record.get(key)
+
+
+def _matches(vault: Vault, record: Record, key: str, want: str) -> bool:
+    value = value_of(vault, record, key)
+    values = value if isinstance(value, list) else [value]
+    want = want.strip().casefold()
+    return any(raw_cell(v).casefold() == want for v in values if v is not None) or (want == "" and value in (None, "", []))
+
+
+def parse_filter(text: str) -> tuple[str, bool, str]:
+    """'stage=won' -> ('stage', True, 'won'); 'stage!=won' -> ('stage', False, 'won')."""
+    if "!=" in text:
+        key, value = text.split("!=", 1)
+        return key.strip(), False, value
+    if "=" in text:
+        key, value = text.split("=", 1)
+        return key.strip(), True, value
+    raise QueryError(f"filter {text!r} must look like key=value or key!=value")
+
+
+def _sort_value(value: Any) -> tuple:
+    """Sort numbers, dates and text apart from one another; missing values last."""
+    if value is None or value == "":
+        return (3, "")
+    if isinstance(value, bool):
+        return (2, str(value))
+    if isinstance(value, (int, float)):
+        return (0, value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        moment = value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
+        return (1, moment.replace(tzinfo=None).isoformat())
+    return (2, cell(value).casefold())
+
+
+def select(vault: Vault, type_: str, filters: list[str], sort_key: str | None = None) -> list[Record]:
+    parsed = [parse_filter(f) for f in filters]
+    records = [r for r in vault.of_type(type_)
+               if all(_matches(vault, r, key, value) == equal for key, equal, value in parsed)]
+    if sort_key:
+        reverse = sort_key.startswith("-")
+        key = sort_key.lstrip("-")
+        keyed = [(value_of(vault, r, key), r) for r in records]  # each value read once
+        present = [(v, r) for v, r in keyed if v not in (None, "")]
+        missing = [r for v, r in keyed if v in (None, "")]  # not `r not in present`: a list scan per record
+        present.sort(key=lambda p: _sort_value(p[0]), reverse=reverse)
+        records = [r for _, r in present] + sorted(missing, key=lambda r: r.id)
+    else:
+        records = sorted(records, key=lambda r: r.id.casefold())
+    return records

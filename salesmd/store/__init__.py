@@ -1,0 +1,2 @@
+"""Reading a vault: walk its files, read and parse each safely, cache what was read, and index the
+records (Vault)."""

@@ -1,0 +1,301 @@
+"""Reading the vault through the index: refresh it, then ask it only for what a command needs.
+
+`refresh` is the one way the index learns of the files: a stat walk, then reading just the files
+whose stamp changed (and forgetting those gone). `IndexedVault` is then the small query
+interface the commands and report builders read records through: the records of one type, one
+record by id, the records linking to one, the ids, the count. Each answer is read from the index
+when first asked for and kept for the rest of the command, one Record object per file, so a
+command that needs the deals reads the deals, not the 100,000 other files.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from functools import cached_property
+from pathlib import Path
+
+from ..model import ParsedFile, Problem, Record, id_key, id_of
+from .index import Index, decode_record, decode_problems
+from .vault import Vault
+
+
+class Refreshed:
+    """What a refresh did: the walk, when it began, and the files read afresh."""
+
+    def __init__(self, files, started_ns: int, fresh: list, gone: list, saved: bool):
+        self.files, self.started_ns, self.fresh, self.gone, self.saved = files, started_ns, fresh, gone, saved
+
+
+def refresh(root: Path, config, index: Index, read, files=None, started_ns: int | None = None,
+            save: bool = True) -> Refreshed:
+    """Bring the index up to the files: read each file new or changed since its row was written
+    (`read(rel, stamp)` -> (ParsedFile, body)), forget the files gone. `files` is a walk already
+    made (begun at `started_ns`). With `save` False the rows are left for the caller to store."""
+    from .walk import walk
+
+    if files is None:
+        started_ns = time.time_ns()
+        files = walk(root, config)
+    fresh = []
+    current = index.current
+    for rel, stamp in files:
+        if not current(rel, stamp):
+            pf, body = read(rel, stamp)
+            fresh.append((rel, stamp, pf, body, None))
+    walked = {rel for rel, _ in files}
+    gone = [rel for rel in index.stamps() if rel not in walked]
+    saved = index.save(fresh, gone, started_ns) if save else False
+    return Refreshed(files, started_ns, fresh, gone, saved)
+
+
+class IndexedVault(Vault):
+    """A Vault answered from the index (see the module's docstring); the same answers as a Vault
+    of every record, which tests/test_checkstate.py holds it to."""
+
+    def __init__(self, root: Path, config, index: Index):
+        self.root, self.config, self.index = root, config, index
+        self._by_path: dict[str, Record] = {}
+        self._types: dict[str, list[Record]] = {}
+        index.db.execute("BEGIN")  # one snapshot for the whole command, whatever others write meanwhile
+
+    def _records(self, rows) -> list[Record]:
+        known, out = self._by_path, []
+        for path, type_, text in rows:
+            record = known.get(path)
+            if record is None:
+                record = known[path] = decode_record(path, type_, text)
+            out.append(record)
+        return out
+
+    def _query(self, sql: str, *args) -> list[Record]:
+        return self._records(self.index.db.execute(sql, args))
+
+    @cached_property
+    def records(self) -> list[Record]:
+        return self._query("SELECT path, type, record FROM files WHERE type IS NOT NULL ORDER BY path")
+
+    def of_type(self, type_: str) -> list[Record]:
+        found = self._types.get(type_)
+        if found is None:
+            found = self._types[type_] = self._query(
+                "SELECT path, type, record FROM files WHERE type = ? ORDER BY path", type_)
+        return found
+
+    def of_type_where(self, type_: str, key: str, value: str) -> list[Record]:
+        if type_ in self._types:
+            return super().of_type_where(type_, key, value)
+        # rows tagged whole (a key that is not text) are asked in Python, as are all the rows found
+        found = self._query("SELECT path, type, record FROM files WHERE type = ? AND "
+                            "(json_extract(record, '$[0].' || json_quote(?)) = ? OR json_extract(record, '$[7]') = 1) "
+                            "ORDER BY path", type_, key, value)
+        return [r for r in found if r.get(key) == value]
+
+    @cached_property
+    def by_type(self) -> dict[str, list[Record]]:
+        return {t: self.of_type(t) for (t,) in self.index.db.execute(
+            "SELECT DISTINCT type FROM files WHERE type IS NOT NULL")}
+
+    @cached_property
+    def by_key(self) -> "_Keys":
+        return _Keys(self)
+
+    @cached_property
+    def broken_paths(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for key, path in self.index.db.execute("SELECT key, path FROM files WHERE broken = 1 ORDER BY path"):
+            found.setdefault(key, path)
+        return found
+
+    @cached_property
+    def backlinks(self) -> "_Backlinks":
+        return _Backlinks(self)
+
+    @cached_property
+    def by_spaced_key(self) -> dict[str, Record]:
+        paths = [p for (p,) in self.index.db.execute("SELECT path FROM files WHERE type IS NOT NULL ORDER BY path")
+                 if id_of(p) != id_of(p).strip()]
+        records = self._records(self.index.rows_of_records(paths))
+        return {id_key(r.id.strip()): r for r in reversed(records)}
+
+    @property
+    def record_count(self) -> int:
+        return self.index.db.execute("SELECT count(*) FROM files WHERE type IS NOT NULL").fetchone()[0]
+
+    def ids_of(self, types) -> list[str]:
+        types = list(types)
+        return [id_of(p) for (p,) in self.index.db.execute(
+            "SELECT path FROM files WHERE type IN (SELECT value FROM json_each(?)) ORDER BY path", (json.dumps(types),))]
+
+    def records_at(self, paths) -> list[Record]:
+        """The records of these files (those that are records), by path."""
+        missing = [p for p in paths if p not in self._by_path]
+        if missing:
+            self._records(self.index.rows_of_records(missing))
+        return sorted((self._by_path[p] for p in set(paths) if p in self._by_path), key=lambda r: r.path)
+
+    def problems_of(self, path: str):
+        """The problems found reading one file."""
+        for _, _, _, _, problems, _ in self.index.rows([path]):
+            return decode_problems(problems)
+        return []
+
+    def search(self, text: str, types=None, limit: int = 50) -> list[tuple[Record, str]]:
+        """Records whose title, other values or body hold these words (FTS5 query syntax), best first,
+        each with a snippet of where."""
+        sql = ("SELECT f.path, f.type, f.record, snippet(words, -1, '[', ']', '...', 12) FROM words "
+               "JOIN files f ON f.rowid = words.rowid WHERE words MATCH ?")
+        args: list = [text]
+        if types:
+            sql += " AND f.type IN (SELECT value FROM json_each(?))"
+            args.append(json.dumps(list(types)))
+        sql += " ORDER BY bm25(words, 10.0, 3.0, 1.0), f.path LIMIT ?"
+        args.append(limit)
+        rows = list(self.index.db.execute(sql, args))
+        records = self._records((p, t, r) for p, t, r, _ in rows)
+        return [(record, snippet) for record, (*_, snippet) in zip(records, rows)]
+
+
+class _Keys:
+    """vault.by_key as queries: the first record (by path) with an id, ignoring case."""
+
+    FEW = 256  # asked this many times, every id's file is read at once: cheaper than a query each
+
+    def __init__(self, vault: IndexedVault):
+        self.vault, self.memo, self.asked = vault, {}, 0
+
+    @cached_property
+    def paths(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for key, path in self.vault.index.db.execute("SELECT key, path FROM files WHERE type IS NOT NULL ORDER BY path"):
+            found.setdefault(key, path)
+        return found
+
+    def get(self, key: str, default=None):
+        if key not in self.memo:
+            self.asked += 1
+            if self.asked <= self.FEW:
+                found = self.vault._query("SELECT path, type, record FROM files WHERE key = ? AND type IS NOT NULL "
+                                          "ORDER BY path LIMIT 1", key)
+                self.memo[key] = found[0] if found else None
+            else:
+                path = self.paths.get(key)
+                self.memo[key] = None if path is None else (self.vault.records_at([path]) or [None])[0]
+        found = self.memo[key]
+        return default if found is None else found
+
+    def __getitem__(self, key: str) -> Record:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key: str) -> bool:
+        return self.get(key) is not None
+
+    def __iter__(self):
+        return iter(self._whole())
+
+    def __len__(self) -> int:
+        return len(self._whole())
+
+    def keys(self):
+        return self._whole().keys()
+
+    def values(self):
+        return self._whole().values()
+
+    def items(self):
+        return self._whole().items()
+
+    def _whole(self) -> dict[str, Record]:
+        whole: dict[str, Record] = {}
+        for record in self.vault.records:
+            whole.setdefault(record.key, record)
+        return whole
+
+
+class _Backlinks:
+    """vault.backlinks as queries: (record, key) for each front-matter link to an id, in the order
+    a Vault of every record gives them (by path, then as each record makes its links)."""
+
+    FEW = 64  # asked this many times, the whole links table is read at once: cheaper than a query each
+
+    def __init__(self, vault: IndexedVault):
+        self.vault, self.asked = vault, 0
+
+    @cached_property
+    def sources(self) -> dict[str, list[tuple[str, str]]]:
+        found: dict[str, list[tuple[str, str]]] = {}
+        for target, src, field in self.vault.index.db.execute("SELECT target, src, field FROM links ORDER BY src, ord"):
+            found.setdefault(target, []).append((src, field))
+        return found
+
+    def _sources_of(self, key: str) -> list[tuple[str, str]]:
+        self.asked += 1
+        if self.asked <= self.FEW and "sources" not in self.__dict__:
+            return list(self.vault.index.db.execute(
+                "SELECT src, field FROM links WHERE target = ? ORDER BY src, ord", (key,)))
+        return self.sources.get(key, [])
+
+    def get(self, key: str, default=None):
+        pairs = self._sources_of(key)
+        if not pairs:
+            return default
+        self.vault.records_at([src for src, _ in pairs])
+        known = self.vault._by_path
+        return [(known[src], field) for src, field in pairs]
+
+    def __getitem__(self, key: str):
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key: str) -> bool:
+        return self.get(key) is not None
+
+
+def read_one(root: Path, config):
+    """`read` for refresh: the file parsed, and its body for the full-text index."""
+    from .read import read_file
+
+    def read(rel: str, stamp) -> tuple[ParsedFile, str | None]:
+        pf = read_file(root, rel, config, stamp=stamp, keep_body=True)
+        body = pf.record.body if pf.record is not None else None
+        if pf.record is not None:
+            pf.record.body = None
+        return pf, body
+
+    return read
+
+
+def open_vault(root: Path, timings, queries: bool = False):
+    """(vault, problems) for a command that reads: the index brought up to the files, then an
+    IndexedVault over it. The problems are the configuration's. Without an index (--no-cache, or
+    none to be had) every file is read (load.read_vault); or, if the command needs the index's
+    own queries (`queries`: full-text search), into an index in memory."""
+    from ..config import load_config
+    from ..render.output import count
+    from .dotfolder import caching_allowed
+    from .load import read_vault
+    from .walk import walk
+
+    with timings.stage("config"):
+        config, config_problems = load_config(root)
+    with timings.stage("index"):
+        index = Index.open(root, config.signature) if caching_allowed() else None
+        if index is None and queries:
+            index = Index.in_memory(config.signature)
+    if index is not None:
+        started = time.time_ns()
+        with timings.stage("walk"):
+            files = walk(root, config)
+        with timings.stage("refresh") as note:
+            done = refresh(root, config, index, read_one(root, config), files, started)
+            note[0] = f"{count(len(files), 'file')}, {len(done.fresh)} read, {len(done.gone)} gone"
+        if done.saved:
+            return IndexedVault(root, config, index), config_problems
+        index.close()  # another command holds the index, or a name SQLite cannot keep: read it all
+    vault, problems = read_vault(root, config=config, timings=timings, use_cache=False)
+    return vault, sorted(config_problems + problems, key=Problem.sort_key)

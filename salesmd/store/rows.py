@@ -1,0 +1,138 @@
+"""A record as one row of the index (index.py): its values as JSON, and back, exactly.
+
+JSON keeps str, int, float (NaN and infinities too), bool, None, lists and string-keyed maps as
+they are. Dates, datetimes and maps with other keys are tagged with a one-key object whose key
+starts with NUL, which no key read from YAML here does (a map that has one is tagged too).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from ..model import Problem, Record, Source, id_of
+from ..schema import LINK_TARGETS
+
+
+_DATE, _TIME, _MAP = "\0d", "\0t", "\0m"
+
+
+def _tagged(value):
+    if value.__class__ in (str, int, float, bool) or value is None:
+        return value
+    if isinstance(value, dict):
+        if all(k.__class__ is str and not k.startswith("\0") for k in value):
+            return {k: _tagged(v) for k, v in value.items()}
+        return {_MAP: [[_tagged(k), _tagged(v)] for k, v in value.items()]}
+    if isinstance(value, (list, tuple)):
+        return [_tagged(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return {_TIME: value.isoformat()}
+    if isinstance(value, dt.date):
+        return {_DATE: value.isoformat()}
+    raise TypeError(f"cannot index a {type(value).__name__}")
+
+
+def _untag(obj: dict):
+    if len(obj) == 1:
+        tag, value = next(iter(obj.items()))
+        if tag == _DATE:
+            return dt.date.fromisoformat(value)
+        if tag == _TIME:
+            return dt.datetime.fromisoformat(value)
+        if tag == _MAP:
+            return {_freeze(k): v for k, v in value}
+    return obj
+
+
+def _freeze(key):
+    """A map key as YAML gave it: a list key cannot be (PyYAML refuses it), so it is one of ours."""
+    return tuple(key) if isinstance(key, list) else key
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+_loads = json.JSONDecoder(object_hook=_untag).decode
+_plain_loads = json.JSONDecoder().decode
+
+
+def encode_problems(problems: list[Problem]) -> str:
+    return _dumps([[p.source.path, p.source.line, p.code, p.message, p.severity] for p in problems])
+
+
+def decode_problems(text: str | None) -> list[Problem] | None:
+    if text is None:
+        return None
+    return [Problem(Source(path, line), code, message, severity)
+            for path, line, code, message, severity in _plain_loads(text)]
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def encode_record(record: Record) -> str:
+    """A record as one JSON array. Its top-level dates and datetimes (most records have one or two)
+    are kept as ISO text with a list of which keys they are, so most rows decode without a Python
+    call per value; anything else that needs a tag (a nested date, a map with other keys) marks
+    the row to be decoded with the tags read back."""
+    data, plain, tops, hooked = record.data, {}, [], False
+    if not all(k.__class__ is str and not k.startswith("\0") for k in data):
+        plain, hooked = _tagged(data), True
+    else:
+        for key, value in data.items():
+            kind = value.__class__
+            if kind in _SCALARS:
+                plain[key] = value
+            elif kind is dt.date:
+                plain[key] = value.isoformat()
+                tops.append([key, 0])
+            elif kind is dt.datetime:
+                plain[key] = value.isoformat()
+                tops.append([key, 1])
+            else:
+                tagged = plain[key] = _tagged(value)
+                hooked = hooked or _has_tag(tagged)
+    return _dumps([plain, record.key_lines, record.body_line, list(record.body_links), record.body_digest,
+                   record.blob, tops, hooked])
+
+
+def _has_tag(value) -> bool:
+    if isinstance(value, dict):
+        return (len(value) == 1 and next(iter(value)) in (_DATE, _TIME, _MAP)) or any(map(_has_tag, value.values()))
+    if isinstance(value, list):
+        return any(map(_has_tag, value))
+    return False
+
+
+_from_date, _from_time = dt.date.fromisoformat, dt.datetime.fromisoformat
+
+
+def decode_record(path: str, type_: str, text: str) -> Record:
+    if text.endswith("true]"):
+        data, key_lines, body_line, body_links, body_digest, blob, tops, _ = _loads(text)
+    else:
+        data, key_lines, body_line, body_links, body_digest, blob, tops, _ = _plain_loads(text)
+    for key, kind in tops:
+        data[key] = _from_time(data[key]) if kind else _from_date(data[key])
+    return Record(id=id_of(path), type=type_, path=path, data=data, key_lines=key_lines, body=None,
+                  body_line=body_line, body_links=tuple(body_links), body_digest=body_digest, blob=blob)
+
+
+def link_rows(record: Record):
+    """(source path, order, key, target) for each front-matter link the record makes, in the order
+    the record makes them (its link keys in schema order, each key's links as written)."""
+    n = 0
+    for key in LINK_TARGETS.get(record.type, {}):
+        for link in record.links(key):
+            yield record.path, n, key, link.key
+            n += 1
+
+
+def words_of(record: Record, body: str | None) -> tuple[str, str, str]:
+    """What the full-text index holds of a record: its title, its other text values, its body."""
+    title = record.title
+    fields = []
+    for key, value in record.data.items():
+        for item in value if isinstance(value, list) else (value,):
+            if isinstance(item, str) and item != title and key != "type":
+                fields.append(item)
+    return title, "\n".join(fields), body or ""

@@ -1,0 +1,138 @@
+"""Vault: the records of one folder, indexed by id, by type and by backlink."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from ..config import Config
+from ..model import Link, Record, id_key
+from ..schema import LINK_TARGETS, WHEN_KEY
+
+
+def as_datetime(value) -> dt.datetime | None:
+    """A date or datetime as a naive datetime (dates at midnight), for ordering."""
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone().replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    return None
+
+
+def as_date(value) -> dt.date | None:
+    moment = as_datetime(value)
+    return moment.date() if moment else None
+
+
+@dataclass
+class Vault:
+    root: Path
+    config: Config
+    records: list[Record]
+    broken_paths: dict[str, str] = field(default_factory=dict)  # casefolded id of a file that could not be read -> it
+
+    @property
+    def broken(self):
+        """The casefolded ids of files that could not be read (a link to one is that file's error)."""
+        return self.broken_paths.keys()
+
+    @cached_property
+    def by_key(self) -> dict[str, Record]:
+        index: dict[str, Record] = {}
+        for record in self.records:
+            index.setdefault(record.key, record)
+        return index
+
+    @cached_property
+    def by_type(self) -> dict[str, list[Record]]:
+        index: dict[str, list[Record]] = {}
+        for record in self.records:
+            index.setdefault(record.type, []).append(record)
+        return index
+
+    def of_type(self, type_: str) -> list[Record]:
+        return self.by_type.get(type_, [])
+
+    def of_type_where(self, type_: str, key: str, value: str) -> list[Record]:
+        """The records of a type whose `key` is the text `value` (the index answers it with a query)."""
+        return [r for r in self.of_type(type_) if r.get(key) == value]
+
+    def body(self, record: Record) -> str:
+        """The record's Markdown body, read from its file when the index cache left it out."""
+        if record.body is None:
+            from .frontmatter import split
+            from .files import read_regular
+
+            try:
+                text = read_regular(str(self.root / record.path)).decode("utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            record.body = split(text).body
+        return record.body
+
+    @property
+    def record_count(self) -> int:
+        return len(self.records)
+
+    def ids_of(self, types) -> list[str]:
+        """The ids of every record of these types, in path order (for "did you mean")."""
+        return [r.id for r in self.records if r.type in types]
+
+    def get(self, id_: str) -> Record | None:
+        """The record with this id (ignoring case and Unicode normal form). A file name may start or
+        end with spaces, which tables do not show: the id as given wins, then the id without them,
+        then an id that has them."""
+        key = id_key(id_.strip())
+        return self.by_key.get(id_key(id_)) or self.by_key.get(key) or self.by_spaced_key.get(key)
+
+    @cached_property
+    def by_spaced_key(self) -> dict[str, Record]:
+        """The records whose ids start or end with spaces, by their key without them."""
+        return {id_key(r.id.strip()): r for r in reversed(self.records) if r.id != r.id.strip()}
+
+    def broken_path(self, id_: str) -> str | None:
+        """The file with this id that could not be read as a record, if there is one."""
+        return self.broken_paths.get(id_key(id_)) or self.broken_paths.get(id_key(id_.strip()))
+
+    def resolve(self, link: Link | None) -> Record | None:
+        return None if link is None else self.by_key.get(link.key)
+
+    def linked(self, record: Record, key: str) -> list[Record]:
+        return [r for r in (self.resolve(link) for link in record.links(key)) if r is not None]
+
+    def first_linked(self, record: Record, key: str) -> Record | None:
+        found = self.linked(record, key)
+        return found[0] if found else None
+
+    @cached_property
+    def backlinks(self) -> dict[str, list[tuple[Record, str]]]:
+        """casefolded id -> [(record that links to it, the key it links from)], front matter only."""
+        index: dict[str, list[tuple[Record, str]]] = {}
+        for record in self.records:
+            for key in LINK_TARGETS.get(record.type, {}):
+                for link in record.links(key):
+                    index.setdefault(link.key, []).append((record, key))
+        return index
+
+    def timeline(self, record: Record) -> list[Record]:
+        """Every activity, task and note that links to `record` (or to its deals), by date."""
+        keys = {record.key}
+        if record.type == "account":
+            keys |= {r.key for r, k in self.backlinks.get(record.key, []) if r.type in ("opportunity", "contact")}
+        seen: dict[str, Record] = {}
+        for key in keys:
+            for other, _ in self.backlinks.get(key, []):
+                if other.type in WHEN_KEY:
+                    seen[other.key] = other
+        return sorted(seen.values(), key=lambda r: timeline_key(r.get(WHEN_KEY[r.type])) + (r.id,))
+
+
+def timeline_key(value) -> tuple:
+    """Order by day; within a day, timed entries first and date-only ones (due that day) last."""
+    moment = as_datetime(value)
+    if moment is None:
+        return (dt.date.min, 1, dt.time())
+    dated_only = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+    return (moment.date(), int(dated_only), moment.time())
