@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .. import code_stamp
 from ..model import ParsedFile, Problem, id_key, id_of
-from .dotfolder import caching_allowed, ensure_cache_dir, remove_stale_temporaries, set_aside_if_odd
+from .dotfolder import caching_allowed, ensure_cache_dir, no_gc, remove_stale_temporaries, set_aside_if_odd
 from .rows import decode_problems, decode_record, encode_problems, encode_record, link_rows, words_of  # noqa: F401 (callers import them from here)
 
 FORMAT = 3  # 2: top-level dates as text beside a list of their keys; 3: every link, in order
@@ -260,23 +260,26 @@ class Index:
                            "(SELECT value FROM json_each(?)))", (listed,))
                 db.execute("DELETE FROM links WHERE src IN (SELECT value FROM json_each(?))", (listed,))
                 db.execute("DELETE FROM files WHERE path IN (SELECT value FROM json_each(?))", (listed,))
-            insert = db.cursor()
-            for rel, stamp, pf, body, checked in fresh:
+            start = db.execute("SELECT coalesce(max(rowid), 0) + 1 FROM files").fetchone()[0]
+            rows, links, words = [], [], []
+            for n, (rel, stamp, pf, body, checked) in enumerate(fresh, start):
                 record = pf.record
                 mtime, size = stamp or UNSTAMPED
                 broken = int(record is None and any(p.severity == "error" for p in pf.problems))
-                insert.execute("INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?)", (
-                    rel, mtime, size, seen_ns, record.key if record else id_key(id_of(rel)) if broken else None,
-                    record.type if record else None, broken, encode_record(record) if record else None,
-                    encode_problems(pf.problems), None if checked is None else encode_problems(checked)))
+                rows.append((n, rel, mtime, size, seen_ns, record.key if record else id_key(id_of(rel)) if broken else None,
+                             record.type if record else None, broken, encode_record(record) if record else None,
+                             encode_problems(pf.problems), None if checked is None else encode_problems(checked)))
                 if record is not None:
-                    rowid = insert.lastrowid
-                    db.executemany("INSERT INTO links VALUES (?, ?, ?, ?)", link_rows(record))
-                    db.execute("INSERT INTO words (rowid, title, fields, body) VALUES (?,?,?,?)",
-                               (rowid, *words_of(record, body)))
+                    links.extend(link_rows(record))
+                    words.append((n, *words_of(record, body)))
+            db.executemany("INSERT INTO files (rowid, path, mtime, size, seen, key, type, broken, record, problems, "
+                           "checked) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            db.executemany("INSERT INTO links VALUES (?, ?, ?, ?)", links)
+            db.executemany("INSERT INTO words (rowid, title, fields, body) VALUES (?,?,?,?)", words)
         if not fresh and not gone:
             return True
-        done = self._write(work)
+        with no_gc():  # many small objects made and kept: the cyclic GC would only walk them again and again
+            done = self._write(work)
         self.stored = None
         return done
 
