@@ -28,7 +28,7 @@ from ..model import ParsedFile, Problem, id_key, id_of
 from .dotfolder import caching_allowed, ensure_cache_dir, no_gc, remove_stale_temporaries, set_aside_if_odd
 from .rows import decode_problems, decode_record, encode_problems, encode_record, link_rows, words_of  # noqa: F401 (callers import them from here)
 
-FORMAT = 3  # 2: top-level dates as text beside a list of their keys; 3: every link, in order
+FORMAT = 4  # 2: top-level dates as text beside a list of their keys; 3: every link, in order; 4: words on demand
 NAME = "index.sqlite"
 RACY_NS = 2_000_000_000
 BUSY_SECONDS = 2.0
@@ -37,7 +37,8 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, mtime INTEGER NOT NULL, size INTEGER NOT NULL, seen INTEGER NOT NULL,
-    key TEXT, type TEXT, broken INTEGER NOT NULL, record TEXT, problems TEXT NOT NULL, checked TEXT);
+    key TEXT, type TEXT, broken INTEGER NOT NULL, record TEXT, problems TEXT NOT NULL, checked TEXT,
+    worded INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS files_key ON files (key);
 CREATE INDEX IF NOT EXISTS files_type ON files (type);
 CREATE TABLE IF NOT EXISTS links (src TEXT NOT NULL, ord INTEGER NOT NULL, field TEXT NOT NULL, target TEXT NOT NULL);
@@ -250,7 +251,8 @@ class Index:
     def save(self, fresh, gone, seen_ns: int) -> bool:
         """Store what was read afresh and forget the files gone, in one transaction.
 
-        `fresh`: (path, stamp or None, ParsedFile, body text or None, record-check problems or None)."""
+        `fresh`: (path, stamp or None, ParsedFile, record-check problems or None). Their words go
+        into the full-text table when a search first asks (fill_words), not now: a check need not pay for them."""
         def work():
             db = self.db
             paths = [rel for rel, *_ in fresh] + list(gone)
@@ -261,8 +263,8 @@ class Index:
                 db.execute("DELETE FROM links WHERE src IN (SELECT value FROM json_each(?))", (listed,))
                 db.execute("DELETE FROM files WHERE path IN (SELECT value FROM json_each(?))", (listed,))
             start = db.execute("SELECT coalesce(max(rowid), 0) + 1 FROM files").fetchone()[0]
-            rows, links, words = [], [], []
-            for n, (rel, stamp, pf, body, checked) in enumerate(fresh, start):
+            rows, links = [], []
+            for n, (rel, stamp, pf, checked) in enumerate(fresh, start):
                 record = pf.record
                 mtime, size = stamp or UNSTAMPED
                 broken = int(record is None and any(p.severity == "error" for p in pf.problems))
@@ -271,17 +273,55 @@ class Index:
                              encode_problems(pf.problems), None if checked is None else encode_problems(checked)))
                 if record is not None:
                     links.extend(link_rows(record))
-                    words.append((n, *words_of(record, body)))
             db.executemany("INSERT INTO files (rowid, path, mtime, size, seen, key, type, broken, record, problems, "
                            "checked) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
             db.executemany("INSERT INTO links VALUES (?, ?, ?, ?)", links)
-            db.executemany("INSERT INTO words (rowid, title, fields, body) VALUES (?,?,?,?)", words)
         if not fresh and not gone:
             return True
         with no_gc():  # many small objects made and kept: the cyclic GC would only walk them again and again
             done = self._write(work)
         self.stored = None
         return done
+
+    BATCH = 2000  # records whose words are added in one transaction (what is held in memory at once)
+
+    def fill_words(self, root: Path) -> None:
+        """Put the words of every record not yet in the full-text table into it: its title, its other
+        text values and its body (read from its file, if the file is still the one the row was read
+        from). In batches, each its own transaction; when another command holds the index, the
+        search reads what is there."""
+        from .files import read_regular
+        from .frontmatter import split
+
+        after = 0
+        while True:
+            todo = self.db.execute("SELECT rowid, path, type, record, mtime, size FROM files WHERE worded = 0 "
+                                   "AND type IS NOT NULL AND rowid > ? ORDER BY rowid LIMIT ?",
+                                   (after, self.BATCH)).fetchall()
+            if not todo:
+                return
+            after = todo[-1][0]
+            words = []
+            with no_gc():
+                for rowid, path, type_, text, mtime, size in todo:
+                    full = os.path.join(root, path)
+                    try:
+                        info = os.stat(full)
+                        if (info.st_mtime_ns, info.st_size) != (mtime, size) and mtime != UNSTAMPED[0]:
+                            continue  # changed since: read again by the next refresh, its words added then
+                        body = split(read_regular(full).decode("utf-8")).body
+                    except (OSError, UnicodeDecodeError):
+                        body = ""
+                    words.append((rowid, *words_of(decode_record(path, type_, text), body)))
+
+            def work():
+                self.db.execute("DELETE FROM words WHERE rowid IN (SELECT value FROM json_each(?))",
+                                (json.dumps([w[0] for w in words]),))
+                self.db.executemany("INSERT INTO words (rowid, title, fields, body) VALUES (?,?,?,?)", words)
+                self.db.executemany("UPDATE files SET worded = 1 WHERE rowid = ?", [(w[0],) for w in words])
+
+            if not self._write(work):
+                return
 
     def set_checked(self, found: dict[str, tuple[tuple[int, int], list[Problem]]]) -> None:
         """Keep record-check problems for rows still at the stamp they were checked at."""

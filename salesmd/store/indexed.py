@@ -15,7 +15,7 @@ import time
 from functools import cached_property
 from pathlib import Path
 
-from ..model import ParsedFile, Problem, Record, id_key, id_of
+from ..model import Problem, Record, id_key, id_of
 from .index import Index, decode_record, decode_problems
 from .vault import Vault
 
@@ -30,7 +30,7 @@ class Refreshed:
 def refresh(root: Path, config, index: Index, read, files=None, started_ns: int | None = None,
             save: bool = True) -> Refreshed:
     """Bring the index up to the files: read each file new or changed since its row was written
-    (`read(rel, stamp)` -> (ParsedFile, body)), forget the files gone. `files` is a walk already
+    (`read(rel, stamp)` -> ParsedFile), forget the files gone. `files` is a walk already
     made (begun at `started_ns`). With `save` False the rows are left for the caller to store."""
     from .walk import walk
 
@@ -41,8 +41,7 @@ def refresh(root: Path, config, index: Index, read, files=None, started_ns: int 
     current = index.current
     for rel, stamp in files:
         if not current(rel, stamp):
-            pf, body = read(rel, stamp)
-            fresh.append((rel, stamp, pf, body, None))
+            fresh.append((rel, stamp, read(rel, stamp), None))
     walked = {rel for rel, _ in files}
     gone = [rel for rel in index.stamps() if rel not in walked]
     saved = index.save(fresh, gone, started_ns) if save else False
@@ -151,7 +150,12 @@ class IndexedVault(Vault):
             args.append(json.dumps(list(types)))
         sql += " ORDER BY bm25(words, 10.0, 3.0, 1.0), f.path LIMIT ?"
         args.append(limit)
-        rows = list(self.index.db.execute(sql, args))
+        db = self.index.db
+        if db.in_transaction:
+            db.execute("COMMIT")  # the snapshot ends here: the words are added, then read in a new one
+        self.index.fill_words(self.root)
+        db.execute("BEGIN")
+        rows = list(db.execute(sql, args))
         records = self._records((p, t, r) for p, t, r, _ in rows)
         return [(record, snippet) for record, (*_, snippet) in zip(records, rows)]
 
@@ -257,17 +261,10 @@ class _Backlinks:
 
 
 def read_one(root: Path, config):
-    """`read` for refresh: the file parsed, and its body for the full-text index."""
+    """`read` for refresh."""
     from .read import read_file
 
-    def read(rel: str, stamp) -> tuple[ParsedFile, str | None]:
-        pf = read_file(root, rel, config, stamp=stamp, keep_body=True)
-        body = pf.record.body if pf.record is not None else None
-        if pf.record is not None:
-            pf.record.body = None
-        return pf, body
-
-    return read
+    return lambda rel, stamp: read_file(root, rel, config, stamp=stamp)
 
 
 def open_vault(root: Path, timings, queries: bool = False):

@@ -62,7 +62,7 @@ def walk_files(root: Path, config: Config, contents: Contents | None = None, wal
 @dataclass
 class Reading:
     """What read_files found: every file parsed, in path order; the record-check problems the index
-    had for unchanged files; what was read afresh, to keep (path, stamp, parsed, body)."""
+    had for unchanged files; what was read afresh, to keep (path, stamp, parsed)."""
 
     parsed: list[ParsedFile]
     checked: dict[str, list[Problem]]
@@ -87,14 +87,10 @@ def read_files(root: Path, config: Config, files, index=None, contents: Contents
                 if problems is not None:
                     checked[rel] = problems
             else:
-                keep = index is not None and rel not in contents
-                pf = read_file(root, rel, config, contents.get(rel), stamp, keep_body=keep)
+                pf = read_file(root, rel, config, contents.get(rel), stamp)
                 read += 1
-                if keep:
-                    body = pf.record.body if pf.record is not None else None
-                    if pf.record is not None:
-                        pf.record.body = None  # kept for the full-text index only; shown bodies are read again
-                    fresh.append((rel, stamp, pf, body))
+                if index is not None and rel not in contents:
+                    fresh.append((rel, stamp, pf))
             parsed.append(pf)
     return Reading(parsed, checked, fresh, read, contents)
 
@@ -137,7 +133,7 @@ def keep_in_index(index, files, reading: Reading, started_ns: int, checked_befor
     walked = {rel for rel, _ in files}
     gone = [rel for rel in index.stamps() if rel not in walked and rel not in reading.contents]
     checked = reading.checked
-    index.save([(rel, stamp, pf, body, checked.get(rel)) for rel, stamp, pf, body in reading.fresh], gone, started_ns)
+    index.save([(rel, stamp, pf, checked.get(rel)) for rel, stamp, pf in reading.fresh], gone, started_ns)
     if checked_before is not None:
         fresh = {rel for rel, *_ in reading.fresh}
         stamps = dict(files)
