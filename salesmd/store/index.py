@@ -263,19 +263,21 @@ class Index:
                 db.execute("DELETE FROM links WHERE src IN (SELECT value FROM json_each(?))", (listed,))
                 db.execute("DELETE FROM files WHERE path IN (SELECT value FROM json_each(?))", (listed,))
             start = db.execute("SELECT coalesce(max(rowid), 0) + 1 FROM files").fetchone()[0]
-            rows, links = [], []
-            for n, (rel, stamp, pf, checked) in enumerate(fresh, start):
-                record = pf.record
-                mtime, size = stamp or UNSTAMPED
-                broken = int(record is None and any(p.severity == "error" for p in pf.problems))
-                rows.append((n, rel, mtime, size, seen_ns, record.key if record else id_key(id_of(rel)) if broken else None,
-                             record.type if record else None, broken, encode_record(record) if record else None,
-                             encode_problems(pf.problems), None if checked is None else encode_problems(checked)))
-                if record is not None:
-                    links.extend(link_rows(record))
+
+            def rows():  # made as they are inserted, never all held at once
+                for n, (rel, stamp, pf, checked) in enumerate(fresh, start):
+                    record = pf.record
+                    mtime, size = stamp or UNSTAMPED
+                    broken = int(record is None and any(p.severity == "error" for p in pf.problems))
+                    yield (n, rel, mtime, size, seen_ns, record.key if record else id_key(id_of(rel)) if broken else None,
+                           record.type if record else None, broken, encode_record(record) if record else None,
+                           encode_problems(pf.problems), None if checked is None else encode_problems(checked))
+
             db.executemany("INSERT INTO files (rowid, path, mtime, size, seen, key, type, broken, record, problems, "
-                           "checked) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
-            db.executemany("INSERT INTO links VALUES (?, ?, ?, ?)", links)
+                           "checked) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows())
+            db.executemany("INSERT INTO links VALUES (?, ?, ?, ?)",
+                           (row for _, _, pf, _ in fresh if pf.record is not None for row in link_rows(pf.record)))
+
         if not fresh and not gone:
             return True
         with no_gc():  # many small objects made and kept: the cyclic GC would only walk them again and again

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from sys import intern
 
 from ..config import Config
 from ..model import BODY_WIKILINK, ERROR, RECORD_TYPES, WARNING, ParsedFile, Problem, Record, Source, id_of
@@ -103,11 +104,17 @@ def read_file(root: Path, rel: str, config: Config, raw: bytes | None = None,
     stem = id_of(rel)
     body_links = tuple(dict.fromkeys(m.group(1).strip() for m in BODY_WIKILINK.finditer(parts.body)))
     out.record = Record(
-        id=stem, type=type_, path=rel, data=data,
-        key_lines={str(k): v for k, v in parsed.key_lines.items()},
+        id=stem, type=type_, path=rel, data=keyed(data),
+        key_lines={intern(str(k)): v for k, v in parsed.key_lines.items()},
         body=parts.body if raw_given or keep_body else None,  # read again when shown (Vault.body): saves memory
         body_line=parts.body_line, body_links=body_links,
         body_digest=hashlib.blake2b(parts.body.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest(),
         blob=hashlib.sha1(b"blob %d\0" % len(raw) + raw).hexdigest(),
     )
     return out
+
+
+def keyed(data: dict) -> dict:
+    """The front matter with its keys shared across records (a 100,000-record vault holds the
+    word "status" once, not once per record)."""
+    return {intern(k) if k.__class__ is str else k: v for k, v in data.items()}

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from sys import intern
 
 from ..model import Problem, Record, Source, id_of
 from ..schema import LINK_TARGETS
+from .read import keyed
 
 
 _DATE, _TIME, _MAP = "\0d", "\0t", "\0m"
@@ -56,6 +58,8 @@ _plain_loads = json.JSONDecoder().decode
 
 
 def encode_problems(problems: list[Problem]) -> str:
+    if not problems:
+        return "[]"
     return _dumps([[p.source.path, p.source.line, p.code, p.message, p.severity] for p in problems])
 
 
@@ -113,7 +117,7 @@ def decode_record(path: str, type_: str, text: str) -> Record:
         data, key_lines, body_line, body_links, body_digest, blob, tops, _ = _plain_loads(text)
     for key, kind in tops:
         data[key] = _from_time(data[key]) if kind else _from_date(data[key])
-    return Record(id=id_of(path), type=type_, path=path, data=data, key_lines=key_lines, body=None,
+    return Record(id=id_of(path), type=type_, path=path, data=keyed(data), key_lines={intern(k): v for k, v in key_lines.items()}, body=None,
                   body_line=body_line, body_links=tuple(body_links), body_digest=body_digest, blob=blob)
 
 
