@@ -172,3 +172,32 @@ def test_a_record_comes_back_from_its_row_as_it_was_read(data):
     back = decode_record(record.path, record.type, encode_record(record))
     assert same(back.data, record.data)
     assert (back.key_lines, back.body_line, back.body_links, back.id) == (record.key_lines, 5, ("a",), "x")
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_a_person_at_a_terminal_sees_each_stage_and_a_count_of_files(tmp_path):
+    # a first check of a large vault takes a while: it must never sit on one frozen line
+    vault = make_vault(tmp_path / "v")
+    for n in range(400):
+        vault.write(f"notes/n{n}.md", f"---\ntype: note\ntitle: Note {n}\ndate: 2026-11-20\n---\n")
+    master, slave = os.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    done = subprocess.run([sys.executable, "-m", "salesmd", "--vault", str(vault.root), "check"],
+                          stdout=subprocess.PIPE, stderr=slave, env=env, timeout=120)
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    assert done.returncode == 0
+    text = shown.decode("utf-8", "replace")
+    for label in ("Reading the files", "Linking the records", "Checking the records", "Saving the index"):
+        assert label in text, text
+    assert "410/410" in text or "100%" in text, text  # the bar counts the files to the end
+    assert b"Reading" not in done.stdout  # the report itself stays clean

@@ -106,7 +106,7 @@ def full_check(root: Path, timings: Timings, contents, use_cache: bool, detail: 
         files, started = walk_files(root, config, contents, walked)
     index = Index.open(root, config.signature) if use_cache else None
     with timings.stage("read+parse") as note:
-        reading = read_files(root, config, files, index, contents)
+        reading = read_files(root, config, files, index, contents, timings)
         note[0] = f"{count(len(files), 'file')}, {reading.read} read"
     with timings.stage("build"):
         vault, problems = build_vault(root, config, reading.parsed)

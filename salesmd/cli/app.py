@@ -51,8 +51,9 @@ class App:
         if self._loaded is None:
             from ..store.indexed import open_vault
             from ..store.load import Timings
+            from .progress import for_terminal
 
-            timings = Timings()
+            timings = Timings(progress=for_terminal())
             try:
                 self._loaded = open_vault(self.root, timings)
             except ConfigError as e:

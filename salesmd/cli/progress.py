@@ -38,7 +38,8 @@ def track(items: Iterable[T], label: str, length: int | None = None, *, show: bo
     if not (show and enabled()):
         yield from items
         return
-    with click.progressbar(items, length=length, label=label, file=sys.stderr) as bar:
+    steps = max(1, (length or 0) // 200)  # redrawn 200 times at most, however many items
+    with click.progressbar(items, length=length, label=label, file=sys.stderr, update_min_steps=steps) as bar:
         yield from bar
 
 
@@ -55,3 +56,19 @@ def status(label: str, *, show: bool = True):
     finally:
         sys.stderr.write("\r\033[K")
         sys.stderr.flush()
+
+
+class Progress:
+    """What a command's Timings show a person watching (store/load.py): each long stage's name, and
+    a bar over the files."""
+
+    def status(self, label: str):
+        return status(label)
+
+    def track(self, items, label: str, length: int):
+        return track(items, label, length)
+
+
+def for_terminal() -> Progress | None:
+    """A Progress when one may be shown (enabled()), else None."""
+    return Progress() if enabled() else None

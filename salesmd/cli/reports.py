@@ -13,7 +13,6 @@ from ..render.output import count, format_option, to_csv, to_json
 from ..reports.periods import Period, PeriodError, parse_period
 from .app import App, fail, main, pass_app
 from .options import DATE
-from .progress import status
 
 
 class PeriodType(click.ParamType):
@@ -29,9 +28,8 @@ class PeriodType(click.ParamType):
 
 
 def _load(app: App):
-    """The vault, with a 'Reading the vault' line on a terminal (not with -v, which prints timings)."""
-    with status("Reading the vault", show=not app.verbose):
-        vault, _ = app.load()
+    """The vault (on a terminal, each stage of loading it is shown as it runs: cli/progress.py)."""
+    vault, _ = app.load()
     return vault
 
 
@@ -164,8 +162,10 @@ def build_site(app: App, out: Path | None, quiet: bool = False, force: bool = Fa
     from .progress import track
     from ..render.html import Site, read_manifest, write_site
 
-    with status("Reading the vault", show=not app.verbose and not quiet):
-        vault, problems, _ = run_check(app.root)
+    from ..store.load import Timings
+    from .progress import for_terminal
+
+    vault, problems, _ = run_check(app.root, timings=Timings(progress=None if quiet else for_terminal()))
     try:
         history = load_history(vault.root, relevant=pipeline_paths(vault))
     except GitError:

@@ -38,11 +38,12 @@ def search(app: App, words, types, limit: int, fmt: str):
     """
     from ..store.indexed import open_vault
     from ..store.load import Timings
+    from .progress import for_terminal
 
     query = fts_query(words)
     if not query:
         raise click.UsageError("give at least one word to search for")
-    timings = Timings()
+    timings = Timings(progress=for_terminal())
     vault, _ = open_vault(app.root, timings, queries=True)
     app.print_timings(timings)
     found = vault.search(query, types, limit)

@@ -58,8 +58,9 @@ def check(app: App, paths, strict: bool, mode: str | None, fmt: str):
     """
     from ..checks.run import CheckError, run_check
     from ..store.load import Timings
+    from .progress import for_terminal
 
-    timings = Timings()
+    timings = Timings(progress=for_terminal())
     try:
         vault, problems, _ = run_check(app.root, mode or "current", timings=timings, quick=True)
     except (CheckError, ConfigError) as e:

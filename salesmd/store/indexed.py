@@ -28,7 +28,7 @@ class Refreshed:
 
 
 def refresh(root: Path, config, index: Index, read, files=None, started_ns: int | None = None,
-            save: bool = True) -> Refreshed:
+            save: bool = True, track=None) -> Refreshed:
     """Bring the index up to the files: read each file new or changed since its row was written
     (`read(rel, stamp)` -> ParsedFile), forget the files gone. `files` is a walk already
     made (begun at `started_ns`). With `save` False the rows are left for the caller to store."""
@@ -39,7 +39,7 @@ def refresh(root: Path, config, index: Index, read, files=None, started_ns: int 
         files = walk(root, config)
     fresh = []
     current = index.current
-    for rel, stamp in files:
+    for rel, stamp in track(files, "Reading the files", len(files)) if track else files:
         if not current(rel, stamp):
             fresh.append((rel, stamp, read(rel, stamp), None))
     walked = {rel for rel, _ in files}
@@ -289,7 +289,7 @@ def open_vault(root: Path, timings, queries: bool = False):
         with timings.stage("walk"):
             files = walk(root, config)
         with timings.stage("refresh") as note:
-            done = refresh(root, config, index, read_one(root, config), files, started)
+            done = refresh(root, config, index, read_one(root, config), files, started, track=timings.track)
             note[0] = f"{count(len(files), 'file')}, {len(done.fresh)} read, {len(done.gone)} gone"
         if done.saved:
             return IndexedVault(root, config, index), config_problems

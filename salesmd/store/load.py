@@ -27,17 +27,38 @@ from .vault import Vault
 from .walk import Walk, walk
 
 
+# What a person watching the terminal is told while a stage runs (cli/progress.py shows it).
+STAGE_LABELS = {"walk": "Looking for files", "read+parse": "Reading the files", "refresh": "Reading the files",
+                "build": "Linking the records", "checks": "Checking the records", "save index": "Saving the index",
+                "history": "Reading git history", "save state": "Saving what the check found",
+                "state": "Comparing with the last check", "staged": "Reading what is staged"}
+
+
 @dataclass
 class Timings:
+    """How long each stage of a command took (`-v` prints them), and what a person watching is
+    shown meanwhile: `progress`, when given, has status(label) (a line while a stage runs) and
+    track(items, label, length) (a bar over a long loop)."""
+
     stages: list[tuple[str, float, str]] = field(default_factory=list)
+    progress: object | None = None
 
     @contextmanager
     def stage(self, name: str, detail: str = ""):
         """Time a stage; the block may set note[0] to say what it did."""
         note = [detail]
         start = time.perf_counter()
-        yield note
+        label = STAGE_LABELS.get(name)
+        if self.progress is not None and label is not None:
+            with self.progress.status(label):
+                yield note
+        else:
+            yield note
         self.stages.append((name, time.perf_counter() - start, note[0]))
+
+    def track(self, items, label: str, length: int):
+        """`items`, counted on a bar as they are gone through when progress is shown."""
+        return items if self.progress is None else self.progress.track(items, label, length)
 
 
 Contents = dict[str, "bytes | None"]
@@ -71,7 +92,8 @@ class Reading:
     contents: Contents
 
 
-def read_files(root: Path, config: Config, files, index=None, contents: Contents | None = None) -> Reading:
+def read_files(root: Path, config: Config, files, index=None, contents: Contents | None = None,
+               timings: "Timings | None" = None) -> Reading:
     """Each file from its row in the index when the row is current, else from the disk (or `contents`)."""
     contents = contents or {}
     stored = _stored(index, files, contents)
@@ -80,7 +102,7 @@ def read_files(root: Path, config: Config, files, index=None, contents: Contents
     fresh: list[tuple] = []
     read = 0
     with no_gc():
-        for rel, stamp in files:
+        for rel, stamp in timings.track(files, "Reading the files", len(files)) if timings else files:
             hit = stored.pop(rel, None)
             if hit is not None:
                 pf, problems = hit
@@ -158,7 +180,7 @@ def read_vault(root: Path, *, config: Config | None = None, timings: Timings | N
         files, started = walk_files(root, config)
     index = Index.open(root, config.signature) if use_cache else None
     with timings.stage("read+parse") as note:
-        reading = read_files(root, config, files, index)
+        reading = read_files(root, config, files, index, timings=timings)
         note[0] = f"{count(len(files), 'file')}, {reading.read} read"
     with timings.stage("build"):
         vault, found = build_vault(root, config, reading.parsed)
