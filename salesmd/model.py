@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -113,6 +114,12 @@ def parse_link(value: Any) -> Link | None:
     """'[[acme]]', '[[acme|Acme Corp]]' or '[[acme#Heading]]' -> Link; anything else -> None."""
     if not isinstance(value, str):
         return None
+    return _parse_link_text(value)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_link_text(value: str) -> Link | None:
+    """Links are values, so one written in many records is parsed once and shared."""
     text = value.strip()
     if not (text.startswith("[[") and text.endswith("]]")):
         return None

@@ -56,6 +56,7 @@ class App:
             timings = Timings(progress=for_terminal())
             try:
                 self._loaded = open_vault(self.root, timings)
+                click.get_current_context().call_on_close(getattr(self._loaded[0], "close", lambda: None))
             except ConfigError as e:
                 fail(str(e))
             self.print_timings(timings)

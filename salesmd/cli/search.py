@@ -46,7 +46,10 @@ def search(app: App, words, types, limit: int, fmt: str):
     timings = Timings(progress=for_terminal())
     vault, _ = open_vault(app.root, timings, queries=True)
     app.print_timings(timings)
-    found = vault.search(query, types, limit)
+    try:
+        found = vault.search(query, types, limit)
+    finally:
+        vault.close()
     if fmt == "json":
         click.echo(to_json([{"id": r.id, "type": r.type, "path": r.path, "title": r.title, "match": snippet}
                             for r, snippet in found]))

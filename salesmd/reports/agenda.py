@@ -304,8 +304,8 @@ def last_activity(vault: Vault, deal: Record, today: dt.date) -> Record | None:
     Cancelled activities do not count: nobody talked to the customer.
     """
     latest, latest_day = None, None
-    for other, key in vault.backlinks.get(deal.key, []):
-        if other.type != "activity" or key != "related" or other.get("status") == "cancelled":
+    for other, key in vault.linking(deal.key, "activity"):
+        if key != "related" or other.get("status") == "cancelled":
             continue
         day = date_value(other.get("start"))
         if day is None or (other.get("status") != "done" and day > today):

@@ -72,7 +72,7 @@ def _identity(path: Path) -> str:
     return f"{os.getuid() if hasattr(os, 'getuid') else 0}:{info.st_dev}:{info.st_ino}"
 
 
-def _remove(path: Path) -> None:
+def remove(path: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
         try:
             os.unlink(f"{path}{suffix}")
@@ -112,7 +112,7 @@ def connect(root: Path, create: bool = True) -> sqlite3.Connection | None:
             db.close()
         if state == "busy":  # another command is making it: this one reads the files
             return None
-        _remove(path)
+        remove(path)
     return None
 
 
@@ -172,8 +172,8 @@ UNSTAMPED = (-1, -1)  # a file the walk could not stamp (a symbolic link): its r
 class Index:
     """The open index of one vault, under one configuration."""
 
-    def __init__(self, db: sqlite3.Connection, config_signature: str):
-        self.db = db
+    def __init__(self, db: sqlite3.Connection, config_signature: str, path: Path | None = None):
+        self.db, self.path, self.damaged = db, path, False
         self.stored: dict[str, tuple[int, int, int]] | None = None
         meta = dict(db.execute("SELECT k, v FROM meta"))
         if meta.get("config") != config_signature:  # rows and checks depend on the configuration
@@ -194,13 +194,24 @@ class Index:
         if db is None:
             return None
         try:
-            return cls(db, config_signature)
+            return cls(db, config_signature, db_path(root))
         except sqlite3.Error:
             db.close()
             return None
 
     def close(self) -> None:
-        self.db.close()
+        """Done with the index; one found damaged meanwhile is removed, for the next command to make anew."""
+        try:
+            self.db.close()
+        except sqlite3.Error:
+            pass
+        if self.damaged and self.path is not None:
+            remove(self.path)
+
+    def note_error(self, error: sqlite3.Error) -> None:
+        """An error other than "busy" means the database is damaged."""
+        if not busy(error):
+            self.damaged = True
 
     def _forget_all(self, config_signature: str) -> None:
         for table in ("files", "links", "words"):
@@ -212,13 +223,18 @@ class Index:
         rows are then left to it, or to the next command) or it cannot be written."""
         try:
             self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error:
+        except sqlite3.Error as e:
+            self.note_error(e)
             return False
         try:
             work()
             self.db.execute("COMMIT")
             return True
-        except (sqlite3.Error, UnicodeEncodeError, ValueError, TypeError, RecursionError):
+        except sqlite3.Error as e:
+            self.note_error(e)
+            _rollback(self.db)
+            return False
+        except (UnicodeEncodeError, ValueError, TypeError, RecursionError):  # a name or value SQLite cannot keep
             _rollback(self.db)
             return False
 

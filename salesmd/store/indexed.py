@@ -1,4 +1,4 @@
-"""Reading the vault through the index: refresh it, then ask it only for what a command needs.
+"""Reading the vault through the index: refresh it (refresh.py), then ask it only for what a command needs.
 
 `refresh` is the one way the index learns of the files: a stat walk, then reading just the files
 whose stamp changed (and forgetting those gone). `IndexedVault` is then the small query
@@ -10,42 +10,62 @@ command that needs the deals reads the deals, not the 100,000 other files.
 
 from __future__ import annotations
 
+import functools
 import json
+import sqlite3
 import time
 from functools import cached_property
 from pathlib import Path
 
 from ..model import Problem, Record, id_key, id_of
-from .index import Index, decode_record, decode_problems
+from .index import Index, decode_problems, decode_record
+from .refresh import read_one, refresh
 from .vault import Vault
 
 
-class Refreshed:
-    """What a refresh did: the walk, when it began, and the files read afresh."""
+def _or_plain(method):
+    """An answer from the index; if the index turns out damaged while a command reads it, the vault
+    is read from its files instead (and the index removed, to be made anew by the next command),
+    and this answer and every later one come from them."""
+    name = method.__name__
 
-    def __init__(self, files, started_ns: int, fresh: list, gone: list, saved: bool):
-        self.files, self.started_ns, self.fresh, self.gone, self.saved = files, started_ns, fresh, gone, saved
+    @functools.wraps(method)
+    def answer(self, *args, **kwargs):
+        vault = self if isinstance(self, IndexedVault) else self.vault
+        if vault.plain is None:
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.DatabaseError:
+                vault.fall_back()
+        if self is not vault:  # a lookup table's get: the plain vault's table answers
+            return getattr(vault.plain, "by_key" if isinstance(self, _Keys) else "backlinks").get(*args, **kwargs)
+        if name in _ONLY_INDEXED:
+            return _ONLY_INDEXED[name](vault, *args, **kwargs)
+        found = getattr(vault.plain, name)
+        return found(*args, **kwargs) if callable(found) and name not in _PROPERTIES else found
+    return answer
 
 
-def refresh(root: Path, config, index: Index, read, files=None, started_ns: int | None = None,
-            save: bool = True, track=None) -> Refreshed:
-    """Bring the index up to the files: read each file new or changed since its row was written
-    (`read(rel, stamp)` -> ParsedFile), forget the files gone. `files` is a walk already
-    made (begun at `started_ns`). With `save` False the rows are left for the caller to store."""
-    from .walk import walk
+def _records_at(vault, paths) -> list:
+    wanted = set(paths)
+    return [r for r in vault.plain.records if r.path in wanted]
 
-    if files is None:
-        started_ns = time.time_ns()
-        files = walk(root, config)
-    fresh = []
-    current = index.current
-    for rel, stamp in track(files, "Reading the files", len(files)) if track else files:
-        if not current(rel, stamp):
-            fresh.append((rel, stamp, read(rel, stamp), None))
-    walked = {rel for rel, _ in files}
-    gone = [rel for rel in index.stamps() if rel not in walked]
-    saved = index.save(fresh, gone, started_ns) if save else False
-    return Refreshed(files, started_ns, fresh, gone, saved)
+
+def _problems_of(vault, path: str) -> list:
+    return [p for p in vault.plain_problems if p.source.path == path]
+
+
+def _search(vault, *args, **kwargs) -> list:
+    index = Index.in_memory(vault.config.signature)
+    refresh(vault.root, vault.config, index, read_one(vault.root, vault.config))
+    return IndexedVault(vault.root, vault.config, index).search(*args, **kwargs)
+
+
+# what the plain vault has no way to answer, answered from it all the same
+_ONLY_INDEXED = {"records_at": _records_at, "problems_of": _problems_of, "search": _search}
+
+
+_PROPERTIES = {"records", "by_type", "broken_paths", "by_spaced_key", "record_count", "by_key", "backlinks"}
 
 
 class IndexedVault(Vault):
@@ -56,7 +76,25 @@ class IndexedVault(Vault):
         self.root, self.config, self.index = root, config, index
         self._by_path: dict[str, Record] = {}
         self._types: dict[str, list[Record]] = {}
+        self._linking: dict[str, list] = {}  # type -> [times asked, {target: [(src, key)]} once many]
+        self.plain: Vault | None = None  # the vault read from the files, once the index failed
+        self.plain_problems: list[Problem] = []
         index.db.execute("BEGIN")  # one snapshot for the whole command, whatever others write meanwhile
+
+    def close(self) -> None:
+        """The command is done with the index (its last reader out writes the WAL back into it)."""
+        self.index.close()
+
+    def fall_back(self) -> None:
+        """Read every file instead of the damaged index, and remove the index."""
+        from .index import db_path, remove
+        from .load import read_vault
+
+        self.index.close()
+        remove(db_path(self.root))
+        self.plain, self.plain_problems = read_vault(self.root, config=self.config, use_cache=False)
+        for name in ("by_key", "backlinks"):
+            self.__dict__[name] = getattr(self.plain, name)
 
     def _records(self, rows) -> list[Record]:
         known, out = self._by_path, []
@@ -71,9 +109,11 @@ class IndexedVault(Vault):
         return self._records(self.index.db.execute(sql, args))
 
     @cached_property
+    @_or_plain
     def records(self) -> list[Record]:
         return self._query("SELECT path, type, record FROM files WHERE type IS NOT NULL ORDER BY path")
 
+    @_or_plain
     def of_type(self, type_: str) -> list[Record]:
         found = self._types.get(type_)
         if found is None:
@@ -81,6 +121,7 @@ class IndexedVault(Vault):
                 "SELECT path, type, record FROM files WHERE type = ? ORDER BY path", type_)
         return found
 
+    @_or_plain
     def of_type_where(self, type_: str, key: str, value: str) -> list[Record]:
         if type_ in self._types:
             return super().of_type_where(type_, key, value)
@@ -90,7 +131,28 @@ class IndexedVault(Vault):
                             "ORDER BY path", type_, key, value)
         return [r for r in found if r.get(key) == value]
 
+    @_or_plain
+    def linking(self, key: str, type_: str) -> list[tuple[Record, str]]:
+        asked = self._linking.setdefault(type_, [0, None])
+        asked[0] += 1
+        if asked[0] <= _Backlinks.FEW:
+            pairs = self.index.db.execute(
+                "SELECT l.src, l.field FROM links l JOIN files f ON f.path = l.src WHERE l.target = ? AND f.type = ? "
+                "ORDER BY l.src, l.ord", (key, type_)).fetchall()
+        else:  # asked for many ids: every record of the type at once, then the links from them
+            if asked[1] is None:
+                self.of_type(type_)
+                asked[1] = {}
+                for target, src, field in self.index.db.execute(
+                        "SELECT l.target, l.src, l.field FROM links l JOIN files f ON f.path = l.src "
+                        "WHERE f.type = ? ORDER BY l.src, l.ord", (type_,)):
+                    asked[1].setdefault(target, []).append((src, field))
+            pairs = asked[1].get(key, [])
+        self.records_at([src for src, _ in pairs])
+        return [(self._by_path[src], field) for src, field in pairs]
+
     @cached_property
+    @_or_plain
     def by_type(self) -> dict[str, list[Record]]:
         return {t: self.of_type(t) for (t,) in self.index.db.execute(
             "SELECT DISTINCT type FROM files WHERE type IS NOT NULL")}
@@ -100,6 +162,7 @@ class IndexedVault(Vault):
         return _Keys(self)
 
     @cached_property
+    @_or_plain
     def broken_paths(self) -> dict[str, str]:
         found: dict[str, str] = {}
         for key, path in self.index.db.execute("SELECT key, path FROM files WHERE broken = 1 ORDER BY path"):
@@ -111,6 +174,7 @@ class IndexedVault(Vault):
         return _Backlinks(self)
 
     @cached_property
+    @_or_plain
     def by_spaced_key(self) -> dict[str, Record]:
         paths = [p for (p,) in self.index.db.execute("SELECT path FROM files WHERE type IS NOT NULL ORDER BY path")
                  if id_of(p) != id_of(p).strip()]
@@ -118,14 +182,17 @@ class IndexedVault(Vault):
         return {id_key(r.id.strip()): r for r in reversed(records)}
 
     @property
+    @_or_plain
     def record_count(self) -> int:
         return self.index.db.execute("SELECT count(*) FROM files WHERE type IS NOT NULL").fetchone()[0]
 
+    @_or_plain
     def ids_of(self, types) -> list[str]:
         types = list(types)
         return [id_of(p) for (p,) in self.index.db.execute(
             "SELECT path FROM files WHERE type IN (SELECT value FROM json_each(?)) ORDER BY path", (json.dumps(types),))]
 
+    @_or_plain
     def records_at(self, paths) -> list[Record]:
         """The records of these files (those that are records), by path."""
         missing = [p for p in paths if p not in self._by_path]
@@ -133,12 +200,14 @@ class IndexedVault(Vault):
             self._records(self.index.rows_of_records(missing))
         return sorted((self._by_path[p] for p in set(paths) if p in self._by_path), key=lambda r: r.path)
 
+    @_or_plain
     def problems_of(self, path: str):
         """The problems found reading one file."""
         for _, _, _, _, problems, _ in self.index.rows([path]):
             return decode_problems(problems)
         return []
 
+    @_or_plain
     def search(self, text: str, types=None, limit: int = 50) -> list[tuple[Record, str]]:
         """Records whose title, other values or body hold these words (FTS5 query syntax), best first,
         each with a snippet of where."""
@@ -175,6 +244,7 @@ class _Keys:
             found.setdefault(key, path)
         return found
 
+    @_or_plain
     def get(self, key: str, default=None):
         if key not in self.memo:
             self.asked += 1
@@ -242,6 +312,7 @@ class _Backlinks:
                 "SELECT src, field FROM links WHERE target = ? ORDER BY src, ord", (key,)))
         return self.sources.get(key, [])
 
+    @_or_plain
     def get(self, key: str, default=None):
         pairs = self._sources_of(key)
         if not pairs:
@@ -258,13 +329,6 @@ class _Backlinks:
 
     def __contains__(self, key: str) -> bool:
         return self.get(key) is not None
-
-
-def read_one(root: Path, config):
-    """`read` for refresh."""
-    from .read import read_file
-
-    return lambda rel, stamp: read_file(root, rel, config, stamp=stamp)
 
 
 def open_vault(root: Path, timings, queries: bool = False):
@@ -289,10 +353,18 @@ def open_vault(root: Path, timings, queries: bool = False):
         with timings.stage("walk"):
             files = walk(root, config)
         with timings.stage("refresh") as note:
-            done = refresh(root, config, index, read_one(root, config), files, started, track=timings.track)
-            note[0] = f"{count(len(files), 'file')}, {len(done.fresh)} read, {len(done.gone)} gone"
-        if done.saved:
+            try:
+                done = refresh(root, config, index, read_one(root, config), files, started, track=timings.track)
+                note[0] = f"{count(len(files), 'file')}, {len(done.fresh)} read, {len(done.gone)} gone"
+            except sqlite3.DatabaseError as e:  # damaged: read every file, and let the next command make it anew
+                index.note_error(e)
+                done = None
+        if done is not None and done.saved:
             return IndexedVault(root, config, index), config_problems
         index.close()  # another command holds the index, or a name SQLite cannot keep: read it all
+        if queries:
+            index = Index.in_memory(config.signature)
+            refresh(root, config, index, read_one(root, config), track=timings.track)
+            return IndexedVault(root, config, index), config_problems
     vault, problems = read_vault(root, config=config, timings=timings, use_cache=False)
     return vault, sorted(config_problems + problems, key=Problem.sort_key)

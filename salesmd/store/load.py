@@ -123,13 +123,19 @@ def _stored(index, files, contents) -> dict:
         return {}
     from .index import decode_problems, parsed_of
 
-    current = index.current
-    wanted = {rel for rel, stamp in files if rel not in contents and current(rel, stamp)}
+    import sqlite3
+
     found = {}
-    with no_gc():
-        for path, type_, _broken, record, problems, checked in index.rows():
-            if path in wanted:
-                found[path] = (parsed_of(path, type_, record, problems), decode_problems(checked))
+    try:
+        current = index.current
+        wanted = {rel for rel, stamp in files if rel not in contents and current(rel, stamp)}
+        with no_gc():
+            for path, type_, _broken, record, problems, checked in index.rows():
+                if path in wanted:
+                    found[path] = (parsed_of(path, type_, record, problems), decode_problems(checked))
+    except sqlite3.DatabaseError as e:  # damaged: every file is read, and the index made anew
+        index.note_error(e)
+        return {}
     return found
 
 
@@ -150,7 +156,7 @@ def build_vault(root: Path, config: Config, parsed: list[ParsedFile]) -> tuple[V
 def keep_in_index(index, files, reading: Reading, started_ns: int, checked_before: set[str] | None = None) -> str:
     """Store the files read afresh (with their record-check problems, if checked), the record-check
     problems found for unchanged files, and forget the files gone. Returns what it did, in words."""
-    if index is None:
+    if index is None or index.damaged:
         return ""
     walked = {rel for rel, _ in files}
     gone = [rel for rel in index.stamps() if rel not in walked and rel not in reading.contents]

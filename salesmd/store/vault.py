@@ -55,6 +55,10 @@ class Vault:
     def of_type(self, type_: str) -> list[Record]:
         return self.by_type.get(type_, [])
 
+    def linking(self, key: str, type_: str) -> list[tuple[Record, str]]:
+        """The records of one type that link to the id `key` (casefolded), with the key they link from."""
+        return [(r, k) for r, k in self.backlinks.get(key, []) if r.type == type_]
+
     def of_type_where(self, type_: str, key: str, value: str) -> list[Record]:
         """The records of a type whose `key` is the text `value` (the index answers it with a query)."""
         return [r for r in self.of_type(type_) if r.get(key) == value]
