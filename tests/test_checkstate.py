@@ -47,6 +47,8 @@ def record_text(type_: str, id_: str, rng: random.Random, ids: list[str]) -> str
                   f"related: [{link()}]"]
     else:
         lines += [f"title: About {id_}", "date: 2026-11-20", f"related: [{link()}]"]
+    if type_ in ("lead", "opportunity", "task") and rng.random() < 0.6:
+        lines += [f"owner: {rng.choice(['maria', 'Maria', 'dev', 'Ma ria'])}"]
     return "---\n" + "\n".join(lines) + "\n---\nSome notes.\n"
 
 
@@ -426,6 +428,8 @@ def test_caches_written_by_other_code_of_the_same_version_are_not_trusted(vault,
 
 VIEWS = (("list", "opportunity", "--format", "json"), ("list", "task", "--owner", "maria", "--sort", "-due"),
          ("list", "contact", "--where", "account=[[acc1]]", "--format", "csv"),
+         ("list", "opportunity", "--owner", "MARIA"), ("list", "lead", "--where", "stage=Qualified", "--format", "json"),
+         ("list", "opportunity", "--where", "amount=1000", "--where", "name!=opp1"),
          ("pipeline", "--deals", "--format", "json"), ("pipeline",), ("pipeline", "--pipeline", "lead", "--format", "json"),
          ("agenda", "--format", "json"), ("agenda",))
 

@@ -73,7 +73,7 @@ def run_check(root: Path, mode: str = "current", *, timings: Timings | None = No
                                     "the repository is a shallow clone (git clone --depth): its older commits are "
                                     "missing, so the history rules saw only part of the history; run "
                                     "`git fetch --unshallow` (in CI, fetch the whole history)", "warning"))
-        if history is not None:
+        if history is not None and history.head is not None:  # before a first commit nothing has history to find
             unhistoried = [p for p in pipeline if p not in history.lines]
             history.follow_uncommitted_renames(set(pipeline), staged_only=mode == "staged")
         if mode == "history":

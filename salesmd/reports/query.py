@@ -82,9 +82,29 @@ def _sort_value(value: Any) -> tuple:
     return (2, cell(value).casefold())
 
 
+def _sieve_words(type_: str, parsed: list[tuple[str, bool, str]]) -> list[str]:
+    """Words a record's stored text must hold for the filters to match it (vault.of_type_holding):
+    each `key=value` whose value, as _matches compares it, is written in the record's own text.
+    Not for the id (not in the text), an owner or territory a task or activity may take from its
+    deal, a value a date-time or number could be written otherwise, or text JSON escapes."""
+    words = []
+    for key, equal, value in parsed:
+        want = value.strip().casefold()
+        if not equal or not want or key == "id" or (key in INHERITED and type_ in INHERITING):
+            continue
+        if any(c in want for c in ':"\\') or not want.isprintable():
+            continue
+        try:
+            float(want)
+            continue
+        except ValueError:
+            words.append(want)
+    return words
+
+
 def select(vault: Vault, type_: str, filters: list[str], sort_key: str | None = None) -> list[Record]:
     parsed = [parse_filter(f) for f in filters]
-    records = [r for r in vault.of_type(type_)
+    records = [r for r in vault.of_type_holding(type_, _sieve_words(type_, parsed))
                if all(_matches(vault, r, key, value) == equal for key, equal, value in parsed)]
     if sort_key:
         reverse = sort_key.startswith("-")

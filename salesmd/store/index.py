@@ -174,7 +174,7 @@ class Index:
 
     def __init__(self, db: sqlite3.Connection, config_signature: str, path: Path | None = None):
         self.db, self.path, self.damaged = db, path, False
-        self.stored: dict[str, tuple[int, int, int]] | None = None
+        self._settled: dict[str, tuple[str, str]] | None = None
         meta = dict(db.execute("SELECT k, v FROM meta"))
         if meta.get("config") != config_signature:  # rows and checks depend on the configuration
             self._write(lambda: self._forget_all(config_signature))
@@ -238,18 +238,26 @@ class Index:
             _rollback(self.db)
             return False
 
-    def stamps(self) -> dict[str, tuple[int, int, int]]:
-        """Every stored file's (mtime_ns, size, when it was read)."""
-        if self.stored is None:
-            self.stored = {path: (mtime, size, seen)
-                           for path, mtime, size, seen in self.db.execute("SELECT path, mtime, size, seen FROM files")}
-        return self.stored
+    def settled(self) -> dict[str, tuple[str, str]]:
+        """path -> (mtime_ns, size) as text, of every row read two seconds or more after its file
+        last changed (git's "racy" rule: a younger row is read again). As text, in one string from
+        SQLite, because that is several times quicker than a row each for 100,000 files."""
+        if self._settled is None:
+            text = self.db.execute("SELECT group_concat(path || char(0) || mtime || char(0) || size, char(0)) "
+                                   "FROM files WHERE mtime < seen - ?", (RACY_NS,)).fetchone()[0]
+            parts = text.split("\0") if text else []
+            self._settled = dict(zip(parts[0::3], zip(parts[1::3], parts[2::3])))
+        return self._settled
+
+    def paths(self) -> set[str]:
+        """Every stored file's path."""
+        return self.settled().keys() | {p for (p,) in self.db.execute(
+            "SELECT path FROM files WHERE NOT (mtime < seen - ?)", (RACY_NS,))}
 
     def current(self, rel: str, stamp: tuple[int, int] | None) -> bool:
         """Whether the stored row of `rel` is the file as the walk stamped it now."""
-        row = self.stamps().get(rel)
-        return (stamp is not None and row is not None and row[0] == stamp[0] and row[1] == stamp[1]
-                and stamp[0] < row[2] - RACY_NS)
+        row = self.settled().get(rel)
+        return stamp is not None and row is not None and row[0] == str(stamp[0]) and row[1] == str(stamp[1])
 
     def rows(self, paths=None):
         """(path, type, broken, record, problems, checked) of every stored file (or those in `paths`), by path."""
@@ -298,7 +306,7 @@ class Index:
             return True
         with no_gc():  # many small objects made and kept: the cyclic GC would only walk them again and again
             done = self._write(work)
-        self.stored = None
+        self._settled = None
         return done
 
     BATCH = 2000  # records whose words are added in one transaction (what is held in memory at once)

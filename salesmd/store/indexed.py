@@ -132,6 +132,13 @@ class IndexedVault(Vault):
         return [r for r in found if r.get(key) == value]
 
     @_or_plain
+    def of_type_holding(self, type_: str, words: list[str]) -> list[Record]:
+        if not words or type_ in self._types:
+            return self.of_type(type_)
+        rows = self.index.db.execute("SELECT path, type, record FROM files WHERE type = ? ORDER BY path", (type_,))
+        return self._records((p, t, r) for p, t, r in rows if all(w in r.casefold() for w in words))
+
+    @_or_plain
     def linking(self, key: str, type_: str) -> list[tuple[Record, str]]:
         asked = self._linking.setdefault(type_, [0, None])
         asked[0] += 1
@@ -351,7 +358,7 @@ def open_vault(root: Path, timings, queries: bool = False):
     if index is not None:
         started = time.time_ns()
         with timings.stage("walk"):
-            files = walk(root, config)
+            files = walk(root, config, sort=False)  # the order of a refresh does not matter
         with timings.stage("refresh") as note:
             try:
                 done = refresh(root, config, index, read_one(root, config), files, started, track=timings.track)

@@ -159,7 +159,7 @@ def keep_in_index(index, files, reading: Reading, started_ns: int, checked_befor
     if index is None or index.damaged:
         return ""
     walked = {rel for rel, _ in files}
-    gone = [rel for rel in index.stamps() if rel not in walked and rel not in reading.contents]
+    gone = [rel for rel in index.paths() if rel not in walked and rel not in reading.contents]
     checked = reading.checked
     index.save([(rel, stamp, pf, checked.get(rel)) for rel, stamp, pf in reading.fresh], gone, started_ns)
     if checked_before is not None:

@@ -27,12 +27,13 @@ def refresh(root: Path, config, index: Index, read, files=None, started_ns: int 
         started_ns = time.time_ns()
         files = walk(root, config)
     fresh = []
-    current = index.current
+    settled = index.settled()
     for rel, stamp in track(files, "Reading the files", len(files)) if track else files:
-        if not current(rel, stamp):
+        row = settled.get(rel)
+        if row is None or stamp is None or row[0] != str(stamp[0]) or row[1] != str(stamp[1]):
             fresh.append((rel, stamp, read(rel, stamp), None))
     walked = {rel for rel, _ in files}
-    gone = [rel for rel in index.stamps() if rel not in walked]
+    gone = [rel for rel in index.paths() if rel not in walked]
     saved = index.save(fresh, gone, started_ns) if save else False
     return Refreshed(files, started_ns, fresh, gone, saved)
 

@@ -55,6 +55,12 @@ class Vault:
     def of_type(self, type_: str) -> list[Record]:
         return self.by_type.get(type_, [])
 
+    def of_type_holding(self, type_: str, words: list[str]) -> list[Record]:
+        """The records of a type, less (perhaps) some whose text does not hold all of `words`
+        (casefolded): a cheap first sieve the caller's own filter then makes exact. A Vault in memory
+        sieves nothing; the index sieves rows before it decodes them."""
+        return self.of_type(type_)
+
     def linking(self, key: str, type_: str) -> list[tuple[Record, str]]:
         """The records of one type that link to the id `key` (casefolded), with the key they link from."""
         return [(r, k) for r, k in self.backlinks.get(key, []) if r.type == type_]
