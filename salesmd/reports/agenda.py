@@ -200,8 +200,10 @@ def build_agenda(vault: Vault, today: dt.date, *, date: dt.date | None = None, d
                 and matches(effective(vault, record, "territory"), territory))
 
     items: list[AgendaItem] = []
+    on_agenda = {type_: vault.of_type_where(type_, "status", status) for type_, (status, _) in ON_AGENDA.items()}
+    vault.prefetch(link.key for records in on_agenda.values() for r in records for link in r.links("related"))
     for type_, (status, key) in ON_AGENDA.items():
-        for record in vault.of_type_where(type_, "status", status):
+        for record in on_agenda[type_]:
             item = _item(vault, record, key)
             if item is None:
                 if wanted(record):

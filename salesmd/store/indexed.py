@@ -132,6 +132,18 @@ class IndexedVault(Vault):
         return [r for r in found if r.get(key) == value]
 
     @_or_plain
+    def prefetch(self, keys) -> None:
+        memo = self.by_key.memo
+        wanted = [k for k in set(keys) if k not in memo]
+        if not wanted:
+            return
+        for record in self._query("SELECT path, type, record FROM files WHERE key IN (SELECT value FROM json_each(?)) "
+                                  "AND type IS NOT NULL ORDER BY path", json.dumps(wanted)):
+            memo.setdefault(record.key, record)
+        for key in wanted:
+            memo.setdefault(key, None)
+
+    @_or_plain
     def of_type_holding(self, type_: str, words: list[str]) -> list[Record]:
         if not words or type_ in self._types:
             return self.of_type(type_)
@@ -155,7 +167,7 @@ class IndexedVault(Vault):
                         "WHERE f.type = ? ORDER BY l.src, l.ord", (type_,)):
                     asked[1].setdefault(target, []).append((src, field))
             pairs = asked[1].get(key, [])
-        self.records_at([src for src, _ in pairs])
+        self._load([src for src, _ in pairs])
         return [(self._by_path[src], field) for src, field in pairs]
 
     @cached_property
@@ -199,12 +211,17 @@ class IndexedVault(Vault):
         return [id_of(p) for (p,) in self.index.db.execute(
             "SELECT path FROM files WHERE type IN (SELECT value FROM json_each(?)) ORDER BY path", (json.dumps(types),))]
 
+    def _load(self, paths) -> None:
+        """Have the records of these files in memory (_by_path)."""
+        known = self._by_path
+        missing = [p for p in paths if p not in known]
+        if missing:
+            self._records(self.index.rows_of_records(missing))
+
     @_or_plain
     def records_at(self, paths) -> list[Record]:
         """The records of these files (those that are records), by path."""
-        missing = [p for p in paths if p not in self._by_path]
-        if missing:
-            self._records(self.index.rows_of_records(missing))
+        self._load(paths)
         return sorted((self._by_path[p] for p in set(paths) if p in self._by_path), key=lambda r: r.path)
 
     @_or_plain
@@ -256,12 +273,15 @@ class _Keys:
         if key not in self.memo:
             self.asked += 1
             if self.asked <= self.FEW:
-                found = self.vault._query("SELECT path, type, record FROM files WHERE key = ? AND type IS NOT NULL "
+                found = self.vault._query("SELECT path, type, record FROM files INDEXED BY files_key "
+                                          "WHERE key = ? AND type IS NOT NULL "
                                           "ORDER BY path LIMIT 1", key)
                 self.memo[key] = found[0] if found else None
             else:
                 path = self.paths.get(key)
-                self.memo[key] = None if path is None else (self.vault.records_at([path]) or [None])[0]
+                if path is not None:
+                    self.vault._load([path])
+                self.memo[key] = None if path is None else self.vault._by_path.get(path)
         found = self.memo[key]
         return default if found is None else found
 
@@ -324,7 +344,7 @@ class _Backlinks:
         pairs = self._sources_of(key)
         if not pairs:
             return default
-        self.vault.records_at([src for src, _ in pairs])
+        self.vault._load([src for src, _ in pairs])
         known = self.vault._by_path
         return [(known[src], field) for src, field in pairs]
 

@@ -55,6 +55,10 @@ class Vault:
     def of_type(self, type_: str) -> list[Record]:
         return self.by_type.get(type_, [])
 
+    def prefetch(self, keys) -> None:
+        """A hint that the records with these ids (casefolded) will be asked for one by one: the
+        index reads them in one query. A Vault in memory has them already."""
+
     def of_type_holding(self, type_: str, words: list[str]) -> list[Record]:
         """The records of a type, less (perhaps) some whose text does not hold all of `words`
         (casefolded): a cheap first sieve the caller's own filter then makes exact. A Vault in memory
