@@ -175,33 +175,57 @@ def test_a_record_comes_back_from_its_row_as_it_was_read(data):
     assert (back.key_lines, back.body_line, back.body_links, back.id) == (record.key_lines, 5, ("a",), "x")
 
 
+def on_a_terminal(vault, *args: str) -> tuple[subprocess.CompletedProcess, str]:
+    """Run the CLI with its stderr on a pseudo-terminal (as a person at a terminal sees it), outside CI."""
+    master, slave = os.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    run = subprocess.Popen([sys.executable, "-m", "salesmd", "--vault", str(vault.root), *args],
+                           stdout=subprocess.PIPE, stderr=slave, env=env)
+    os.close(slave)
+    shown = b""
+    while True:  # read as it is written: a full terminal buffer would stop the command
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the command is done and its end of the terminal closed
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    out = run.stdout.read()
+    run.wait(timeout=120)
+    done = subprocess.CompletedProcess(run.args, run.returncode, out)
+    return done, shown.decode("utf-8", "replace")
+
+
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
 def test_a_person_at_a_terminal_sees_each_stage_and_a_count_of_files(tmp_path):
     # a first check of a large vault takes a while: it must never sit on one frozen line
     vault = make_vault(tmp_path / "v")
     for n in range(400):
         vault.write(f"notes/n{n}.md", f"---\ntype: note\ntitle: Note {n}\ndate: 2026-11-20\n---\n")
-    master, slave = os.openpty()
-    env = {k: v for k, v in os.environ.items() if k != "CI"}
-    done = subprocess.run([sys.executable, "-m", "salesmd", "--vault", str(vault.root), "check"],
-                          stdout=subprocess.PIPE, stderr=slave, env=env, timeout=120)
-    os.close(slave)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(master)
+    done, text = on_a_terminal(vault, "check")
     assert done.returncode == 0
-    text = shown.decode("utf-8", "replace")
     for label in ("Reading the files", "Linking the records", "Checking the records", "Saving the index"):
         assert label in text, text
     assert "410/410" in text or "100%" in text, text  # the bar counts the files to the end
     assert b"Reading" not in done.stdout  # the report itself stays clean
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_a_long_import_counts_the_rows_it_plans_and_the_files_it_writes(tmp_path):
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from generate import deals_csv  # a HubSpot deals export, as the import benchmark uses
+
+    vault = make_vault(tmp_path / "v")
+    deals_csv(tmp_path / "deals.csv", 300)
+    done, text = on_a_terminal(vault, "import", "csv", str(tmp_path / "deals.csv"))
+    assert done.returncode == 0, text
+    for label in ("Planning the records", "Checking the new records", "Writing the files"):
+        assert label in text, text
+    assert "300/300" in text or "100%" in text, text
 
 
 @pytest.mark.parametrize("where", [0.3, 0.5, 0.8, "files_type", "links", "links_target"])

@@ -177,13 +177,16 @@ def _import(app: App, vault, items, notes, problems, shown: str, message: str, d
     """Plan the items; report every problem and write nothing, or report and write everything."""
     from ..checks.run import run_check
     from ..io.plan import plan_import
+    from .progress import status, track
 
     today, now = app.today, _now(app)
-    plan = plan_import(vault, items, path=shown, message=message, today=today, now=now)
+    plan = plan_import(vault, items, path=shown, message=message, today=today, now=now, track=track)
     problems = sorted(problems + plan.problems, key=lambda p: (p.source.line, p.code, p.message))
     if not problems and plan.changes.changes:
         _, before, _ = run_check(vault.root, quick=True)
-        for p in plan.changes.new_problems(before):
+        with status("Checking the new records"):
+            found = plan.changes.new_problems(before)
+        for p in found:
             line = plan.lines.get(p.source.path, 1)
             problems.append(Problem(Source(shown, line), "import-check",
                                     f"the record would not check clean: {_format_problem(app, p)}"))
@@ -198,7 +201,7 @@ def _import(app: App, vault, items, notes, problems, shown: str, message: str, d
     if dry_run or not plan.changes.changes:
         return
     plan.changes.message = message + ": " + _summary(plan, past=True)
-    plan.changes.apply()
+    plan.changes.apply(track=track)
     if commit if commit is not None else vault.config.commit:
         sha = plan.changes.commit()
         click.echo(printable(f"committed {sha}: {plan.changes.message}") if sha else "nothing to commit: the files are as in HEAD")

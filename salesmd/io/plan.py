@@ -340,10 +340,11 @@ def _ordered(type_: str, values: dict) -> dict:
 
 
 def plan_import(vault: Vault, items: list[Item], *, path: str, message: str, today: dt.date,
-                now: dt.datetime) -> Plan:
-    """Every item as a create or an update, in one ChangeSet; problems carry `path` and the item's line."""
+                now: dt.datetime, track=None) -> Plan:
+    """Every item as a create or an update, in one ChangeSet; problems carry `path` and the item's line.
+    `track(items, label, length)`, when given, counts the items as they are planned (a bar)."""
     planner = _Planner(vault, path, message, today, now)
-    for item in items:
+    for item in track(items, "Planning the records", len(items)) if track else items:
         try:
             planner.add(item)
         except PlanError as e:

@@ -61,9 +61,11 @@ class ChangeSet:
         return [p for p in after if p.severity == ERROR and p.source.path in touched
                 and (p.source.path, p.code, p.message) not in old]
 
-    def apply(self) -> None:
+    def apply(self, track=None) -> None:
         """Write every file, or none: refused before the first write if any file cannot take it,
-        and journaled (journal.py) so that a crash half-way is settled by the next command."""
+        and journaled (journal.py) so that a crash half-way is settled by the next command.
+        `track(items, label, length)`, when given, counts the files as they are written (a bar)."""
+        track = track or (lambda items, label, length: items)
         with journal.locked(self.root):
             entries = [journal.Entry(self._target(c), c.before.data if c.before else None,
                                      c.after.encode("utf-8")) for c in self.changes]
@@ -77,11 +79,11 @@ class ChangeSet:
             staged: dict[str, Path] = {}
             try:
                 if len(entries) > BULK:  # stage every file, sync them all at once, then rename
-                    for entry in entries:
+                    for entry in track(entries, "Writing the files", len(entries)):
                         staged[entry.rel] = stage(self.root / entry.rel, entry.after, create=entry.before is None,
                                                   durable=False)
                     sync_all(list(staged.values()))
-                for entry in entries:
+                for entry in track(entries, "Putting them in place", len(entries)) if len(entries) > BULK else entries:
                     journal.put(self.root, entry, entry.after, entry.before, before_rename=journal.crash_point,
                                 staged=staged.pop(entry.rel, None))
                     done.append(entry)
