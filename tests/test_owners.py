@@ -1,0 +1,104 @@
+"""Owners and territories are known names: `owners:` and `territories:` in salesmd.yaml, checked in
+records, on the command line and in imports; each owner's tasks_per_day is their capacity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import make_vault
+from salesmd.config import default_config_text
+
+DATA = Path(__file__).resolve().parent / "data"
+TODAY = ["--today", "2026-11-24"]
+OWNERS = """\
+owners:
+  maria: {name: Maria Lopez, tasks_per_day: 2, aliases: ["Maria Lopez", "mlopez@acme.example"]}
+  dev: {}
+territories: [west, east, emea]
+"""
+
+
+def with_owners(tmp_path, files=None, owners: str = OWNERS, **kwargs):
+    return make_vault(tmp_path / "v", files, config=default_config_text() + owners, **kwargs)
+
+
+def task(subject: str, due: str, owner: str | None = "maria") -> str:
+    return f"""\
+        ---
+        type: task
+        subject: {subject}
+        status: open
+        due: {due}
+        related: ["[[acme-fleet-renewal]]"]
+        {f"owner: {owner}" if owner else ""}
+        ---
+        """
+
+
+# ------------------------------------------------------------------ salesmd.yaml
+
+def test_owners_and_territories_are_checked_in_salesmd_yaml_with_their_lines(tmp_path):
+    top = len(default_config_text().splitlines())
+    v = with_owners(tmp_path, owners="""\
+owners:
+  maria: {name: Maria Lopez, tasks_per_day: five, aliases: ["Maria Lopez"]}
+  dev:
+    tasks_per_day: -1
+    alias: [Dev]
+  sam: {aliases: ["maria lopez"]}
+  Maria: {}
+territories: [west, east, west]
+""")
+    result = v.run("check")
+    assert result.exit_code == 1
+    out = result.output
+    assert (f"salesmd.yaml:{top + 2}: error[config-value]: owner 'maria': 'tasks_per_day' must be a whole number, "
+            "zero or more, not 'five'") in out
+    assert f"salesmd.yaml:{top + 4}: error[config-value]: owner 'dev': 'tasks_per_day' must be" in out
+    assert (f"salesmd.yaml:{top + 5}: warning[config-unknown-key]: owner 'dev': unknown setting 'alias' "
+            "(did you mean 'aliases'?)") in out
+    assert (f"salesmd.yaml:{top + 6}: error[config-value]: owner 'sam': alias 'maria lopez' is already an alias "
+            "of owner 'maria'") in out
+    assert f"salesmd.yaml:{top + 7}: error[config-value]: owner 'Maria' is listed twice (ids ignore case)" in out
+    assert f"salesmd.yaml:{top + 8}: error[config-value]: territory 'west' is listed twice" in out
+    assert "Traceback" not in out
+
+
+def test_owners_in_another_shape_is_one_error_and_no_record_is_judged_by_it(tmp_path):
+    top = len(default_config_text().splitlines())
+    v = with_owners(tmp_path, owners="owners: [maria, dev]\nterritories: west\n")
+    out = v.run("check").output
+    assert f"salesmd.yaml:{top + 1}: error[config-value]: 'owners' must map each owner's id to their details" in out
+    assert "owner-unknown" not in out
+    # a single territory is a list of one: bolt-builders' east is not in it
+    assert "leads/bolt-builders.md:6: warning[territory-unknown]: territory 'east' is not one of the territories" in out
+
+
+# ------------------------------------------------------------------ check
+
+def test_an_owner_or_territory_not_listed_is_a_warning_with_did_you_mean(tmp_path):
+    v = with_owners(tmp_path, {
+        "tasks/typo.md": task("Typo owner", "2026-11-27", owner="mraia"),
+        "tasks/alias.md": task("Owner by alias", "2026-11-27", owner='"maria  LOPEZ"'),
+        "tasks/email.md": task("Owner by email", "2026-11-27", owner="mlopez@acme.example"),
+        "accounts/wset.md": "---\ntype: account\nname: Wset\nterritory: wset\n---\n",
+    })
+    result = v.run("check")
+    assert result.exit_code == 0, result.output  # warnings only
+    assert ("tasks/typo.md:7: warning[owner-unknown]: owner 'mraia' is not one of the owners in salesmd.yaml "
+            "(did you mean 'maria'?); owners: dev, maria") in result.output
+    assert ("accounts/wset.md:4: warning[territory-unknown]: territory 'wset' is not one of the territories in "
+            "salesmd.yaml (did you mean 'west'?); territories: east, emea, west") in result.output
+    assert "alias.md" not in result.output and "email.md" not in result.output
+    assert "owner-unknown" not in make_vault(tmp_path / "plain", {"tasks/typo.md": task("T", "2026-11-27", "mraia")}
+                                             ).run("check", ok=True).output
+
+
+def test_the_quick_check_keeps_the_warning_and_drops_it_when_the_owner_is_added(tmp_path):
+    v = with_owners(tmp_path, {"tasks/typo.md": task("Typo owner", "2026-11-27", owner="sam")})
+    v.commit("start")
+    assert "owner 'sam' is not one of the owners" in v.run("check").output
+    v.write("tasks/other.md", task("Another", "2026-11-28"))  # the next check reads only this file
+    assert "owner 'sam' is not one of the owners" in v.run("check").output
+    v.write("salesmd.yaml", default_config_text() + OWNERS.replace("  dev: {}\n", "  dev: {}\n  sam: {}\n"))
+    assert "owner-unknown" not in v.run("check").output
