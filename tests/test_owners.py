@@ -102,3 +102,35 @@ def test_the_quick_check_keeps_the_warning_and_drops_it_when_the_owner_is_added(
     assert "owner 'sam' is not one of the owners" in v.run("check").output
     v.write("salesmd.yaml", default_config_text() + OWNERS.replace("  dev: {}\n", "  dev: {}\n  sam: {}\n"))
     assert "owner-unknown" not in v.run("check").output
+
+
+# ------------------------------------------------------------------ the command line
+
+def test_an_unknown_owner_on_the_command_line_is_an_error_not_an_empty_report(tmp_path):
+    v = with_owners(tmp_path)
+    for command in (["agenda"], ["pipeline"], ["list", "task"], ["export", "opportunity"]):
+        result = v.run(*TODAY, *command, "--owner", "marai")
+        assert result.exit_code == 2, (command, result.output)
+        assert ("--owner: owner 'marai' is not one of the owners in salesmd.yaml (did you mean 'maria'?); "
+                "owners: dev, maria") in result.stderr, command
+        assert result.stdout == ""
+    result = v.run(*TODAY, "list", "lead", "--territory", "eastt")
+    assert result.exit_code == 2 and "(did you mean 'east'?)" in result.stderr
+    # without owners: in salesmd.yaml any name is a filter, and bob has nothing
+    plain = make_vault(tmp_path / "plain")
+    assert plain.run(*TODAY, "agenda", "--owner", "bob", ok=True).stderr == ""
+
+
+def test_an_alias_means_its_owner_on_the_command_line_and_in_records(tmp_path):
+    v = with_owners(tmp_path, {"tasks/by-alias.md": task("Owner written by name", "2026-11-26", owner="Maria Lopez")})
+    report = v.json(*TODAY, "agenda", "--owner", "Maria Lopez")
+    assert report["filters"]["owner"] == "maria"
+    day = next(d for d in report["schedule"] if d["date"] == "2026-11-26")
+    assert [(o["owner"], sorted(i["id"] for i in o["items"])) for o in day["owners"]] == \
+        [("maria", ["by-alias", "chase-quote"])]
+    listed = v.json("list", "task", "--owner", "MLOPEZ@acme.example")
+    assert sorted(t["id"] for t in listed) == ["by-alias", "chase-quote", "send-quote"]
+    assert "by-alias" in v.run("list", "task", "--owner", "maria", ok=True).output
+    assert [t["id"] for t in v.json("list", "task", "--where", "owner=Maria Lopez", "--where", "status=open")] \
+        == ["by-alias", "chase-quote"]
+    assert v.json(*TODAY, "pipeline", "--owner", "Maria Lopez")["filters"]["owner"] == "maria"

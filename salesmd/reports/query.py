@@ -28,12 +28,13 @@ def deal_of(vault: Vault, record: Record) -> Record | None:
 
 def effective(vault: Vault, record: Record, key: str) -> str | None:
     """A record's owner or territory as every command reads it (list, export, agenda, pipeline,
-    the site): its own; a task or activity without one takes its deal's."""
+    the site): its own; a task or activity without one takes its deal's. An owner written as one
+    of the aliases in salesmd.yaml's `owners:` is that owner's id."""
     own = _text(record.get(key))
     if own is None and key in INHERITED and record.type in INHERITING:
         deal = deal_of(vault, record)
-        return _text(deal.get(key)) if deal is not None else None
-    return own
+        own = _text(deal.get(key)) if deal is not None else None
+    return vault.config.roster.as_owner(own) if key == "owner" else own
 
 
 def _text(value: Any) -> str | None:
@@ -84,6 +85,8 @@ def _sort_value(value: Any) -> tuple:
 
 def select(vault: Vault, type_: str, filters: list[str], sort_key: str | None = None) -> list[Record]:
     parsed = [parse_filter(f) for f in filters]
+    roster = vault.config.roster  # owner=Maria Lopez: the owner that alias is
+    parsed = [(k, eq, roster.as_owner(v.strip()) or "" if k == "owner" else v) for k, eq, v in parsed]
     records = [r for r in vault.of_type(type_)
                if all(_matches(vault, r, key, value) == equal for key, equal, value in parsed)]
     if sort_key:
