@@ -134,3 +134,54 @@ def test_an_alias_means_its_owner_on_the_command_line_and_in_records(tmp_path):
     assert [t["id"] for t in v.json("list", "task", "--where", "owner=Maria Lopez", "--where", "status=open")] \
         == ["by-alias", "chase-quote"]
     assert v.json(*TODAY, "pipeline", "--owner", "Maria Lopez")["filters"]["owner"] == "maria"
+
+
+# ------------------------------------------------------------------ capacity
+
+def test_each_owner_has_their_own_tasks_per_day_in_the_agenda_and_the_site(tmp_path):
+    files = {f"tasks/m{i}.md": task(f"Maria task {i}", "2026-11-25") for i in range(3)}
+    files.update({f"tasks/d{i}.md": task(f"Dev task {i}", "2026-11-25", owner="dev") for i in range(3)})
+    v = with_owners(tmp_path, files)
+    capacity = v.json(*TODAY, "agenda")["capacity"]
+    assert [(c["owner"], c["tasks"], c["capacity"]) for c in capacity] == [("maria", 3, 2)]  # dev: 6, the default
+    text = v.run(*TODAY, "agenda", ok=True).output
+    assert "maria  - 3 tasks, over capacity (2 a day)" in text and "maria: 3 tasks on 2026-11-25, capacity 2" in text
+    v.run(*TODAY, "report", "--out", str(tmp_path / "site"), ok=True)
+    page = (tmp_path / "site" / "agenda.html").read_text()
+    assert "3 tasks, over capacity (2 a day)" in page and page.count("over capacity") == 1
+
+
+def test_new_task_and_follow_up_warn_when_they_take_the_owners_day_over_capacity(tmp_path):
+    v = with_owners(tmp_path)  # maria: 2 a day; chase-quote is hers, due 2026-11-26
+    first = v.run(*TODAY, "new", "task", "Book the demo", "--related", "acme-fleet-renewal", "--due", "2026-11-26",
+                  ok=True)
+    assert "over-capacity" not in first.stderr  # two tasks: her capacity
+    second = v.run(*TODAY, "new", "task", "Send the brochure", "--related", "acme-fleet-renewal",
+                   "--due", "2026-11-26", ok=True)
+    assert ("tasks/send-the-brochure.md:5: warning[over-capacity]: maria: 3 open tasks due on 2026-11-26 with "
+            "this one, capacity 2 a day (owners: maria: tasks_per_day in salesmd.yaml)") in second.stderr
+    assert (v.root / "tasks/send-the-brochure.md").exists()  # written all the same
+    # chase-quote is done, so its follow-up makes three again, not four
+    done = v.run(*TODAY, "done", "chase-quote", "--follow-up", "Chase again", "--due", "2026-11-26", ok=True)
+    assert "maria: 3 open tasks due on 2026-11-26 with this one" in done.stderr
+    other_day = v.run(*TODAY, "new", "task", "Later", "--related", "acme-fleet-renewal", "--due", "2026-11-27", ok=True)
+    assert other_day.stderr == ""
+
+
+def test_the_vaults_tasks_per_day_is_the_capacity_of_an_owner_without_their_own(tmp_path):
+    config = default_config_text().replace("tasks_per_day: 6", "tasks_per_day: 1")
+    v = make_vault(tmp_path / "v", config=config)
+    result = v.run(*TODAY, "new", "task", "Book the demo", "--owner", "maria", "--due", "2026-11-26",
+                   "--dry-run", ok=True)
+    assert ("warning[over-capacity]: maria: 2 open tasks due on 2026-11-26 with this one, capacity 1 a day "
+            "(tasks_per_day in salesmd.yaml)") in result.stderr
+    assert not (v.root / "tasks/book-the-demo.md").exists()
+
+
+def test_new_and_log_write_an_aliases_owner_id_and_warn_of_an_unknown_one(tmp_path):
+    v = with_owners(tmp_path)
+    v.run(*TODAY, "new", "account", "Zeta", "--owner", "Maria Lopez", ok=True)
+    assert "owner: maria\n" in v.read("accounts/zeta.md")
+    result = v.run(*TODAY, "log", "call", "--related", "zeta", "--owner", "mraia", ok=True)
+    assert "warning[owner-unknown]: owner 'mraia' is not one of the owners in salesmd.yaml " \
+           "(did you mean 'maria'?)" in result.stderr
