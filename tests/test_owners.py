@@ -185,3 +185,48 @@ def test_new_and_log_write_an_aliases_owner_id_and_warn_of_an_unknown_one(tmp_pa
     result = v.run(*TODAY, "log", "call", "--related", "zeta", "--owner", "mraia", ok=True)
     assert "warning[owner-unknown]: owner 'mraia' is not one of the owners in salesmd.yaml " \
            "(did you mean 'maria'?)" in result.stderr
+
+
+# ------------------------------------------------------------------ import csv
+
+IMPORT_OWNERS = """\
+owners:
+  maria: {aliases: ["Maria Lopez"]}
+  dev: {aliases: ["dev patel"]}
+  sam: {}
+"""
+
+
+def test_import_maps_owner_names_through_aliases_and_an_owner_map(tmp_path):
+    v = with_owners(tmp_path, owners=IMPORT_OWNERS, base=False)
+    owner_map = v.write("../owners.csv", "name,id\nKim Nguyen,sam\n")
+    result = v.run("import", "csv", str(DATA / "hubspot-deals.csv"), "--owner-map", str(owner_map), ok=True)
+    assert "not one of the owners" not in result.output
+    assert "owner: maria\n" in v.read("opportunities/acme-electric-forklifts.md")
+    assert "owner: dev\n" in v.read("opportunities/bolt-reach-trucks.md")
+    assert "owner: sam\n" in v.read("opportunities/cascade-pallet-jacks.md")
+    assert "owner: maria\n" in v.read("accounts/acme-corp.md")  # accounts named on a deal row take its owner
+    assert "owner-unknown" not in v.run("check").output
+
+
+def test_import_says_which_owner_names_it_could_not_map(tmp_path):
+    v = with_owners(tmp_path, owners=IMPORT_OWNERS, base=False)
+    result = v.run("import", "csv", str(DATA / "hubspot-deals.csv"), ok=True)
+    assert ("hubspot-deals.csv:4: owner 'Kim Nguyen' is not one of the owners in salesmd.yaml (on 10 rows): "
+            "imported as written") in result.output
+    assert "owner: Kim Nguyen\n" in v.read("opportunities/cascade-pallet-jacks.md")
+
+
+def test_an_owner_map_to_an_owner_not_listed_is_refused_with_its_line(tmp_path):
+    v = with_owners(tmp_path, owners=IMPORT_OWNERS, base=False)
+    owner_map = v.write("../owners.yaml", '"Maria Lopez": maria\n"Kim Nguyen": samm\n')
+    before = v.snapshot()
+    result = v.run("import", "csv", str(DATA / "hubspot-deals.csv"), "--owner-map", str(owner_map))
+    assert result.exit_code == 1
+    assert (f"{owner_map}:2: error[import-mapping]: 'samm' is not one of the owners in salesmd.yaml "
+            "(did you mean 'sam'?)") in result.stderr
+    assert v.snapshot() == before
+    bad_row = v.write("../bad.csv", "Kim Nguyen,sam,extra\n")
+    result = v.run("import", "csv", str(DATA / "hubspot-deals.csv"), "--owner-map", str(bad_row))
+    assert result.exit_code == 1 and f"{bad_row}:1: error[import-mapping]: a row of the owner map is two cells" \
+        in result.stderr
