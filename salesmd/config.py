@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .model import ERROR, RECORD_FOLDERS as RECORD_FOLDER_NAMES, WARNING, Problem, Source
+from .owners import Roster, read_roster
 from .paths import template_path
 from .store.frontmatter import parse_yaml
 
@@ -93,6 +94,7 @@ class Config:
     pipelines: dict[str, Pipeline] = field(default_factory=lambda: dict(DEFAULT_PIPELINES))
     key_lines: dict[str, int] = field(default_factory=dict)
     signature: str = ""  # sha256 of salesmd.yaml: caches built under another config are not used
+    roster: Roster = field(default_factory=Roster)  # `owners:` and `territories:` (owners.py)
 
     def source(self, key: str | None = None) -> Source:
         return Source(CONFIG_NAME, self.key_lines.get(key, 1) if key else 1)
@@ -112,6 +114,7 @@ SCALARS = {
     "max_file_size": int,
 }
 KNOWN_KEYS = set(SCALARS) | {"ignore", "activity_kinds", "pipelines"}
+KNOWN_KEYS |= {"owners", "territories"}  # read by owners.py
 
 
 def find_root(start: Path | None = None, explicit: str | os.PathLike | None = None) -> Path:
@@ -196,6 +199,8 @@ def load_config(root: Path) -> tuple[Config, list[Problem]]:
                 bad(key, f"'{key}' must be a list of strings")
     if "pipelines" in data:
         _read_pipelines(cfg, data["pipelines"], bad)
+    cfg.roster, roster_problems = read_roster(data, text, cfg.key_lines)
+    problems += roster_problems
     return cfg, problems
 
 

@@ -43,3 +43,10 @@ def id_hint(text: str, records: Iterable[Record]) -> str:
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.75)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def did_you_mean_name(word: str, names: dict[str, str]) -> str:
+    """did_you_mean over `names` (what may be written -> what to suggest): a close alias suggests
+    the id it stands for."""
+    close = difflib.get_close_matches(word, list(names), n=1, cutoff=0.75)
+    return f" (did you mean '{names[close[0]]}'?)" if close else ""

@@ -166,7 +166,16 @@ def check_link_syntax(record: Record, config: Config) -> Iterator[Problem]:
                 yield Problem(record.source(key), "link-format", f"'{key}' holds {v!r}; {hint}")
 
 
+def check_known_names(record: Record, config: Config) -> Iterator[Problem]:
+    """With `owners:` or `territories:` in salesmd.yaml, an owner or territory it does not list is
+    probably a typo (or someone to add there)."""
+    for key in ("owner", "territory"):
+        message = config.roster.unknown(key, record.get(key))
+        if message:
+            yield Problem(record.source(key), f"{key}-unknown", message, WARNING)
+
+
 # Each takes one record and the config: their results depend on nothing else, so they are cached
 # per file and re-run only for files that changed.
 RECORD_CHECKS = [check_required, check_types, check_unknown_keys, check_enums, check_stages,
-          check_activity_times, check_link_syntax]
+          check_activity_times, check_link_syntax, check_known_names]

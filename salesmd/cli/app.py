@@ -161,11 +161,22 @@ def filter_options(fn):
     return fn
 
 
+def known_names(vault, owner, territory) -> tuple:
+    """--owner and --territory as the records have them; one salesmd.yaml does not list: exit 2."""
+    from ..owners import UnknownName
+
+    try:
+        return vault.config.roster.filters(owner, territory)
+    except UnknownName as e:
+        fail(str(e))
+
+
 def selected(app: "App", type_: str, owner, territory, stage, wheres, sort_key):
     """(vault, records) chosen by the filter options."""
     from ..reports.query import QueryError, select
 
     vault, _ = app.load()
+    owner, territory = known_names(vault, owner, territory)
     filters = [f"owner={owner}"] * bool(owner) + [f"territory={territory}"] * bool(territory) \
         + [f"stage={stage}"] * bool(stage) + list(wheres)
     try:

@@ -54,10 +54,13 @@ def import_():
 @click.option("--default", "defaults", multiple=True, metavar="KEY=VALUE",
               help="A value for KEY in rows that leave it empty (repeatable), e.g. --default "
                    "lost_reason='not recorded'.")
+@click.option("--owner-map", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
+              help='Owner names of the source to owner ids: a CSV of name,id rows or YAML "Maria Lopez": maria '
+                   "lines (the aliases under owners: in salesmd.yaml apply too).")
 @import_options
 @pass_app
 def import_csv(app: App, file: Path, type_, preset, mapping, stage_map, date_format, decimal, source, defaults,
-               dry_run, commit):
+               owner_map, dry_run, commit):
     """Import the rows of a CSV file as records, all of them or none.
 
     Every row is read and checked first; if any row is bad, each bad row is reported as
@@ -69,6 +72,7 @@ def import_csv(app: App, file: Path, type_, preset, mapping, stage_map, date_for
     Example: salesmd import csv deals.csv --stage-map stages.yaml --dry-run
     """
     from ..io.csv_import import ReadOptions, TableError, date_order_of, header_test_for, read_table, table_items
+    from ..io.owner_map import load_owner_map, map_owners
     from ..io.presets import (PRESETS, MappingError, detect, load_mapping, load_stage_map, own_type,
                               resolve_columns, valid_types)
 
@@ -101,6 +105,7 @@ def import_csv(app: App, file: Path, type_, preset, mapping, stage_map, date_for
         fail(f"--stage-map is for leads and opportunities, not {type_}")
     try:
         user_stages = load_stage_map(stage_map, pipeline.names) if stage_map else {}
+        owners = load_owner_map(owner_map, vault.config.roster) if owner_map else {}
     except MappingError as e:
         located(str(e))
     fill = {}
@@ -117,6 +122,7 @@ def import_csv(app: App, file: Path, type_, preset, mapping, stage_map, date_for
                           preset_name=chosen.name if chosen else None, defaults=fill,
                           exact=chosen is not None and chosen.own)
     rows = table_items(table, targets, options)
+    rows.notes += map_owners(rows.items, vault.config.roster, owners, shown, aliases=not (chosen and chosen.own))
     problems = list(rows.problems)
     if conflict and not date_format:
         problems.append(Problem(Source(shown, table.header_line), "import-date",

@@ -11,7 +11,7 @@ import click
 from ..model import printable
 from ..render.output import count, format_option, to_csv, to_json
 from ..reports.periods import Period, PeriodError, parse_period
-from .app import App, fail, main, pass_app
+from .app import App, fail, known_names, main, pass_app
 from .options import DATE
 
 
@@ -46,7 +46,8 @@ def agenda(app: App, start, days: int, owner, territory, fmt: str):
 
     Overdue: open tasks due, and activities still planned, before --date. Then, for each day, the
     open tasks due and the activities planned that day, by owner, each with the deal or lead it
-    is about. Over capacity: an owner with more open tasks due on a day than `tasks_per_day`.
+    is about. Over capacity: an owner with more open tasks due on a day than their `tasks_per_day`
+    (under `owners:` in salesmd.yaml, else the vault's).
     Stale deals: open opportunities with no activity for `stale_days` days. Past close date: open
     opportunities whose close_date has passed. A task or activity without an owner or territory
     takes its deal's.
@@ -59,6 +60,7 @@ def agenda(app: App, start, days: int, owner, territory, fmt: str):
     from ..reports.agenda import build_agenda
 
     vault = _load(app)
+    owner, territory = known_names(vault, owner, territory)
     report = build_agenda(vault, app.today, date=start, days=days, owner=owner, territory=territory)
     if fmt == "json":
         click.echo(to_json(report.as_dict()))
@@ -109,6 +111,7 @@ def pipeline(app: App, pipeline_name: str, owner, territory, product, period, al
     from ..reports.pipeline import build_pipeline
 
     vault = _load(app)
+    owner, territory = known_names(vault, owner, territory)
     try:
         history = load_history(vault.root, relevant=pipeline_paths(vault))
     except GitError:

@@ -96,6 +96,25 @@ def finish(app: App, changes, dry_run: bool, commit: bool | None) -> None:
         click.echo(printable(f"committed {sha}: {changes.message}") if sha else "nothing to commit: the files are as in HEAD")
 
 
+def warnings(app: App, changes, capacity: bool = False) -> list:
+    """What to tell of the records `changes` creates, shown after the write (which they do not
+    stop): an owner or territory salesmd.yaml does not list and, with `capacity`, a task that
+    takes its owner's day over their tasks_per_day."""
+    from ..checks.records import check_known_names
+    from ..reports.capacity import over_capacity, planned_records
+
+    vault, _ = app.load()
+    planned = planned_records(vault, {c.rel: c.after for c in changes.changes})
+    created = [c.rel for c in changes.changes if c.before is None and planned.get(c.rel) is not None]
+    found = [p for rel in created for p in check_known_names(planned[rel], vault.config)]
+    return found + (over_capacity(vault, planned, created) if capacity else [])
+
+
+def tell(app: App, problems: list) -> None:
+    for p in problems:
+        click.echo(_format_problem(app, p), err=True)
+
+
 def _extra_values(args: list[str], type_: str) -> dict:
     """`--key value` / `--key=value` pairs after the known options."""
     from ..write.records import parse_value
@@ -180,10 +199,14 @@ def new(ctx, type_, name, record_id, open_editor, dry_run, commit):
     vault, _ = app.load()
     today, now = _now(app)
     values = _extra_values(ctx.args, type_)
+    if isinstance(values.get("owner"), str):  # an alias in salesmd.yaml's owners: is its owner's id
+        values["owner"] = vault.config.roster.owner_id(values["owner"]) or values["owner"]
     changes = ChangeSet(vault.root, "")
     new_id = plan_new(vault, changes, type_, name, values, today, now, record_id=record_id)
     changes.message = f"new {type_} {new_id}"
+    told = warnings(app, changes, capacity=type_ == "task")
     finish(app, changes, dry_run, commit)
+    tell(app, told)
     if open_editor and not dry_run:
         click.edit(filename=str(vault.root / changes.changes[0].rel))
 
@@ -321,9 +344,12 @@ def log(app: App, kind, related_ids, subject, planned, start, end, outcome, owne
     vault, _ = app.load()
     today, now = _now(app)
     related = [need(vault, r, CUSTOMER) for r in related_ids]
+    owner = vault.config.roster.owner_id(owner) or owner  # an alias in salesmd.yaml's owners: is its id
     changes = plan_log(vault, kind, related, subject=subject, planned=planned, start=start, end=end,
                        outcome=outcome, owner=owner, today=today, now=now)
+    told = warnings(app, changes)
     finish(app, changes, dry_run, commit)
+    tell(app, told)
 
 
 @main.command()
@@ -344,4 +370,6 @@ def done(app: App, task_id, outcome, follow_up, due, dry_run, commit):
     today, now = _now(app)
     task = need(vault, task_id, "task")
     changes = plan_done(vault, task, outcome=outcome, follow_up=follow_up, due=due, today=today, now=now)
+    told = warnings(app, changes, capacity=True)
     finish(app, changes, dry_run, commit)
+    tell(app, told)

@@ -79,10 +79,15 @@ class AgendaItem:
 class OwnerDay:
     owner: str | None
     items: list[AgendaItem]
+    capacity: int | None = None  # the owner's tasks_per_day (none without an owner)
 
     @property
     def tasks(self) -> int:
         return sum(1 for i in self.items if i.type == "task")
+
+    @property
+    def over(self) -> bool:
+        return self.capacity is not None and self.tasks > self.capacity
 
     def as_dict(self) -> dict:
         return {"owner": self.owner, "tasks": self.tasks, "items": [i.as_dict() for i in self.items]}
@@ -103,7 +108,8 @@ class AgendaDay:
 
 @dataclass
 class CapacityFlag:
-    """An owner with more open tasks due on one day than `tasks_per_day`."""
+    """An owner with more open tasks due on one day than their `tasks_per_day` (owners: in
+    salesmd.yaml, else the vault's)."""
 
     owner: str
     date: dt.date
@@ -222,11 +228,10 @@ def build_agenda(vault: Vault, today: dt.date, *, date: dt.date | None = None, d
         for item in items:
             if item.day == day:
                 by_owner.setdefault(item.owner, []).append(item)
-        schedule.append(AgendaDay(day, [OwnerDay(o, by_owner[o]) for o in sorted(by_owner, key=_owner_key)]))
+        schedule.append(AgendaDay(day, [OwnerDay(o, by_owner[o], capacity_of(config, o))
+                                        for o in sorted(by_owner, key=_owner_key)]))
 
-    capacity = [CapacityFlag(o.owner, d.date, o.tasks, config.tasks_per_day)
-                for d in schedule for o in d.owners
-                if o.owner is not None and o.tasks > config.tasks_per_day]
+    capacity = [CapacityFlag(o.owner, d.date, o.tasks, o.capacity) for d in schedule for o in d.owners if o.over]
 
     stale, late = [], []
     pipe = config.pipelines["opportunity"]
@@ -255,6 +260,17 @@ def build_agenda(vault: Vault, today: dt.date, *, date: dt.date | None = None, d
         overdue=overdue, schedule=schedule, capacity=capacity,
         stale_deals=stale, overdue_deals=late, skipped=skipped,
     )
+
+
+def capacity_of(config, owner: str | None) -> int | None:
+    """How many open tasks a day `owner` can handle: their own tasks_per_day, else the vault's."""
+    return None if owner is None else config.roster.tasks_per_day(owner, config.tasks_per_day)
+
+
+def day_of(value: Any) -> dt.date | None:
+    """The day a task's `due` (or an activity's `start`) puts it on the agenda, or None."""
+    when = _when(value)
+    return as_date(when) if when is not None else None
 
 
 def _owner_key(owner: str | None) -> tuple:

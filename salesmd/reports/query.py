@@ -28,12 +28,13 @@ def deal_of(vault: Vault, record: Record) -> Record | None:
 
 def effective(vault: Vault, record: Record, key: str) -> str | None:
     """A record's owner or territory as every command reads it (list, export, agenda, pipeline,
-    the site): its own; a task or activity without one takes its deal's."""
+    the site): its own; a task or activity without one takes its deal's. An owner written as one
+    of the aliases in salesmd.yaml's `owners:` is that owner's id."""
     own = _text(record.get(key))
     if own is None and key in INHERITED and record.type in INHERITING:
         deal = deal_of(vault, record)
-        return _text(deal.get(key)) if deal is not None else None
-    return own
+        own = _text(deal.get(key)) if deal is not None else None
+    return vault.config.roster.as_owner(own) if key == "owner" else own
 
 
 def _text(value: Any) -> str | None:
@@ -82,15 +83,17 @@ def _sort_value(value: Any) -> tuple:
     return (2, cell(value).casefold())
 
 
-def _sieve_words(type_: str, parsed: list[tuple[str, bool, str]]) -> list[str]:
+def _sieve_words(type_: str, parsed: list[tuple[str, bool, str]], aliased: bool = False) -> list[str]:
     """Words a record's stored text must hold for the filters to match it (vault.of_type_holding):
     each `key=value` whose value, as _matches compares it, is written in the record's own text.
     Not for the id (not in the text), an owner or territory a task or activity may take from its
-    deal, a value a date-time or number could be written otherwise, or text JSON escapes."""
+    deal, an owner a record may write as one of its aliases (`aliased`: salesmd.yaml lists owners),
+    a value a date-time or number could be written otherwise, or text JSON escapes."""
     words = []
     for key, equal, value in parsed:
         want = value.strip().casefold()
-        if not equal or not want or key == "id" or (key in INHERITED and type_ in INHERITING):
+        if not equal or not want or key == "id" or (key in INHERITED and type_ in INHERITING) \
+                or (key == "owner" and aliased):
             continue
         if any(c in want for c in ':"\\') or not want.isprintable():
             continue
@@ -104,7 +107,10 @@ def _sieve_words(type_: str, parsed: list[tuple[str, bool, str]]) -> list[str]:
 
 def select(vault: Vault, type_: str, filters: list[str], sort_key: str | None = None) -> list[Record]:
     parsed = [parse_filter(f) for f in filters]
-    records = [r for r in vault.of_type_holding(type_, _sieve_words(type_, parsed))
+    roster = vault.config.roster  # owner=Maria Lopez: the owner that alias is
+    parsed = [(k, eq, roster.as_owner(v.strip()) or "" if k == "owner" else v) for k, eq, v in parsed]
+    sieve = _sieve_words(type_, parsed, aliased=roster.owners is not None)
+    records = [r for r in vault.of_type_holding(type_, sieve)
                if all(_matches(vault, r, key, value) == equal for key, equal, value in parsed)]
     if sort_key:
         reverse = sort_key.startswith("-")
