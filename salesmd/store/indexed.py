@@ -65,7 +65,8 @@ def _search(vault, *args, **kwargs) -> list:
 _ONLY_INDEXED = {"records_at": _records_at, "problems_of": _problems_of, "search": _search}
 
 
-_PROPERTIES = {"records", "by_type", "broken_paths", "by_spaced_key", "record_count", "by_key", "backlinks"}
+_PROPERTIES = {"records", "by_type", "broken_paths", "by_spaced_key", "record_count", "by_key", "backlinks",
+               "skipped"}
 
 
 class IndexedVault(Vault):
@@ -137,17 +138,18 @@ class IndexedVault(Vault):
         asked[0] += 1
         if asked[0] <= _Backlinks.FEW:
             pairs = self.index.db.execute(
-                "SELECT l.src, l.field FROM links l JOIN files f ON f.path = l.src WHERE l.target = ? AND f.type = ? "
-                "ORDER BY l.src, l.ord", (key, type_)).fetchall()
+                "SELECT l.src, l.field, l.folder FROM links l JOIN files f ON f.path = l.src "
+                "WHERE l.target = ? AND f.type = ? ORDER BY l.src, l.ord", (key, type_)).fetchall()
         else:  # asked for many ids: every record of the type at once, then the links from them
             if asked[1] is None:
                 self.of_type(type_)
                 asked[1] = {}
-                for target, src, field in self.index.db.execute(
-                        "SELECT l.target, l.src, l.field FROM links l JOIN files f ON f.path = l.src "
+                for target, src, field, folder in self.index.db.execute(
+                        "SELECT l.target, l.src, l.field, l.folder FROM links l JOIN files f ON f.path = l.src "
                         "WHERE f.type = ? ORDER BY l.src, l.ord", (type_,)):
-                    asked[1].setdefault(target, []).append((src, field))
+                    asked[1].setdefault(target, []).append((src, field, folder))
             pairs = asked[1].get(key, [])
+        pairs = [(src, field) for src, field, folder in pairs if self.lands(key, folder)]
         self.records_at([src for src, _ in pairs])
         return [(self._by_path[src], field) for src, field in pairs]
 
@@ -168,6 +170,11 @@ class IndexedVault(Vault):
         for key, path in self.index.db.execute("SELECT key, path FROM files WHERE broken = 1 ORDER BY path"):
             found.setdefault(key, path)
         return found
+
+    @cached_property
+    @_or_plain
+    def skipped(self) -> dict[str, str]:
+        return dict(self.index.db.execute("SELECT path, skipped FROM files WHERE skipped IS NOT NULL ORDER BY path"))
 
     @cached_property
     def backlinks(self) -> "_Backlinks":
@@ -203,7 +210,7 @@ class IndexedVault(Vault):
     @_or_plain
     def problems_of(self, path: str):
         """The problems found reading one file."""
-        for _, _, _, _, problems, _ in self.index.rows([path]):
+        for _, _, _, _, problems, _, _ in self.index.rows([path]):
             return decode_problems(problems)
         return []
 
@@ -299,18 +306,22 @@ class _Backlinks:
         self.vault, self.asked = vault, 0
 
     @cached_property
-    def sources(self) -> dict[str, list[tuple[str, str]]]:
-        found: dict[str, list[tuple[str, str]]] = {}
-        for target, src, field in self.vault.index.db.execute("SELECT target, src, field FROM links ORDER BY src, ord"):
-            found.setdefault(target, []).append((src, field))
+    def sources(self) -> dict[str, list[tuple[str, str, str]]]:
+        found: dict[str, list[tuple[str, str, str]]] = {}
+        for target, src, field, folder in self.vault.index.db.execute(
+                "SELECT target, src, field, folder FROM links ORDER BY src, ord"):
+            found.setdefault(target, []).append((src, field, folder))
         return found
 
     def _sources_of(self, key: str) -> list[tuple[str, str]]:
+        """(source path, key) of the links to the id `key` that lead to its record (Vault.lands)."""
         self.asked += 1
         if self.asked <= self.FEW and "sources" not in self.__dict__:
-            return list(self.vault.index.db.execute(
-                "SELECT src, field FROM links WHERE target = ? ORDER BY src, ord", (key,)))
-        return self.sources.get(key, [])
+            found = self.vault.index.db.execute(
+                "SELECT src, field, folder FROM links WHERE target = ? ORDER BY src, ord", (key,)).fetchall()
+        else:
+            found = self.sources.get(key, [])
+        return [(src, field) for src, field, folder in found if self.vault.lands(key, folder)]
 
     @_or_plain
     def get(self, key: str, default=None):
