@@ -99,22 +99,60 @@ BODY_WIKILINK = re.compile(r"\[\[([^\[\]|#\n]+)(?:#[^\[\]|\n]*)?(?:\|([^\[\]\n]*
 
 @dataclass(frozen=True)
 class Link:
-    target: str  # the id as written
+    """A wikilink as Obsidian writes it: `[[target#heading|label]]`, the target an id, maybe with
+    `.md` (`[[Tree Company.md]]`) or as a path from the vault root (`[[Companies/Tree Company]]`)."""
+
+    target: str  # as written, without '#heading' and '|label'
     label: str | None = None
-    key: str = field(init=False, repr=False, compare=False)  # what it resolves by
+    key: str = field(init=False, repr=False, compare=False)  # the id it resolves by (id_key)
+    folder: str = field(init=False, repr=False, compare=False)  # a path-style link's folder (id_key); '' for none
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "key", id_key(self.target.strip()))
+        folder, name = _split_target(self.target)
+        object.__setattr__(self, "key", id_key(name.strip()))
+        object.__setattr__(self, "folder", id_key(folder) if folder else "")
+
+    @property
+    def id(self) -> str:
+        """The id the link names, as written: 'Tree Company' for [[Companies/Tree Company.md]]."""
+        return _split_target(self.target)[1].strip()
+
+    @property
+    def file(self) -> str:
+        """The file a path-style link names, from the vault root: 'Companies/Tree Company.md'."""
+        folder, name = _split_target(self.target)
+        return f"{folder}/{name}.md" if folder else f"{name}.md"
 
     def __str__(self) -> str:
         return f"[[{self.target}]]"
 
 
+def _split_target(target: str) -> tuple[str, str]:
+    """(folder, id) of a link's target: 'Companies/Tree Company.md' -> ('Companies', 'Tree Company')."""
+    text = target.strip().lstrip("/")
+    if text.endswith(".md") and len(text) > 3:
+        text = text[:-3]
+    folder, _, name = text.rpartition("/")
+    return folder.strip("/"), name
+
+
+def folder_key(rel: str) -> str:
+    """What a path-style link's folder is compared with: a record's folder from the vault root, as id_key."""
+    folder = rel.rpartition("/")[0]
+    return id_key(folder) if folder else ""
+
+
 def parse_link(value: Any) -> Link | None:
-    """'[[acme]]', '[[acme|Acme Corp]]' or '[[acme#Heading]]' -> Link; anything else -> None."""
+    """'[[acme]]', '[[acme|Acme Corp]]', '[[acme#Heading]]', '[[acme.md]]' or '[[accounts/acme]]' -> Link;
+    anything else -> None."""
     if not isinstance(value, str):
         return None
     return _parse_link_text(value)
+
+
+def link_to(target: str) -> Link | None:
+    """A link to `target` as written between the brackets (a body's [[...]]), or None if it names nothing."""
+    return _parse_link_text(f"[[{target}]]")
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -128,7 +166,7 @@ def _parse_link_text(value: str) -> Link | None:
         return None
     target, bar, label = inner.partition("|")
     target = target.split("#", 1)[0].strip()
-    if not target:
+    if not target or not _split_target(target)[1].strip():
         return None
     return Link(target, label if bar else None)
 
@@ -192,3 +230,8 @@ class ParsedFile:
     path: str
     record: Record | None
     problems: list[Problem] = field(default_factory=list)
+    skipped: str | None = None  # front matter, but not a record: why (NO_TYPE, NOT_READ or "type:<its type>")
+
+
+# Why a file with front matter is not a record (ParsedFile.skipped; `check` counts them)
+NO_TYPE, NOT_READ = "no-type", "not-read"

@@ -56,6 +56,7 @@ TESTS = {
     "salesmd/store/rows.py": ["tests/test_index.py", "tests/test_checkstate.py"],
     "salesmd/store/indexed.py": ["tests/test_checkstate.py", "tests/test_index.py"],
     "salesmd/store/refresh.py": ["tests/test_index.py", "tests/test_commands.py"],
+    "salesmd/store/open.py": ["tests/test_index.py", "tests/test_checkstate.py"],
     "salesmd/store/load.py": ["tests/test_check.py", "tests/test_checkstate.py", "tests/test_commands.py"],
     "salesmd/store/dotfolder.py": ["tests/test_commands.py", "tests/test_guards.py", "tests/test_write.py",
                                    "tests/test_crash.py"],

@@ -165,7 +165,7 @@ def test_symlink_outside_vault_is_not_read(tmp_path):
     assert vault.run("show", "leak").exit_code == 1
 
 
-def test_non_records_are_skipped_silently(tmp_path):
+def test_non_records_are_skipped_and_only_counted(tmp_path):
     vault = make_vault(tmp_path / "v", {
         "daily/2026-11-24.md": "---\ntags: [daily]\nmood: good\n---\nA daily note.\n",
         "daily/broken.md": "---\ntitle: [unclosed\n---\n",
@@ -176,6 +176,8 @@ def test_non_records_are_skipped_silently(tmp_path):
     result = vault.run("check", ok=True)
     assert "0 errors, 0 warnings" in result.output
     assert not any(skipped in result.output for skipped in ("daily/", "notes-without", ".obsidian", "_site/"))
+    assert result.output.endswith("\n2 files with front matter are not records "
+                                  "(1 without a type, 1 whose front matter could not be read); -v lists them\n")
 
 
 def test_record_outside_default_folders_counts(tmp_path):

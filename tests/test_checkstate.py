@@ -92,7 +92,8 @@ class World:
         rel = rng.choice(files)
         text = (self.vault.root / rel).read_text(encoding="utf-8")
         what = rng.choice(["relink", "relink", "stage", "stage", "stage", "delete", "add", "break", "cycle",
-                           "cycle", "commit", "commit", "rename", "retype", "touch", "duplicate", "stage-files", "merge"])
+                           "cycle", "commit", "commit", "rename", "retype", "touch", "duplicate", "stage-files", "merge",
+                           "not-a-record"])
         if what == "stage":
             rel = rng.choice([f for f in files if f.startswith(("leads/", "opportunities/"))] or files)
             text = (self.vault.root / rel).read_text(encoding="utf-8")
@@ -103,6 +104,10 @@ class World:
                 i = rng.choice(linked)
                 key = lines[i].split(":", 1)[0]
                 target = rng.choice(self.ids + ["nowhere", "Acme-Corp", "acme-corp"])
+                if rng.random() < 0.5:  # as Obsidian writes links: a path from the vault root (maybe the wrong one), .md
+                    folder = FOLDER[self.type_of(target)] if target in self.ids and rng.random() < 0.7 \
+                        else rng.choice(list(FOLDER.values()))
+                    target = rng.choice([f"{target}.md", f"{folder}/{target}", f"{folder.title()}/{target}.md#Notes|{target}"])
                 lines[i] = f'{key}: "[[{target}]]"' if key != "contacts" and key != "related" \
                     else f'{key}: ["[[{target}]]"]'
                 self.write(rel, "\n".join(lines))
@@ -166,6 +171,9 @@ class World:
                 git(root, "merge", "-q", "-X", "ours", "--no-ff", "-m", f"merge {side}", side)
             except subprocess.CalledProcessError:
                 git(root, "merge", "--abort")  # a file deleted on one side and changed on the other
+        elif what == "not-a-record":  # someone's note: counted, not checked (or, in a record folder, an error)
+            kind = rng.choice(["type: person", "type: meeting", "tags: [daily]", "type: Task", "type: [oops"])
+            self.write(f"{rng.choice(['People', 'Daily', 'notes'])}/n{rng.randrange(4)}.md", f"---\n{kind}\nname: N\n---\n")
         elif what == "stage-files":
             git(self.vault.root, "add", "-A", "--", rng.choice(["leads", "opportunities", "tasks", "."]))
         return what

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from ..model import Record
+from ..model import Record, folder_key
 from ..store.vault import Vault
 from .state import PIPELINE_TYPES, Row, load_problems, record_from_facts
 
@@ -60,6 +60,11 @@ class PartialVault(Vault):
     def ids_of(self, types) -> list[str]:
         return self.lookup.ids_of(types)
 
+    def broken_at(self, link) -> bool:
+        """As Vault.broken_at: the first file by path with the link's id that could not be read."""
+        path = next((row.path for row in self.lookup.rows_with_key(link.key) if row.broken), None)
+        return path is not None and (not link.folder or folder_key(path) == link.folder)
+
 
 class Lookup:
     """The state's rows as they were (`overlay` None), or with the files changed since laid over
@@ -86,7 +91,7 @@ class Lookup:
         """As Vault.first_linked: the first link under `key` that leads to a record."""
         for link in record_from_facts(row.path, row.facts).links(key):
             found = self.resolve(link.key)
-            if found is not None:
+            if found is not None and (not link.folder or folder_key(found.path) == link.folder):
                 return found
         return None
 
@@ -140,10 +145,11 @@ def read_rows(db, paths: list[str]) -> dict[str, Row]:
     out: dict[str, Row] = {}
     for i in range(0, len(paths), 500):
         chunk = paths[i:i + 500]
-        for path, key, type_, broken, facts, own, vault, proc in db.execute(
-                f"SELECT path, key, type, broken, facts, own, vault, proc FROM check_files WHERE path IN ({','.join('?' * len(chunk))})",
-                chunk):
-            out[path] = Row(path, key, type_, bool(broken), facts, load_problems(own), load_problems(vault), load_problems(proc))
+        for path, key, type_, broken, facts, own, vault, proc, skipped in db.execute(
+                "SELECT path, key, type, broken, facts, own, vault, proc, skipped FROM check_files "
+                f"WHERE path IN ({','.join('?' * len(chunk))})", chunk):
+            out[path] = Row(path, key, type_, bool(broken), facts, load_problems(own), load_problems(vault),
+                            load_problems(proc), skipped=skipped)
     for path in out:
         out[path].links = set(_paths(db, "SELECT target FROM check_links WHERE src = ?", path))
     return out

@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
+import re
 from typing import Iterator
+from urllib.parse import unquote
 
-from ..model import Problem
+from ..model import Link, Problem
 from ..schema import LINK_TARGETS
 from ..store.vault import Vault
 from ..suggest import did_you_mean
+
+
+# A Markdown link, as Obsidian writes one with wikilinks off: [Tree Company](../Companies/Tree%20Company.md)
+# or [Tree Company](<Companies/Tree Company.md>), maybe with a "title".
+_MARKDOWN_LINK = re.compile(r'\[[^\]]*\]\(\s*(<[^>]*>|[^\s)]*)(?:\s+"[^"]*")?\s*\)')
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def wikilink_hint(text: str) -> str:
+    """How to write a link key's value that is not a wikilink ('acme', '[[acme]' or a Markdown
+    link) as one: 'write links as quoted wikilinks: "[[acme]]"'."""
+    markdown = _MARKDOWN_LINK.fullmatch(text.strip())
+    if markdown is not None:
+        address = unquote(markdown.group(1).strip("<>").strip())
+        if _SCHEME.match(address):
+            return "a link key takes a wikilink to a record, not a web address"
+        name = address.split("#", 1)[0].split("?", 1)[0].rstrip("/").rpartition("/")[2]
+        name = name[:-3] if name.endswith(".md") else name
+        if not name.strip():
+            return "the link names no record"
+        return f"a Markdown link is not read as a link; write it as a quoted wikilink: \"[[{name.strip()}]]\""
+    inner = text.strip().strip("[]").strip()
+    return f"write links as quoted wikilinks: \"[[{inner}]]\"" if inner else "the link names no record"
 
 
 def check_unique_ids(vault: Vault) -> Iterator[Problem]:
@@ -27,18 +52,27 @@ def check_links(vault: Vault) -> Iterator[Problem]:
             for link in record.links(key):
                 target = vault.resolve(link)
                 if target is None:
-                    if link.key in vault.broken:
+                    if vault.broken_at(link):
                         continue  # that file has its own error; one message is enough
-                    ids = vault.ids_of(allowed)
-                    yield Problem(record.source(key), "link-broken",
-                                  f"'{key}' links to [[{link.target}]], which is not a record in this vault"
-                                  + did_you_mean(link.target, ids))
+                    yield Problem(record.source(key), "link-broken", _broken(vault, key, link, allowed))
                 elif target.type not in allowed:
                     kinds = " or ".join(allowed)
                     yield Problem(record.source(key), "link-type",
                                   f"'{key}' must link to {'an' if kinds[0] in 'aeiou' else 'a'} {kinds}, "
                                   f"but [[{link.target}]] is {'an' if target.type[0] in 'aeiou' else 'a'} "
                                   f"{target.type} ({target.path})")
+
+
+def _broken(vault: Vault, key: str, link: Link, allowed) -> str:
+    """What is wrong with a link that leads nowhere, and the link the user may have meant."""
+    if not link.folder:
+        return (f"'{key}' links to [[{link.target}]], which is not a record in this vault"
+                + did_you_mean(link.id, vault.ids_of(allowed)))
+    said = f"'{key}' links to [[{link.target}]], but there is no record at {link.file} (a path is read from the vault root)"
+    elsewhere = vault.by_key.get(link.key)
+    if elsewhere is not None:
+        return f"{said}; {elsewhere.id} is at {elsewhere.path}: link it as \"[[{elsewhere.id}]]\""
+    return said + did_you_mean(link.id, vault.ids_of(allowed))
 
 
 def check_follow_chains(vault: Vault) -> Iterator[Problem]:

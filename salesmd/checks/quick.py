@@ -19,6 +19,7 @@ class QuickResult:
     record_count: int
     problems: list[Problem]
     root: Path
+    skipped: dict[str, str]  # files with front matter that are not records -> why (as Vault.skipped)
 
 
 def quick_check(root: Path, config, files, walk_ns: int, *, repo, index: str,
@@ -77,7 +78,7 @@ def _quick_check(db, root, config, files, walk_ns, repo, index, contents, staged
             return None
     git_moved = head != header.head or index != header.index
     if not changed and not gone and not git_moved:
-        return QuickResult(header.records, _merge(db, header, {}, []), root)
+        return QuickResult(header.records, _merge(db, header, {}, []), root, _skipped(db, {}))
 
     # What the changed files hold now, and what they held.
     overlay: dict[str, Row | None] = {rel: None for rel in gone}
@@ -88,7 +89,7 @@ def _quick_check(db, root, config, files, walk_ns, repo, index, contents, staged
         if parsed.record is not None:
             own += own_checks(parsed.record, config)
             fresh[rel] = parsed.record
-        overlay[rel] = row_of(rel, parsed.record, own)
+        overlay[rel] = row_of(rel, parsed.record, own, parsed.skipped)
     before = read_rows(db, list(overlay))
 
     # The vault checks on the records that can affect.
@@ -130,11 +131,12 @@ def _quick_check(db, root, config, files, walk_ns, repo, index, contents, staged
     records_now = header.records + sum((r is not None and r.type is not None) - (b is not None and b.type is not None)
                                        for b, r in ((before.get(p), overlay[p]) for p in overlay))
     problems = _merge(db, header, rows, gone)
+    skipped = _skipped(db, overlay)
     if not contents and not staged:
         header = Header(header.signature, head, index, walk_ns, header.generation + 1, records_now, header.config,
                         sorted(unhistoried))
         _save_quick(db, header, walked, rows, changed, gone)
-    return QuickResult(records_now, problems, root)
+    return QuickResult(records_now, problems, root, skipped)
 
 
 def _process_rules(root, config, dirty, fresh, contents, staged):
@@ -175,13 +177,22 @@ def _merge(db, header: Header, rows: dict[str, Row], gone: list[str]) -> list[Pr
     return sorted(set(problems), key=Problem.sort_key)
 
 
+def _skipped(db, overlay: dict[str, Row | None]) -> dict[str, str]:
+    """The files with front matter that are not records, and why: the state's, with the files
+    changed or gone (`overlay`) laid over them."""
+    found = {path: why for path, why in db.execute("SELECT path, skipped FROM check_files WHERE skipped IS NOT NULL")
+             if path not in overlay}
+    found.update((path, row.skipped) for path, row in overlay.items() if row is not None and row.skipped is not None)
+    return dict(sorted(found.items()))
+
+
 def _save_quick(db, header: Header, walked, rows: dict[str, Row], changed: list[str], gone: list[str]) -> None:
     """Bring the state up to date, in the transaction it was read in (so over that state only)."""
     try:
         for path in gone:
             db.execute("DELETE FROM check_files WHERE path = ?", (path,))
             db.execute("DELETE FROM check_links WHERE src = ?", (path,))
-        db.executemany("INSERT OR REPLACE INTO check_files VALUES (?,?,?,?,?,?,?,?,?)", (r.values() for r in rows.values()))
+        db.executemany("INSERT OR REPLACE INTO check_files VALUES (?,?,?,?,?,?,?,?,?,?)", (r.values() for r in rows.values()))
         for path in changed:
             db.execute("DELETE FROM check_links WHERE src = ?", (path,))
             db.executemany("INSERT INTO check_links VALUES (?,?)", ((path, t) for t in rows[path].links))

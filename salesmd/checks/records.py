@@ -11,6 +11,7 @@ from ..model import WARNING, Problem, Record, a, parse_link
 from ..schema import KEYS, LINK_TARGETS, REQUIRED
 from ..store.vault import as_datetime
 from ..suggest import did_you_mean
+from .links import wikilink_hint
 
 KNOWN_KEYS = frozenset(k for keys in KEYS.values() for k in keys)
 
@@ -161,9 +162,7 @@ def check_link_syntax(record: Record, config: Config) -> Iterator[Problem]:
         value = record.get(key)
         for v in value if isinstance(value, list) else [value]:
             if isinstance(v, str) and v.strip() and parse_link(v) is None:
-                inner = v.strip().strip("[]").strip()
-                hint = f"write links as quoted wikilinks: \"[[{inner}]]\"" if inner else "the link names no record"
-                yield Problem(record.source(key), "link-format", f"'{key}' holds {v!r}; {hint}")
+                yield Problem(record.source(key), "link-format", f"'{key}' holds {v!r}; {wikilink_hint(v)}")
 
 
 def check_known_names(record: Record, config: Config) -> Iterator[Problem]:

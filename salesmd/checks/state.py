@@ -4,7 +4,8 @@ a change can affect (tables of their own in .salesmd/index.sqlite, beside the in
 A full check (run.py's run_check) writes, for every file the walk found: its stamp, its id, its
 type, the few facts the vault checks read (checks/__init__.py says which), and its problems in
 three parts: its own (reading it and the record checks: they depend on the file alone), the
-vault checks' (they depend on other records too) and the process rules' (they depend on git).
+vault checks' (they depend on other records too) and the process rules' (they depend on git);
+and for a file with front matter that is not a record, why (store/read.py: `check` counts them).
 With a links table (who links to which id) that is enough to answer "which records can a change
 to these files affect?" without loading the other 100,000.
 
@@ -48,7 +49,7 @@ from ..model import ERROR, Problem, Record, Source, id_key, id_of
 from ..schema import LINK_TARGETS
 from ..store.vault import Vault
 
-FORMAT = 3  # 3: ids are keyed in NFC (model.id_key)
+FORMAT = 4  # 3: ids are keyed in NFC (model.id_key); 4: why a file with front matter is not a record
 MAX_CHANGED = 500  # more changed files than this: the full check is about as quick
 MAX_DELTA = 2000  # stamps kept in the stamps table before they are folded into meta's whole list
 RACY_NS = 2_000_000_000  # as the index cache: files changed that close to the state's writing are read again
@@ -58,7 +59,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS check_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS check_files (
     path TEXT PRIMARY KEY, key TEXT NOT NULL, type TEXT, broken INTEGER NOT NULL,
-    facts TEXT, own TEXT NOT NULL, vault TEXT NOT NULL, proc TEXT NOT NULL, badlink INTEGER NOT NULL);
+    facts TEXT, own TEXT NOT NULL, vault TEXT NOT NULL, proc TEXT NOT NULL, badlink INTEGER NOT NULL, skipped TEXT);
 CREATE INDEX IF NOT EXISTS check_files_key ON check_files (key);
 CREATE TABLE IF NOT EXISTS check_links (src TEXT NOT NULL, target TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS check_stamps (path TEXT PRIMARY KEY, mtime INTEGER, size INTEGER);
@@ -149,6 +150,7 @@ class Row:
     vault: list[Problem] = field(default_factory=list)
     proc: list[Problem] = field(default_factory=list)
     links: set[str] = field(default_factory=set)
+    skipped: str | None = None  # front matter, but not a record: why (ParsedFile.skipped)
 
     @property
     def badlink(self) -> bool:
@@ -156,13 +158,13 @@ class Row:
 
     def values(self) -> tuple:
         return (self.path, self.key, self.type, int(self.broken), self.facts, dump_problems(self.own),
-                dump_problems(self.vault), dump_problems(self.proc), int(self.badlink))
+                dump_problems(self.vault), dump_problems(self.proc), int(self.badlink), self.skipped)
 
 
-def row_of(path: str, record: Record | None, own: list[Problem]) -> Row:
+def row_of(path: str, record: Record | None, own: list[Problem], skipped: str | None = None) -> Row:
     """A file as a row, with its own problems; its vault and process problems come later."""
     if record is None:
-        return Row(path, stem_key(path), broken=any(p.severity == ERROR for p in own), own=own)
+        return Row(path, stem_key(path), broken=any(p.severity == ERROR for p in own), own=own, skipped=skipped)
     return Row(path, record.key, record.type, False, facts_of(record), own, links=links_of(record))
 
 
@@ -224,7 +226,7 @@ def save_full_check(vault: Vault, header: Header, files, own: dict[str, list[Pro
     from_vault = {id(p) for p in vault_problems}
     rows: dict[str, Row] = {}
     for rel, _ in files:
-        rows[rel] = row_of(rel, records.get(rel), own.get(rel, []))
+        rows[rel] = row_of(rel, records.get(rel), own.get(rel, []), vault.skipped.get(rel))
     for p in problems:
         if id(p) in taken:
             continue
@@ -265,7 +267,7 @@ def _save_full(root: Path, header: Header, files, rows: list[Row]) -> bool:
             (indexes if "INDEX" in statement else tables).append(statement)
         for statement in tables:
             db.execute(statement)
-        db.executemany("INSERT INTO check_files VALUES (?,?,?,?,?,?,?,?,?)", (r.values() for r in rows))
+        db.executemany("INSERT INTO check_files VALUES (?,?,?,?,?,?,?,?,?,?)", (r.values() for r in rows))
         db.executemany("INSERT INTO check_links VALUES (?,?)", ((r.path, t) for r in rows for t in r.links))
         for statement in indexes:  # made after the rows: quicker
             db.execute(statement)

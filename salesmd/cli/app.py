@@ -49,7 +49,7 @@ class App:
         (store/indexed.py). The problems are the configuration's; commands that need the checks'
         answer run checks.run.run_check, which can answer from the check state."""
         if self._loaded is None:
-            from ..store.indexed import open_vault
+            from ..store.open import open_vault
             from ..store.load import Timings
             from .progress import for_terminal
 

@@ -36,7 +36,7 @@ def search(app: App, words, types, limit: int, fmt: str):
 
     Example: salesmd search forklift renewal --type opportunity
     """
-    from ..store.indexed import open_vault
+    from ..store.open import open_vault
     from ..store.load import Timings
     from .progress import for_terminal
 

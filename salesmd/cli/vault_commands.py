@@ -46,7 +46,8 @@ def init(directory: Path, no_git: bool, force: bool):
 def check(app: App, paths, strict: bool, mode: str | None, fmt: str):
     """Validate every record: schema, links, stages, conversion, YAML pitfalls.
 
-    Prints `path:line: severity[code]: message` for each problem and a summary line.
+    Prints `path:line: severity[code]: message` for each problem and a summary line, then how
+    many Markdown files with front matter are not records, and why (-v lists them).
     With PATHS, only problems in those files or folders are shown (the whole vault is still read,
     so links are checked against everything). Exit status: 0 clean, 1 errors (or warnings with
     --strict), 2 usage error or unreadable configuration.
@@ -62,10 +63,11 @@ def check(app: App, paths, strict: bool, mode: str | None, fmt: str):
 
     timings = Timings(progress=for_terminal())
     try:
-        vault, problems, _ = run_check(app.root, mode or "current", timings=timings, quick=True)
+        vault, problems, scope = run_check(app.root, mode or "current", timings=timings, quick=True)
     except (CheckError, ConfigError) as e:
         fail(str(e))
     app.print_timings(timings)
+    skipped = {p: why for p, why in vault.skipped.items() if scope is None or p in scope}
     if paths:
         wanted = []
         for p in paths:
@@ -76,8 +78,13 @@ def check(app: App, paths, strict: bool, mode: str | None, fmt: str):
                 wanted.append(here.relative_to(vault.root).as_posix())
             except ValueError:
                 fail(f"{p}: not inside the vault {vault.root}")
-        problems = [pr for pr in problems if any(
-            w in (".", "") or pr.source.path == w or pr.source.path.startswith(w.rstrip("/") + "/") for w in wanted)]
+
+        def asked(path: str) -> bool:
+            return any(w in (".", "") or path == w or path.startswith(w.rstrip("/") + "/") for w in wanted)
+
+        problems = [pr for pr in problems if asked(pr.source.path)]
+        skipped = {p: why for p, why in skipped.items() if asked(p)}
+    from ..reports import skipped as not_records
     from ..reports.problems import ProblemCount
 
     tally = ProblemCount.of(problems)
@@ -86,11 +93,17 @@ def check(app: App, paths, strict: bool, mode: str | None, fmt: str):
         click.echo(to_json({
             "problems": [dict(p.as_dict(), path=app.show_path(p.source.path)) for p in problems],
             "records": vault.record_count, "errors": errors, "warnings": warnings,
+            "not_records": [dict(x, path=app.show_path(x["path"])) for x in not_records.as_json(skipped)],
         }))
     else:
         for p in problems:
             click.echo(_format_problem(app, p))
         click.echo(f"{count(vault.record_count, 'record')} checked: {tally}")
+        line = not_records.summary(skipped, listed=bool(app.verbose))
+        if line is not None:
+            click.echo(printable(line))
+            for path, why in sorted(skipped.items()) if app.verbose else ():
+                click.echo(printable(f"  {app.show_path(path)}: {not_records.reason(why)}"))
     if errors or (strict and warnings):
         sys.exit(1)
 

@@ -81,7 +81,7 @@ def _cell_text(value: Any) -> str:
         return "; ".join(_list_item(_cell_text(v)) for v in value)
     link = parse_link(value)
     if link is not None:
-        return link.target
+        return link.id
     if isinstance(value, str):
         return value
     return cell(value)

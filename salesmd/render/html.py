@@ -81,7 +81,7 @@ class Site:
         self.markdown = MarkdownRenderer(self._resolve_from_record_page)
 
     def _resolve(self, target: str) -> tuple[str, str] | None:
-        record = self.vault.get(target)
+        record = self.vault.resolve_written(target)
         return (page_name(record.id), record.title) if record else None
 
     def _resolve_from_record_page(self, target: str) -> tuple[str, str] | None:

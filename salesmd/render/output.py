@@ -58,7 +58,7 @@ def raw_cell(value: Any) -> str:
         return ", ".join(raw_cell(v) for v in value)
     link = parse_link(value)
     if link is not None:
-        return link.target
+        return link.id
     return str(value)
 
 

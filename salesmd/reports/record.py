@@ -52,20 +52,19 @@ class RecordView:
         }
 
 
-def _row(vault: Vault, key: str, target_id: str) -> LinkRow:
-    target = vault.get(target_id)
+def _row(key: str, written: str, target: Record | None) -> LinkRow:
     if target is None:
-        return LinkRow(key, target_id, None, target_id, None)
+        return LinkRow(key, written, None, written, None)
     return LinkRow(key, target.id, target.type, target.title, target.path)
 
 
 def build_record_view(vault: Vault, record: Record) -> RecordView:
-    links = [_row(vault, key, link.target)
+    links = [_row(key, link.target, vault.resolve(link))
              for key in LINK_TARGETS.get(record.type, {}) for link in record.links(key)]
     backlinks = [LinkRow(key, other.id, other.type, other.title, other.path)
                  for other, key in sorted(vault.backlinks.get(record.key, []), key=lambda x: (x[0].type, x[0].id))]
     timeline = [TimelineRow(r.get(WHEN_KEY[r.type]), r.id, r.type, r.title, r.get("status"), r.get("kind"), r.path)
                 for r in vault.timeline(record)]
     fields = [(str(k), v) for k, v in record.data.items() if k != "type"]
-    body_links = [_row(vault, "body", t) for t in record.body_links]
+    body_links = [_row("body", t, vault.resolve_written(t)) for t in record.body_links]
     return RecordView(record, fields, links, backlinks, timeline, body_links, vault.body(record))

@@ -28,7 +28,8 @@ from ..model import ParsedFile, Problem, id_key, id_of
 from .dotfolder import caching_allowed, ensure_cache_dir, no_gc, remove_stale_temporaries, set_aside_if_odd
 from .rows import decode_problems, decode_record, encode_problems, encode_record, link_rows, words_of  # noqa: F401 (callers import them from here)
 
-FORMAT = 4  # 2: top-level dates as text beside a list of their keys; 3: every link, in order; 4: words on demand
+FORMAT = 5  # 2: top-level dates as text beside a list of their keys; 3: every link, in order; 4: words on demand
+# 5: a link's folder (path-style links), why a file with front matter is not a record
 NAME = "index.sqlite"
 RACY_NS = 2_000_000_000
 BUSY_SECONDS = 2.0
@@ -38,10 +39,11 @@ CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, mtime INTEGER NOT NULL, size INTEGER NOT NULL, seen INTEGER NOT NULL,
     key TEXT, type TEXT, broken INTEGER NOT NULL, record TEXT, problems TEXT NOT NULL, checked TEXT,
-    worded INTEGER NOT NULL DEFAULT 0);
+    worded INTEGER NOT NULL DEFAULT 0, skipped TEXT);
 CREATE INDEX IF NOT EXISTS files_key ON files (key);
 CREATE INDEX IF NOT EXISTS files_type ON files (type);
-CREATE TABLE IF NOT EXISTS links (src TEXT NOT NULL, ord INTEGER NOT NULL, field TEXT NOT NULL, target TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS links (src TEXT NOT NULL, ord INTEGER NOT NULL, field TEXT NOT NULL, target TEXT NOT NULL,
+    folder TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS links_target ON links (target);
 CREATE INDEX IF NOT EXISTS links_src ON links (src);
 CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5(title, fields, body, tokenize='unicode61 remove_diacritics 2');
@@ -260,8 +262,9 @@ class Index:
         return stamp is not None and row is not None and row[0] == str(stamp[0]) and row[1] == str(stamp[1])
 
     def rows(self, paths=None):
-        """(path, type, broken, record, problems, checked) of every stored file (or those in `paths`), by path."""
-        query = "SELECT path, type, broken, record, problems, checked FROM files"
+        """(path, type, broken, record, problems, checked, skipped) of every stored file (or those in
+        `paths`), by path."""
+        query = "SELECT path, type, broken, record, problems, checked, skipped FROM files"
         if paths is None:
             return self.db.execute(query + " ORDER BY path")
         return self.db.execute(query + " WHERE path IN (SELECT value FROM json_each(?)) ORDER BY path",
@@ -295,11 +298,12 @@ class Index:
                     broken = int(record is None and any(p.severity == "error" for p in pf.problems))
                     yield (n, rel, mtime, size, seen_ns, record.key if record else id_key(id_of(rel)) if broken else None,
                            record.type if record else None, broken, encode_record(record) if record else None,
-                           encode_problems(pf.problems), None if checked is None else encode_problems(checked))
+                           encode_problems(pf.problems), None if checked is None else encode_problems(checked),
+                           pf.skipped)
 
             db.executemany("INSERT INTO files (rowid, path, mtime, size, seen, key, type, broken, record, problems, "
-                           "checked) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows())
-            db.executemany("INSERT INTO links VALUES (?, ?, ?, ?)",
+                           "checked, skipped) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows())
+            db.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?)",
                            (row for _, _, pf, _ in fresh if pf.record is not None for row in link_rows(pf.record)))
 
         if not fresh and not gone:
@@ -357,6 +361,7 @@ class Index:
                 [(encode_problems(problems), rel, stamp[0], stamp[1]) for rel, (stamp, problems) in found.items()]))
 
 
-def parsed_of(path: str, type_: str | None, record_text: str | None, problems_text: str) -> ParsedFile:
+def parsed_of(path: str, type_: str | None, record_text: str | None, problems_text: str,
+              skipped: str | None = None) -> ParsedFile:
     record = decode_record(path, type_, record_text) if record_text is not None else None
-    return ParsedFile(path, record, decode_problems(problems_text))
+    return ParsedFile(path, record, decode_problems(problems_text), skipped)

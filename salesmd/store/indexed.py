@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import json
 import sqlite3
-import time
 from functools import cached_property
 from pathlib import Path
 
@@ -65,7 +64,8 @@ def _search(vault, *args, **kwargs) -> list:
 _ONLY_INDEXED = {"records_at": _records_at, "problems_of": _problems_of, "search": _search}
 
 
-_PROPERTIES = {"records", "by_type", "broken_paths", "by_spaced_key", "record_count", "by_key", "backlinks"}
+_PROPERTIES = {"records", "by_type", "broken_paths", "by_spaced_key", "record_count", "by_key", "backlinks",
+               "skipped"}
 
 
 class IndexedVault(Vault):
@@ -156,17 +156,18 @@ class IndexedVault(Vault):
         asked[0] += 1
         if asked[0] <= _Backlinks.FEW:
             pairs = self.index.db.execute(
-                "SELECT l.src, l.field FROM links l JOIN files f ON f.path = l.src WHERE l.target = ? AND f.type = ? "
-                "ORDER BY l.src, l.ord", (key, type_)).fetchall()
+                "SELECT l.src, l.field, l.folder FROM links l JOIN files f ON f.path = l.src "
+                "WHERE l.target = ? AND f.type = ? ORDER BY l.src, l.ord", (key, type_)).fetchall()
         else:  # asked for many ids: every record of the type at once, then the links from them
             if asked[1] is None:
                 self.of_type(type_)
                 asked[1] = {}
-                for target, src, field in self.index.db.execute(
-                        "SELECT l.target, l.src, l.field FROM links l JOIN files f ON f.path = l.src "
+                for target, src, field, folder in self.index.db.execute(
+                        "SELECT l.target, l.src, l.field, l.folder FROM links l JOIN files f ON f.path = l.src "
                         "WHERE f.type = ? ORDER BY l.src, l.ord", (type_,)):
-                    asked[1].setdefault(target, []).append((src, field))
+                    asked[1].setdefault(target, []).append((src, field, folder))
             pairs = asked[1].get(key, [])
+        pairs = [(src, field) for src, field, folder in pairs if self.lands(key, folder)]
         self._load([src for src, _ in pairs])
         return [(self._by_path[src], field) for src, field in pairs]
 
@@ -187,6 +188,11 @@ class IndexedVault(Vault):
         for key, path in self.index.db.execute("SELECT key, path FROM files WHERE broken = 1 ORDER BY path"):
             found.setdefault(key, path)
         return found
+
+    @cached_property
+    @_or_plain
+    def skipped(self) -> dict[str, str]:
+        return dict(self.index.db.execute("SELECT path, skipped FROM files WHERE skipped IS NOT NULL ORDER BY path"))
 
     @cached_property
     def backlinks(self) -> "_Backlinks":
@@ -227,7 +233,7 @@ class IndexedVault(Vault):
     @_or_plain
     def problems_of(self, path: str):
         """The problems found reading one file."""
-        for _, _, _, _, problems, _ in self.index.rows([path]):
+        for _, _, _, _, problems, _, _ in self.index.rows([path]):
             return decode_problems(problems)
         return []
 
@@ -326,18 +332,22 @@ class _Backlinks:
         self.vault, self.asked = vault, 0
 
     @cached_property
-    def sources(self) -> dict[str, list[tuple[str, str]]]:
-        found: dict[str, list[tuple[str, str]]] = {}
-        for target, src, field in self.vault.index.db.execute("SELECT target, src, field FROM links ORDER BY src, ord"):
-            found.setdefault(target, []).append((src, field))
+    def sources(self) -> dict[str, list[tuple[str, str, str]]]:
+        found: dict[str, list[tuple[str, str, str]]] = {}
+        for target, src, field, folder in self.vault.index.db.execute(
+                "SELECT target, src, field, folder FROM links ORDER BY src, ord"):
+            found.setdefault(target, []).append((src, field, folder))
         return found
 
     def _sources_of(self, key: str) -> list[tuple[str, str]]:
+        """(source path, key) of the links to the id `key` that lead to its record (Vault.lands)."""
         self.asked += 1
         if self.asked <= self.FEW and "sources" not in self.__dict__:
-            return list(self.vault.index.db.execute(
-                "SELECT src, field FROM links WHERE target = ? ORDER BY src, ord", (key,)))
-        return self.sources.get(key, [])
+            found = self.vault.index.db.execute(
+                "SELECT src, field, folder FROM links WHERE target = ? ORDER BY src, ord", (key,)).fetchall()
+        else:
+            found = self.sources.get(key, [])
+        return [(src, field) for src, field, folder in found if self.vault.lands(key, folder)]
 
     @_or_plain
     def get(self, key: str, default=None):
@@ -356,42 +366,3 @@ class _Backlinks:
 
     def __contains__(self, key: str) -> bool:
         return self.get(key) is not None
-
-
-def open_vault(root: Path, timings, queries: bool = False):
-    """(vault, problems) for a command that reads: the index brought up to the files, then an
-    IndexedVault over it. The problems are the configuration's. Without an index (--no-cache, or
-    none to be had) every file is read (load.read_vault); or, if the command needs the index's
-    own queries (`queries`: full-text search), into an index in memory."""
-    from ..config import load_config
-    from ..render.output import count
-    from .dotfolder import caching_allowed
-    from .load import read_vault
-    from .walk import walk
-
-    with timings.stage("config"):
-        config, config_problems = load_config(root)
-    with timings.stage("index"):
-        index = Index.open(root, config.signature) if caching_allowed() else None
-        if index is None and queries:
-            index = Index.in_memory(config.signature)
-    if index is not None:
-        started = time.time_ns()
-        with timings.stage("walk"):
-            files = walk(root, config, sort=False)  # the order of a refresh does not matter
-        with timings.stage("refresh") as note:
-            try:
-                done = refresh(root, config, index, read_one(root, config), files, started, track=timings.track)
-                note[0] = f"{count(len(files), 'file')}, {len(done.fresh)} read, {len(done.gone)} gone"
-            except sqlite3.DatabaseError as e:  # damaged: read every file, and let the next command make it anew
-                index.note_error(e)
-                done = None
-        if done is not None and done.saved:
-            return IndexedVault(root, config, index), config_problems
-        index.close()  # another command holds the index, or a name SQLite cannot keep: read it all
-        if queries:
-            index = Index.in_memory(config.signature)
-            refresh(root, config, index, read_one(root, config), track=timings.track)
-            return IndexedVault(root, config, index), config_problems
-    vault, problems = read_vault(root, config=config, timings=timings, use_cache=False)
-    return vault, sorted(config_problems + problems, key=Problem.sort_key)

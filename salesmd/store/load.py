@@ -130,9 +130,9 @@ def _stored(index, files, contents) -> dict:
         current = index.current
         wanted = {rel for rel, stamp in files if rel not in contents and current(rel, stamp)}
         with no_gc():
-            for path, type_, _broken, record, problems, checked in index.rows():
+            for path, type_, _broken, record, problems, checked, skipped in index.rows():
                 if path in wanted:
-                    found[path] = (parsed_of(path, type_, record, problems), decode_problems(checked))
+                    found[path] = (parsed_of(path, type_, record, problems, skipped), decode_problems(checked))
     except sqlite3.DatabaseError as e:  # damaged: every file is read, and the index made anew
         index.note_error(e)
         return {}
@@ -144,11 +144,14 @@ def build_vault(root: Path, config: Config, parsed: list[ParsedFile]) -> tuple[V
     records = [p.record for p in parsed if p.record is not None]
     broken_paths: dict[str, str] = {}
     problems: list[Problem] = []
+    skipped: dict[str, str] = {}
     for p in parsed:
         if p.record is None and any(x.severity == ERROR for x in p.problems):
             broken_paths.setdefault(id_key(id_of(p.path)), p.path)
+        if p.skipped is not None:
+            skipped[p.path] = p.skipped
         problems += p.problems
-    vault = Vault(root, config, records, broken_paths)
+    vault = Vault(root, config, records, broken_paths, skipped)
     _ = vault.by_key, vault.by_type, vault.backlinks
     return vault, problems
 

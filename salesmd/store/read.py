@@ -8,7 +8,8 @@ from pathlib import Path
 from sys import intern
 
 from ..config import Config
-from ..model import BODY_WIKILINK, ERROR, RECORD_TYPES, WARNING, ParsedFile, Problem, Record, Source, id_of
+from ..model import (BODY_WIKILINK, ERROR, NO_TYPE, NOT_READ, RECORD_TYPES, WARNING, ParsedFile, Problem, Record, Source,
+                     id_of)
 from . import frontmatter
 from .files import NotAFile, TooLarge, read_regular, why_not_a_file
 from .walk import in_record_folder
@@ -82,25 +83,36 @@ def read_file(root: Path, rel: str, config: Config, raw: bytes | None = None,
         if looks_like_record:
             for issue in hard:
                 problem(issue.line, issue.code, issue.message)
+        else:
+            out.skipped = NOT_READ
         return out
     if data is None:
+        out.skipped = NO_TYPE
         return out
     if not isinstance(data, dict):
         if looks_like_record:
             problem(parts.yaml_line, "frontmatter-not-mapping",
                     f"front matter must be 'key: value' lines, not a {type(data).__name__}")
+        else:
+            out.skipped = NOT_READ
         return out
     type_ = data.get("type")
     if type_ is None:
+        out.skipped = NO_TYPE
         return out
-    for issue in parsed.issues:
-        problem(issue.line, issue.code, issue.message)
-    type_line = parsed.key_lines.get("type", parts.yaml_line)
+    close = ""
     if type_ not in RECORD_TYPES:
         from ..suggest import did_you_mean
 
-        return problem(type_line, "type-unknown",
-                       f"type {type_!r} is not one of {', '.join(RECORD_TYPES)}{did_you_mean(str(type_), RECORD_TYPES)}")
+        close = did_you_mean(str(type_), RECORD_TYPES)
+        if not strict and not close:  # someone's note (type: person): outside the record folders, not a record
+            out.skipped = NO_TYPE if type_ == "" else f"type:{type_}"
+            return out
+    for issue in parsed.issues:
+        problem(issue.line, issue.code, issue.message)
+    type_line = parsed.key_lines.get("type", parts.yaml_line)
+    if type_ not in RECORD_TYPES:  # in a record folder, or one typo from a record type: an error
+        return problem(type_line, "type-unknown", f"type {type_!r} is not one of {', '.join(RECORD_TYPES)}{close}")
     stem = id_of(rel)
     body_links = tuple(dict.fromkeys(m.group(1).strip() for m in BODY_WIKILINK.finditer(parts.body)))
     out.record = Record(

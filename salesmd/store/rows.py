@@ -122,12 +122,13 @@ def decode_record(path: str, type_: str, text: str) -> Record:
 
 
 def link_rows(record: Record):
-    """(source path, order, key, target) for each front-matter link the record makes, in the order
-    the record makes them (its link keys in schema order, each key's links as written)."""
+    """(source path, order, key, target, folder) for each front-matter link the record makes, in the
+    order the record makes them (its link keys in schema order, each key's links as written). The
+    target is the id it resolves by (Link.key), the folder a path-style link's ('' for none)."""
     n = 0
     for key in LINK_TARGETS.get(record.type, {}):
         for link in record.links(key):
-            yield record.path, n, key, link.key
+            yield record.path, n, key, link.key, link.folder
             n += 1
 
 

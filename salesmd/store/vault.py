@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ..config import Config
-from ..model import Link, Record, id_key
+from ..model import Link, Record, folder_key, id_key, link_to
 from ..schema import LINK_TARGETS, WHEN_KEY
 
 
@@ -32,6 +32,7 @@ class Vault:
     config: Config
     records: list[Record]
     broken_paths: dict[str, str] = field(default_factory=dict)  # casefolded id of a file that could not be read -> it
+    skipped: dict[str, str] = field(default_factory=dict)  # files with front matter that are not records -> why (read.py)
 
     @property
     def broken(self):
@@ -111,7 +112,33 @@ class Vault:
         return self.broken_paths.get(id_key(id_)) or self.broken_paths.get(id_key(id_.strip()))
 
     def resolve(self, link: Link | None) -> Record | None:
-        return None if link is None else self.by_key.get(link.key)
+        """The record a link leads to: the record with its id; for a path-style link, only if that
+        record is in the link's folder (the file it names, from the vault root)."""
+        if link is None:
+            return None
+        found = self.by_key.get(link.key)
+        if found is None or (link.folder and folder_key(found.path) != link.folder):
+            return None
+        return found
+
+    def lands(self, key: str, folder: str) -> bool:
+        """Whether a link to the id `key` written in `folder` ('' for a plain link) leads to its record."""
+        if not folder:
+            return True
+        found = self.by_key.get(key)
+        return found is not None and folder_key(found.path) == folder
+
+    def resolve_written(self, target: str) -> Record | None:
+        """A body link's target as written between its brackets ('acme', 'accounts/acme', 'acme.md')."""
+        link = link_to(target)
+        if link is None:
+            return None
+        return self.resolve(link) if link.folder else self.get(link.id)
+
+    def broken_at(self, link: Link) -> bool:
+        """Whether the link leads to a file that could not be read as a record (that file has its own error)."""
+        path = self.broken_paths.get(link.key)
+        return path is not None and (not link.folder or folder_key(path) == link.folder)
 
     def linked(self, record: Record, key: str) -> list[Record]:
         return [r for r in (self.resolve(link) for link in record.links(key)) if r is not None]
@@ -127,6 +154,8 @@ class Vault:
         for record in self.records:
             for key in LINK_TARGETS.get(record.type, {}):
                 for link in record.links(key):
+                    if link.folder and not self.lands(link.key, link.folder):
+                        continue  # a path to a file that is not there leads to no record
                     index.setdefault(link.key, []).append((record, key))
         return index
 
