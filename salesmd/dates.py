@@ -1,5 +1,5 @@
 """Dates and datetimes as editors and tools write them (FORMAT.md): reading ISO text, the values of
-the keys that take a date, and what is wrong with one that is refused.
+the keys that take a date, what is wrong with one that is refused, and how one was written.
 
 Obsidian reads `date: "2026-11-20"` as a date, Templater writes `2026-11-20 10:30`, and JavaScript
 tools (gray-matter, js-yaml) save every date as `2026-11-20T00:00:00.000Z`. On a key whose kind
@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from .schema import KEYS
@@ -164,6 +165,47 @@ def _why_not(text: str) -> str | None:
     if m[7] is not None:
         return f"{m[7]!r} is not a time zone offset (write Z, +01, +0100 or +01:00, up to 23 hours)"
     return None
+
+
+# ------------------------------------------------------------------------ how one was written
+
+@dataclass(frozen=True)
+class Written:
+    """How a date or datetime was written in a file, so that a new one can be written alike."""
+
+    quote: str  # '', '"' or "'"
+    sep: str  # "T" or " " between the date and the time; "" for a date alone
+    seconds: bool
+    fraction: int  # digits of a fraction of a second
+    zulu: bool  # UTC written as Z
+    utc_midnight: bool  # a date saved as midnight UTC (2026-06-09T00:00:00.000Z)
+
+
+def written(source: str) -> Written | None:
+    """How the value whose text in the file is `source` is written; None when it is no ISO date."""
+    quote = source[:1] if len(source) > 1 and source[:1] in "'\"" and source[-1:] == source[:1] else ""
+    text = source[1:-1] if quote else source
+    m = ISO.fullmatch(text)
+    value = parse_iso(text) if m is not None else None
+    if value is None:
+        return None
+    if m["h"] is None:
+        return Written(quote, "", False, 0, False, False)
+    return Written(quote, m["sep"].upper(), m["s"] is not None, len(m["f"] or ""), (m["z"] or "") in ("Z", "z"),
+                   is_utc_midnight(value))
+
+
+def write_like(value: dt.date, style: Written) -> str:
+    """`value` written as the value `style` was read from: quoted if it was, with a space if it
+    had one, seconds and a fraction as it had them; a date as midnight UTC if that was one."""
+    if isinstance(value, dt.datetime):
+        text = _datetime_text(value, style.sep or "T", style.seconds, style.fraction, style.zulu)
+    elif style.utc_midnight:
+        midnight = dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
+        text = _datetime_text(midnight, style.sep, style.seconds, style.fraction, style.zulu)
+    else:
+        text = value.isoformat()
+    return f"{style.quote}{text}{style.quote}"
 
 
 def _datetime_text(value: dt.datetime, sep: str, seconds: bool, fraction: int, zulu: bool) -> str:

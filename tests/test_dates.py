@@ -2,7 +2,8 @@
 
 QuickAdd quotes dates, Templater writes `2026-11-20 10:30`, gray-matter and js-yaml save every date
 as `2026-06-09T00:00:00.000Z`: on a key that takes a date, each is the date it shows, for every
-command; a key that takes text keeps a date-like text; a date still refused says what is wrong.
+command; a key that takes text keeps a date-like text; a date still refused says what is wrong;
+a command that changes a date writes it in the style the old one had.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import VaultDir, make_vault
+from conftest import VaultDir, git, make_vault
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = ["--today", "2026-11-24"]
@@ -242,3 +243,81 @@ def test_a_datetime_still_refused_says_what_is_wrong(tmp_path, start, message):
     result = v.run("check", ok=False)
     assert f"activities/call-jane.md:6: error[value-type]: " in result.output
     assert message in result.output
+
+
+def deal(close_date: str) -> dict[str, str]:
+    return {"opportunities/acme-fleet-renewal.md": f"""\
+        ---
+        type: opportunity
+        name: Acme fleet renewal
+        stage: proposal
+        account: "[[acme-corp]]"
+        amount: 48000
+        close_date: {close_date}  # as the CRM script wrote it
+        lead: "[[jane-doe-inquiry]]"
+        owner: maria
+        ---
+        """}
+
+
+def changed_lines(vault) -> list[str]:
+    diff = git(vault.root, "diff", "-U0", "--", ".")
+    return [line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+
+
+@pytest.mark.parametrize("old, new", [
+    ('"2026-12-15"', '"2026-11-24"'),
+    ("'2026-12-15'", "'2026-11-24'"),
+    ("2026-12-15T00:00:00.000Z", "2026-11-24T00:00:00.000Z"),
+    ('"2026-12-15 00:00:00Z"', '"2026-11-24 00:00:00Z"'),
+    ("2026-12-15", "2026-11-24"),
+])
+def test_won_writes_the_close_date_in_the_style_of_the_old_one(tmp_path, old, new):
+    v = make_vault(tmp_path / "v", deal(old))
+    v.commit("initial")
+    v.run(*TODAY, "won", "acme-fleet-renewal", ok=True)
+    assert changed_lines(v) == [
+        "-stage: proposal", "+stage: won",
+        f"-close_date: {old}  # as the CRM script wrote it", f"+close_date: {new}  # as the CRM script wrote it"]
+    v.run(*TODAY, "check", ok=True)
+
+
+def test_move_with_a_close_date_keeps_its_quotes_and_an_unchanged_one_is_not_rewritten(tmp_path):
+    v = make_vault(tmp_path / "v", deal('"2026-12-15"'))
+    v.commit("initial")
+    v.run("move", "acme-fleet-renewal", "negotiation", "--set", "close_date=2026-12-15", ok=True)
+    assert changed_lines(v) == ["-stage: proposal", "+stage: negotiation"]
+    v.run("move", "acme-fleet-renewal", "negotiation", "--set", "close_date=2027-01-31", ok=True)
+    assert '+close_date: "2027-01-31"  # as the CRM script wrote it' in changed_lines(v)
+
+
+@pytest.mark.parametrize("old, new", [
+    ("2026-11-20 10:30", "2026-11-27 09:00"),
+    ('"2026-11-20 10:30"', '"2026-11-27 09:00"'),
+    ("2026-11-20T10:30:00", "2026-11-27T09:00:00"),
+    ("'2026-11-20'", "'2026-11-27T09:00'"),
+])
+def test_an_import_that_moves_a_due_date_keeps_its_style(tmp_path, old, new):
+    v = make_vault(tmp_path / "v", {"tasks/chase-quote.md": f"""\
+        ---
+        type: task
+        subject: Chase the quote
+        status: open
+        due: {old}
+        related: ["[[acme-fleet-renewal]]"]
+        owner: maria
+        ---
+        """})
+    v.commit("initial")
+    (tmp_path / "tasks.csv").write_text("id,subject,status,due\nchase-quote,Chase the quote,open,2026-11-27 09:00\n")
+    v.run("import", "csv", str(tmp_path / "tasks.csv"), "--type", "task", ok=True)
+    assert changed_lines(v) == [f"-due: {old}", f"+due: {new}"]
+    v.run("check", ok=True)
+
+
+def test_new_reads_a_date_typed_as_the_editors_write_it(tmp_path):
+    v = make_vault(tmp_path / "v")
+    v.run(*TODAY, "new", "task", "Call Tree back", "--due", "2026-11-27 09:00", "--related", "acme-fleet-renewal",
+          "--owner", "maria", ok=True)
+    assert "\ndue: 2026-11-27T09:00\n" in v.read("tasks/call-tree-back.md")
+    assert "call-tree-back" in scheduled(v.json(*TODAY, "agenda", "--days", "4"))["2026-11-27"]
