@@ -138,6 +138,34 @@ def test_render_value_house_style(value, text):
     assert render_value(value) == text
 
 
+@pytest.mark.parametrize("old, value, new", [
+    ('"2026-12-15"', dt.date(2027, 1, 31), '"2027-01-31"'),  # QuickAdd's quotes stay
+    ("'2026-12-15'", dt.datetime(2027, 1, 31, 9, 30), "'2027-01-31T09:30'"),
+    ("2026-11-20 10:30", dt.datetime(2026, 11, 27, 9, 0), "2026-11-27 09:00"),  # Templater's space stays
+    ('"2026-11-20 10:30"', dt.date(2026, 11, 27), '"2026-11-27"'),
+    ("2026-06-09T00:00:00.000Z", dt.date(2027, 1, 31), "2027-01-31T00:00:00.000Z"),  # as gray-matter saves a date
+    ("2026-11-20T10:30:00+0100", dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+     "2026-11-27T09:00:00+01:00"),
+    ("2026-11-20 10:30:00.5", dt.datetime(2026, 11, 27, 9, 0), "2026-11-27 09:00:00.0"),
+    ('"tomorrow"', dt.date(2027, 1, 31), "2027-01-31"),  # not a date: house style
+])
+def test_a_date_written_over_a_date_keeps_its_style(old, value, new):
+    doc = f"---\ntype: task\ndue: {old}  # when\n---\nBody\n"
+    assert set_keys(doc, {"due": value}, dates={"due"}) == f"---\ntype: task\ndue: {new}  # when\n---\nBody\n"
+
+
+def test_a_key_that_takes_no_date_gets_a_date_in_house_style():
+    doc = '---\ntype: task\nrenewal: "2026-12-15"\n---\n'  # a custom key: the quotes made it text
+    assert set_keys(doc, {"renewal": dt.date(2027, 1, 31)}, dates={"due"}) == "---\ntype: task\nrenewal: 2027-01-31\n---\n"
+
+
+def test_a_date_equal_to_the_one_written_leaves_the_line_alone():
+    for old, value in [('"2026-12-15"', dt.date(2026, 12, 15)), ("2026-12-15T00:00:00.000Z", dt.date(2026, 12, 15)),
+                       ("'2026-11-20 10:30'", dt.datetime(2026, 11, 20, 10, 30))]:
+        doc = f"---\ntype: task\ndue: {old}\n---\n"
+        assert set_keys(doc, {"due": value}, dates={"due"}) == doc
+
+
 @pytest.mark.parametrize("doc", [
     "no front matter\n",
     "---\nname: x\n",  # never closed

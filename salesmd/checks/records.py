@@ -7,6 +7,7 @@ import math
 from typing import Any, Iterable, Iterator
 
 from ..config import ACTIVITY_STATUSES, TASK_STATUSES, Config
+from ..dates import DATE_KINDS, date_problem
 from ..model import WARNING, Problem, Record, a, parse_link
 from ..schema import KEYS, LINK_TARGETS, REQUIRED
 from ..store.vault import as_datetime
@@ -50,16 +51,8 @@ def _type_error(key: str, value: Any, kind: str) -> str | None:
             return None
         hint = _quote_hint(key, value)
         return f"'{key}' must be text, not {type(value).__name__}" + (f": {hint}" if hint else "")
-    if kind == "date":
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return None
-        if isinstance(value, dt.datetime):
-            return f"'{key}' must be a date (YYYY-MM-DD) without a time, not {value.isoformat()}"
-        return f"'{key}' must be a date written YYYY-MM-DD, not {value!r}"
-    if kind == "datetime":
-        if isinstance(value, (dt.date, dt.datetime)):
-            return None
-        return f"'{key}' must be a date or datetime (2026-11-25 or 2026-11-25T14:30), not {value!r}"
+    if kind in DATE_KINDS:
+        return date_problem(key, value, kind)
     if kind in ("number", "percent"):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             if not math.isfinite(value):

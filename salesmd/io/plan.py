@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..dates import date_keys
 from ..model import FOLDERS, Problem, Record, Source, id_key, parse_link
 from ..schema import KEYS, LINK_TARGETS, REQUIRED
 from ..store.vault import Vault
@@ -299,7 +300,7 @@ class _Planner:
             return
         before = Snapshot.read(self.vault.root / record.path)
         try:
-            after = set_keys(before.text, changed) if changed else before.text
+            after = set_keys(before.text, changed, date_keys(record.type)) if changed else before.text
         except (ValueError, UnicodeDecodeError) as e:
             self.problem(item.line, "edit", f"{record.path} cannot be updated: {e}")
             return

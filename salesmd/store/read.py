@@ -8,6 +8,7 @@ from pathlib import Path
 from sys import intern
 
 from ..config import Config
+from ..dates import coerce_dates
 from ..model import (BODY_WIKILINK, ERROR, NO_TYPE, NOT_READ, RECORD_TYPES, WARNING, ParsedFile, Problem, Record, Source,
                      id_of)
 from . import frontmatter
@@ -116,7 +117,7 @@ def read_file(root: Path, rel: str, config: Config, raw: bytes | None = None,
     stem = id_of(rel)
     body_links = tuple(dict.fromkeys(m.group(1).strip() for m in BODY_WIKILINK.finditer(parts.body)))
     out.record = Record(
-        id=stem, type=type_, path=rel, data=keyed(data),
+        id=stem, type=type_, path=rel, data=keyed(coerce_dates(type_, data)),
         key_lines={intern(str(k)): v for k, v in parsed.key_lines.items()},
         body=parts.body if raw_given or keep_body else None,  # read again when shown (Vault.body): saves memory
         body_line=parts.body_line, body_links=body_links,

@@ -16,6 +16,7 @@ from typing import Any
 import jinja2
 
 from ..config import Pipeline
+from ..dates import DATE_KINDS, coerce, date_keys
 from ..model import FOLDERS, Record, a, id_key
 from ..paths import builtin_templates
 from ..render.templating import TemplateProblem, VaultLoader, render, sandbox
@@ -60,6 +61,8 @@ def parse_value(key: str, text: str, type_: str) -> Any:
         return [t.strip() for t in text.split(",") if t.strip()]
     if kind in ("str", "currency"):
         return text
+    if kind in DATE_KINDS:  # as a file's value is read: "2026-12-01 10:30", ...T00:00:00.000Z
+        return coerce(kind, text)
     # dates, numbers and custom keys: typed when the value reads back exactly as typed (48000,
     # 2026-12-01); anything YAML would change (02134, 1.50, True, 1e3, 0x10, .nan) stays text
     parsed = parse_yaml(f"v: {text}\n") if "\n" not in text else None
@@ -146,7 +149,7 @@ def plan_new(vault: Vault, changes: ChangeSet, type_: str, name: str, values: di
     text = skeleton(vault, type_, **defaults)
     values = {k: v for k, v in values.items() if v is not None and v != []}
     if values:
-        text = set_keys(text, values)
+        text = set_keys(text, values, date_keys(type_))
     changes.add_new(rel, text)
     return record_id
 
@@ -155,7 +158,7 @@ def _edit(changes: ChangeSet, vault: Vault, record: Record, values: dict[str, An
     path = vault.root / record.path
     before = Snapshot.read(path)
     try:
-        after = set_keys(before.text, values)
+        after = set_keys(before.text, values, date_keys(record.type))
     except ValueError as e:
         raise PlanError(f"{record.path}: cannot edit the front matter: {e}") from None
     changes.add_edit(record.path, before, after)

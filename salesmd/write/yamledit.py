@@ -13,10 +13,11 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Collection
 
 import yaml
 
+from ..dates import write_like, written
 from ..store.frontmatter import CoreLoader, parse_yaml, split
 
 
@@ -166,13 +167,15 @@ def read_back(text: str) -> dict:
     return parsed.data
 
 
-def set_keys(text: str, changes: dict[str, Any]) -> str:
+def set_keys(text: str, changes: dict[str, Any], dates: Collection[str] = ()) -> str:
     """Return `text` with each key of `changes` set to its value (or removed, for `DELETE`).
 
     Existing keys are rewritten in place, new keys are appended before the closing `---`, and a
     key whose value already equals the new one is left alone. Everything else is kept byte for
-    byte. Raises ValueError for files it cannot edit safely (no or unclosed front matter, invalid
-    YAML, duplicate keys, flow-style or `?` complex top-level keys, unusual line breaks).
+    byte. On the keys in `dates` (those that take a date: the reader reads a quoted one as the
+    date), a date is written in the style of the one it replaces (`_in_style`). Raises ValueError
+    for files it cannot edit safely (no or unclosed front matter, invalid YAML, duplicate keys,
+    flow-style or `?` complex top-level keys, unusual line breaks).
     """
     data = read_back(text)
     parts = split(text)
@@ -201,9 +204,11 @@ def set_keys(text: str, changes: dict[str, Any]) -> str:
                 splices.append((item.line_start, item.end, ""))
                 del expected[key]
             elif not _same(data[key], value):
-                splices.append((item.line_start, item.end,
-                                _replacement(yaml_text, item, render_value(value), nl)))
-                expected[key] = value
+                old = yaml_text[item.colon_end:item.value_end].strip()
+                rendered, reads_as = _in_style(old, value) if key in dates else (render_value(value), value)
+                if rendered != old:
+                    splices.append((item.line_start, item.end, _replacement(yaml_text, item, rendered, nl)))
+                    expected[key] = reads_as
         elif value is not DELETE:
             appended += " " * column + f"{render_key(key)}: {render_value(value)}{nl}"
             expected[key] = value
@@ -219,6 +224,19 @@ def set_keys(text: str, changes: dict[str, Any]) -> str:
                       or not _same(got[k], expected[k])), "key order")
         raise ValueError(f"refused: the edit would change how {wrong!r} reads back")
     return result
+
+
+def _in_style(old: str, value: Any) -> tuple[str, Any]:
+    """`value` rendered to replace the value written `old`, and what it reads back as. A date or
+    datetime over a date keeps the old one's style (FORMAT.md): quoted if it was, with a space
+    instead of `T` if it had one, seconds and a fraction if it had them, a date as midnight UTC
+    if that is how a JavaScript tool saved the old one."""
+    style = written(old) if isinstance(value, dt.date) else None
+    if style is None:
+        return render_value(value), value
+    rendered = write_like(value, style)
+    parsed = parse_yaml(f"v: {rendered}\n")
+    return rendered, parsed.data["v"]
 
 
 def _top_level_items(yaml_text: str) -> tuple[list[_Item], int]:
