@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from ..model import printable
 from ..render.output import count, format_option, to_csv, to_json
@@ -51,13 +52,18 @@ def agenda(app: App, start, days: int, owner, territory, fmt: str):
     opportunities whose close_date has passed. A task or activity without an owner or territory
     takes its deal's.
 
-    --format ics writes an iCalendar file (open tasks as to-dos, planned activities as events,
-    with UIDs from the record ids, so a subscribed calendar updates instead of duplicating).
+    --format ics writes the calendar feed instead: every task and activity dated from
+    `calendar.days_back` days before --date to `calendar.days_ahead` days after it (--days, when
+    given, sets the days ahead) and open tasks still overdue, in the `timezone` of salesmd.yaml,
+    with UIDs from the record ids, so a subscribed calendar updates instead of duplicating.
 
     Example: salesmd agenda --owner maria --days 14
     """
     from ..reports.agenda import build_agenda
 
+    if fmt == "ics":
+        _calendar(app, start, days, owner, territory)
+        return
     vault = _load(app)
     report = build_agenda(vault, app.today, date=start, days=days, owner=owner, territory=territory)
     if fmt == "json":
@@ -66,14 +72,29 @@ def agenda(app: App, start, days: int, owner, territory, fmt: str):
         from ..render.report_text import AGENDA_COLUMNS, agenda_rows
 
         click.echo(to_csv(AGENDA_COLUMNS, agenda_rows(report)), nl=False, color=True)
-    elif fmt == "ics":
-        from ..render.ics import render_ics
-
-        click.echo(render_ics(report), nl=False)
     else:
         from ..render.report_text import render_agenda
 
         click.echo(printable(render_agenda(report), keep_newlines=True))
+
+
+def _calendar(app: App, start, days: int, owner, territory) -> None:
+    """agenda --format ics: the feed, refused while salesmd.yaml's calendar settings are wrong."""
+    from ..render.ics import render_ics
+    from ..reports.calendar import build_calendar
+    from .app import _format_problem
+
+    vault, problems = app.load()
+    wrong = [p for p in problems if p.code == "config-calendar"]
+    if wrong:
+        for p in wrong:
+            click.echo(_format_problem(app, p), err=True)
+        fail("no calendar written: fix the calendar settings above in salesmd.yaml")
+    given = click.get_current_context().get_parameter_source("days") != ParameterSource.DEFAULT
+    config = vault.config
+    report = build_calendar(vault, app.today, config.calendar, date=start, days=days if given else None,
+                            owner=owner, territory=territory)
+    click.echo(render_ics(report, tasks=config.calendar.tasks, timezone=config.timezone), nl=False)
 
 
 @main.command()
