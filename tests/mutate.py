@@ -69,6 +69,7 @@ TESTS = {
     "salesmd/reports/calendar.py": ["tests/test_ics.py"],
     "salesmd/calendar_config.py": ["tests/test_ics.py"],
     "salesmd/render/width.py": ["tests/test_tables.py"],
+    "salesmd/cli/complete.py": ["tests/test_complete.py"],
     "salesmd/io/vcf.py": ["tests/test_vcard.py"],
 }
 DEFAULT_MODULES = ["salesmd/checks/*.py", "salesmd/write/files.py", "salesmd/write/yamledit.py",

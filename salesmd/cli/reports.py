@@ -12,6 +12,7 @@ from click.core import ParameterSource
 from ..model import printable
 from ..render.output import count, format_option, to_csv, to_json
 from ..reports.periods import Period, PeriodError, parse_period
+from .complete import owners, territories
 from .app import App, fail, main, pass_app
 from .options import DATE
 
@@ -38,8 +39,9 @@ def _load(app: App):
 @click.option("--date", "start", type=DATE, help="The first day to show (default: today).")
 @click.option("--days", type=click.IntRange(1, 366), default=7, show_default=True,
               help="How many days to show from --date.")
-@click.option("--owner", help="Only this owner's tasks, activities and deals.")
-@click.option("--territory", help="Only this territory's tasks, activities and deals.")
+@click.option("--owner", help="Only this owner's tasks, activities and deals.", shell_complete=owners)
+@click.option("--territory", help="Only this territory's tasks, activities and deals.",
+              shell_complete=territories)
 @format_option("text", "json", "csv", "ics")
 @pass_app
 def agenda(app: App, start, days: int, owner, territory, fmt: str):
@@ -100,8 +102,8 @@ def _calendar(app: App, start, days: int, owner, territory) -> None:
 @main.command()
 @click.option("--pipeline", "pipeline_name", type=click.Choice(["opportunity", "lead"]), default="opportunity",
               show_default=True, help="Which pipeline to report on.")
-@click.option("--owner", help="Only this owner's records.")
-@click.option("--territory", help="Only this territory's records.")
+@click.option("--owner", help="Only this owner's records.", shell_complete=owners)
+@click.option("--territory", help="Only this territory's records.", shell_complete=territories)
 @click.option("--product", help="Only opportunities for this product (leads are not filtered by product).")
 @click.option("--period", type=PeriodType(), metavar="PERIOD",
               help="A quarter (2026-Q4), month (2026-11) or year (2026) for the forecast, won/lost and "
