@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .calendar_config import CalendarSettings, read_calendar
 from .model import ERROR, RECORD_FOLDERS as RECORD_FOLDER_NAMES, WARNING, Problem, Source
 from .owners import Roster, read_roster
 from .paths import template_path
@@ -88,6 +89,8 @@ class Config:
     backwards: str = "warn"
     commit: bool = False
     report_dir: str = "_site"
+    calendar: CalendarSettings = field(default_factory=CalendarSettings)  # the feed: calendar_config.py
+    timezone: str | None = None  # IANA name; None: the machine's
     max_file_size: int = 1048576
     ignore: tuple[str, ...] = ()
     activity_kinds: tuple[str, ...] = ACTIVITY_KINDS
@@ -115,6 +118,10 @@ SCALARS = {
 }
 KNOWN_KEYS = set(SCALARS) | {"ignore", "activity_kinds", "pipelines"}
 KNOWN_KEYS |= {"owners", "territories"}  # read by owners.py
+
+
+CALENDAR_KEYS = {"calendar", "timezone"}  # read by calendar_config.py
+KNOWN_KEYS |= CALENDAR_KEYS
 
 
 def find_root(start: Path | None = None, explicit: str | os.PathLike | None = None) -> Path:
@@ -181,6 +188,8 @@ def load_config(root: Path) -> tuple[Config, list[Problem]]:
     if cfg.backwards not in BACKWARDS:
         bad("backwards", f"'backwards' must be one of {', '.join(BACKWARDS)}, not {cfg.backwards!r}")
         cfg.backwards = "warn"
+    cfg.calendar, cfg.timezone, found = read_calendar(data, text, cfg.key_lines)
+    problems += found
     report = cfg.report_dir.strip().strip("/")
     if (not report or report == "." or report.startswith(("/", "..")) or "/.." in report
             or report.split("/")[0] in RECORD_FOLDER_NAMES):

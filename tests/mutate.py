@@ -66,6 +66,11 @@ TESTS = {
     "salesmd/store/frontmatter.py": ["tests/test_check.py", "tests/test_parser_equivalence.py"],
     "salesmd/git/lineage.py": ["tests/test_process.py", "tests/test_checkstate.py"],
     "salesmd/render/templating.py": ["tests/test_hardening.py", "tests/test_site.py"],
+    "salesmd/render/ics.py": ["tests/test_ics.py"],
+    "salesmd/reports/calendar.py": ["tests/test_ics.py"],
+    "salesmd/calendar_config.py": ["tests/test_ics.py"],
+    "salesmd/render/width.py": ["tests/test_tables.py"],
+    "salesmd/cli/complete.py": ["tests/test_complete.py"],
     "salesmd/io/vcf.py": ["tests/test_vcard.py"],
 }
 DEFAULT_MODULES = ["salesmd/checks/*.py", "salesmd/write/files.py", "salesmd/write/yamledit.py",

@@ -53,7 +53,7 @@ def test_default_config_file_states_every_default(tmp_path):
     default = Config(root=tmp_path / "crm")
     assert cfg.pipelines == DEFAULT_PIPELINES
     for key in ("currency", "stale_days", "tasks_per_day", "backwards", "commit", "report_dir",
-                "max_file_size", "ignore", "activity_kinds"):
+                "max_file_size", "ignore", "activity_kinds", "calendar", "timezone"):
         assert getattr(cfg, key) == getattr(default, key), key
     text = (tmp_path / "crm" / "salesmd.yaml").read_text()
     for name in ("prospecting", "qualification", "proposal", "negotiation", "won", "lost", "disqualified",

@@ -14,6 +14,7 @@ import click
 from .. import __version__
 from ..config import ConfigError, find_root
 from ..model import Problem, printable
+from .complete import owners, stages, territories
 from .options import DATE, set_no_cache, vault_options
 
 
@@ -150,9 +151,9 @@ def _format_problem(app: App, p: Problem) -> str:
 def filter_options(fn):
     """--owner, --territory, --stage, --where and --sort: how list and export select records."""
     for decorator in reversed([
-        click.option("--owner", help="Only records with this owner."),
-        click.option("--territory", help="Only records in this territory."),
-        click.option("--stage", help="Only leads or opportunities in this stage."),
+        click.option("--owner", help="Only records with this owner.", shell_complete=owners),
+        click.option("--territory", help="Only records in this territory.", shell_complete=territories),
+        click.option("--stage", help="Only leads or opportunities in this stage.", shell_complete=stages),
         click.option("--where", "wheres", multiple=True, metavar="KEY=VALUE",
                      help="Only records whose KEY equals VALUE (KEY!=VALUE for the opposite); repeatable."),
         click.option("--sort", "sort_key", metavar="KEY", help="Sort by this key (prefix '-' for descending)."),

@@ -40,6 +40,9 @@ def _global_after_name(ctx, param, value):
     if value in (None, 0, False):
         return
     app = ctx.find_root().obj  # the App the main group made
+    if app is None:  # shell completion parses without running the group: kept for the completer
+        ctx.find_root().meta[f"salesmd.{param.name}"] = value
+        return
     if param.name == "verbose":
         app.verbose += value
     elif param.name == "no_cache":

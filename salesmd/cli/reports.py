@@ -7,11 +7,13 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from ..model import printable
 from ..render.output import count, format_option, to_csv, to_json
 from ..reports.periods import Period, PeriodError, parse_period
 from .app import App, fail, known_names, main, pass_app
+from .complete import owners, territories
 from .options import DATE
 
 
@@ -37,8 +39,9 @@ def _load(app: App):
 @click.option("--date", "start", type=DATE, help="The first day to show (default: today).")
 @click.option("--days", type=click.IntRange(1, 366), default=7, show_default=True,
               help="How many days to show from --date.")
-@click.option("--owner", help="Only this owner's tasks, activities and deals.")
-@click.option("--territory", help="Only this territory's tasks, activities and deals.")
+@click.option("--owner", help="Only this owner's tasks, activities and deals.", shell_complete=owners)
+@click.option("--territory", help="Only this territory's tasks, activities and deals.",
+              shell_complete=territories)
 @format_option("text", "json", "csv", "ics")
 @pass_app
 def agenda(app: App, start, days: int, owner, territory, fmt: str):
@@ -52,13 +55,18 @@ def agenda(app: App, start, days: int, owner, territory, fmt: str):
     opportunities whose close_date has passed. A task or activity without an owner or territory
     takes its deal's.
 
-    --format ics writes an iCalendar file (open tasks as to-dos, planned activities as events,
-    with UIDs from the record ids, so a subscribed calendar updates instead of duplicating).
+    --format ics writes the calendar feed instead: every task and activity dated from
+    `calendar.days_back` days before --date to `calendar.days_ahead` days after it (--days, when
+    given, sets the days ahead) and open tasks still overdue, in the `timezone` of salesmd.yaml,
+    with UIDs from the record ids, so a subscribed calendar updates instead of duplicating.
 
     Example: salesmd agenda --owner maria --days 14
     """
     from ..reports.agenda import build_agenda
 
+    if fmt == "ics":
+        _calendar(app, start, days, owner, territory)
+        return
     vault = _load(app)
     owner, territory = known_names(vault, owner, territory)
     report = build_agenda(vault, app.today, date=start, days=days, owner=owner, territory=territory)
@@ -68,21 +76,36 @@ def agenda(app: App, start, days: int, owner, territory, fmt: str):
         from ..render.report_text import AGENDA_COLUMNS, agenda_rows
 
         click.echo(to_csv(AGENDA_COLUMNS, agenda_rows(report)), nl=False, color=True)
-    elif fmt == "ics":
-        from ..render.ics import render_ics
-
-        click.echo(render_ics(report), nl=False)
     else:
         from ..render.report_text import render_agenda
 
         click.echo(printable(render_agenda(report), keep_newlines=True))
 
 
+def _calendar(app: App, start, days: int, owner, territory) -> None:
+    """agenda --format ics: the feed, refused while salesmd.yaml's calendar settings are wrong."""
+    from ..render.ics import render_ics
+    from ..reports.calendar import build_calendar
+    from .app import _format_problem
+
+    vault, problems = app.load()
+    wrong = [p for p in problems if p.code == "config-calendar"]
+    if wrong:
+        for p in wrong:
+            click.echo(_format_problem(app, p), err=True)
+        fail("no calendar written: fix the calendar settings above in salesmd.yaml")
+    given = click.get_current_context().get_parameter_source("days") != ParameterSource.DEFAULT
+    config = vault.config
+    report = build_calendar(vault, app.today, config.calendar, date=start, days=days if given else None,
+                            owner=owner, territory=territory)
+    click.echo(render_ics(report, tasks=config.calendar.tasks, timezone=config.timezone), nl=False)
+
+
 @main.command()
 @click.option("--pipeline", "pipeline_name", type=click.Choice(["opportunity", "lead"]), default="opportunity",
               show_default=True, help="Which pipeline to report on.")
-@click.option("--owner", help="Only this owner's records.")
-@click.option("--territory", help="Only this territory's records.")
+@click.option("--owner", help="Only this owner's records.", shell_complete=owners)
+@click.option("--territory", help="Only this territory's records.", shell_complete=territories)
 @click.option("--product", help="Only opportunities for this product (leads are not filtered by product).")
 @click.option("--period", type=PeriodType(), metavar="PERIOD",
               help="A quarter (2026-Q4), month (2026-11) or year (2026) for the forecast, won/lost and "

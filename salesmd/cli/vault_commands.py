@@ -11,6 +11,7 @@ import click
 from ..config import ConfigError
 from ..model import RECORD_TYPES, Record, printable
 from ..render.output import count, format_option, table, to_csv, to_json
+from .complete import record_ids
 from .app import App, _format_problem, fail, filter_options, main, pass_app, selected
 
 
@@ -167,7 +168,7 @@ def _record(app: App, record_id: str, doing: str) -> Record:
 
 
 @main.command()
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="ID", shell_complete=record_ids())
 @format_option("text", "json")
 @pass_app
 def show(app: App, record_id: str, fmt: str):
@@ -188,7 +189,7 @@ def show(app: App, record_id: str, fmt: str):
 
 
 @main.command()
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="ID", shell_complete=record_ids())
 @format_option("text", "json")
 @pass_app
 def history(app: App, record_id: str, fmt: str):

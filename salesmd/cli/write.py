@@ -8,6 +8,8 @@ import functools
 import click
 
 from ..model import RECORD_TYPES, printable
+from ..schema import CUSTOMER
+from .complete import kinds, owners, record_ids, stages
 from .app import App, _format_problem, fail, main, pass_app
 from .options import DATE
 
@@ -212,15 +214,15 @@ def new(ctx, type_, name, record_id, open_editor, dry_run, commit):
 
 
 @main.command()
-@click.argument("lead_id", metavar="LEAD")
+@click.argument("lead_id", metavar="LEAD", shell_complete=record_ids("lead"))
 @click.option("--name", help="The opportunity's name (default: the lead's name).")
 @click.option("--amount", type=float, help="Expected amount.")
 @click.option("--close-date", type=DATE, help="Expected close date.")
-@click.option("--stage", help="Opening stage (default: the first open stage).")
-@click.option("--account", "account_id", metavar="ID", help="Link this existing account (default: found or "
-                                                             "created from the lead's company).")
-@click.option("--contact", "contact_id", metavar="ID", help="Link this existing contact (default: found or "
-                                                             "created from the lead's person).")
+@click.option("--stage", help="Opening stage (default: the first open stage).", shell_complete=stages)
+@click.option("--account", "account_id", metavar="ID", shell_complete=record_ids("account"),
+              help="Link this existing account (default: found or created from the lead's company).")
+@click.option("--contact", "contact_id", metavar="ID", shell_complete=record_ids("contact"),
+              help="Link this existing contact (default: found or created from the lead's person).")
 @write_options
 @pass_app
 def convert(app: App, lead_id, name, amount, close_date, stage, account_id, contact_id, dry_run, commit):
@@ -260,8 +262,8 @@ set_option = click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE",
 
 
 @main.command()
-@click.argument("record_id", metavar="ID")
-@click.argument("stage")
+@click.argument("record_id", metavar="ID", shell_complete=record_ids("opportunity", "lead"))
+@click.argument("stage", shell_complete=stages)
 @set_option
 @write_options
 @pass_app
@@ -282,7 +284,7 @@ def move(app: App, record_id, stage, pairs, dry_run, commit):
 
 
 @main.command()
-@click.argument("record_id", metavar="OPPORTUNITY")
+@click.argument("record_id", metavar="OPPORTUNITY", shell_complete=record_ids("opportunity"))
 @click.option("--amount", type=float, help="The final amount.")
 @click.option("--close-date", type=DATE, help="When it closed (default: today).")
 @write_options
@@ -308,7 +310,7 @@ def _close(app: App, record_id: str, stage: str, values: dict, dry_run: bool, co
 
 
 @main.command()
-@click.argument("record_id", metavar="OPPORTUNITY")
+@click.argument("record_id", metavar="OPPORTUNITY", shell_complete=record_ids("opportunity"))
 @click.option("--reason", required=True, help="Why it was lost (lost_reason).")
 @click.option("--close-date", type=DATE, help="When it was lost (default: today).")
 @write_options
@@ -322,15 +324,17 @@ def lost(app: App, record_id, reason, close_date, dry_run, commit):
 
 
 @main.command()
-@click.argument("kind")
+@click.argument("kind", shell_complete=kinds)
 @click.option("--related", "related_ids", multiple=True, required=True, metavar="ID",
+              shell_complete=record_ids(*CUSTOMER),
               help="Who or what it was with: a lead, contact, account or opportunity (repeatable).")
 @click.option("--subject", help="What it was about (default: '<Kind> with <name>').")
 @click.option("--planned", is_flag=True, help="It is scheduled, not done yet (status planned).")
 @click.option("--start", type=MOMENT, help="When it starts (default: now).")
 @click.option("--end", type=MOMENT, help="When it ends.")
 @click.option("--outcome", help="What came of it.")
-@click.option("--owner", help="Whose activity it is (default: the related record's owner).")
+@click.option("--owner", help="Whose activity it is (default: the related record's owner).",
+              shell_complete=owners)
 @write_options
 @pass_app
 def log(app: App, kind, related_ids, subject, planned, start, end, outcome, owner, dry_run, commit):
@@ -353,7 +357,7 @@ def log(app: App, kind, related_ids, subject, planned, start, end, outcome, owne
 
 
 @main.command()
-@click.argument("task_id", metavar="TASK")
+@click.argument("task_id", metavar="TASK", shell_complete=record_ids("task"))
 @click.option("--outcome", help="What came of it (outcome).")
 @click.option("--follow-up", "follow_up", metavar="SUBJECT", help="Create a follow-up task with this subject.")
 @click.option("--due", type=MOMENT, help="The follow-up's due date.")

@@ -99,6 +99,7 @@ class Site:
         """
         from ..checks.process import stage_since
         from ..reports.agenda import build_agenda
+        from ..reports.calendar import build_calendar
         from ..reports.pipeline import build_pipeline
         from ..reports.problems import ProblemCount
         from .ics import render_ics
@@ -109,6 +110,7 @@ class Site:
         pipeline = build_pipeline(vault, today, stage_since=since)
         leads = build_pipeline(vault, today, pipeline="lead", stage_since=since)
         agenda = build_agenda(vault, today, days=7)
+        feed = vault.config.calendar  # agenda.ics covers its horizon, not the agenda's week
         count = ProblemCount.of(self.problems)
         common = {"today": today, "vault_name": vault.root.name, "page": page_name,
                   # counted as `salesmd check` counts them (its summary line is `problem_summary`)
@@ -128,7 +130,8 @@ class Site:
             "agenda.html": self._render("agenda.html", common, agenda=agenda, root=""),
             "problems.html": self._render("problems.html", common, problems=self.problems, root=""),
             # a stamp fixed for the day, so an unchanged agenda leaves the file unchanged
-            "agenda.ics": render_ics(agenda, dt.datetime.combine(today, dt.time(0), dt.timezone.utc)),
+            "agenda.ics": render_ics(build_calendar(vault, today, feed), tasks=feed.tasks, timezone=vault.config.timezone,
+                                     stamp=dt.datetime.combine(today, dt.time(0), dt.timezone.utc)),
         }
         prints: dict[str, str] = {}
 

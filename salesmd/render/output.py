@@ -11,6 +11,8 @@ from typing import Any, Iterable, Sequence
 
 import click
 
+from .width import clip, pad, width
+
 
 def format_option(*choices: str, default: str = "text"):
     """Add `--format` with the given choices to a command."""
@@ -109,27 +111,22 @@ def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], max_width: int = 48) -> str:
-    """A plain aligned text table; long cells are cut with an ellipsis."""
-    text_rows = [[_clip(cell(v), max_width) for v in row] for row in rows]
-    widths = [len(h) for h in headers]
+    """A plain aligned text table; long cells are cut with an ellipsis. Widths are terminal
+    columns (render/width.py), so CJK names and emoji keep the columns aligned."""
+    text_rows = [[clip(" ".join(cell(v).split()), max_width) for v in row] for row in rows]
+    widths = [width(h) for h in headers]
     for row in text_rows:
         for i, value in enumerate(row):
-            widths[i] = max(widths[i], len(value))
+            widths[i] = max(widths[i], width(value))
     numeric = [all(_is_number(r[i]) for r in text_rows if r[i]) and any(r[i] for r in text_rows)
                for i in range(len(headers))]
 
     def line(values: Sequence[str]) -> str:
-        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)]
-        return "  ".join(parts).rstrip()
+        return "  ".join(pad(v, w, right=num) for v, w, num in zip(values, widths, numeric)).rstrip()
 
     out = [line(headers), line(["-" * w for w in widths])]
     out += [line(r) for r in text_rows]
     return "\n".join(out)
-
-
-def _clip(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _is_number(text: str) -> bool:

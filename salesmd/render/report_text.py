@@ -8,6 +8,7 @@ from typing import Any
 from ..reports.agenda import AgendaItem, AgendaReport, DealFlag, Ref
 from ..reports.pipeline import PipelineReport, Totals
 from .output import cell, count, money, table
+from .width import pad
 
 TYPE_LABEL = {"opportunity": "deal"}
 
@@ -75,7 +76,7 @@ def render_agenda(report: AgendaReport) -> str:
             for item in owner_day.items:
                 about = _about(item.context)
                 when = f"{_time(item):<{width}}  " if width else ""
-                text = f"    {when}{_what(item):<8}  {item.title}"
+                text = f"    {when}{pad(_what(item), 8)}  {item.title}"
                 out.append(text + (f"  ({about})" if about else ""))
 
     if report.capacity:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from ..reports.record import RecordView
 from .output import cell
+from .width import pad, width as text_width
 
 
 def render_record(view: RecordView, shown_path: str) -> str:
     r = view.record
     out = [f"{r.title}  ({r.type} {r.id}, {shown_path})", ""]
-    width = max((len(k) for k, _ in view.fields), default=0)
+    width = max((text_width(k) for k, _ in view.fields), default=0)
     for key, value in view.fields:
-        out.append(f"  {key.ljust(width)}  {cell(value)}")
+        out.append(f"  {pad(key, width)}  {cell(value)}")
     if view.links:
         out += ["", "Links:"]
         for row in view.links:
@@ -25,7 +26,7 @@ def render_record(view: RecordView, shown_path: str) -> str:
         out += ["", "Timeline:"]
         for row in view.timeline:
             what = " ".join(x for x in (row.type, row.kind, f"[{row.status}]" if row.status else "") if x)
-            out.append(f"  {cell(row.when):<16}  {what:<28}  {row.title}  ({row.id})")
+            out.append(f"  {cell(row.when):<16}  {pad(what, 28)}  {row.title}  ({row.id})")
     body = view.body.strip()
     if body:
         out += ["", body]

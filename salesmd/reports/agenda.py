@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..calendar_config import local_zone
 from ..model import Record
 from ..store.vault import Vault, as_date, timeline_key
 from .pipeline import Skipped, days_since
@@ -277,23 +278,24 @@ def _owner_key(owner: str | None) -> tuple:
     return (owner is None, (owner or "").casefold())
 
 
-def _when(value: Any) -> dt.date | dt.datetime | None:
-    """A date, or a datetime in local time (one written with an offset is converted, so its day
-    and its clock time agree wherever they are shown)."""
+def _when(value: Any, zone: dt.tzinfo | None = None) -> dt.date | dt.datetime | None:
+    """A date, or a datetime in local time: the vault's `timezone` (`zone`), else the machine's (one
+    written with an offset is converted, so its day and its clock time agree wherever they are shown)."""
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone().replace(tzinfo=None)
+        return value.astimezone(zone).replace(tzinfo=None)
     return value if isinstance(value, (dt.date, dt.datetime)) else None
 
 
 def _item(vault: Vault, record: Record, key: str) -> AgendaItem | None:
-    when = _when(record.get(key))
+    zone = local_zone(vault.config.timezone)
+    when = _when(record.get(key), zone)
     if when is None:
         return None
     related = [Ref(r.id, r.type, r.title) for r in vault.linked(record, "related")]
     deal_record = deal_of(vault, record)
     deal = Ref(deal_record.id, deal_record.type, deal_record.title) if deal_record is not None else None
     own_owner, own_territory = effective(vault, record, "owner"), effective(vault, record, "territory")
-    end = _when(record.get("end")) if record.type == "activity" else None
+    end = _when(record.get("end"), zone) if record.type == "activity" else None
     return AgendaItem(
         id=record.id, type=record.type, title=record.title, when=when, end=end,
         owner=own_owner, territory=own_territory, status=record.get("status"),

@@ -225,6 +225,17 @@ class IndexedVault(Vault):
             self._records(self.index.rows_of_records(missing))
 
     @_or_plain
+    def values_of(self, key: str) -> list[str]:
+        """The distinct text values of a front-matter key across the records (one query)."""
+        found = {v for (v,) in self.index.db.execute(
+            "SELECT DISTINCT json_extract(record, '$[0].' || json_quote(?1)) FROM files WHERE type IS NOT NULL "
+            "AND json_type(record, '$[0].' || json_quote(?1)) = 'text' "  # not a list, not a row's date (its $[6])
+            "AND NOT EXISTS (SELECT 1 FROM json_each(record, '$[6]') WHERE json_extract(value, '$[0]') = ?1)", (key,))}
+        tagged = self._query("SELECT path, type, record FROM files WHERE type IS NOT NULL AND json_extract(record, '$[7]') = 1")
+        found |= {r.get(key) for r in tagged}  # rows tagged whole are asked in Python
+        return sorted((v for v in found if isinstance(v, str)), key=str.casefold)
+
+    @_or_plain
     def records_at(self, paths) -> list[Record]:
         """The records of these files (those that are records), by path."""
         self._load(paths)

@@ -95,6 +95,10 @@ class Vault:
         """The ids of every record of these types, in path order (for "did you mean")."""
         return [r.id for r in self.records if r.type in types]
 
+    def values_of(self, key: str) -> list[str]:
+        """The distinct text values of a front-matter key across the records (for shell completion)."""
+        return sorted({v for r in self.records if isinstance(v := r.get(key), str)}, key=str.casefold)
+
     def get(self, id_: str) -> Record | None:
         """The record with this id (ignoring case and Unicode normal form). A file name may start or
         end with spaces, which tables do not show: the id as given wins, then the id without them,
