@@ -104,8 +104,8 @@ def connect(root: Path, create: bool = True) -> sqlite3.Connection | None:
         try:
             db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
             state = _ready(db, path)
-        except sqlite3.DatabaseError:
-            state = "unusable"
+        except sqlite3.DatabaseError as e:  # locked by another command (never removed then), or not a database
+            state = "busy" if busy(e) else "unusable"
         except OSError:
             state = "busy"
         if state == "ok":
