@@ -33,9 +33,6 @@ from .migrate_map import MigrateMap, Rule
 from .obsidian import date_in_name, in_folder, is_template, template_folders
 from .plan import title_key
 
-MIDNIGHT_UTC = re.compile(r"^(\d{4}-\d\d-\d\d)[T ]00:00(?::00(?:\.0+)?)?(?:Z|[+-]00:?00)$")
-
-
 @dataclass
 class Entry:
     """One file's migration, in words."""
@@ -214,9 +211,7 @@ def _plan_note(note: _Note, names: _Names, config: Config, today: dt.date, plan:
             lists[key] = new
         else:
             scalars[key] = new
-        quoted = kind in ("str", "strings") and not isinstance(value, (str, list))
-        entry.edits.append(f"{key}: {_shown(new)} (quoted as written: YAML read a {type(value).__name__})" if quoted
-                           else f"{key}: {_shown(value)} -> {_shown(new)}")
+        entry.edits.append(_change(key, kind, value, new))
 
     def current(key: str) -> Any:
         return scalars.get(key, lists.get(key, data.get(key)))
@@ -253,6 +248,17 @@ def _plan_note(note: _Note, names: _Names, config: Config, today: dt.date, plan:
     plan.entries.append(entry)
 
 
+def _change(key: str, kind: str, old: Any, new: Any) -> str:
+    """A value's change, in words."""
+    if kind in ("str", "strings") and not isinstance(old, (str, list)):
+        return f"{key}: {_shown(new)} (quoted as written: YAML read {a(type(old).__name__)})"
+    said = f"{key}: {_shown(old)} -> {_shown(new)}"
+    full = _moment(old, True) if isinstance(old, str) else old
+    if kind == "date" and isinstance(full, dt.datetime) and full.time() != dt.time(0):
+        return f"{said} (the time of day dropped: '{key}' takes a date)"
+    return said
+
+
 def _fixed(kind: str, value: Any, texts, link) -> Any:
     """The value salesmd reads as the writer meant it, for a key of `kind`; None: it is fine as it is.
     `texts()` gives the value's scalars as written, `link(name)` a name's link (or None)."""
@@ -270,9 +276,11 @@ def _fixed(kind: str, value: Any, texts, link) -> Any:
         if len(written) != len(value) or any(isinstance(v, (list, dict)) for v in value):
             return None
         return [v if isinstance(v, str) or w[:1] in "'\"" else w for v, w in zip(value, written)]
-    if kind in ("link", "links"):
-        if kind == "link" and isinstance(value, list) and len(value) == 1 and not isinstance(value[0], dict):
-            value = value[0]  # a list of one link where one link belongs (an Obsidian list property)
+    if kind == "link":
+        if isinstance(value, list) and len(value) == 1:
+            value = value[0]  # one link in a list (an Obsidian list property), or [[name]] unquoted
+        return _as_link(value, link)
+    if kind == "links":
         items = [_as_link(v, link) for v in (value if isinstance(value, list) else [value])]
         return items if isinstance(value, list) else items[0]
     return None
@@ -294,26 +302,21 @@ def _link(names: _Names, name: str, allowed: tuple[str, ...], key: str, entry: E
 
 
 def _moment(value: Any, datetime_ok: bool) -> dt.date | None:
-    """The date (or datetime, on a key that takes one) an editor wrote as text, or as a midnight
-    UTC timestamp on a date key (as JavaScript tools save dates); None: leave it."""
-    if isinstance(value, dt.datetime):
-        if not datetime_ok and value.utcoffset() == dt.timedelta(0) and value.time() == dt.time(0):
-            return value.date()
-        return None
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    try:
-        if DATE_RE.match(text):
-            return dt.date.fromisoformat(text)
-        midnight = MIDNIGHT_UTC.match(text)
-        if midnight and not datetime_ok:
-            return dt.date.fromisoformat(midnight.group(1))
-        if datetime_ok and DATETIME_RE.match(text):
-            return dt.datetime.fromisoformat(re.sub(r"\s*Z$", "+00:00", text).replace("t", "T"))
-    except ValueError:
-        return None
-    return None
+    """The date (or datetime, on a key that takes one) that an editor wrote as text, or a datetime
+    on a key that takes a date only (its date, as written); None: leave the value as it is."""
+    moment = value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if DATE_RE.match(text):
+                moment = dt.date.fromisoformat(text)
+            elif DATETIME_RE.match(text):
+                moment = dt.datetime.fromisoformat(re.sub(r"\s*Z$", "+00:00", text).replace("t", "T"))
+        except ValueError:
+            return None
+    if not datetime_ok and isinstance(moment, dt.datetime):
+        moment = moment.date()
+    return moment if isinstance(moment, dt.date) and moment is not value else None
 
 
 def _placeholder(key: str, note: _Note, current, config: Config, today: dt.date) -> tuple[Any, str]:
