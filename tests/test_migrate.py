@@ -276,3 +276,11 @@ def test_a_salesmd_vault_has_nothing_to_migrate(tmp_path):
     result = run(root, "migrate", "--apply")
     assert result.exit_code == 0 and "nothing to migrate" in result.output, result.output
     assert snapshot(root) == before
+
+
+def test_a_name_of_a_note_whose_type_is_not_mapped_says_which_type_to_map(notes):
+    result = run(notes, "migrate", "--type", "person=contact", "--key", "Company=account")
+    assert result.exit_code == 1
+    assert ("People/Ana Ruiz.md:4: account: 'Tree Company' left as text: Companies/Tree Company.md is of type "
+            "'company', which is not mapped (--type company=account would make it a record)") in result.output
+    assert "2 notes of type 'company', which is not mapped (--type company=TYPE makes them records)" in result.output

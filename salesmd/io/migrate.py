@@ -76,8 +76,8 @@ def plan_migration(root: Path, config: Config, mapping: MigrateMap, today: dt.da
     """Every edit the migration makes, as one ChangeSet, with what it did and left alone in words."""
     plan = Plan(ChangeSet(root, ""))
     folders = template_folders(root)
-    notes, templates = _read_notes(root, config, mapping, folders, plan)
-    names = _Names(notes)
+    notes, templates, others = _read_notes(root, config, mapping, folders, plan)
+    names = _Names(notes, others)
     for note in notes:
         _plan_note(note, names, config, today, plan)
     _ignore_templates(root, config, [f for f in folders if templates.get(f)], plan)
@@ -90,8 +90,9 @@ def plan_migration(root: Path, config: Config, mapping: MigrateMap, today: dt.da
 # ------------------------------------------------------------------------------ reading
 
 def _read_notes(root: Path, config: Config, mapping: MigrateMap, folders: list[str],
-                plan: Plan) -> tuple[list[_Note], Counter]:
+                plan: Plan) -> tuple[list[_Note], Counter, list[tuple[str, Any, str]]]:
     notes: list[_Note] = []
+    others: list[tuple[str, Any, str]] = []  # notes of types not mapped: (path, name, type as written)
     templates: Counter = Counter()
     untyped, unmapped = 0, Counter()
     for rel, stamp in walk(root, config):
@@ -126,6 +127,7 @@ def _read_notes(root: Path, config: Config, mapping: MigrateMap, folders: list[s
             continue
         if found is None:
             unmapped[str(typed["type"])] += 1
+            others.append((rel, typed.get("name"), str(typed["type"])))
             continue
         if is_template(parts.yaml_text):
             plan.left.append(f"{rel}: its front matter holds template commands (<% %> or {{{{ }}}}), so it is a "
@@ -150,19 +152,24 @@ def _read_notes(root: Path, config: Config, mapping: MigrateMap, folders: list[s
     for written, n in sorted(unmapped.items()):
         plan.left.append(f"{count(n, 'note')} of type {written!r}, which is not mapped (--type {written}=TYPE "
                          "makes them records)")
-    return notes, templates
+    return notes, templates, others
 
 
 class _Names:
     """The records the vault will hold, by id and by name, to turn a name on a link key into a link."""
 
-    def __init__(self, notes: list[_Note]):
+    def __init__(self, notes: list[_Note], others: list[tuple[str, Any, str]]):
         self.by_id: dict[str, list[tuple[str, str]]] = {}
         self.by_name: dict[str, list[tuple[str, str]]] = {}
         for note in notes:
             record = (id_of(note.rel), note.rule.type)
             self.by_id.setdefault(id_key(record[0]), []).append(record)
             self.by_name.setdefault(_fold(note.title), []).append(record)
+        self.others: dict[str, tuple[str, str]] = {}  # a note that is no record, by id and name
+        for rel, name, written in others:
+            for key in (id_key(id_of(rel)), _fold(name) if isinstance(name, str) else None):
+                if key is not None:
+                    self.others.setdefault(key, (rel, written))
 
     def link(self, name: str, allowed: tuple[str, ...]) -> tuple[str | None, str]:
         """("[[id]]", "") for the one record of an allowed type that has `name` as its id or its
@@ -179,6 +186,10 @@ class _Names:
         kinds = " or ".join(allowed)
         if seen:
             return None, f"{name!r} is {a(seen[0][1])} ({seen[0][0]}), not {a(kinds)}"
+        other = self.others.get(id_key(name.strip())) or self.others.get(_fold(name))
+        if other is not None:
+            return None, (f"{other[0]} is of type {other[1]!r}, which is not mapped "
+                          f"(--type {other[1]}={allowed[0]} would make it a record)")
         return None, f"no {kinds} is named {name!r}"
 
 
