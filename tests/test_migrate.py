@@ -284,3 +284,12 @@ def test_a_name_of_a_note_whose_type_is_not_mapped_says_which_type_to_map(notes)
     assert ("People/Ana Ruiz.md:4: account: 'Tree Company' left as text: Companies/Tree Company.md is of type "
             "'company', which is not mapped (--type company=account would make it a record)") in result.output
     assert "2 notes of type 'company', which is not mapped (--type company=TYPE makes them records)" in result.output
+
+
+def test_a_windows_note_keeps_its_bom_and_crlf(small):
+    small.write("People/Win.md", b"\xef\xbb\xbf---\r\ntype: person\r\nName: Win Doe\r\nCompany: Tree Company\r\n"
+                                 b"tags:\r\n- crm\r\n---\r\nbody\r\n")
+    small.run(*TODAY, "migrate", *OPTIONS, "--apply", ok=True)
+    assert (small.root / "People/Win.md").read_bytes() == (
+        b'\xef\xbb\xbf---\r\ntype: contact\r\nname: Win Doe\r\naccount: "[[Tree Co]]"\r\ntags:\r\n- crm\r\n'
+        b"---\r\nbody\r\n")
