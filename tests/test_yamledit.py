@@ -323,3 +323,51 @@ def test_property_only_changed_keys_change(data):
     front = out[: len(out) - len(tail)]
     assert front.count("\n") == (front.count("\r\n") if nl == "\r\n" else front.count("\n"))
     assert nl == "\r\n" or "\r" not in front
+
+
+# ------------------------------------------------------------- rename_keys, set_items (migrate's edits)
+
+from salesmd.write.yamledit import rename_keys, set_items, value_texts  # noqa: E402
+
+
+def test_rename_keeps_the_line_its_value_text_and_comment():
+    doc = '---\nName: Ana\n"Phone Number": 0612345678  # mobile\nE-mail:   a@b.example\nt: [x]\n---\nbody\n'
+    out = rename_keys(doc, {"Name": "name", "Phone Number": "phone", "E-mail": "email", "absent": "x"})
+    assert out == '---\nname: Ana\nphone: 0612345678  # mobile\nemail:   a@b.example\nt: [x]\n---\nbody\n'
+    assert rename_keys(out, {"Name": "name"}) == out  # nothing left to rename
+
+
+def test_rename_keeps_crlf_and_a_multi_line_value():
+    doc = "---\r\nAttendees:\r\n  - \"[[Ana]]\"\r\n  - Ben\r\nx: 1\r\n---\r\n"
+    assert rename_keys(doc, {"Attendees": "related"}) == doc.replace("Attendees:", "related:")
+
+
+@pytest.mark.parametrize("doc, renames", [
+    ("---\nName: A\nname: B\n---\n", {"Name": "name"}),  # onto a key the note keeps
+    ("---\nName: A\nTitle: B\n---\n", {"Name": "name", "Title": "name"}),  # two onto one
+])
+def test_rename_refuses_to_make_a_key_twice(doc, renames):
+    with pytest.raises(ValueError, match="twice"):
+        rename_keys(doc, renames)
+
+
+def test_set_items_changes_each_item_where_it_stands():
+    block = '---\nrelated:\n  - "[[Ana Ruiz]]"\n  - Ben  # the site lead\n  - Tree Co\ntags: [a]\n---\n'
+    out = set_items(block, "related", ["[[Ana Ruiz]]", "[[Ben]]", "Tree Co"])
+    assert out == '---\nrelated:\n  - "[[Ana Ruiz]]"\n  - "[[Ben]]"  # the site lead\n  - Tree Co\ntags: [a]\n---\n'
+    flow = '---\nrelated: ["[[Ana]]",  Bolt ]\n---\n'
+    assert set_items(flow, "related", ["[[Ana]]", "[[Bolt]]"]) == '---\nrelated: ["[[Ana]]",  "[[Bolt]]" ]\n---\n'
+    indentless = "---\ntags:\n- crm\n- 2026\n---\n"
+    assert set_items(indentless, "tags", ["crm", "2026"]) == '---\ntags:\n- crm\n- "2026"\n---\n'
+
+
+def test_set_items_replaces_a_list_it_cannot_edit_item_by_item():
+    nested = "---\nrelated: [[Ana]]\n---\n"  # an unquoted link: a list in a list
+    assert set_items(nested, "related", ["[[Ana]]"]) == '---\nrelated: ["[[Ana]]"]\n---\n'
+
+
+def test_value_texts_are_the_scalars_as_written():
+    doc = '---\nphone: 0612345678\ntags: [2026, "x"]\nempty:\n---\n'
+    assert value_texts(doc, "phone") == ["0612345678"]
+    assert value_texts(doc, "tags") == ["2026", '"x"']
+    assert value_texts(doc, "empty") == [] and value_texts(doc, "absent") == []

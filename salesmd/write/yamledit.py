@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Collection
 
 import yaml
@@ -149,6 +149,10 @@ class _Item:
     colon_end: int  # just after the `:`
     value_end: int  # just after the value's last non-blank character
     end: int  # just after the line break ending the value's last line
+    key_span: tuple[int, int] = (0, 0)  # the key's own characters, quotes included
+    scalars: list[tuple[int, int, bool]] = field(default_factory=list)  # the value's scalars, and list
+    # items one level down: (start, end, inside a flow collection)
+    valued: bool = False  # the `:` has been passed: scalars from here on are the value's
 
 
 def read_back(text: str) -> dict:
@@ -178,17 +182,7 @@ def set_keys(text: str, changes: dict[str, Any], dates: Collection[str] = ()) ->
     flow-style or `?` complex top-level keys, unusual line breaks).
     """
     data = read_back(text)
-    parts = split(text)
-    bom = "\ufeff" if text.startswith("\ufeff") else ""
-    start = text.index("\n") + 1  # just after the opening `---` line
-    opening = text[len(bom):start]
-    yaml_text = parts.yaml_text
-    if _AMBIGUOUS_BREAKS.search(opening + yaml_text):
-        raise ValueError("the front matter has line breaks other than LF or CRLF")
-    if text[start:start + len(yaml_text)] != yaml_text:
-        raise ValueError("the front matter does not start on the line after the opening '---'")
-    nl = "\r\n" if opening.endswith("\r\n") else "\n"
-
+    yaml_text, start, nl = _front(text)
     items, column = _top_level_items(yaml_text)
     if len(items) != len(data):
         raise ValueError("the front matter has keys that read as equal (like 1 and true)")
@@ -239,6 +233,20 @@ def _in_style(old: str, value: Any) -> tuple[str, Any]:
     return rendered, parsed.data["v"]
 
 
+def _front(text: str) -> tuple[str, int, str]:
+    """The front matter's YAML text, where it starts in `text`, and the file's line break."""
+    parts = split(text)
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    start = text.index("\n") + 1  # just after the opening `---` line
+    opening = text[len(bom):start]
+    yaml_text = parts.yaml_text
+    if _AMBIGUOUS_BREAKS.search(opening + yaml_text):
+        raise ValueError("the front matter has line breaks other than LF or CRLF")
+    if text[start:start + len(yaml_text)] != yaml_text:
+        raise ValueError("the front matter does not start on the line after the opening '---'")
+    return yaml_text, start, "\r\n" if opening.endswith("\r\n") else "\n"
+
+
 def _top_level_items(yaml_text: str) -> tuple[list[_Item], int]:
     """Locate each top-level key, in order, from the token stream; also the keys' column."""
     try:
@@ -250,7 +258,7 @@ def _top_level_items(yaml_text: str) -> tuple[list[_Item], int]:
     if not isinstance(tokens[0], yaml.BlockMappingStartToken):
         raise ValueError("the front matter must be a block mapping (one `key: value` per line)")
     items: list[_Item] = []
-    column, depth = tokens[0].start_mark.column, 0
+    column, depth, flows = tokens[0].start_mark.column, 0, 0
     for i, tok in enumerate(tokens):
         if isinstance(tok, yaml.BlockEndToken):  # placed at the next token: not content
             depth -= 1
@@ -265,18 +273,87 @@ def _top_level_items(yaml_text: str) -> tuple[list[_Item], int]:
             if yaml_text[line_start:tok.start_mark.index].strip(" "):
                 raise ValueError(f"line {tok.start_mark.line + 2}: a key must start its line")
             colon_end = tokens[i + 2].end_mark.index
-            items.append(_Item(line_start, colon_end, colon_end, colon_end))
+            key_span = (tokens[i + 1].start_mark.index, tokens[i + 1].end_mark.index)
+            items.append(_Item(line_start, colon_end, colon_end, colon_end, key_span))
         elif items:  # the key, the colon and the value's tokens, nested ones included
             span = yaml_text[tok.start_mark.index:tok.end_mark.index].rstrip(" \t\r\n")
             items[-1].value_end = max(items[-1].value_end, tok.start_mark.index + len(span))
+            if depth == 1 and isinstance(tok, yaml.ValueToken):
+                items[-1].valued = True
+            elif items[-1].valued and depth <= 2 and isinstance(tok, yaml.ScalarToken):
+                items[-1].scalars.append((tok.start_mark.index, tok.end_mark.index, flows > 0))
         if isinstance(tok, _OPENERS):
             depth += 1
+            flows += isinstance(tok, (yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken))
         elif isinstance(tok, _CLOSERS):
             depth -= 1
+            flows -= 1
     for item in items:
         line_break = yaml_text.find("\n", item.value_end)
         item.end = len(yaml_text) if line_break < 0 else line_break + 1
     return items, column
+
+
+def rename_keys(text: str, renames: dict[str, str]) -> str:
+    """Return `text` with each top-level key named in `renames` renamed. Only the key's own
+    characters change: its line keeps its value text, quoting and comment, and everything else
+    stays byte for byte. Raises ValueError where a new name is a key the front matter keeps (it
+    would hold that key twice), and wherever set_keys would."""
+    data = read_back(text)
+    todo = {old: new for old, new in renames.items() if old in data and old != new}
+    if not todo:
+        return text
+    names = [todo.get(k, k) for k in data]
+    for old, new in todo.items():
+        render_key(new)
+        if names.count(new) > 1:
+            raise ValueError(f"'{old}' cannot be renamed '{new}': the front matter would hold '{new}' twice")
+    yaml_text, start, _ = _front(text)
+    items, _ = _top_level_items(yaml_text)
+    new_yaml = yaml_text
+    for key, item in reversed(list(zip(data, items))):
+        if key in todo:
+            lo, hi = item.key_span
+            new_yaml = new_yaml[:lo] + render_key(todo[key]) + new_yaml[hi:]
+    return _checked(text[:start] + new_yaml + text[start + len(yaml_text):],
+                    {todo.get(k, k): v for k, v in data.items()})
+
+
+def value_texts(text: str, key: str) -> list[str]:
+    """The source text of each scalar of top-level `key`'s value (the value itself, or each item
+    of a flat list), quotes included: what the writer typed before YAML read it."""
+    data = read_back(text)
+    yaml_text, _, _ = _front(text)
+    item = dict(zip(data, _top_level_items(yaml_text)[0])).get(key)
+    return [] if item is None else [yaml_text[lo:hi] for lo, hi, _ in item.scalars]
+
+
+def set_items(text: str, key: str, values: list) -> str:
+    """Return `text` with the list under top-level `key` set to `values`, item by item: in a flat
+    list of as many scalars, each changed item is rewritten where it stands (a block list keeps its
+    lines, a flow list its brackets and spacing); any other value is replaced whole, as set_keys does."""
+    data = read_back(text)
+    old = data.get(key)
+    yaml_text, start, _ = _front(text)
+    item = dict(zip(data, _top_level_items(yaml_text)[0])).get(key)
+    if (item is None or not isinstance(old, list) or len(old) != len(values) or len(item.scalars) != len(old)
+            or any(isinstance(v, (list, dict)) for v in [*old, *values])):
+        return set_keys(text, {key: list(values)})
+    new_yaml = yaml_text
+    for (lo, hi, flow), before, after in reversed(list(zip(item.scalars, old, values))):
+        if not _same(before, after):
+            new_yaml = new_yaml[:lo] + render_value(after, flow=flow) + new_yaml[hi:]
+    return _checked(text[:start] + new_yaml + text[start + len(yaml_text):], {**data, key: list(values)})
+
+
+def _checked(result: str, expected: dict) -> str:
+    """`result` if it reads back as `expected`, key order included; else ValueError."""
+    got = read_back(result)
+    if list(got) != list(expected) or not _same(got, expected):
+        wrong = next((k for k in {**expected, **got} if k not in got or k not in expected
+                      or not _same(got[k], expected[k])), "key order")
+        raise ValueError(f"refused: the edit would change how {wrong!r} reads back")
+    return result
 
 
 def _replacement(yaml_text: str, item: _Item, rendered: str, nl: str) -> str:
