@@ -24,12 +24,13 @@ DATE_KINDS = ("date", "datetime")
 ISO = re.compile(
     r"(?P<y>\d{4})-(?P<mo>\d\d)-(?P<d>\d\d)"
     r"(?:(?P<sep>[Tt ])(?P<h>\d\d):(?P<mi>\d\d)(?::(?P<s>\d\d)(?:[.,](?P<f>\d+))?)?"
-    r"(?:[ ]?(?P<z>[Zz]|[-+]\d\d(?::?\d\d)?))?)?"
+    r"(?:[ ]?(?P<z>[Zz]|[-+]\d\d(?::?\d\d)?))?)?",
+    re.ASCII,  # 0-9 only, as YAML's timestamps: a digit of another script is text
 )
 # The same, loosely: one-digit months and hours, any numbers, to say what is wrong with one.
 LOOSE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,]\d+)?)?"
-                   r"[ ]?([Zz]|[-+]\d\d(?::?\d\d)?)?)?")
-DAY_FIRST = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
+                   r"[ ]?([Zz]|[-+]\d\d(?::?\d\d)?)?)?", re.ASCII)
+DAY_FIRST = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}", re.ASCII)
 
 # The date and datetime keys of each record type: the only values coerce_dates looks at.
 DATE_KEYS: dict[str, tuple[tuple[str, str], ...]] = {

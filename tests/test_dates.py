@@ -321,3 +321,12 @@ def test_new_reads_a_date_typed_as_the_editors_write_it(tmp_path):
           "--owner", "maria", ok=True)
     assert "\ndue: 2026-11-27T09:00\n" in v.read("tasks/call-tree-back.md")
     assert "call-tree-back" in scheduled(v.json(*TODAY, "agenda", "--days", "4"))["2026-11-27"]
+
+
+def test_a_date_in_digits_of_another_script_is_text_as_yaml_reads_it(tmp_path):
+    # YAML's timestamps are 0-9 only: "2026-02-25T00:0٠" (an Arabic-Indic zero) is a name, on every path
+    from salesmd.store.frontmatter import parse_yaml, parse_yaml_reference
+
+    text = "name: 2026-02-25T00:0\u0660\n"
+    assert parse_yaml_reference(text).data == {"name": "2026-02-25T00:0\u0660"}
+    assert parse_yaml(text).data == {"name": "2026-02-25T00:0\u0660"}
