@@ -146,6 +146,16 @@ def read_calendar(data: dict, text: str, key_lines: dict[str, int]) -> tuple[Cal
             else:
                 bad(line, f"'calendar.{key}' must be a whole number of days from 0 to {MAX_DAYS}, not {value!r}")
         settings = CalendarSettings(**values)
+    short = data.get("ics_tasks")  # the same as calendar.tasks, in one line: `ics_tasks: events`
+    if short is not None:
+        line = key_lines.get("ics_tasks", 1)
+        if short not in TASK_MODES:
+            bad(line, f"'ics_tasks' must be todo (tasks are to-dos) or events (all-day events, for calendars "
+                      f"that ignore to-dos such as Google Calendar), not {short!r}")
+        elif isinstance(given, dict) and given.get("tasks", short) != short:
+            bad(line, f"'ics_tasks: {short}' says otherwise than 'calendar.tasks: {given['tasks']}'; keep one of them")
+        else:
+            settings = CalendarSettings(settings.days_back, settings.days_ahead, short)
     name = data.get("timezone")
     if name is not None and zone(name) is None:
         hint = _zone_hint(name) if isinstance(name, str) else ""

@@ -120,7 +120,7 @@ KNOWN_KEYS = set(SCALARS) | {"ignore", "activity_kinds", "pipelines"}
 KNOWN_KEYS |= {"owners", "territories"}  # read by owners.py
 
 
-CALENDAR_KEYS = {"calendar", "timezone"}  # read by calendar_config.py
+CALENDAR_KEYS = {"calendar", "timezone", "ics_tasks"}  # read by calendar_config.py
 KNOWN_KEYS |= CALENDAR_KEYS
 
 

@@ -177,7 +177,7 @@ def test_without_a_timezone_setting_the_machines_zone_is_named(tmp_path, monkeyp
 
 
 def test_tasks_as_all_day_events_for_calendars_that_ignore_todos(tmp_path):
-    config = default_config_text().replace("tasks: todo", "tasks: events") + "timezone: Europe/Berlin\n"
+    config = default_config_text().replace("# tasks: events", "tasks: events") + "timezone: Europe/Berlin\n"
     v = make_vault(tmp_path / "v", {
         "tasks/ce-pack.md": "---\ntype: task\nsubject: Send the CE pack\nstatus: open\ndue: 2026-11-27T09:00\n---\n",
     }, config=config)
@@ -263,7 +263,7 @@ def test_the_sites_agenda_ics_is_the_feed(tmp_path):
 
 def test_wrong_calendar_settings_are_problems_at_their_line_and_no_feed(tmp_path):
     config = default_config_text().replace("  days_back: 30", "  days_back: -3").replace(
-        "  tasks: todo", "  tasks: google") + "timezone: Hamburg\n"
+        "  # tasks: events", "  tasks: google") + "timezone: Hamburg\n"
     v = make_vault(tmp_path / "v", config=config)
     lines = config.splitlines()
     line = {k: next(n for n, text in enumerate(lines, 1) if text.startswith(k))
@@ -292,3 +292,18 @@ def test_a_mistyped_zone_or_setting_gets_the_name_it_meant(tmp_path):
     assert "salesmd.yaml:2: error[config-calendar]: 'timezone'" in out
     bad = make_vault(tmp_path / "scalar", config="calendar: 90\n").run("check").stdout
     assert "salesmd.yaml:1: error[config-calendar]: 'calendar' must be a mapping" in bad
+
+
+def test_ics_tasks_events_in_one_line_as_the_issue_writes_it(tmp_path):
+    config = default_config_text() + "ics_tasks: events\ntimezone: Europe/Berlin\n"
+    v = make_vault(tmp_path / "v", config=config)
+    ics = feed(v)
+    assert components(ics, "VTODO") == []
+    assert by_uid(ics)["chase-quote@salesmd"].decoded("DTSTART") == dt.date(2026, 11, 26)
+    clash = default_config_text().replace("# tasks: events", "tasks: todo") + "ics_tasks: events\n"
+    assert "  tasks: todo" in clash
+    bad = make_vault(tmp_path / "bad", config=clash)
+    result = bad.run("check")
+    assert "salesmd.yaml:" in result.output and "error[config-calendar]" in result.output and "keep one" in result.output
+    typo = make_vault(tmp_path / "typo", config=default_config_text() + "ics_tasks: event\n")
+    assert "'ics_tasks' must be todo" in typo.run("check").output
