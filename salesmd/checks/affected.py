@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from ..model import Record, folder_key
-from ..store.vault import Vault
+from ..store.vault import Table, Vault
 from .state import PIPELINE_TYPES, Row, load_problems, record_from_facts
 
 
@@ -20,7 +20,7 @@ class _Broken:
         return any(row.broken for row in self.lookup.rows_with_key(key))
 
 
-class _ByKey:
+class _ByKey(Table):
     """vault.by_key for a vault of which only some records are in memory: the first record (by
     path) with the id, as Vault.by_key."""
 
@@ -35,14 +35,6 @@ class _ByKey:
         found = self.memo[key]
         return default if found is None else found
 
-    def __getitem__(self, key: str) -> Record:
-        found = self.get(key)
-        if found is None:
-            raise KeyError(key)
-        return found
-
-    def __contains__(self, key: str) -> bool:
-        return self.get(key) is not None
 
 
 class PartialVault(Vault):

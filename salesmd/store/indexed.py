@@ -19,7 +19,7 @@ from pathlib import Path
 from ..model import Problem, Record, id_key, id_of
 from .index import Index, decode_problems, decode_record
 from .refresh import read_one, refresh
-from .vault import Vault
+from .vault import Table, Vault
 
 
 def _or_plain(method):
@@ -270,7 +270,7 @@ class IndexedVault(Vault):
         return [(record, snippet) for record, (*_, snippet) in zip(records, rows)]
 
 
-class _Keys:
+class _Keys(Table):
     """vault.by_key as queries: the first record (by path) with an id, ignoring case."""
 
     FEW = 256  # asked this many times, every id's file is read at once: cheaper than a query each
@@ -302,14 +302,6 @@ class _Keys:
         found = self.memo[key]
         return default if found is None else found
 
-    def __getitem__(self, key: str) -> Record:
-        found = self.get(key)
-        if found is None:
-            raise KeyError(key)
-        return found
-
-    def __contains__(self, key: str) -> bool:
-        return self.get(key) is not None
 
     def __iter__(self):
         return iter(self._whole())
@@ -333,7 +325,7 @@ class _Keys:
         return whole
 
 
-class _Backlinks:
+class _Backlinks(Table):
     """vault.backlinks as queries: (record, key) for each front-matter link to an id, in the order
     a Vault of every record gives them (by path, then as each record makes its links)."""
 
@@ -369,11 +361,3 @@ class _Backlinks:
         known = self.vault._by_path
         return [(known[src], field) for src, field in pairs]
 
-    def __getitem__(self, key: str):
-        found = self.get(key)
-        if found is None:
-            raise KeyError(key)
-        return found
-
-    def __contains__(self, key: str) -> bool:
-        return self.get(key) is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +25,24 @@ def as_datetime(value) -> dt.datetime | None:
 def as_date(value) -> dt.date | None:
     moment = as_datetime(value)
     return moment.date() if moment else None
+
+
+class Table(ABC):
+    """A read-only table answered by its own get(key, default): `table[key]` and `key in table`
+    (the lookups the index and the check state answer with queries)."""
+
+    @abstractmethod
+    def get(self, key: str, default=None):
+        """The value for `key`, else `default`."""
+
+    def __getitem__(self, key: str):
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key: str) -> bool:
+        return self.get(key) is not None
 
 
 @dataclass
