@@ -263,3 +263,26 @@ def test_an_index_damaged_inside_is_found_out_and_the_files_answer(tmp_path, whe
         assert (result.exit_code, result.stdout) == (expected[args].exit_code, expected[args].stdout), args
         again = vault.run(*args)
         assert (again.exit_code, again.stdout) == (expected[args].exit_code, expected[args].stdout), args
+
+
+def test_an_index_another_command_holds_locked_is_waited_for_never_removed(tmp_path):
+    # a command that finds the index locked while it opens it (another one making or writing it)
+    # reads the files instead: it must not take "locked" for "damaged" and delete the other's database
+    vault = make_vault(tmp_path / "v")
+    assert "48000" in deal_amounts(vault)
+    index = vault.root.joinpath(*INDEX)
+    holder = sqlite3.connect(index, isolation_level=None)
+    holder.execute("PRAGMA journal_mode=DELETE")  # so that the lock below keeps readers out too
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("INSERT INTO meta VALUES ('held', 'by another command')")
+    try:
+        command = [sys.executable, "-m", "salesmd", "--vault", str(vault.root), "list", "opportunity",
+                   "--columns", "amount", "--format", "csv"]
+        done = subprocess.run(command, capture_output=True, timeout=120)
+        assert done.returncode == 0 and b"48000" in done.stdout and done.stderr == b""
+        assert index.exists()
+        holder.execute("COMMIT")
+    finally:
+        holder.close()
+    db = sqlite3.connect(index)
+    assert db.execute("SELECT v FROM meta WHERE k = 'held'").fetchone() == ("by another command",)
