@@ -48,7 +48,6 @@ CREATE INDEX IF NOT EXISTS links_target ON links (target);
 CREATE INDEX IF NOT EXISTS links_src ON links (src);
 CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5(title, fields, body, tokenize='unicode61 remove_diacritics 2');
 """
-TABLES = ("meta", "files", "links", "words")
 
 
 def db_path(root: Path) -> Path:

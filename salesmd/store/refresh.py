@@ -17,10 +17,10 @@ class Refreshed:
 
 
 def refresh(root: Path, config, index: Index, read, files=None, started_ns: int | None = None,
-            save: bool = True, track=None) -> Refreshed:
+            track=None) -> Refreshed:
     """Bring the index up to the files: read each file new or changed since its row was written
     (`read(rel, stamp)` -> ParsedFile), forget the files gone. `files` is a walk already
-    made (begun at `started_ns`). With `save` False the rows are left for the caller to store."""
+    made (begun at `started_ns`)."""
     from .walk import walk
 
     if files is None:
@@ -34,7 +34,7 @@ def refresh(root: Path, config, index: Index, read, files=None, started_ns: int 
             fresh.append((rel, stamp, read(rel, stamp), None))
     walked = {rel for rel, _ in files}
     gone = [rel for rel in index.paths() if rel not in walked]
-    saved = index.save(fresh, gone, started_ns) if save else False
+    saved = index.save(fresh, gone, started_ns)
     return Refreshed(files, started_ns, fresh, gone, saved)
 
 
