@@ -41,7 +41,9 @@ def test_ids_of_the_records_a_command_takes(vault):
     v = f"salesmd --vault {vault.root}"
     assert complete(f"{v} show ac") == ["acme-corp", "acme-fleet-renewal"]
     assert complete(f"{v} history jane") == ["jane-doe", "jane-doe-inquiry"]
-    assert complete(f"{v} done ") == ["chase-quote", "send-quote"]  # tasks only
+    assert complete(f"{v} done ") == complete(f"{v} cancel ") == ["chase-quote"]  # open tasks, planned activities
+    assert complete(f"{v} set jane") == ["jane-doe", "jane-doe-inquiry"]
+    assert complete(f"{v} tag vip a") == ["acme-corp", "acme-fleet-renewal"]
     assert complete(f"{v} won ") == complete(f"{v} lost A") == ["acme-fleet-renewal"]  # any case
     assert complete(f"{v} move ") == ["acme-fleet-renewal", "bolt-builders", "jane-doe-inquiry"]
     assert complete(f"{v} convert b") == ["bolt-builders"]

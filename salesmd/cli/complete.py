@@ -1,4 +1,5 @@
-"""Shell completion, through click's shell_complete API: record ids for the commands that take one,
+"""Shell completion, through click's shell_complete API: record ids for the commands that take one
+(only the open tasks and planned activities for done, cancel and reschedule),
 stages for `move` and `--stage`, activity kinds for `log`, owners for `--owner`, territories for
 `--territory` (record types complete by themselves: they are a click.Choice).
 
@@ -70,6 +71,14 @@ def record_ids(*types: str):
             items.append(CompletionItem(id_, help=f"{type_}: {record.title}" if record is not None else type_))
         return items
     return ids
+
+
+@_answer
+def open_items(vault, ctx, incomplete):
+    """The open tasks and planned activities (`done`, `cancel`, `reschedule` take no other)."""
+    found = [r for type_, status in (("task", "open"), ("activity", "planned"))
+             for r in vault.of_type_where(type_, "status", status) if _starts(r.id, incomplete)]
+    return [CompletionItem(r.id, help=f"{r.type}: {r.title}") for r in sorted(found, key=lambda r: r.id.casefold())]
 
 
 def _param(ctx, name: str) -> str | None:

@@ -9,7 +9,7 @@ import click
 
 from ..model import RECORD_TYPES, printable
 from ..schema import CUSTOMER
-from .complete import kinds, owners, record_ids, stages
+from .complete import kinds, open_items, owners, record_ids, stages
 from .app import App, _format_problem, fail, main, pass_app
 from .options import DATE
 
@@ -42,17 +42,20 @@ write_options = writing_options()
 
 
 class Moment(click.ParamType):
-    """A date (2026-11-25) or a datetime (2026-11-25T14:30 or '2026-11-25 14:30')."""
+    """A date (2026-11-25), a datetime (2026-11-25T14:30 or '2026-11-25 14:30'), or a day from
+    today (tomorrow, +3d, fri 10:30: when.py), which the command resolves with when.resolve."""
 
-    name = "DATE[THH:MM]"
+    name = "WHEN"
 
     def convert(self, value, param, ctx):
+        from ..when import FORMS, parse_iso_arg, relative
+
         if isinstance(value, (dt.date, dt.datetime)):
             return value
-        try:
-            return dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
-        except ValueError:
-            self.fail(f"{value!r} is not a date (2026-11-25) or a datetime (2026-11-25T14:30)", param, ctx)
+        found = parse_iso_arg(value) or relative(value)
+        if found is None:
+            self.fail(f"{value!r} is not {FORMS}", param, ctx)
+        return found
 
 
 MOMENT = Moment()
@@ -117,7 +120,7 @@ def tell(app: App, problems: list) -> None:
         click.echo(_format_problem(app, p), err=True)
 
 
-def _extra_values(args: list[str], type_: str) -> dict:
+def _extra_values(args: list[str], type_: str, today: dt.date | None = None) -> dict:
     """`--key value` / `--key=value` pairs after the known options."""
     from ..write.records import parse_value
 
@@ -133,7 +136,7 @@ def _extra_values(args: list[str], type_: str) -> dict:
                 fail(f"--{key} needs a value", 2)
             value = args[i + 1]
             i += 1
-        values[key.replace("-", "_")] = parse_value(key.replace("-", "_"), value, type_)
+        values[key.replace("-", "_")] = parse_value(key.replace("-", "_"), value, type_, today)
         i += 1
     return values
 
@@ -200,7 +203,7 @@ def new(ctx, type_, name, record_id, open_editor, dry_run, commit):
         name = click.prompt(f"{type_} name")
     vault, _ = app.load()
     today, now = _now(app)
-    values = _extra_values(ctx.args, type_)
+    values = _extra_values(ctx.args, type_, today)
     if isinstance(values.get("owner"), str):  # an alias in salesmd.yaml's owners: is its owner's id
         values["owner"] = vault.config.roster.owner_id(values["owner"]) or values["owner"]
     changes = ChangeSet(vault.root, "")
@@ -245,15 +248,17 @@ def convert(app: App, lead_id, name, amount, close_date, stage, account_id, cont
     finish(app, changes, dry_run, commit)
 
 
-def _set_values(pairs: tuple[str, ...], type_: str) -> dict:
+def _set_values(pairs: tuple[str, ...], type_: str, today: dt.date | None = None, option: str = "--set ") -> dict:
+    """KEY=VALUE pairs (of --set, or of `set`'s arguments with option ''), each value typed as
+    its key takes it (a date key also takes `tomorrow`, `+30d`... counted from `today`)."""
     from ..write.records import parse_value
 
     values = {}
     for pair in pairs:
         key, eq, value = pair.partition("=")
         if not eq or not key.strip():
-            fail(f"--set {pair!r}: write it as KEY=VALUE", 2)
-        values[key.strip()] = parse_value(key.strip(), value, type_)
+            fail(f"{option}{pair!r}: write it as KEY=VALUE", 2)
+        values[key.strip()] = parse_value(key.strip(), value, type_, today)
     return values
 
 
@@ -279,7 +284,7 @@ def move(app: App, record_id, stage, pairs, dry_run, commit):
 
     vault, _ = app.load()
     record = need(vault, record_id, ("opportunity", "lead"))
-    changes = plan_move(vault, record, stage, _set_values(pairs, record.type), app.today)
+    changes = plan_move(vault, record, stage, _set_values(pairs, record.type, app.today), app.today)
     finish(app, changes, dry_run, commit)
 
 
@@ -343,11 +348,13 @@ def log(app: App, kind, related_ids, subject, planned, start, end, outcome, owne
     Example: salesmd log call --related acme-fleet-renewal --outcome "agreed to a site visit"
     """
     from ..schema import CUSTOMER
+    from ..when import resolve
     from ..write.records import need, plan_log
 
     vault, _ = app.load()
     today, now = _now(app)
     related = [need(vault, r, CUSTOMER) for r in related_ids]
+    start, end = resolve(start, today), resolve(end, today)
     owner = vault.config.roster.owner_id(owner) or owner  # an alias in salesmd.yaml's owners: is its id
     changes = plan_log(vault, kind, related, subject=subject, planned=planned, start=start, end=end,
                        outcome=outcome, owner=owner, today=today, now=now)
@@ -357,23 +364,26 @@ def log(app: App, kind, related_ids, subject, planned, start, end, outcome, owne
 
 
 @main.command()
-@click.argument("task_id", metavar="TASK", shell_complete=record_ids("task"))
+@click.argument("task_id", metavar="ID", shell_complete=open_items)
 @click.option("--outcome", help="What came of it (outcome).")
 @click.option("--follow-up", "follow_up", metavar="SUBJECT", help="Create a follow-up task with this subject.")
-@click.option("--due", type=MOMENT, help="The follow-up's due date.")
+@click.option("--due", type=MOMENT, help="The follow-up's due date (2026-12-01, tomorrow, +3d, fri).")
 @write_options
 @pass_app
 def done(app: App, task_id, outcome, follow_up, due, dry_run, commit):
-    """Complete a task, and optionally create its follow-up (linked with `follows`).
+    """Complete a task, or mark a planned activity done; optionally create a follow-up task
+    (a task's is linked to it with `follows`; an activity's takes its related records).
 
     Example: salesmd done chase-quote --outcome "signed PO" --follow-up "Book delivery" --due 2026-12-01
     """
+    from ..when import resolve
     from ..write.records import need, plan_done
 
     vault, _ = app.load()
     today, now = _now(app)
-    task = need(vault, task_id, "task")
-    changes = plan_done(vault, task, outcome=outcome, follow_up=follow_up, due=due, today=today, now=now)
+    task = need(vault, task_id, ("task", "activity"))
+    changes = plan_done(vault, task, outcome=outcome, follow_up=follow_up, due=resolve(due, today),
+                        today=today, now=now)
     told = warnings(app, changes, capacity=True)
     finish(app, changes, dry_run, commit)
     tell(app, told)

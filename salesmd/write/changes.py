@@ -52,14 +52,18 @@ class ChangeSet:
         return "".join(unified_diff(c.rel, c.before_text, c.after) for c in self.changes)
 
     def new_problems(self, vault_before_problems: list[Problem]) -> list[Problem]:
-        """Errors in the touched files after the change that were not there before it."""
+        """Errors after the change that were not there before it: in the touched files, any error
+        not said before; in the others (a link the change broke, a conversion it undid), an error
+        of a kind not on that line before (its words may change with the change: a did-you-mean)."""
         from ..checks.run import run_check
 
         _, after, _ = run_check(self.root, contents=self.contents(), quick=True)
         touched = {c.rel for c in self.changes}
         old = {(p.source.path, p.code, p.message) for p in vault_before_problems}
-        return [p for p in after if p.severity == ERROR and p.source.path in touched
-                and (p.source.path, p.code, p.message) not in old]
+        old_elsewhere = {(p.source.path, p.code, p.source.line) for p in vault_before_problems}
+        return [p for p in after if p.severity == ERROR and (
+            (p.source.path, p.code, p.message) not in old if p.source.path in touched
+            else (p.source.path, p.code, p.source.line) not in old_elsewhere)]
 
     def apply(self, track=None) -> None:
         """Write every file, or none: refused before the first write if any file cannot take it,

@@ -1,4 +1,4 @@
-"""The moves of a sales day as ChangeSets: new, convert, move, log, done.
+"""The moves of a sales day as ChangeSets: new, convert, move, log, done (a task or an activity).
 
 Each function plans the files to write and returns a ChangeSet; nothing touches the disk here.
 Existing files are edited with yamledit.set_keys, so only the lines of the changed keys move.
@@ -17,15 +17,16 @@ import jinja2
 
 from ..config import Pipeline
 from ..dates import DATE_KINDS, coerce, date_keys
-from ..model import FOLDERS, Record, a, id_key
+from ..model import FOLDERS, RECORD_TYPES, Record, a, id_key
 from ..paths import builtin_templates
 from ..render.templating import TemplateProblem, VaultLoader, render, sandbox
 from ..schema import KEYS
 from ..store.frontmatter import parse_yaml
 from ..store.vault import Vault
+from ..when import relative, resolve
 from .changes import ChangeSet
 from .files import Snapshot
-from .yamledit import render_value, set_keys
+from .yamledit import DELETE, render_value, set_keys
 
 
 class PlanError(Exception):
@@ -49,8 +50,9 @@ def slugify(text: str) -> str:
     return slug[:80].rstrip("-") or "record"
 
 
-def parse_value(key: str, text: str, type_: str) -> Any:
-    """A value typed on the command line, read as the key expects it."""
+def parse_value(key: str, text: str, type_: str, today: dt.date | None = None) -> Any:
+    """A value typed on the command line, read as the key expects it (with `today`, a date key
+    also takes a day counted from it: tomorrow, +30d, fri; see when.py)."""
     kind = KEYS.get(type_, {}).get(key)
     text = text.strip()
     if kind == "link":
@@ -62,7 +64,8 @@ def parse_value(key: str, text: str, type_: str) -> Any:
     if kind in ("str", "currency"):
         return text
     if kind in DATE_KINDS:  # as a file's value is read: "2026-12-01 10:30", ...T00:00:00.000Z
-        return coerce(kind, text)
+        days = relative(text) if today is not None else None
+        return coerce(kind, text) if days is None else resolve(days, today)
     # dates, numbers and custom keys: typed when the value reads back exactly as typed (48000,
     # 2026-12-01); anything YAML would change (02134, 1.50, True, 1e3, 0x10, .nan) stays text
     parsed = parse_yaml(f"v: {text}\n") if "\n" not in text else None
@@ -175,7 +178,8 @@ def need(vault: Vault, record_id: str, type_: str | tuple[str, ...]) -> Record:
         from ..suggest import id_hint
 
         pool = [r for r in vault.records if r.type in types]
-        raise PlanError(f"no {' or '.join(types)} with id '{record_id}'{id_hint(record_id, pool)}")
+        what = "record" if set(types) >= set(RECORD_TYPES) else " or ".join(types)
+        raise PlanError(f"no {what} with id '{record_id}'{id_hint(record_id, pool)}")
     if record.type not in types:
         raise PlanError(f"'{record.id}' is {a(record.type)}, not {' or '.join(a(t) for t in types)}")
     return record
@@ -184,10 +188,22 @@ def need(vault: Vault, record_id: str, type_: str | tuple[str, ...]) -> Record:
 def plan_move(vault: Vault, record: Record, stage_name: str, values: dict[str, Any],
               today: dt.date) -> ChangeSet:
     """Move a lead or an opportunity to another stage of its pipeline."""
-    from ..suggest import did_you_mean
-
     if "stage" in values:
         raise PlanError("give the stage as the command's STAGE argument, not with --set")
+    current, target = check_move(vault, record, stage_name, values, ("salesmd move {id} {stage}", "--set {key}=..."))
+    changes = ChangeSet(vault.root, f"move {record.type} {record.id}: "
+                                    f"{current.name if current else record.get('stage')} -> {target.name}")
+    _edit(changes, vault, record, {"stage": target.name, **values})
+    return changes
+
+
+def check_move(vault: Vault, record: Record, stage_name: str, values: dict[str, Any], how: tuple[str, str]):
+    """(current stage or None, target stage) of a move the pipeline rules allow, else PlanError
+    with the reason. `values` are set with the move (a value of DELETE removes its key); `how` is
+    the command that makes the move ({id} and {stage} filled in) and how it sets a key ({key}),
+    shown when a key the stage requires is missing."""
+    from ..suggest import did_you_mean
+
     pipeline = vault.config.pipelines[record.type]
     current = pipeline.get(record.get("stage"))
     target = pipeline.get(stage_name)
@@ -205,16 +221,13 @@ def plan_move(vault: Vault, record: Record, stage_name: str, values: dict[str, A
         raise PlanError(f"moving back from '{current.name}' to '{target.name}' is not allowed "
                         "(backwards: error in salesmd.yaml)")
     merged = dict(record.data, **values)
-    missing = [k for k in target.requires if merged.get(k) in (None, "", [])]
+    missing = [k for k in target.requires if merged.get(k) in (None, "", []) or merged.get(k) is DELETE]
     if missing:
-        how = " ".join(f"--set {k}=..." for k in missing)
+        command, setting = how
+        shown = command.format(id=record.id, stage=target.name) + "".join(" " + setting.format(key=k) for k in missing)
         raise PlanError(f"stage '{target.name}' requires {', '.join(missing)}, which {record.id} does not have; "
-                        f"set {'it' if len(missing) == 1 else 'them'} in the same command: "
-                        f"salesmd move {record.id} {target.name} {how}")
-    changes = ChangeSet(vault.root, f"move {record.type} {record.id}: "
-                                    f"{current.name if current else record.get('stage')} -> {target.name}")
-    _edit(changes, vault, record, {"stage": target.name, **values})
-    return changes
+                        f"set {'it' if len(missing) == 1 else 'them'} in the same command: {shown}")
+    return current, target
 
 
 def plan_convert(vault: Vault, lead: Record, *, name: str | None, amount: Any, close_date: dt.date | None,
@@ -281,21 +294,25 @@ def _by_name(vault: Vault, type_: str, name: str) -> Record | None:
 
 def plan_done(vault: Vault, task: Record, *, outcome: str | None, follow_up: str | None,
               due: dt.date | dt.datetime | None, today: dt.date, now: dt.datetime) -> ChangeSet:
+    """Complete a task, or hold a planned activity as done; with `follow_up`, a new task (a
+    task's follows it, an activity's takes its related records)."""
+    what = task.type
     if task.get("status") == "done":
-        raise PlanError(f"task {task.id} is already done")
+        raise PlanError(f"{what} {task.id} is already done")
     if task.get("status") == "cancelled":
-        raise PlanError(f"task {task.id} was cancelled; reopen it by hand if it is back on")
+        raise PlanError(f"{what} {task.id} was cancelled; reopen it by hand if it is back on")
     if follow_up and due is None:
         raise PlanError("a follow-up needs a due date: --due YYYY-MM-DD")
-    changes = ChangeSet(vault.root, f"done task {task.id}")
+    changes = ChangeSet(vault.root, f"done {what} {task.id}")
     values: dict[str, Any] = {"status": "done"}
     if outcome:
         values["outcome"] = outcome
     _edit(changes, vault, task, values)
     if follow_up:
         inherited = {k: task.get(k) for k in ("owner", "territory", "related") if task.get(k) not in (None, "", [])}
+        follows = {"follows": link_to(task.id)} if what == "task" else {}
         new_id = plan_new(vault, changes, "task", follow_up,
-                          {"due": due, "follows": link_to(task.id), **inherited}, today, now,
+                          {"due": due, **follows, **inherited}, today, now,
                           record_id=free_id(vault, slugify(follow_up), set()))
         changes.message += f", follow-up {new_id} due {due.isoformat()}"
     return changes
