@@ -424,3 +424,19 @@ def test_tab_offers_the_open_tasks_and_planned_activities_to_reschedule(committe
     v = f"salesmd --vault {committed.root}"
     assert complete(f"{v} reschedule ") == ["chase-quote", "fleet-review"]  # not done, not cancelled
     assert complete(f"{v} set bolt") == ["bolt-builders", "bolt-works"]
+
+
+def test_set_takes_an_owners_alias_as_its_id(tmp_path):
+    config = default_config_text() + "owners:\n  maria: {aliases: [\"Maria Lopez\"]}\n  dev: {}\n"
+    vault = make_vault(tmp_path / "v", config=config)
+    vault.run("set", "bolt-builders", "owner=Maria Lopez", ok=True)
+    assert "owner: maria\n" in vault.read("leads/bolt-builders.md")
+
+
+def test_a_flow_list_keeps_its_spacing_and_quotes(tmp_path):
+    vault = make_vault(tmp_path / "v", {"accounts/spaced.md":
+                                        "---\ntype: account\nname: Spaced\ntags: [ \"vip\", q4 ]  # ours\n---\n"})
+    vault.run("tag", "fleet", "spaced", ok=True)
+    assert 'tags: [ "vip", q4, fleet ]  # ours\n' in vault.read("accounts/spaced.md")
+    vault.run("untag", "q4", "spaced", ok=True)
+    assert 'tags: [ "vip", fleet ]  # ours\n' in vault.read("accounts/spaced.md")

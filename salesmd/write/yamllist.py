@@ -47,10 +47,19 @@ def _kept(old: list, values: list) -> list[bool]:
 
 
 def _flow(yaml_text: str, item: Any, keep: list[bool], added: list) -> str:
-    """`[a, b]` with the kept items' source text and the new items after them, on the key's line."""
+    """`[a, b]` with the kept items' source text and the new items after them, on the key's line,
+    spaced as the list was (`[ a, b ]`, `[a,b]`) where it was on one line."""
     texts = [yaml_text[lo:hi] for (lo, hi, _), stays in zip(item.scalars, keep) if stays]
     texts += [render_value(v, flow=True) for v in added]
-    return yaml_text[:item.colon_end] + " [" + ", ".join(texts) + "]" + yaml_text[item.value_end:]
+    old = yaml_text[item.colon_end:item.value_end].strip()
+    first, last = item.scalars[0], item.scalars[-1]
+    pad_open = yaml_text[yaml_text.index("[", item.colon_end) + 1:first[0]]
+    pad_close = yaml_text[last[1]:item.value_end - 1]
+    sep = yaml_text[first[1]:item.scalars[1][0]] if len(item.scalars) > 1 else ", "
+    if "\n" in old or not all(p.strip(" ") == "" for p in (pad_open, pad_close)) or sep.strip(" ") != ",":
+        pad_open, pad_close, sep = "", "", ", "
+    return (yaml_text[:item.colon_end] + " [" + pad_open + sep.join(texts) + pad_close + "]"
+            + yaml_text[item.value_end:])
 
 
 def _block(yaml_text: str, item: Any, keep: list[bool], added: list, nl: str) -> str | None:
