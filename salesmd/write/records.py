@@ -175,7 +175,8 @@ def need(vault: Vault, record_id: str, type_: str | tuple[str, ...]) -> Record:
         from ..suggest import id_hint
 
         pool = [r for r in vault.records if r.type in types]
-        raise PlanError(f"no {' or '.join(types)} with id '{record_id}'{id_hint(record_id, pool)}")
+        what = "record" if len(types) == len(FOLDERS) else " or ".join(types)
+        raise PlanError(f"no {what} with id '{record_id}'{id_hint(record_id, pool)}")
     if record.type not in types:
         raise PlanError(f"'{record.id}' is {a(record.type)}, not {' or '.join(a(t) for t in types)}")
     return record
