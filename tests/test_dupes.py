@@ -3,9 +3,11 @@ in git repositories, as a user runs them."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from conftest import default_config_text, make_vault
+from conftest import VaultDir, default_config_text, make_vault
 from salesmd.phones import e164
 
 US = default_config_text() + "\nphone_region: US\n"
@@ -401,3 +403,76 @@ def test_a_deletion_cut_short_by_a_crash_is_finished_by_the_next_command(dup_vau
     result = dup_vault.run("check")
     assert "finished 'rm task call-jane-back', which was interrupted" in result.stderr
     assert not (dup_vault.root / rel).exists()
+
+
+def test_rm_to_keeps_each_link_form_path_style_md_and_heading(tmp_path):
+    vault = make_vault(tmp_path / "v", {
+        "contacts/li-wei.md": "---\ntype: contact\nname: Li Wei\naccount: \"[[acme-corp]]\"\n---\n",
+        "notes/forms.md": """\
+            ---
+            type: note
+            title: Link forms
+            date: 2026-11-21
+            related: ["[[contacts/li-wei]]", "[[li-wei.md]]", "[[jane-doe]]"]
+            ---
+            [[contacts/li-wei|Li]], [[li-wei.md]], [[LI-WEI#Role]], ![[li-wei]] and [[li-weird]].
+            """,
+    })
+    vault.commit("forms")
+    vault.run("rm", "li-wei", "--to", "jane-doe", "--yes", ok=True)
+    note = vault.read("notes/forms.md")
+    assert 'related: ["[[contacts/jane-doe]]"]' in note  # the list named jane-doe thrice: once, as first written
+    assert "[[contacts/jane-doe|Li]], [[jane-doe.md]], [[jane-doe#Role]], ![[jane-doe]] and [[li-weird]]." in note
+    assert vault.run("check").exit_code == 0
+
+
+def test_rm_lists_the_same_links_without_the_index(dup_vault):
+    with_index = dup_vault.run("rm", "jane-doe-2", "--yes").stderr
+    without = dup_vault.run("--no-cache", "rm", "jane-doe-2", "--yes").stderr
+    assert with_index.count("error[rm-linked]") == 5 and without == with_index
+
+
+def test_search_and_vcard_export_see_every_address_and_number(tmp_path):
+    vault = make_vault(tmp_path / "v", {
+        "leads/kim.md": "---\ntype: lead\nname: Kim inquiry\nstage: new\nemail: kim@a.example\n"
+                        "emails: [kim.private@b.example]\nphones: [\"+49 40 5550 1000\"]\n---\n",
+        "contacts/ann.md": "---\ntype: contact\nname: Ann Lee\nemail: ann@a.example\nemails: [ann@b.example]\n"
+                           "phone: \"(503) 555-0143\"\nphones: [\"+1 503 555 0199\"]\n---\n",
+    }, config=US)
+    found = vault.json("search", "private")
+    found = found if isinstance(found, list) else found["results"]
+    assert [r["id"] for r in found] == ["kim"]  # by the address in its `emails` list
+    card = vault.run("export", "contact", "--format", "vcard", ok=True).output
+    ann = next(block for block in card.split("END:VCARD") if "FN:Ann Lee" in block)
+    assert "ann@a.example" in ann and "ann@b.example" in ann and "(503) 555-0143" in ann and "+1 503 555 0199" in ann
+
+
+def test_merge_killed_before_each_rename_leaves_all_or_nothing(dup_vault, tmp_path):
+    """A real `salesmd merge` process SIGKILLed before each of its renames (the journal's, each
+    edited file's, the journal's end); the next command leaves the vault before or after, whole."""
+    import shutil
+    import signal
+    import subprocess
+    import sys
+
+    from test_crash import files, leftovers
+
+    args = ["merge", "jane-doe", "jane-doe-2"]
+    reference = tmp_path / "reference"
+    shutil.copytree(dup_vault.root, reference, symlinks=True)
+    before = files(reference)
+    subprocess.run([sys.executable, "-m", "salesmd", "--vault", str(reference), *args], check=True,
+                   capture_output=True)
+    after = files(reference)
+    assert "contacts/jane-doe-2.md" not in after
+    renames = 2 + sum(before.get(rel) != data for rel, data in after.items())
+    for k in range(1, renames + 1):
+        root = tmp_path / f"k{k}"
+        shutil.copytree(dup_vault.root, root, symlinks=True)
+        proc = subprocess.run([sys.executable, "-m", "salesmd", "--vault", str(root), *args], capture_output=True,
+                              env={**os.environ, "SALESMD_TEST_KILL_AT_RENAME": str(k)})
+        assert proc.returncode == -signal.SIGKILL, f"rename {k} of {renames}: not killed"
+        result = VaultDir(root).run("list", "contact")
+        assert "Traceback" not in result.stderr
+        assert files(root) == (before if k == 1 else after), f"killed before rename {k}"
+        assert leftovers(root) == []
