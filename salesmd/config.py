@@ -91,6 +91,7 @@ class Config:
     report_dir: str = "_site"
     calendar: CalendarSettings = field(default_factory=CalendarSettings)  # the feed: calendar_config.py
     timezone: str | None = None  # IANA name; None: the machine's
+    phone_region: str | None = None  # ISO 3166 code (US, DE) numbers without a country code are read in
     max_file_size: int = 1048576
     ignore: tuple[str, ...] = ()
     activity_kinds: tuple[str, ...] = ACTIVITY_KINDS
@@ -115,6 +116,7 @@ SCALARS = {
     "commit": bool,
     "report_dir": str,
     "max_file_size": int,
+    "phone_region": str,
 }
 KNOWN_KEYS = set(SCALARS) | {"ignore", "activity_kinds", "pipelines"}
 KNOWN_KEYS |= {"owners", "territories"}  # read by owners.py
@@ -199,6 +201,15 @@ def load_config(root: Path) -> tuple[Config, list[Problem]]:
     if not (isinstance(cfg.currency, str) and len(cfg.currency) == 3 and cfg.currency.isupper()):
         bad("currency", f"'currency' must be an ISO 4217 code such as USD or EUR, not {cfg.currency!r}")
         cfg.currency = "USD"
+    if cfg.phone_region is not None:
+        from .phones import valid_region
+
+        if not valid_region(cfg.phone_region):
+            bad("phone_region", f"'phone_region' must be a country code such as US or DE, not {cfg.phone_region!r}; "
+                                "numbers without a country code are not compared")
+            cfg.phone_region = None
+        else:
+            cfg.phone_region = cfg.phone_region.upper()
     for key in ("ignore", "activity_kinds"):
         if key in data:
             value = data[key]

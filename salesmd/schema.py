@@ -7,11 +7,13 @@ COMMON = {"owner": "str", "territory": "str", "tags": "strings", "created": "dat
 
 KEYS: dict[str, dict[str, str]] = {
     "lead": {"name": "str", "stage": "str", "company": "str", "person": "str", "email": "str",
-             "phone": "str", "source": "str", "converted_to": "link", "converted_on": "date"},
+             "phone": "str", "source": "str", "converted_to": "link", "converted_on": "date",
+             "emails": "strings", "phones": "strings"},
     "contact": {"name": "str", "account": "link", "email": "str", "phone": "str", "role": "str",
                 "lead": "link", "emails": "strings", "phones": "strings", "family_name": "str",
                 "given_name": "str"},
-    "account": {"name": "str", "industry": "str", "website": "str", "phone": "str"},
+    "account": {"name": "str", "industry": "str", "website": "str", "phone": "str", "email": "str",
+                "emails": "strings", "phones": "strings"},
     "opportunity": {"name": "str", "stage": "str", "account": "link", "contacts": "links",
                     "amount": "number", "currency": "currency", "probability": "percent",
                     "close_date": "date", "product": "str", "lead": "link", "lost_reason": "str"},

@@ -167,7 +167,20 @@ def check_known_names(record: Record, config: Config) -> Iterator[Problem]:
             yield Problem(record.source(key), f"{key}-unknown", message, WARNING)
 
 
+def check_phones(record: Record, config: Config) -> Iterator[Problem]:
+    """A phone number that cannot be a number (a digit missing, a wrong country code) is kept, but
+    it never compares equal to another (`dupes`): worth a look, not an error."""
+    from ..phones import phone_problem
+
+    for key in ("phone", "phones"):
+        value = record.get(key)
+        for text in value if isinstance(value, list) else [value]:
+            message = phone_problem(text, config.phone_region) if isinstance(text, str) else None
+            if message:
+                yield Problem(record.source(key), "phone-invalid", f"{key}: {message}", WARNING)
+
+
 # Each takes one record and the config: their results depend on nothing else, so they are cached
 # per file and re-run only for files that changed.
 RECORD_CHECKS = [check_required, check_types, check_unknown_keys, check_enums, check_stages,
-          check_activity_times, check_link_syntax, check_known_names]
+          check_activity_times, check_link_syntax, check_known_names, check_phones]

@@ -4,6 +4,7 @@ command module adds its commands to it when imported, as here."""
 from __future__ import annotations
 
 from . import data, edit, migrate, reports, search, vault_commands, write  # noqa: F401 - each adds its commands to main
+from . import dupes  # noqa: F401 - dupes, merge, rm
 from .app import main
 
 __all__ = ["main"]

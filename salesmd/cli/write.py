@@ -95,7 +95,8 @@ def finish(app: App, changes, dry_run: bool, commit: bool | None) -> None:
             fail("--commit needs the vault to be in a git repository (git init); nothing was written", 1)
     changes.apply()
     for c in changes.changes:
-        click.echo(printable(f"{'edited' if c.before else 'created'} {app.show_path(c.rel)}"))
+        done = "deleted" if c.after is None else "edited" if c.before else "created"
+        click.echo(printable(f"{done} {app.show_path(c.rel)}"))
     if wants_commit:
         sha = changes.commit()
         click.echo(printable(f"committed {sha}: {changes.message}") if sha else "nothing to commit: the files are as in HEAD")

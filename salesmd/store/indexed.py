@@ -249,6 +249,18 @@ class IndexedVault(Vault):
         return []
 
     @_or_plain
+    def body_linking(self, record: Record) -> list[Record]:
+        """The records whose body links to `record`: the rows whose body links hold its id (any
+        case; every row with body links for an id beyond ASCII), then each asked in Python."""
+        from .vault import _body_links_to
+
+        word = record.id.lower() if record.id.isascii() else ""
+        found = self._query("SELECT path, type, record FROM files WHERE type IS NOT NULL "
+                            "AND json_array_length(record, '$[3]') > 0 "
+                            "AND instr(lower(json_extract(record, '$[3]')), ?) > 0 ORDER BY path", word)
+        return [r for r in found if _body_links_to(self, r, record)]
+
+    @_or_plain
     def search(self, text: str, types=None, limit: int = 50) -> list[tuple[Record, str]]:
         """Records whose title, other values or body hold these words (FTS5 query syntax), best first,
         each with a snippet of where."""

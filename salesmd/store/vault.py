@@ -170,6 +170,10 @@ class Vault:
         found = self.linked(record, key)
         return found[0] if found else None
 
+    def body_linking(self, record: Record) -> list[Record]:
+        """The records whose Markdown body has a wikilink that leads to `record`, by path."""
+        return [r for r in self.records if r.body_links and _body_links_to(self, r, record)]
+
     @cached_property
     def backlinks(self) -> dict[str, list[tuple[Record, str]]]:
         """casefolded id -> [(record that links to it, the key it links from)], front matter only."""
@@ -202,3 +206,11 @@ def timeline_key(value) -> tuple:
         return (dt.date.min, 1, dt.time())
     dated_only = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
     return (moment.date(), int(dated_only), moment.time())
+
+
+def _body_links_to(vault: Vault, source: Record, record: Record) -> bool:
+    for target in source.body_links:
+        found = vault.resolve_written(target.rstrip("\\"))  # [[id\|label]] in a table
+        if found is not None and found.path == record.path:
+            return True
+    return False

@@ -25,7 +25,7 @@ BULK = 8  # a change set of more files syncs them all at once (import), not one 
 class FileChange:
     rel: str
     before: Snapshot | None  # None: a new file
-    after: str
+    after: str | None  # None: the file is deleted
 
     @property
     def before_text(self) -> str:
@@ -45,16 +45,22 @@ class ChangeSet:
     def add_edit(self, rel: str, before: Snapshot, after: str) -> None:
         self.changes.append(FileChange(rel, before, after))
 
-    def contents(self) -> dict[str, bytes]:
-        return {c.rel: c.after.encode("utf-8") for c in self.changes}
+    def add_delete(self, rel: str, before: Snapshot) -> None:
+        self.changes.append(FileChange(rel, before, None))
+
+    def contents(self) -> dict[str, bytes | None]:
+        return {c.rel: None if c.after is None else c.after.encode("utf-8") for c in self.changes}
 
     def diff(self) -> str:
-        return "".join(unified_diff(c.rel, c.before_text, c.after) for c in self.changes)
+        return "".join(unified_diff(c.rel, c.before_text, c.after) if c.after is not None
+                       else unified_diff(c.rel, c.before_text, "").replace(f"+++ b/{c.rel}\n", "+++ /dev/null\n", 1)
+                       for c in self.changes)
 
     def new_problems(self, vault_before_problems: list[Problem]) -> list[Problem]:
         """Errors after the change that were not there before it: in the touched files, any error
-        not said before; in the others (a link the change broke, a conversion it undid), an error
-        of a kind not on that line before (its words may change with the change: a did-you-mean)."""
+        not said before; in the others (a link the change broke, a link to a deleted file, a
+        conversion it undid), an error of a kind not on that line before (its words may change
+        with the change: a did-you-mean)."""
         from ..checks.run import run_check
 
         _, after, _ = run_check(self.root, contents=self.contents(), quick=True)
@@ -72,7 +78,7 @@ class ChangeSet:
         track = track or (lambda items, label, length: items)
         with journal.locked(self.root):
             entries = [journal.Entry(self._target(c), c.before.data if c.before else None,
-                                     c.after.encode("utf-8")) for c in self.changes]
+                                     None if c.after is None else c.after.encode("utf-8")) for c in self.changes]
             if journal.pending(self.root):  # never over a journal still to be settled: its change would be lost
                 raise WriteError(f"{self.root / '.salesmd' / journal.JOURNAL}: error: an interrupted write is still "
                                  "to be settled (see the message above); nothing was written")
@@ -84,6 +90,8 @@ class ChangeSet:
             try:
                 if len(entries) > BULK:  # stage every file, sync them all at once, then rename
                     for entry in track(entries, "Writing the files", len(entries)):
+                        if entry.after is None:  # a deletion has nothing to stage
+                            continue
                         staged[entry.rel] = stage(self.root / entry.rel, entry.after, create=entry.before is None,
                                                   durable=False)
                     sync_all(list(staged.values()))
@@ -116,6 +124,9 @@ class ChangeSet:
         vault (the link stays a link, and the two never diverge); a link out of it is refused."""
         path = self.root / change.rel
         root = self.root.resolve()
+        if change.after is None and path.is_symlink():
+            raise WriteError(f"{change.rel}: error: {change.rel} is a symbolic link to {os.readlink(path)}; salesmd "
+                             "does not delete through a link, so nothing was written (remove it by hand)")
         if not path.parent.resolve().is_relative_to(root):  # a folder that is a link out of the vault
             raise WriteError(f"{change.rel}: error: {path.parent.relative_to(self.root)}/ is a symbolic link to "
                              f"{path.parent.resolve()}, outside the vault; salesmd writes only inside the vault, "
@@ -150,6 +161,10 @@ class ChangeSet:
             raise WriteError("--commit needs the vault to be in a git repository")
         paths = [repo.prefix + rel for rel in dict.fromkeys([c.rel for c in self.changes] + self.written)]
         try:
+            deleted = [repo.prefix + c.rel for c in self.changes if c.after is None]
+            if deleted:  # a deleted file git never knew is no path to commit (git would refuse it)
+                known = set(repo.git("ls-files", "-z", "--", *deleted).decode("utf-8", "surrogateescape").split("\0"))
+                paths = [p for p in paths if p not in deleted or p in known]
             repo.git("add", "--", *paths)
             if not repo.git("diff", "--cached", "--name-only", "--", *paths).strip():
                 return None  # the files are as HEAD has them

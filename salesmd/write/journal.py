@@ -58,7 +58,7 @@ def crash_point() -> None:
 class Entry:
     rel: str  # the file written (a symbolic link's target, relative to the vault root)
     before: bytes | None  # None: the change creates the file
-    after: bytes
+    after: bytes | None  # None: the change deletes the file
 
 
 def _folder(root: Path) -> Path:
@@ -105,7 +105,7 @@ def _decode(data: bytes) -> tuple[str, list[Entry]] | None:
     try:
         parsed = json.loads(body)
         entries = [Entry(f["rel"], None if f["before"] is None else base64.b64decode(f["before"]),
-                         base64.b64decode(f["after"])) for f in parsed["files"]]
+                         None if f["after"] is None else base64.b64decode(f["after"])) for f in parsed["files"]]
         return str(parsed["message"]), entries
     except (ValueError, KeyError, TypeError):
         return None
