@@ -145,7 +145,8 @@ def pipeline(app: App, pipeline_name: str, owner, territory, product, period, al
     except GitError:
         history = None  # days in stage then come from the files' dates
     report = build_pipeline(vault, app.today, pipeline=pipeline_name, owner=owner, territory=territory,
-                            product=product, period=period, stage_since=stage_since(vault, history, app.today))
+                            product=product, period=period, stage_since=stage_since(vault, history, app.today),
+                            history=history)
     if fmt == "json":
         from ..render.output import echo_json_streamed
 

@@ -110,8 +110,8 @@ class Site:
         previous = previous or {}
         vault, today = self.vault, self.today
         since = stage_since(vault, self.history, today)
-        pipeline = build_pipeline(vault, today, stage_since=since)
-        leads = build_pipeline(vault, today, pipeline="lead", stage_since=since)
+        pipeline = build_pipeline(vault, today, stage_since=since, history=self.history)
+        leads = build_pipeline(vault, today, pipeline="lead", stage_since=since, history=self.history)
         agenda = build_agenda(vault, today, days=7, first_commit=self.first_commit)
         feed = vault.config.calendar  # agenda.ics covers its horizon, not the agenda's week
         count = ProblemCount.of(self.problems)

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..reports.agenda import AgendaItem, AgendaReport, DealFlag, Ref
 from ..reports.pipeline import PipelineReport, Totals
+from .metrics_text import render_metrics
 from .output import cell, count, money, table
 from .width import pad
 
@@ -251,6 +252,8 @@ def render_pipeline(report: PipelineReport, limit: int | None = OPEN_DEALS_SHOWN
             notes.append("in stage: days since `created` where the stage's start is not known")
         if notes:
             out.append("; ".join(notes))
+    if report.metrics is not None:
+        out += render_metrics(report.metrics, noun)
     if report.skipped:
         out += ["", f"Left out of the sums ({count(len(report.skipped), 'record')}; `salesmd check` explains):"]
         out += [f"  {s.path}: {s.reason}" for s in report.skipped]
