@@ -26,6 +26,7 @@ from ..model import FOLDERS, RECORD_TYPES, Problem, Record
 from ..paths import builtin_templates
 from ..reports.query import value_of
 from ..reports.record import timeline_of
+from ..reports.story import Stories
 from ..schema import LINK_TARGETS, WHEN_KEY
 from ..store.vault import Vault
 from ..write.files import atomic_write
@@ -80,6 +81,7 @@ class Site:
         self.today = today
         self.history = history
         self.first_commit = FirstCommits(history=history)  # a deal's life (reports/story.py)
+        self.stories = Stories(vault, self.first_commit)  # one for every page: each linking list read once
         self.env = environment(vault.root)
         self.markdown = MarkdownRenderer(self._resolve_from_record_page)
 
@@ -179,7 +181,7 @@ class Site:
         back = tuple((r.id, r.title, r.type, key) for r, key in vault.backlinks.get(record.key, []))
         timeline = tuple((r.id, r.title, r.type, r.get(WHEN_KEY[r.type]), r.get("kind"), r.get("status"),
                           r.get("outcome"), e.source, e.source_id)
-                         for e in timeline_of(vault, record, self.first_commit) for r in (e.record,))
+                         for e in timeline_of(vault, record, stories=self.stories) for r in (e.record,))
         body_links = tuple((t, self._resolve(t)) for t in record.body_links)
         versions = self.history.versions(record.path) if self.history else []
         commits = tuple((v.commit.sha, v.facts.stage if v.facts else None) for v in versions)
@@ -192,7 +194,7 @@ class Site:
     def record_view(self, record: Record) -> dict:
         from ..reports.record import build_record_view
 
-        view = build_record_view(self.vault, record, self.first_commit)
+        view = build_record_view(self.vault, record, stories=self.stories)
         link_keys = set(LINK_TARGETS.get(record.type, {}))
         fields = []
         for key, value in view.fields:

@@ -65,14 +65,17 @@ def _row(key: str, written: str, target: Record | None) -> LinkRow:
     return LinkRow(key, target.id, target.type, target.title, target.path)
 
 
-def timeline_of(vault: Vault, record: Record, first_commit: FirstCommit | None = None) -> list[Entry]:
-    """A record's timeline: an opportunity's whole story (story.py), else what links to it."""
+def timeline_of(vault: Vault, record: Record, first_commit: FirstCommit | None = None,
+                stories: Stories | None = None) -> list[Entry]:
+    """A record's timeline: an opportunity's whole story (story.py), else what links to it. One
+    `stories` shared by many calls (the site's pages) reads each account's activities once."""
     if record.type == "opportunity":
-        return Stories(vault, first_commit).timeline(record)
+        return (stories or Stories(vault, first_commit)).timeline(record)
     return [Entry(r) for r in vault.timeline(record)]
 
 
-def build_record_view(vault: Vault, record: Record, first_commit: FirstCommit | None = None) -> RecordView:
+def build_record_view(vault: Vault, record: Record, first_commit: FirstCommit | None = None,
+                      stories: Stories | None = None) -> RecordView:
     """`first_commit` (a path -> the day its file was first committed) dates a deal without `created`."""
     links = [_row(key, link.target, vault.resolve(link))
              for key in LINK_TARGETS.get(record.type, {}) for link in record.links(key)]
@@ -80,7 +83,7 @@ def build_record_view(vault: Vault, record: Record, first_commit: FirstCommit | 
                  for other, key in sorted(vault.backlinks.get(record.key, []), key=lambda x: (x[0].type, x[0].id))]
     timeline = [TimelineRow(r.get(WHEN_KEY[r.type]), r.id, r.type, r.title, r.get("status"), r.get("kind"), r.path,
                             e.source, e.source_id)
-                for e in timeline_of(vault, record, first_commit) for r in (e.record,)]
+                for e in timeline_of(vault, record, first_commit, stories) for r in (e.record,)]
     fields = [(str(k), v) for k, v in record.data.items() if k != "type"]
     body_links = [_row("body", t, vault.resolve_written(t)) for t in record.body_links]
     return RecordView(record, fields, links, backlinks, timeline, body_links, vault.body(record))
