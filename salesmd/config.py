@@ -85,6 +85,7 @@ class Config:
     currency: str = "USD"
     today: dt.date | None = None
     stale_days: int = 14
+    touch_days: int = 30  # a contact or account quiet longer is losing touch (the agenda)
     tasks_per_day: int = 6
     backwards: str = "warn"
     commit: bool = False
@@ -111,6 +112,7 @@ SCALARS = {
     "currency": str,
     "today": dt.date,
     "stale_days": int,
+    "touch_days": int,
     "tasks_per_day": int,
     "backwards": str,
     "commit": bool,

@@ -51,9 +51,11 @@ def agenda(app: App, start, days: int, owner, territory, fmt: str):
     open tasks due and the activities planned that day, by owner, each with the deal or lead it
     is about. Over capacity: an owner with more open tasks due on a day than their `tasks_per_day`
     (under `owners:` in salesmd.yaml, else the vault's).
-    Stale deals: open opportunities with no activity for `stale_days` days. Past close date: open
-    opportunities whose close_date has passed. A task or activity without an owner or territory
-    takes its deal's.
+    Stale deals: open opportunities with no activity for `stale_days` days (theirs, their lead's, or
+    their account's or contacts' during the deal's life). Past close date: open opportunities whose
+    close_date has passed. Losing touch: contacts and accounts with an open deal or a
+    `keep_in_touch: N` key whose last done activity is more than N (else `touch_days`) days ago,
+    never touched first. A task or activity without an owner or territory takes its deal's.
 
     --format ics writes the calendar feed instead: every task and activity dated from
     `calendar.days_back` days before --date to `calendar.days_ahead` days after it (--days, when
@@ -62,6 +64,8 @@ def agenda(app: App, start, days: int, owner, territory, fmt: str):
 
     Example: salesmd agenda --owner maria --days 14
     """
+    from ..git.firsts import FirstCommits
+    from ..git.history import pipeline_paths
     from ..reports.agenda import build_agenda
 
     if fmt == "ics":
@@ -69,7 +73,8 @@ def agenda(app: App, start, days: int, owner, territory, fmt: str):
         return
     vault = _load(app)
     owner, territory = known_names(vault, owner, territory)
-    report = build_agenda(vault, app.today, date=start, days=days, owner=owner, territory=territory)
+    report = build_agenda(vault, app.today, date=start, days=days, owner=owner, territory=territory,
+                          first_commit=FirstCommits(vault.root, lambda: pipeline_paths(vault)))
     if fmt == "json":
         click.echo(to_json(report.as_dict()))
     elif fmt == "csv":
@@ -140,7 +145,8 @@ def pipeline(app: App, pipeline_name: str, owner, territory, product, period, al
     except GitError:
         history = None  # days in stage then come from the files' dates
     report = build_pipeline(vault, app.today, pipeline=pipeline_name, owner=owner, territory=territory,
-                            product=product, period=period, stage_since=stage_since(vault, history, app.today))
+                            product=product, period=period, stage_since=stage_since(vault, history, app.today),
+                            history=history)
     if fmt == "json":
         from ..render.output import echo_json_streamed
 

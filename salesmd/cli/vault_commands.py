@@ -176,12 +176,14 @@ def show(app: App, record_id: str, fmt: str):
 
     Example: salesmd show acme-fleet-renewal
     """
+    from ..git.firsts import FirstCommits
+    from ..git.history import pipeline_paths
     from ..reports.record import build_record_view
     from ..render.text import render_record
 
     vault, _ = app.load()
     record = _record(app, record_id, "shown")
-    view = build_record_view(vault, record)
+    view = build_record_view(vault, record, FirstCommits(vault.root, lambda: pipeline_paths(vault)))
     if fmt == "json":
         click.echo(to_json(view.as_dict()))
     else:

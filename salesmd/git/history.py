@@ -18,7 +18,7 @@ from ..store import frontmatter
 from .repo import ZERO, GitError, Repo, raw_changes
 from .versions import Commit, Facts, Version, facts_of
 
-CACHE_VERSION = 5  # 5: kept in the index database (which names the code that wrote it)
+CACHE_VERSION = 6  # 5: kept in the index database (which names the code that wrote it); 6: close_date
 
 
 @dataclass
@@ -109,7 +109,7 @@ class HistoryCache:
         if not self.enabled:
             return
         data = {"version": CACHE_VERSION, "head": self.head, "prefix": self.prefix,
-                "facts": {k: [f.type, f.stage, f.converted_to] for k, f in self.facts.items()},
+                "facts": {k: [f.type, f.stage, f.converted_to, f.close_date] for k, f in self.facts.items()},
                 "commits": self.commits}
         db = connect(self.root)
         if db is None:

@@ -35,6 +35,7 @@ class Facts:
     type: str | None = None
     stage: str | None = None
     converted_to: str | None = None  # casefolded link target
+    close_date: str | None = None  # ISO date, when the version has one (the pipeline's "slipped" reads it)
 
 
 @dataclass(eq=False)
@@ -62,8 +63,15 @@ def facts_of(data: bytes) -> Facts:
     from ..model import parse_link
 
     d = parsed.data
+    from ..dates import coerce
+
     link = parse_link(d.get("converted_to"))
     stage = d.get("stage")
+    close = coerce("date", d.get("close_date")) if d.get("close_date") is not None else None
+    if isinstance(close, dt.datetime):
+        close = close.date()
+    elif not isinstance(close, dt.date):
+        close = None
     return Facts(d.get("type") if isinstance(d.get("type"), str) else None,
                  stage if isinstance(stage, str) else None,
-                 link.key if link else None)
+                 link.key if link else None, close.isoformat() if close else None)

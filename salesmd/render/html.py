@@ -21,9 +21,12 @@ from typing import Any
 import jinja2
 
 from .. import code_stamp
+from ..git.firsts import FirstCommits
 from ..model import FOLDERS, RECORD_TYPES, Problem, Record
 from ..paths import builtin_templates
 from ..reports.query import value_of
+from ..reports.record import timeline_of
+from ..reports.story import Stories
 from ..schema import LINK_TARGETS, WHEN_KEY
 from ..store.vault import Vault
 from ..write.files import atomic_write
@@ -77,6 +80,8 @@ class Site:
         self.problems = problems
         self.today = today
         self.history = history
+        self.first_commit = FirstCommits(history=history)  # a deal's life (reports/story.py)
+        self.stories = Stories(vault, self.first_commit)  # one for every page: each linking list read once
         self.env = environment(vault.root)
         self.markdown = MarkdownRenderer(self._resolve_from_record_page)
 
@@ -107,9 +112,9 @@ class Site:
         previous = previous or {}
         vault, today = self.vault, self.today
         since = stage_since(vault, self.history, today)
-        pipeline = build_pipeline(vault, today, stage_since=since)
-        leads = build_pipeline(vault, today, pipeline="lead", stage_since=since)
-        agenda = build_agenda(vault, today, days=7)
+        pipeline = build_pipeline(vault, today, stage_since=since, history=self.history)
+        leads = build_pipeline(vault, today, pipeline="lead", stage_since=since, history=self.history)
+        agenda = build_agenda(vault, today, days=7, first_commit=self.first_commit)
         feed = vault.config.calendar  # agenda.ics covers its horizon, not the agenda's week
         count = ProblemCount.of(self.problems)
         common = {"today": today, "vault_name": vault.root.name, "page": page_name,
@@ -175,7 +180,8 @@ class Site:
                        for key in LINK_TARGETS.get(record.type, {}))
         back = tuple((r.id, r.title, r.type, key) for r, key in vault.backlinks.get(record.key, []))
         timeline = tuple((r.id, r.title, r.type, r.get(WHEN_KEY[r.type]), r.get("kind"), r.get("status"),
-                          r.get("outcome")) for r in vault.timeline(record))
+                          r.get("outcome"), e.source, e.source_id)
+                         for e in timeline_of(vault, record, stories=self.stories) for r in (e.record,))
         body_links = tuple((t, self._resolve(t)) for t in record.body_links)
         versions = self.history.versions(record.path) if self.history else []
         commits = tuple((v.commit.sha, v.facts.stage if v.facts else None) for v in versions)
@@ -188,7 +194,7 @@ class Site:
     def record_view(self, record: Record) -> dict:
         from ..reports.record import build_record_view
 
-        view = build_record_view(self.vault, record)
+        view = build_record_view(self.vault, record, stories=self.stories)
         link_keys = set(LINK_TARGETS.get(record.type, {}))
         fields = []
         for key, value in view.fields:

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..reports.agenda import AgendaItem, AgendaReport, DealFlag, Ref
 from ..reports.pipeline import PipelineReport, Totals
+from .metrics_text import render_metrics
 from .output import cell, count, money, table
 from .width import pad
 
@@ -94,6 +95,12 @@ def render_agenda(report: AgendaReport) -> str:
                  count(d.days, "day") + " ago"] for d in report.overdue_deals]
         out.append(_indent(table(["deal", "owner", "stage", "amount", "close date", "passed"], rows)))
 
+    out += ["", f"Losing touch: no done activity for more than {report.touch_days} days (or their keep_in_touch)"
+                + (f" ({len(report.losing_touch)})" if report.losing_touch else ": none")]
+    if report.losing_touch:
+        rows = [[f.id, f.type, f.owner or "-", _touched(f), f.last_subject or "-"] for f in report.losing_touch]
+        out.append(_indent(table(["who", "type", "owner", "quiet for", "last activity"], rows)))
+
     if report.skipped:
         out += ["", f"Left out ({count(len(report.skipped), 'record')}; `salesmd check` explains):"]
         out += [f"  {s.path}: {s.reason}" for s in report.skipped]
@@ -107,6 +114,13 @@ def _since(flag: DealFlag) -> str:
     return f"{count(flag.days, 'day')} ({what} {flag.since.isoformat()})"
 
 
+def _touched(flag) -> str:
+    limit = f"limit {flag.limit}" + (" (keep_in_touch)" if flag.limit_source == "keep_in_touch" else "")
+    if flag.days is None:
+        return f"never touched; {limit}"
+    return f"{count(flag.days, 'day')} (since {flag.last_date.isoformat()}; {limit})"
+
+
 def _indent(text: str) -> str:
     return "\n".join("  " + line for line in text.splitlines())
 
@@ -116,7 +130,8 @@ AGENDA_COLUMNS = ["section", "date", "owner", "territory", "type", "id", "title"
 
 
 def agenda_rows(report: AgendaReport) -> list[list[Any]]:
-    """One CSV row per overdue item, scheduled item, capacity flag, stale and overdue deal."""
+    """One CSV row per overdue item, scheduled item, capacity flag, stale and overdue deal, and contact
+    or account losing touch."""
     rows = []
 
     def item_row(section: str, item: AgendaItem, days: int | None) -> list[Any]:
@@ -138,6 +153,9 @@ def agenda_rows(report: AgendaReport) -> list[list[Any]]:
             message = _since(d) if section == "stale_deal" else f"close date {cell(d.close_date)} has passed"
             rows.append([section, day, d.owner, d.territory, "opportunity", d.id, d.title, d.stage, None, None,
                          None, d.id, d.title, d.days, None, message])
+    for f in report.losing_touch:
+        rows.append(["losing_touch", f.last_date, f.owner, f.territory, f.type, f.id, f.title, None, None, None,
+                     None, None, None, f.days, None, _touched(f)])
     return rows
 
 
@@ -234,6 +252,8 @@ def render_pipeline(report: PipelineReport, limit: int | None = OPEN_DEALS_SHOWN
             notes.append("in stage: days since `created` where the stage's start is not known")
         if notes:
             out.append("; ".join(notes))
+    if report.metrics is not None:
+        out += render_metrics(report.metrics, noun)
     if report.skipped:
         out += ["", f"Left out of the sums ({count(len(report.skipped), 'record')}; `salesmd check` explains):"]
         out += [f"  {s.path}: {s.reason}" for s in report.skipped]

@@ -26,7 +26,8 @@ def render_record(view: RecordView, shown_path: str) -> str:
         out += ["", "Timeline:"]
         for row in view.timeline:
             what = " ".join(x for x in (row.type, row.kind, f"[{row.status}]" if row.status else "") if x)
-            out.append(f"  {cell(row.when):<16}  {pad(what, 28)}  {row.title}  ({row.id})")
+            via = f"  [from {row.source} {row.source_id}]" if row.source else ""
+            out.append(f"  {cell(row.when):<16}  {pad(what, 28)}  {row.title}  ({row.id}){via}")
     body = view.body.strip()
     if body:
         out += ["", body]

@@ -16,6 +16,8 @@ from ..model import Record
 from ..store.vault import Vault, as_date, timeline_key
 from .pipeline import Skipped, days_since
 from .query import deal_of, effective
+from .story import FirstCommit, Stories
+from .touch import TouchFlag, losing_touch
 from .values import currency_of, date_value, is_open, matches, number_value, stage_of, text_value
 
 
@@ -163,6 +165,8 @@ class AgendaReport:
     stale_deals: list[DealFlag]
     overdue_deals: list[DealFlag]
     skipped: list[Skipped] = field(default_factory=list)
+    losing_touch: list[TouchFlag] = field(default_factory=list)  # touch.py
+    touch_days: int = 30
 
     @property
     def end(self) -> dt.date:
@@ -183,6 +187,8 @@ class AgendaReport:
             "capacity": [c.as_dict() for c in self.capacity],
             "stale_deals": [d.as_dict() for d in self.stale_deals],
             "overdue_deals": [d.as_dict() for d in self.overdue_deals],
+            "touch_days": self.touch_days,
+            "losing_touch": [f.as_dict() for f in self.losing_touch],
             "skipped": [vars(s) for s in self.skipped],
         }
 
@@ -192,11 +198,13 @@ ON_AGENDA = {"task": ("open", "due"), "activity": ("planned", "start")}
 
 
 def build_agenda(vault: Vault, today: dt.date, *, date: dt.date | None = None, days: int = 7,
-                 owner: str | None = None, territory: str | None = None) -> AgendaReport:
+                 owner: str | None = None, territory: str | None = None,
+                 first_commit: FirstCommit | None = None) -> AgendaReport:
     """The agenda for `days` days from `date` (default: today), as of `today`.
 
     Owner and territory filter every section. A task or activity without an owner (or territory)
-    of its own takes its deal's.
+    of its own takes its deal's. `first_commit` (a path -> the day its file was first committed)
+    dates the start of a deal without `created` (story.py); without it such a deal's life has no start.
     """
     config = vault.config
     start = date or today
@@ -235,6 +243,7 @@ def build_agenda(vault: Vault, today: dt.date, *, date: dt.date | None = None, d
     capacity = [CapacityFlag(o.owner, d.date, o.tasks, o.capacity) for d in schedule for o in d.owners if o.over]
 
     stale, late = [], []
+    stories = Stories(vault, first_commit)
     pipe = config.pipelines["opportunity"]
     for deal in sorted(vault.of_type("opportunity"), key=lambda r: r.key):
         if not wanted(deal):
@@ -246,7 +255,7 @@ def build_agenda(vault: Vault, today: dt.date, *, date: dt.date | None = None, d
             continue
         if not is_open(pipe, deal):
             continue
-        flag = _stale(vault, deal, today, config.stale_days, config.currency)
+        flag = _stale(stories, deal, today, config.stale_days, config.currency)
         if flag is not None:
             stale.append(flag)
         close = date_value(deal.get("close_date"))
@@ -254,12 +263,14 @@ def build_agenda(vault: Vault, today: dt.date, *, date: dt.date | None = None, d
             late.append(_flag(deal, config.currency, (today - close).days))
     stale.sort(key=lambda f: (-(f.days if f.days is not None else 10**9), f.id.casefold()))
     late.sort(key=lambda f: (-(f.days or 0), f.id.casefold()))
+    touch = losing_touch(vault, today, owner=owner, territory=territory, skipped=skipped)
 
     return AgendaReport(
         date=start, days=days, today=today, owner=owner, territory=territory,
         tasks_per_day=config.tasks_per_day, stale_days=config.stale_days,
         overdue=overdue, schedule=schedule, capacity=capacity,
         stale_deals=stale, overdue_deals=late, skipped=skipped,
+        losing_touch=touch, touch_days=config.touch_days,
     )
 
 
@@ -318,28 +329,11 @@ def _flag(deal: Record, home: str, days: int | None, **extra) -> DealFlag:
     )
 
 
-def last_activity(vault: Vault, deal: Record, today: dt.date) -> Record | None:
-    """The latest activity linked to the deal (its `related`) that happened: done, or started by today.
-
-    Cancelled activities do not count: nobody talked to the customer.
-    """
-    latest, latest_day = None, None
-    for other, key in vault.linking(deal.key, "activity"):
-        if key != "related" or other.get("status") == "cancelled":
-            continue
-        day = date_value(other.get("start"))
-        if day is None or (other.get("status") != "done" and day > today):
-            continue
-        day = min(day, today)
-        if latest_day is None or day > latest_day:
-            latest, latest_day = other, day
-    return latest
-
-
-def _stale(vault: Vault, deal: Record, today: dt.date, stale_days: int, home: str) -> DealFlag | None:
-    """A flag when the deal has had no activity for `stale_days` days (counting from `created`
-    when it never had any); a deal with neither is flagged with the days unknown."""
-    activity = last_activity(vault, deal, today)
+def _stale(stories: Stories, deal: Record, today: dt.date, stale_days: int, home: str) -> DealFlag | None:
+    """A flag when the deal's story (story.py: its own activities, its lead's, its account's and
+    contacts' in its life) has had no activity for `stale_days` days (counting from `created` when
+    it never had any); a deal with neither is flagged with the days unknown."""
+    activity = stories.last_activity(deal, today)
     if activity is not None:
         since, source = min(date_value(activity.get("start")), today), "activity"
     else:

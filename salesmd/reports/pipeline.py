@@ -16,6 +16,7 @@ from typing import Mapping
 from ..config import Pipeline
 from ..model import Record
 from ..store.vault import Vault
+from .metrics import Metrics, build_metrics
 from .periods import Period, PeriodError, parse_period, quarter_of  # noqa: F401 - callers import them here
 from .query import effective
 from .values import (closed_probability, currency_of, date_value, lost_stages, matches, number_value,
@@ -189,6 +190,7 @@ class PipelineReport:
     deals: list[Deal]  # the open ones, soonest close date first
     skipped: list[Skipped] = field(default_factory=list)
     closed: list[Deal] = field(default_factory=list)  # the terminal ones, latest close date first
+    metrics: Metrics | None = None  # metrics.py
 
     def forecast_by_month(self) -> list[tuple[str, str, float, float]]:
         """(YYYY-MM, currency, amount, weighted) of the open deals, by expected close month."""
@@ -227,6 +229,7 @@ class PipelineReport:
             "forecast_by_month": [{"month": m, "currency": c, "amount": a, "weighted": w}
                                   for m, c, a, w in self.forecast_by_month()],
             "skipped": [vars(s) for s in self.skipped],
+            **(self.metrics.as_dict() if self.metrics else {}),
             **lists,
         }
 
@@ -234,11 +237,12 @@ class PipelineReport:
 def build_pipeline(vault: Vault, today: dt.date, *, pipeline: str = "opportunity",
                    owner: str | None = None, territory: str | None = None, product: str | None = None,
                    period: Period | None = None,
-                   stage_since: Mapping[str, dt.date] | None = None) -> PipelineReport:
+                   stage_since: Mapping[str, dt.date] | None = None, history=None) -> PipelineReport:
     """The pipeline report for one pipeline ('opportunity' or 'lead') as of `today`.
 
     `stage_since` maps a casefolded record id to the day it entered its current stage (read from
-    git by the caller); without an entry the record's `created` date stands in.
+    git by the caller); without an entry the record's `created` date stands in. `history` (git's,
+    or None) is what the metrics (metrics.py) read the deals' stages and close dates from.
     """
     config = vault.config
     pipe = config.pipelines[pipeline]
@@ -253,12 +257,14 @@ def build_pipeline(vault: Vault, today: dt.date, *, pipeline: str = "opportunity
                 and (not use_product or matches(text_value(record.get("product")), product)))
 
     deals: list[Deal] = []
+    kept: list[Record] = []
     for record in sorted(vault.of_type(pipeline), key=lambda r: r.key):
         if not wanted(record, use_product=True):
             continue
         deal = _deal(record, pipe, home, today, stage_since, skipped)
         if deal is not None:
             deals.append(deal)
+            kept.append(record)
 
     rows = [StageRow(s.name, s.terminal, closed_probability(pipe, s) if s.terminal and s.probability is not None
                      else s.probability, Totals()) for s in pipe.all]
@@ -294,6 +300,7 @@ def build_pipeline(vault: Vault, today: dt.date, *, pipeline: str = "opportunity
 
     leads = [r for r in vault.of_type("lead") if wanted(r, use_product=False)]
     conversion = _conversion(leads, config.pipelines["lead"], period)
+    metrics = build_metrics(kept, leads, pipe, config.pipelines["lead"], period, today, history)
 
     return PipelineReport(
         pipeline=pipeline, today=today, period=period, currency=home,
@@ -303,6 +310,7 @@ def build_pipeline(vault: Vault, today: dt.date, *, pipeline: str = "opportunity
         closed=sorted((d for d in deals if d.terminal),
                       key=lambda d: (d.close_date is None, -(d.close_date or dt.date.min).toordinal(),
                                      d.id.casefold())),
+        metrics=metrics,
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from ..model import Record
 from ..schema import LINK_TARGETS, WHEN_KEY
 from ..store.vault import Vault
+from .story import Entry, FirstCommit, Stories
 
 
 @dataclass
@@ -28,6 +29,12 @@ class TimelineRow:
     status: str | None
     kind: str | None
     path: str
+    source: str | None = None  # None: linked to the record itself; "lead", "account" or "contact": story.py
+    source_id: str | None = None  # that lead's, account's or contact's id
+
+    def as_dict(self) -> dict:
+        out = {k: v for k, v in vars(self).items() if k not in ("source", "source_id")}
+        return {**out, "from": self.source, "from_id": self.source_id}
 
 
 @dataclass
@@ -47,7 +54,7 @@ class RecordView:
             "fields": {k: v for k, v in self.fields},
             "links": [vars(x) for x in self.links],
             "backlinks": [vars(x) for x in self.backlinks],
-            "timeline": [vars(x) for x in self.timeline],
+            "timeline": [x.as_dict() for x in self.timeline],
             "body": self.body,
         }
 
@@ -58,13 +65,25 @@ def _row(key: str, written: str, target: Record | None) -> LinkRow:
     return LinkRow(key, target.id, target.type, target.title, target.path)
 
 
-def build_record_view(vault: Vault, record: Record) -> RecordView:
+def timeline_of(vault: Vault, record: Record, first_commit: FirstCommit | None = None,
+                stories: Stories | None = None) -> list[Entry]:
+    """A record's timeline: an opportunity's whole story (story.py), else what links to it. One
+    `stories` shared by many calls (the site's pages) reads each account's activities once."""
+    if record.type == "opportunity":
+        return (stories or Stories(vault, first_commit)).timeline(record)
+    return [Entry(r) for r in vault.timeline(record)]
+
+
+def build_record_view(vault: Vault, record: Record, first_commit: FirstCommit | None = None,
+                      stories: Stories | None = None) -> RecordView:
+    """`first_commit` (a path -> the day its file was first committed) dates a deal without `created`."""
     links = [_row(key, link.target, vault.resolve(link))
              for key in LINK_TARGETS.get(record.type, {}) for link in record.links(key)]
     backlinks = [LinkRow(key, other.id, other.type, other.title, other.path)
                  for other, key in sorted(vault.backlinks.get(record.key, []), key=lambda x: (x[0].type, x[0].id))]
-    timeline = [TimelineRow(r.get(WHEN_KEY[r.type]), r.id, r.type, r.title, r.get("status"), r.get("kind"), r.path)
-                for r in vault.timeline(record)]
+    timeline = [TimelineRow(r.get(WHEN_KEY[r.type]), r.id, r.type, r.title, r.get("status"), r.get("kind"), r.path,
+                            e.source, e.source_id)
+                for e in timeline_of(vault, record, first_commit, stories) for r in (e.record,)]
     fields = [(str(k), v) for k, v in record.data.items() if k != "type"]
     body_links = [_row("body", t, vault.resolve_written(t)) for t in record.body_links]
     return RecordView(record, fields, links, backlinks, timeline, body_links, vault.body(record))

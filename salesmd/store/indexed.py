@@ -132,6 +132,15 @@ class IndexedVault(Vault):
         return [r for r in found if r.get(key) == value]
 
     @_or_plain
+    def of_type_with(self, type_: str, key: str) -> list[Record]:
+        if type_ in self._types:
+            return super().of_type_with(type_, key)
+        found = self._query("SELECT path, type, record FROM files WHERE type = ? AND "
+                            "(json_type(record, '$[0].' || json_quote(?)) IS NOT NULL OR json_extract(record, '$[7]') = 1) "
+                            "ORDER BY path", type_, key)
+        return [r for r in found if r.get(key) is not None]
+
+    @_or_plain
     def prefetch(self, keys) -> None:
         memo = self.by_key.memo
         wanted = [k for k in set(keys) if k not in memo]

@@ -93,6 +93,10 @@ class Vault:
         """The records of a type whose `key` is the text `value` (the index answers it with a query)."""
         return [r for r in self.of_type(type_) if r.get(key) == value]
 
+    def of_type_with(self, type_: str, key: str) -> list[Record]:
+        """The records of a type that have `key` set (the index answers it with a query)."""
+        return [r for r in self.of_type(type_) if r.get(key) is not None]
+
     def body(self, record: Record) -> str:
         """The record's Markdown body, read from its file when the index cache left it out."""
         if record.body is None:
