@@ -35,7 +35,7 @@
   var box = document.getElementById("filter");
   var shown = document.getElementById("shown");
   if (box) {
-    box.parentNode.hidden = false;
+    box.closest(".filter").hidden = false;
     box.addEventListener("input", function () {
       var want = box.value.trim().toLowerCase(), count = 0;
       Array.prototype.forEach.call(body.rows, function (row) {
