@@ -284,19 +284,24 @@ def test_record_pages_link_to_the_file_in_obsidian_and_vs_code(tmp_path, visit):
 def test_editor_links_are_configured_in_salesmd_yaml(tmp_path, visit):
     vault = make_vault(tmp_path / "v")
     config = vault.read("salesmd.yaml")
-    vault.write("salesmd.yaml", config + "editor_links: [vscode]\n")
-    vault.run("report", "--out", str(tmp_path / "one"), ok=True)
-    page = visit(tmp_path / "one" / "records" / "acme-corp.html").page
-    assert page.locator("a.editor").all_inner_texts() == ["VS Code"]
-    vault.write("salesmd.yaml", config + "editor_links: []\nobsidian_vault: Sales\n")
-    vault.run("report", "--out", str(tmp_path / "none"), ok=True)
-    assert visit(tmp_path / "none" / "records" / "acme-corp.html").page.locator("a.editor").count() == 0
-    vault.write("salesmd.yaml", config + "editor_links: [obsidain]\nobsidian_vault: Sales\n")
+    default = "editor_links: [obsidian, vscode]\n"  # as salesmd init writes it
+    assert default in config
+    line = config[:config.index(default)].count("\n") + 1
+    site = tmp_path / "site"  # one site rebuilt: a changed setting renders the record pages again
+    vault.run("report", "--out", str(site), ok=True)
+    assert visit(site / "records" / "acme-corp.html").page.locator("a.editor").all_inner_texts() == \
+        ["Obsidian", "VS Code"]
+    vault.write("salesmd.yaml", config.replace(default, "editor_links: [vscode]\n"))
+    vault.run("report", "--out", str(site), ok=True)
+    assert visit(site / "records" / "acme-corp.html").page.locator("a.editor").all_inner_texts() == ["VS Code"]
+    vault.write("salesmd.yaml", config.replace(default, "editor_links: []\nobsidian_vault: Sales\n"))
+    vault.run("report", "--out", str(site), ok=True)
+    assert visit(site / "records" / "acme-corp.html").page.locator("a.editor").count() == 0
+    vault.write("salesmd.yaml", config.replace(default, "editor_links: [obsidain]\nobsidian_vault: Sales\n"))
     result = vault.run("check")
-    line = len(config.splitlines()) + 1
     assert f"salesmd.yaml:{line}: error[config-editor-links]: unknown editor 'obsidain' (did you mean 'obsidian'?)" \
         in result.output and result.exit_code == 1
-    vault.run("report", "--out", str(tmp_path / "default"))
-    links = visit(tmp_path / "default" / "records" / "acme-corp.html").page.locator("a.editor")
+    vault.run("report", "--out", str(site))
+    links = visit(site / "records" / "acme-corp.html").page.locator("a.editor")
     assert links.all_inner_texts() == ["Obsidian", "VS Code"]  # the default, while the setting is wrong
     assert links.first.get_attribute("href").startswith("obsidian://open?vault=Sales&file=")

@@ -221,7 +221,8 @@ def report(app: App, out: Path | None, force: bool):
     The site opens from file:// with no network (inline CSS and SVG charts, no script but the
     record lists' sorting, allowed by its hash), prints cleanly and reads on a phone. It includes
     agenda.ics for calendar apps. Only pages whose content changed are rewritten. Templates: the
-    vault's own templates/ folder overrides the built-in ones; {% extends "default:pipeline.html" %} extends a built-in page.
+    vault's own templates/ folder overrides the built-in ones; {% extends "default:pipeline.html" %}
+    extends a built-in page.
 
     Example: salesmd report --out /tmp/crm-site && xdg-open /tmp/crm-site/index.html
     """

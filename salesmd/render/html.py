@@ -129,7 +129,8 @@ class Site:
                                            pipeline.skipped + leads.skipped + agenda.skipped)),
                   }
         base = fingerprint(code_stamp(), sorted((k, v) for k, v in common.items() if k not in UNPRINTED),
-                           [(t.kind, t.name, t.page) for t in team], self.templates_signature())
+                           [(t.kind, t.name, t.page) for t in team], self.templates_signature(),
+                           vault.config.editor_links, str(vault.root.absolute()))  # the editor links
         out: dict[str, str | bytes | None] = {
             "index.html": self._render("index.html", common, pipeline=pipeline, leads=leads, agenda=agenda,
                                        charts=charts(pipeline), root=""),
