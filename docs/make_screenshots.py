@@ -19,7 +19,11 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
 SHOTS = [("index.html", "screenshot-dashboard.png", {"width": 1280, "height": 1000}),
          ("pipeline.html", "screenshot-board.png", {"width": 1600, "height": 900}),
          ("records/harbor-freight-fleet-renewal.html", "screenshot-deal.png", {"width": 1280, "height": 1100}),
-         ("agenda.html", "screenshot-agenda-phone.png", {"width": 390, "height": 1200})]
+         ("agenda.html", "screenshot-agenda-phone.png", {"width": 390, "height": 1200}),
+         ("owners/maria.html", "screenshot-owner.png", {"width": 1400, "height": 1000}),
+         ("opportunities.html", "screenshot-list-sorted.png", {"width": 1280, "height": 760}),
+         ("calendar.html", "screenshot-calendar.png", {"width": 1280, "height": 1100})]
+CLICKS = {"screenshot-list-sorted.png": ["thead th:has-text('Amount')"] * 2}  # sorted by amount, largest first
 
 
 def main() -> None:
@@ -31,6 +35,8 @@ def main() -> None:
         for page_name, file_name, viewport in SHOTS:
             page = browser.new_page(viewport=viewport, device_scale_factor=1)
             page.goto((site / page_name).as_uri())
+            for selector in CLICKS.get(file_name, []):
+                page.click(selector)
             page.screenshot(path=str(ROOT / "docs" / file_name))
             page.close()
         browser.close()

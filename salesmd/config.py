@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .calendar_config import CalendarSettings, read_calendar
+from .editor_config import KEYS as EDITOR_KEYS, EditorLinks, read_editor_links
 from .model import ERROR, RECORD_FOLDERS as RECORD_FOLDER_NAMES, WARNING, Problem, Source
 from .owners import Roster, read_roster
 from .paths import template_path
@@ -100,6 +101,7 @@ class Config:
     key_lines: dict[str, int] = field(default_factory=dict)
     signature: str = ""  # sha256 of salesmd.yaml: caches built under another config are not used
     roster: Roster = field(default_factory=Roster)  # `owners:` and `territories:` (owners.py)
+    editor_links: EditorLinks = field(default_factory=EditorLinks)  # the site's "open in editor" (editor_config.py)
 
     def source(self, key: str | None = None) -> Source:
         return Source(CONFIG_NAME, self.key_lines.get(key, 1) if key else 1)
@@ -126,6 +128,7 @@ KNOWN_KEYS |= {"owners", "territories"}  # read by owners.py
 
 CALENDAR_KEYS = {"calendar", "timezone", "ics_tasks"}  # read by calendar_config.py
 KNOWN_KEYS |= CALENDAR_KEYS
+KNOWN_KEYS |= EDITOR_KEYS  # read by editor_config.py
 
 
 def find_root(start: Path | None = None, explicit: str | os.PathLike | None = None) -> Path:
@@ -223,6 +226,8 @@ def load_config(root: Path) -> tuple[Config, list[Problem]]:
         _read_pipelines(cfg, data["pipelines"], bad)
     cfg.roster, roster_problems = read_roster(data, text, cfg.key_lines)
     problems += roster_problems
+    cfg.editor_links, found = read_editor_links(data, cfg.key_lines)
+    problems += found
     return cfg, problems
 
 

@@ -221,12 +221,14 @@ def build_site(app: App, out: Path | None, quiet: bool = False, force: bool = Fa
 @click.option("--force", is_flag=True, help="Write into a folder that has files salesmd report did not make.")
 @pass_app
 def report(app: App, out: Path | None, force: bool):
-    """Build the static HTML site: dashboard, pipeline board, agenda, a page per record, problems.
+    """Build the static HTML site: dashboard, pipeline board, agenda, calendar, a page per owner,
+    territory and record, sortable record lists, problems.
 
-    The site opens from file:// with no network (inline CSS and SVG charts, no scripts), prints
-    cleanly and reads on a phone. It includes agenda.ics for calendar apps. Only pages whose
-    content changed are rewritten. Templates: the vault's own templates/ folder overrides the
-    built-in ones; {% extends "default:pipeline.html" %} extends a built-in page.
+    The site opens from file:// with no network (inline CSS and SVG charts, no script but the
+    record lists' sorting, allowed by its hash), prints cleanly and reads on a phone. It includes
+    agenda.ics for calendar apps. Only pages whose content changed are rewritten. Templates: the
+    vault's own templates/ folder overrides the built-in ones; {% extends "default:pipeline.html" %}
+    extends a built-in page.
 
     Example: salesmd report --out /tmp/crm-site && xdg-open /tmp/crm-site/index.html
     """

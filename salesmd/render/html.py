@@ -4,7 +4,9 @@ Pages are rendered from the same report dataclasses as the terminal and JSON out
 templates (autoescaped) from the vault's own `templates/` folder first, then the built-in ones;
 `{% extends "default:pipeline.html" %}` extends a built-in page instead of copying it. No page
 loads anything from outside: CSS is inline, charts are inline SVG, and a Content-Security-Policy
-forbids scripts and requests. A build rewrites only the files whose content changed, and removes
+forbids requests and allows only the page's own style sheet and (on the record lists) its own
+script, each by its hash. The team's pages (site_team.py), the calendar (site_calendar.py) and the
+lists' columns (site_lists.py) are built in modules of their own. A build rewrites only the files whose content changed, and removes
 pages it made earlier that no longer have a record.
 """
 
@@ -19,12 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from .. import code_stamp
 from ..git.firsts import FirstCommits
 from ..model import FOLDERS, RECORD_TYPES, Problem, Record
 from ..paths import builtin_templates
 from ..reports.query import value_of
+from ..reports.problems import left_out
 from ..reports.record import timeline_of
 from ..reports.story import Stories
 from ..schema import LINK_TARGETS, WHEN_KEY
@@ -33,10 +37,13 @@ from ..write.files import atomic_write
 from ..write.records import slugify
 from .markdown import MarkdownRenderer
 from .output import cell, money
+from .site_calendar import calendar_view
+from .site_lists import COLUMNS, csp_source, editor_links, open_deals, row_cells, table_script
+from .site_team import members, owner_pages, team_pages
 from .templating import VaultLoader, render, sandbox
 
 MANIFEST = ".salesmd-site.json"
-LIST_KEYS = ("owner", "territory", "stage", "status", "due", "start", "date", "created")
+UNPRINTED = ("page", "owner_page", "team")  # functions and lists fingerprinted apart, or not at all
 PLURAL = {t: FOLDERS[t] for t in RECORD_TYPES}
 
 
@@ -117,13 +124,19 @@ class Site:
         agenda = build_agenda(vault, today, days=7, first_commit=self.first_commit)
         feed = vault.config.calendar  # agenda.ics covers its horizon, not the agenda's week
         count = ProblemCount.of(self.problems)
+        team = members(vault)
+        style = Markup(render(self.env, "style.css", vault.root))  # allowed by its hash, as the script is
         common = {"today": today, "vault_name": vault.root.name, "page": page_name,
                   # counted as `salesmd check` counts them (its summary line is `problem_summary`)
                   "problem_count": count.errors, "warning_count": count.warnings,
-                  "problem_summary": str(count),
+                  "problem_summary": str(count), "style": style, "style_hash": csp_source(style),
+                  "team": team, "owner_page": owner_pages(vault, team),
+                  "left_out": len(left_out(self.problems, (r.path for r in vault.records),
+                                           pipeline.skipped + leads.skipped + agenda.skipped)),
                   }
-        base = fingerprint(code_stamp(), sorted((k, v) for k, v in common.items() if k != "page"),
-                           self.templates_signature())
+        base = fingerprint(code_stamp(), sorted((k, v) for k, v in common.items() if k not in UNPRINTED),
+                           [(t.kind, t.name, t.page) for t in team], self.templates_signature(),
+                           vault.config.editor_links, str(vault.root.absolute()))  # the editor links
         out: dict[str, str | bytes | None] = {
             "index.html": self._render("index.html", common, pipeline=pipeline, leads=leads, agenda=agenda,
                                        charts=charts(pipeline), root=""),
@@ -134,22 +147,27 @@ class Site:
                                                root=""),
             "agenda.html": self._render("agenda.html", common, agenda=agenda, root=""),
             "problems.html": self._render("problems.html", common, problems=self.problems, root=""),
+            "calendar.html": self._render("calendar.html", common, calendar=calendar_view(vault, today), root=""),
             # a stamp fixed for the day, so an unchanged agenda leaves the file unchanged
             "agenda.ics": render_ics(build_calendar(vault, today, feed), tasks=feed.tasks, timezone=vault.config.timezone,
                                      stamp=dt.datetime.combine(today, dt.time(0), dt.timezone.utc)),
         }
+        out.update(team_pages(self, common, since, team, board=board, charts=charts))
         prints: dict[str, str] = {}
 
         def add(rel: str, inputs: tuple, render) -> None:
             prints[rel] = fingerprint(base, inputs)
             out[rel] = None if previous.get(rel) == prints[rel] else render()
 
+        open_counts = open_deals(vault)
+        script, script_hash = table_script()
         for type_ in RECORD_TYPES:
             records = sorted(vault.of_type(type_), key=lambda r: r.title.casefold())
-            rows = tuple((r.id, r.title, *(value_of(vault, r, k) for k in LIST_KEYS)) for r in records)
-            add(f"{PLURAL[type_]}.html", rows,
+            rows = tuple((r, row_cells(vault, r, open_counts)) for r in records)
+            add(f"{PLURAL[type_]}.html", tuple((r.id, r.title, cells) for r, cells in rows),
                 lambda: self._render("list.html", common, type_=type_, plural=PLURAL[type_], records=records,
-                                     value=lambda r, k: value_of(vault, r, k), root=""))
+                                     rows=rows, columns=COLUMNS[type_], script=script, script_hash=script_hash,
+                                     root=""))
         by_path: dict[str, list[Problem]] = {}
         for p in self.problems:
             by_path.setdefault(p.source.path, []).append(p)
@@ -160,7 +178,8 @@ class Site:
             inputs = self.record_inputs(record) + (tuple(problems),)
             add(page_name(record.id), inputs,
                 lambda: self._render("record.html", common, root="../", record=record,
-                                     view=self.record_view(record), problems=problems))
+                                     view=self.record_view(record), problems=problems,
+                                     editors=editor_links(vault.config, vault.root, record)))
         return out, prints
 
     def templates_signature(self) -> str:

@@ -52,6 +52,16 @@ def _wikilinks(resolve: Callable[[str], tuple[str, str] | None]):
     return rule
 
 
+def _align_classes(state) -> None:
+    """A table column's alignment as a class (`align-right`), not a style attribute: the site's
+    Content-Security-Policy allows only its own style sheet, by hash, and no inline styles."""
+    for token in state.tokens:
+        style = token.attrGet("style") if token.type in ("th_open", "td_open") else None
+        if isinstance(style, str) and style.startswith("text-align:"):
+            token.attrs.pop("style")
+            token.attrSet("class", "align-" + style.removeprefix("text-align:").strip())
+
+
 def _text(content: str) -> Token:
     token = Token("text", "", 0)
     token.content = content
@@ -64,6 +74,7 @@ class MarkdownRenderer:
         self.md.enable("table")
         self.md.enable("strikethrough")
         self.md.core.ruler.push("wikilinks", _wikilinks(resolve))
+        self.md.core.ruler.push("align_classes", _align_classes)
 
     def render(self, text: str) -> str:
         return self.md.render(text)
