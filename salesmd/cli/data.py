@@ -247,20 +247,22 @@ def _report(app: App, plan, dry_run: bool) -> None:
 @filter_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file, "
                                                                                         "not to the terminal.")
-@format_option("csv", "json", "vcard", default="csv")
+@format_option("csv", "json", "vcard", "tsv", "ids", default="csv")
 @pass_app
-def export(app: App, type_, owner, territory, stage, wheres, sort_key, output, fmt):
+def export(app: App, type_, output, fmt, **chosen):
     """Export records of one TYPE, filtered as `list` filters them.
 
     csv: a column for the id and for every key the records use; links as ids; cells that a
     spreadsheet would run as a formula (=, +, -, @) start with a quote. json: a list of
     {id, type, path, fields, body}. vcard: contacts as vCard 3.0, ORG from the account's name.
+    tsv: the csv columns tab-separated, tabs and new lines in values written \\t and \\n. ids:
+    one id a line. `salesmd export all` is the whole vault as one JSON backup.
 
     Example: salesmd export opportunity --owner maria --format csv -o maria-deals.csv
     """
     from ..io.export import ExportError, export as build
 
-    vault, records = selected(app, type_, owner, territory, stage, wheres, sort_key)
+    vault, records = selected(app, type_, **chosen)
     try:
         text = build(vault, records, type_, fmt)
     except ExportError as e:
