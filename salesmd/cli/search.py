@@ -43,7 +43,7 @@ def search(app: App, words, types, owner, limit: int, fmt: str):
         owner, _ = known_names(vault, owner, None)
         found = find(vault, words, types, owner, limit)
     finally:
-        vault.close() if hasattr(vault, "close") else None
+        vault.close()
     if fmt == "json":
         click.echo(to_json([hit.as_dict() for hit in found]))
         return
