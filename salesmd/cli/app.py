@@ -162,7 +162,7 @@ def filter_options(fn):
                           "whole, spaces and all); repeatable. The simplest --filter."),
         expression_option, tag_option,
         click.option("--sort", "sort_key", metavar="KEY", help="Sort by this key (prefix '-' for descending)."),
-        click.option("--limit", type=click.IntRange(min=1), help="At most this many records (after sorting)."),
+        click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most this many records (after sorting)."),
     ]):
         fn = decorator(fn)
     return fn
