@@ -94,6 +94,9 @@ def test_the_same_filter_on_export_and_pipeline(deals):
     assert [r["id"] for r in exported] == ["big-fleet"]
     pipeline = deals.json("pipeline", "--filter", "amount>50000")
     assert pipeline["open"]["count"] == 1 and pipeline["open"]["by_currency"]["USD"]["amount"] == 120000
+    assert pipeline["filters"]["filter"] == "amount>50000"
+    text = deals.run("pipeline", "--filter", "amount>50000", "--tag", "fleet", ok=True).stdout
+    assert " for filter amount>50000, tags fleet (period " in text.splitlines()[0]
     assert ids(deals, "pipeline", "--filter", "amount>40000") == ["acme-fleet-renewal", "big-fleet"]
     assert ids(deals, "pipeline", "--filter", "amount>50000") == ["big-fleet"]
 

@@ -14,6 +14,8 @@ def _parse(ctx, param, texts):
     from ..reports.filters import Both, FilterError, parse
 
     trees = []
+    if texts:
+        ctx.meta["salesmd.filter"] = " AND ".join(texts if len(texts) == 1 else (f"({t})" for t in texts))
     for text in texts:
         try:
             trees.append(parse(text))
@@ -31,6 +33,12 @@ expression_option = click.option(
 tag_option = click.option(
     "--tag", "tags", multiple=True, metavar="TAG",
     help="Only records with this tag (a task or activity: its own or its deal's); repeatable: every tag.")
+
+
+def described(tags) -> dict:
+    """--filter and --tag as a report's `filters` names them: {"filter": text, "tags": "a, b"}."""
+    text = click.get_current_context().meta.get("salesmd.filter")
+    return {"filter": text, "tags": ", ".join(tags) or None}
 
 
 def sifted(vault, tree, tags):

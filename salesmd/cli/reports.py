@@ -14,7 +14,7 @@ from ..render.output import TABULAR, count, format_option, tabular, to_json
 from ..reports.periods import Period, PeriodError, parse_period
 from .app import App, fail, known_names, main, pass_app
 from .complete import owners, territories
-from .filtering import expression_option, sifted, tag_option
+from .filtering import described, expression_option, sifted, tag_option
 from .options import DATE
 
 
@@ -145,6 +145,7 @@ def pipeline(app: App, pipeline_name: str, owner, territory, product, period, al
         history = None  # days in stage then come from the files' dates
     report = build_pipeline(sifted(vault, tree, tags), app.today, pipeline=pipeline_name, owner=owner, territory=territory,
                             product=product, period=period, stage_since=stage_since(vault, history, app.today))
+    report.filters.update({k: v for k, v in described(tags).items() if v})
     if fmt == "json":
         from ..render.output import echo_json_streamed
 
