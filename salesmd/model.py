@@ -231,6 +231,7 @@ class ParsedFile:
     record: Record | None
     problems: list[Problem] = field(default_factory=list)
     skipped: str | None = None  # front matter, but not a record: why (NO_TYPE, NOT_READ or "type:<its type>")
+    body: str | None = None  # a record's body as read, until the index has taken its words (Index.save)
 
 
 # Why a file with front matter is not a record (ParsedFile.skipped; `check` counts them)

@@ -439,7 +439,9 @@ VIEWS = (("list", "opportunity", "--format", "json"), ("list", "task", "--owner"
          ("list", "opportunity", "--owner", "MARIA"), ("list", "lead", "--where", "stage=Qualified", "--format", "json"),
          ("list", "opportunity", "--where", "amount=1000", "--where", "name!=opp1"),
          ("pipeline", "--deals", "--format", "json"), ("pipeline",), ("pipeline", "--pipeline", "lead", "--format", "json"),
-         ("agenda", "--format", "json"), ("agenda",))
+         ("agenda", "--format", "json"), ("agenda",), ("search", "opp*", "--format", "json"),
+         ("list", "opportunity", "--filter", "amount>=1000 AND stage!=won OR name~=opp", "--format", "ids"),
+         ("pipeline", "--filter", "amount<2000", "--format", "tsv"))
 
 
 def compare_views(world) -> None:

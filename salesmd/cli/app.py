@@ -149,14 +149,20 @@ def _format_problem(app: App, p: Problem) -> str:
 
 
 def filter_options(fn):
-    """--owner, --territory, --stage, --where and --sort: how list and export select records."""
+    """--owner, --territory, --stage, --where, --filter, --tag, --sort and --limit: how list and
+    export select records (the command takes them as **chosen and hands them to `selected`)."""
+    from .filtering import expression_option, tag_option
+
     for decorator in reversed([
         click.option("--owner", help="Only records with this owner.", shell_complete=owners),
         click.option("--territory", help="Only records in this territory.", shell_complete=territories),
         click.option("--stage", help="Only leads or opportunities in this stage.", shell_complete=stages),
         click.option("--where", "wheres", multiple=True, metavar="KEY=VALUE",
-                     help="Only records whose KEY equals VALUE (KEY!=VALUE for the opposite); repeatable."),
+                     help="Only records whose KEY equals VALUE (KEY!=VALUE for the opposite; the value "
+                          "whole, spaces and all); repeatable. The simplest --filter."),
+        expression_option, tag_option,
         click.option("--sort", "sort_key", metavar="KEY", help="Sort by this key (prefix '-' for descending)."),
+        click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most this many records (after sorting)."),
     ]):
         fn = decorator(fn)
     return fn
@@ -172,7 +178,7 @@ def known_names(vault, owner, territory) -> tuple:
         fail(str(e))
 
 
-def selected(app: "App", type_: str, owner, territory, stage, wheres, sort_key):
+def selected(app: "App", type_: str, owner, territory, stage, wheres, sort_key, tree=None, tags=(), limit=None):
     """(vault, records) chosen by the filter options."""
     from ..reports.query import QueryError, select
 
@@ -181,9 +187,9 @@ def selected(app: "App", type_: str, owner, territory, stage, wheres, sort_key):
     filters = [f"owner={owner}"] * bool(owner) + [f"territory={territory}"] * bool(territory) \
         + [f"stage={stage}"] * bool(stage) + list(wheres)
     try:
-        return vault, select(vault, type_, filters, sort_key)
+        return vault, select(vault, type_, filters, sort_key, tree, tags, limit)
     except QueryError as e:
-        fail(str(e))
+        fail("error: " + str(e))
 
 
 # The other command families live in modules of their own; importing them registers their commands.

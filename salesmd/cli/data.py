@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from ..model import FOLDERS, RECORD_TYPES, Problem, Source, printable
 from ..render.output import cell, count, format_option
@@ -243,24 +244,28 @@ def _report(app: App, plan, dry_run: bool) -> None:
 
 
 @main.command()
-@click.argument("type_", metavar="TYPE", type=click.Choice(RECORD_TYPES))
+@click.argument("type_", metavar="TYPE|all", type=click.Choice(RECORD_TYPES + ("all",)))
 @filter_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file, "
                                                                                         "not to the terminal.")
-@format_option("csv", "json", "vcard", default="csv")
+@format_option("csv", "json", "vcard", "tsv", "ids", default="csv")
 @pass_app
-def export(app: App, type_, owner, territory, stage, wheres, sort_key, output, fmt):
+def export(app: App, type_, output, fmt, **chosen):
     """Export records of one TYPE, filtered as `list` filters them.
 
     csv: a column for the id and for every key the records use; links as ids; cells that a
     spreadsheet would run as a formula (=, +, -, @) start with a quote. json: a list of
     {id, type, path, fields, body}. vcard: contacts as vCard 3.0, ORG from the account's name.
+    tsv: the csv columns tab-separated, tabs and new lines in values written \\t and \\n. ids:
+    one id a line. `salesmd export all` is the whole vault as one JSON backup.
 
     Example: salesmd export opportunity --owner maria --format csv -o maria-deals.csv
     """
+    if type_ == "all":
+        return _export_all(app, output, fmt, chosen)
     from ..io.export import ExportError, export as build
 
-    vault, records = selected(app, type_, owner, territory, stage, wheres, sort_key)
+    vault, records = selected(app, type_, **chosen)
     try:
         text = build(vault, records, type_, fmt)
     except ExportError as e:
@@ -275,3 +280,42 @@ def export(app: App, type_, owner, territory, stage, wheres, sort_key, output, f
     except (OSError, WriteError) as e:
         fail(f"{output}: cannot write: {e}", 1)
     click.echo(f"exported {count(len(records), type_)} to {output}", err=True)
+
+
+def _export_all(app: App, output: Path | None, fmt: str, chosen: dict) -> None:
+    """`export all`: every record and salesmd.yaml as one JSON backup (io/backup.py), written a
+    record at a time; `salesmd import json` reads it back."""
+    from ..io.backup import backup_lines
+    from ..store.files import read_regular
+
+    given = click.get_current_context().get_parameter_source
+    if any(given(name) == ParameterSource.COMMANDLINE for name in chosen) or \
+            given("fmt") == ParameterSource.COMMANDLINE and fmt != "json":
+        fail("export all is the whole vault as JSON: it takes no filters and no --format but json")
+    vault, _ = app.load()
+
+    def read_text(record):
+        try:
+            return read_regular(str(vault.root / record.path)).decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    try:
+        config_text = (vault.root / "salesmd.yaml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        fail(f"salesmd.yaml: cannot read it: {e}", 1)
+    pieces = backup_lines(vault, config_text, read_text)
+    if output is None:
+        for piece in pieces:
+            click.echo(piece, nl=False, color=True)
+        return
+    from ..write.files import WriteError, atomic_write
+
+    try:
+        atomic_write(output.resolve(), "".join(pieces).encode("utf-8"))
+    except (OSError, WriteError) as e:
+        fail(f"{output}: cannot write: {e}", 1)
+    broken = len(vault.broken_paths)
+    click.echo(f"exported {count(vault.record_count, 'record')} and salesmd.yaml to {output}"
+               + (f"; {count(broken, 'file')} that could not be read as a record left out (salesmd check "
+                  "lists them)" if broken else ""), err=True)

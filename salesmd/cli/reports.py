@@ -10,10 +10,11 @@ import click
 from click.core import ParameterSource
 
 from ..model import printable
-from ..render.output import count, format_option, to_csv, to_json
+from ..render.output import TABULAR, count, format_option, tabular, to_json
 from ..reports.periods import Period, PeriodError, parse_period
 from .app import App, fail, known_names, main, pass_app
 from .complete import owners, territories
+from .filtering import described, expression_option, sifted, tag_option
 from .options import DATE
 
 
@@ -42,9 +43,10 @@ def _load(app: App):
 @click.option("--owner", help="Only this owner's tasks, activities and deals.", shell_complete=owners)
 @click.option("--territory", help="Only this territory's tasks, activities and deals.",
               shell_complete=territories)
-@format_option("text", "json", "csv", "ics")
+@tag_option
+@format_option("text", "json", "csv", "tsv", "ids", "ics")
 @pass_app
-def agenda(app: App, start, days: int, owner, territory, fmt: str):
+def agenda(app: App, start, days: int, owner, territory, tags, fmt: str):
     """What to do: overdue items, each day's tasks and meetings, stale and late deals.
 
     Overdue: open tasks due, and activities still planned, before --date. Then, for each day, the
@@ -73,14 +75,14 @@ def agenda(app: App, start, days: int, owner, territory, fmt: str):
         return
     vault = _load(app)
     owner, territory = known_names(vault, owner, territory)
-    report = build_agenda(vault, app.today, date=start, days=days, owner=owner, territory=territory,
+    report = build_agenda(sifted(vault, None, tags), app.today, date=start, days=days, owner=owner, territory=territory,
                           first_commit=FirstCommits(vault.root, lambda: pipeline_paths(vault)))
     if fmt == "json":
         click.echo(to_json(report.as_dict()))
-    elif fmt == "csv":
+    elif fmt in TABULAR:
         from ..render.report_text import AGENDA_COLUMNS, agenda_rows
 
-        click.echo(to_csv(AGENDA_COLUMNS, agenda_rows(report)), nl=False, color=True)
+        click.echo(tabular(fmt, AGENDA_COLUMNS, agenda_rows(report)), nl=False, color=True)
     else:
         from ..render.report_text import render_agenda
 
@@ -119,9 +121,11 @@ def _calendar(app: App, start, days: int, owner, territory) -> None:
               help="List every deal: in text all open deals (through a pager on a terminal), in JSON the "
                    "'deals' (open) and 'closed' lists. Without it, text shows the first 25 open deals and "
                    "JSON the summary only.")
-@format_option("text", "json", "csv")
+@expression_option
+@tag_option
+@format_option("text", "json", "csv", "tsv", "ids")
 @pass_app
-def pipeline(app: App, pipeline_name: str, owner, territory, product, period, all_deals: bool, fmt: str):
+def pipeline(app: App, pipeline_name: str, owner, territory, product, period, all_deals: bool, tree, tags, fmt: str):
     """The pipeline by stage: deals, amounts and weighted amounts per currency, and the forecast.
 
     For each stage in order: how many deals, their total and their probability-weighted total in
@@ -144,18 +148,19 @@ def pipeline(app: App, pipeline_name: str, owner, territory, product, period, al
         history = load_history(vault.root, relevant=pipeline_paths(vault))
     except GitError:
         history = None  # days in stage then come from the files' dates
-    report = build_pipeline(vault, app.today, pipeline=pipeline_name, owner=owner, territory=territory,
+    report = build_pipeline(sifted(vault, tree, tags), app.today, pipeline=pipeline_name, owner=owner, territory=territory,
                             product=product, period=period, stage_since=stage_since(vault, history, app.today),
                             history=history)
+    report.filters.update({k: v for k, v in described(tags).items() if v})
     if fmt == "json":
         from ..render.output import echo_json_streamed
 
         lists = {"deals": (d.as_dict() for d in report.deals), "closed": (d.as_dict() for d in report.closed)}
         echo_json_streamed(report.as_dict(deals=False), lists if all_deals else {})
-    elif fmt == "csv":
+    elif fmt in TABULAR:
         from ..render.report_text import PIPELINE_COLUMNS, pipeline_rows
 
-        click.echo(to_csv(PIPELINE_COLUMNS, pipeline_rows(report)), nl=False, color=True)
+        click.echo(tabular(fmt, PIPELINE_COLUMNS, pipeline_rows(report)), nl=False, color=True)
     else:
         from ..render.report_text import OPEN_DEALS_SHOWN, render_pipeline
 

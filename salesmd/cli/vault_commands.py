@@ -10,7 +10,7 @@ import click
 
 from ..config import ConfigError
 from ..model import RECORD_TYPES, Record, printable
-from ..render.output import count, format_option, table, to_csv, to_json
+from ..render.output import TABULAR, count, format_option, table, tabular, to_ids, to_json
 from .complete import record_ids
 from .app import App, _format_problem, fail, filter_options, main, pass_app, selected
 
@@ -124,14 +124,18 @@ LIST_COLUMNS = {
 @click.argument("type_", metavar="TYPE", type=click.Choice(RECORD_TYPES))
 @filter_options
 @click.option("--columns", help="Comma-separated keys to show instead of the default columns.")
-@format_option("text", "json", "csv")
+@format_option("text", "json", "csv", "tsv", "ids")
 @pass_app
-def list_(app: App, type_, owner, territory, stage, wheres, sort_key, columns, fmt):
+def list_(app: App, type_, columns, fmt, **chosen):
     """List records of one TYPE, filtered and sorted.
 
-    Example: salesmd list opportunity --owner maria --sort -amount
+    --filter takes comparisons joined by AND and OR: amount>50000, stage!=won, name~=fleet
+    (contains, any case), close_date<2026-12-31 (dates as dates). --format ids prints one id a
+    line (for xargs); tsv is tab-separated, tabs and new lines in values written \\t and \\n.
+
+    Example: salesmd list opportunity --filter "amount>50000 AND stage!=won" --sort -amount --limit 5
     """
-    vault, records = selected(app, type_, owner, territory, stage, wheres, sort_key)
+    vault, records = selected(app, type_, **chosen)
     cols = [c.strip() for c in columns.split(",")] if columns else LIST_COLUMNS[type_]
     if fmt == "json":
         click.echo(to_json([dict(id=r.id, type=r.type, path=r.path, **{str(k): v for k, v in r.data.items()
@@ -140,8 +144,10 @@ def list_(app: App, type_, owner, territory, stage, wheres, sort_key, columns, f
     from ..reports.query import value_of
 
     rows = [[r.path if c == "path" else value_of(vault, r, c) for c in cols] for r in records]
-    if fmt == "csv":
-        click.echo(to_csv(cols, rows), nl=False, color=True)  # color: click would strip ANSI sequences from data
+    if fmt == "ids":
+        click.echo(to_ids(r.id for r in records), nl=False, color=True)
+    elif fmt in TABULAR:
+        click.echo(tabular(fmt, cols, rows), nl=False, color=True)  # color: click would strip ANSI sequences from data
     else:
         click.echo(table(cols, rows))
         click.echo(count(len(records), type_))

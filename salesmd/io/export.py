@@ -16,11 +16,11 @@ import io
 from typing import Any
 
 from ..model import Record, parse_link
-from ..render.output import FORMULA_START, cell, safe_csv_cell, to_json
+from ..render.output import FORMULA_START, cell, safe_csv_cell, to_ids, to_json, to_tsv
 from ..schema import KEYS
 from ..store.vault import Vault
 
-FORMATS = ("csv", "json", "vcard")
+FORMATS = ("csv", "json", "vcard", "tsv", "ids")
 
 
 class ExportError(Exception):
@@ -158,9 +158,20 @@ def export_vcard(vault: Vault, records: list[Record]) -> str:
     return "".join(out)
 
 
+def export_tsv(records: list[Record], type_: str) -> str:
+    """The CSV export's columns and cells (without a spreadsheet's formula quote: TSV is for
+    tools), tab-separated, a record a line (output.tsv_cell escapes tabs and new lines)."""
+    cols = columns(records, type_)
+    return to_tsv(cols, ([r.id if c == "id" else _cell_text(r.data.get(c)) for c in cols] for r in records))
+
+
 def export(vault: Vault, records: list[Record], type_: str, fmt: str) -> str:
     if fmt == "csv":
         return export_csv(records, type_)
+    if fmt == "tsv":
+        return export_tsv(records, type_)
+    if fmt == "ids":
+        return to_ids(r.id for r in records)
     if fmt == "json":
         return export_json(vault, records)
     if type_ != "contact":

@@ -110,6 +110,36 @@ def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return buf.getvalue()
 
 
+TABULAR = ("csv", "tsv", "ids")  # the formats of rows: a spreadsheet's, a shell tool's, xargs'
+TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def tsv_cell(value: Any) -> str:
+    """A value as one TSV cell: the text as the record has it, with backslash, tab, new line and
+    carriage return written \\\\, \\t, \\n and \\r, so every row is one line of tab-separated cells
+    (what `cut -f`, awk and PostgreSQL's COPY read)."""
+    return raw_cell(value).translate(TSV_ESCAPES)
+
+
+def to_tsv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    lines = ["\t".join(tsv_cell(h) for h in headers)]
+    lines += ["\t".join(tsv_cell(v) for v in row) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def to_ids(ids: Iterable[str]) -> str:
+    """One id a line, each once, in order (for xargs); escaped as a TSV cell, so one is one line."""
+    return "".join(tsv_cell(i) + "\n" for i in dict.fromkeys(ids))
+
+
+def tabular(fmt: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], id_column: str = "id") -> str:
+    """Rows as CSV, TSV, or the ids of their `id_column`."""
+    if fmt == "ids":
+        at = list(headers).index(id_column)
+        return to_ids(raw_cell(row[at]) for row in rows if row[at] not in (None, ""))
+    return to_tsv(headers, rows) if fmt == "tsv" else to_csv(headers, rows)
+
+
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], max_width: int = 48) -> str:
     """A plain aligned text table; long cells are cut with an ellipsis. Widths are terminal
     columns (render/width.py), so CJK names and emoji keep the columns aligned."""

@@ -51,22 +51,73 @@ def value_of(vault: Vault, record: Record, key: str) -> Any:
     return effective(vault, record, key) if key in INHERITED else record.get(key)
 
 
-def _matches(vault: Vault, record: Record, key: str, want: str) -> bool:
-    value = value_of(vault, record, key)
-    values = value if isinstance(value, list) else [value]
-    want = want.strip().casefold()
-    return any(raw_cell(v).casefold() == want for v in values if v is not None) or (want == "" and value in (None, "", []))
+def tags_of(vault: Vault, record: Record) -> set[str]:
+    """A record's tags as `--tag` compares them (any case, without a leading '#'); a task or
+    activity carries its deal's tags too."""
+    def own(r: Record) -> set[str]:
+        value = r.get("tags")
+        items = value if isinstance(value, list) else [value]
+        return {raw_cell(t).strip().lstrip("#").casefold() for t in items if t not in (None, "")}
+
+    found = own(record)
+    if record.type in INHERITING:
+        deal = deal_of(vault, record)
+        if deal is not None:
+            found |= own(deal)
+    return found
 
 
-def parse_filter(text: str) -> tuple[str, bool, str]:
-    """'stage=won' -> ('stage', True, 'won'); 'stage!=won' -> ('stage', False, 'won')."""
-    if "!=" in text:
-        key, value = text.split("!=", 1)
-        return key.strip(), False, value
-    if "=" in text:
-        key, value = text.split("=", 1)
-        return key.strip(), True, value
-    raise QueryError(f"filter {text!r} must look like key=value or key!=value")
+def parse_filter(text: str):
+    """`--where`'s KEY=VALUE or KEY!=VALUE as a comparison of the filter language (filters.py)."""
+    from .filters import FilterError, where_comparison
+
+    try:
+        return where_comparison(text)
+    except FilterError as e:
+        raise QueryError(f"--where {text!r} must look like key=value or key!=value") from e
+
+
+def matcher(vault: Vault, tree=None, tags=()):
+    """`keep(record)`: whether a record passes the filter expression `tree` (filters.parse, with
+    `owner=` written as an alias read as its owner) and has every tag in `tags`."""
+    from .filters import Comparison, Both, Either
+
+    roster = vault.config.roster
+
+    def owned(node):
+        if isinstance(node, Comparison):
+            if node.key == "owner" and node.op in ("=", "!=") and node.value.strip():
+                return Comparison(node.key, node.op, roster.as_owner(node.value.strip()) or "")
+            return node
+        return type(node)(tuple(owned(p) for p in node.parts)) if isinstance(node, (Both, Either)) else node
+
+    tree = owned(tree) if tree is not None else None
+    wanted = {t.strip().lstrip("#").casefold() for t in tags}
+
+    def keep(record: Record) -> bool:
+        if tree is not None and not tree.test(lambda key: value_of(vault, record, key)):
+            return False
+        return not wanted or wanted <= tags_of(vault, record)
+    return keep, tree
+
+
+class Sifted:
+    """The vault as a report sees it with --filter or --tag: the records of each type it asks
+    for are those `keep` takes; everything else (links, the records linking to one) is the vault's."""
+
+    def __init__(self, vault: Vault, keep):
+        self.vault, self.keep, self._types = vault, keep, {}
+
+    def of_type(self, type_: str) -> list[Record]:
+        if type_ not in self._types:
+            self._types[type_] = [r for r in self.vault.of_type(type_) if self.keep(r)]
+        return self._types[type_]
+
+    def of_type_where(self, type_: str, key: str, value: str) -> list[Record]:
+        return [r for r in self.vault.of_type_where(type_, key, value) if self.keep(r)]
+
+    def __getattr__(self, name: str):
+        return getattr(self.vault, name)
 
 
 def _sort_value(value: Any) -> tuple:
@@ -85,7 +136,7 @@ def _sort_value(value: Any) -> tuple:
 
 def _sieve_words(type_: str, parsed: list[tuple[str, bool, str]], aliased: bool = False) -> list[str]:
     """Words a record's stored text must hold for the filters to match it (vault.of_type_holding):
-    each `key=value` whose value, as _matches compares it, is written in the record's own text.
+    each `key=value` whose value, as filters.py compares it, is written in the record's own text.
     Not for the id (not in the text), an owner or territory a task or activity may take from its
     deal, an owner a record may write as one of its aliases (`aliased`: salesmd.yaml lists owners),
     a value a date-time or number could be written otherwise, or text JSON escapes."""
@@ -105,13 +156,20 @@ def _sieve_words(type_: str, parsed: list[tuple[str, bool, str]], aliased: bool 
     return words
 
 
-def select(vault: Vault, type_: str, filters: list[str], sort_key: str | None = None) -> list[Record]:
-    parsed = [parse_filter(f) for f in filters]
-    roster = vault.config.roster  # owner=Maria Lopez: the owner that alias is
-    parsed = [(k, eq, roster.as_owner(v.strip()) or "" if k == "owner" else v) for k, eq, v in parsed]
-    sieve = _sieve_words(type_, parsed, aliased=roster.owners is not None)
-    records = [r for r in vault.of_type_holding(type_, sieve)
-               if all(_matches(vault, r, key, value) == equal for key, equal, value in parsed)]
+def select(vault: Vault, type_: str, filters: list[str], sort_key: str | None = None, tree=None,
+           tags=(), limit: int | None = None) -> list[Record]:
+    """The records of a type that pass every `--where`-style filter (KEY=VALUE, KEY!=VALUE), the
+    filter expression `tree` (filters.parse) and carry every tag, sorted, the first `limit`."""
+    from .filters import Both, required
+
+    parts = [parse_filter(f) for f in filters] + ([tree] if tree is not None else [])
+    keep, tree = matcher(vault, Both(tuple(parts)) if parts else None, tags)
+    roster = vault.config.roster
+    sure = [(c.key, True, c.value) for c in (required(tree) if tree is not None else []) if c.op == "="]
+    sure += [(c.key, True, c.value) for c in (required(tree) if tree is not None else [])
+             if c.op == "~=" and c.value.strip().isalpha()]
+    sieve = _sieve_words(type_, sure, aliased=roster.owners is not None)
+    records = [r for r in vault.of_type_holding(type_, sieve) if keep(r)]
     if sort_key:
         reverse = sort_key.startswith("-")
         key = sort_key.lstrip("-")
@@ -122,4 +180,4 @@ def select(vault: Vault, type_: str, filters: list[str], sort_key: str | None = 
         records = [r for _, r in present] + sorted(missing, key=lambda r: r.id)
     else:
         records = sorted(records, key=lambda r: r.id.casefold())
-    return records
+    return records if limit is None else records[:limit]

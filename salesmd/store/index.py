@@ -28,8 +28,9 @@ from ..model import ParsedFile, Problem, id_key, id_of
 from .dotfolder import caching_allowed, ensure_cache_dir, no_gc, remove_stale_temporaries, set_aside_if_odd
 from .rows import decode_problems, decode_record, encode_problems, encode_record, link_rows, words_of  # noqa: F401 (callers import them from here)
 
-FORMAT = 5  # 2: top-level dates as text beside a list of their keys; 3: every link, in order; 4: words on demand
-# 5: a link's folder (path-style links), why a file with front matter is not a record
+FORMAT = 6  # 2: top-level dates as text beside a list of their keys; 3: every link, in order; 4: words on demand
+# 5: a link's folder (path-style links), why a file with front matter is not a record; 6: words stored with
+# their row (no more on demand), phone numbers' digits
 NAME = "index.sqlite"
 RACY_NS = 2_000_000_000
 BUSY_SECONDS = 2.0
@@ -39,14 +40,15 @@ CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, mtime INTEGER NOT NULL, size INTEGER NOT NULL, seen INTEGER NOT NULL,
     key TEXT, type TEXT, broken INTEGER NOT NULL, record TEXT, problems TEXT NOT NULL, checked TEXT,
-    worded INTEGER NOT NULL DEFAULT 0, skipped TEXT);
+    skipped TEXT);
 CREATE INDEX IF NOT EXISTS files_key ON files (key);
 CREATE INDEX IF NOT EXISTS files_type ON files (type);
 CREATE TABLE IF NOT EXISTS links (src TEXT NOT NULL, ord INTEGER NOT NULL, field TEXT NOT NULL, target TEXT NOT NULL,
     folder TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS links_target ON links (target);
 CREATE INDEX IF NOT EXISTS links_src ON links (src);
-CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5(title, fields, body, tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5(title, fields, body, digits,
+    tokenize='unicode61 remove_diacritics 2');
 """
 
 
@@ -277,8 +279,10 @@ class Index:
     def save(self, fresh, gone, seen_ns: int) -> bool:
         """Store what was read afresh and forget the files gone, in one transaction.
 
-        `fresh`: (path, stamp or None, ParsedFile, record-check problems or None). Their words go
-        into the full-text table when a search first asks (fill_words), not now: a check need not pay for them."""
+        `fresh`: (path, stamp or None, ParsedFile, record-check problems or None). A record's words
+        (rows.words_of: its title, other values, body and phone digits) go into the full-text table
+        in the same transaction, from the body the read kept (ParsedFile.body, let go once stored),
+        so no search ever reads the files again to fill it."""
         def work():
             db = self.db
             paths = [rel for rel, *_ in fresh] + list(gone)
@@ -304,53 +308,18 @@ class Index:
                            "checked, skipped) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows())
             db.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?)",
                            (row for _, _, pf, _ in fresh if pf.record is not None for row in link_rows(pf.record)))
+            db.executemany("INSERT INTO words (rowid, title, fields, body, digits) VALUES (?,?,?,?,?)",
+                           ((n, *words_of(pf.record, pf.body)) for n, (_, _, pf, _) in enumerate(fresh, start)
+                            if pf.record is not None))
 
         if not fresh and not gone:
             return True
         with no_gc():  # many small objects made and kept: the cyclic GC would only walk them again and again
             done = self._write(work)
+        for _, _, pf, _ in fresh:
+            pf.body = None  # the words are stored (or left to the next command): the text is not needed
         self._settled = None
         return done
-
-    BATCH = 2000  # records whose words are added in one transaction (what is held in memory at once)
-
-    def fill_words(self, root: Path) -> None:
-        """Put the words of every record not yet in the full-text table into it: its title, its other
-        text values and its body (read from its file, if the file is still the one the row was read
-        from). In batches, each its own transaction; when another command holds the index, the
-        search reads what is there."""
-        from .files import read_regular
-        from .frontmatter import split
-
-        after = 0
-        while True:
-            todo = self.db.execute("SELECT rowid, path, type, record, mtime, size FROM files WHERE worded = 0 "
-                                   "AND type IS NOT NULL AND rowid > ? ORDER BY rowid LIMIT ?",
-                                   (after, self.BATCH)).fetchall()
-            if not todo:
-                return
-            after = todo[-1][0]
-            words = []
-            with no_gc():
-                for rowid, path, type_, text, mtime, size in todo:
-                    full = os.path.join(root, path)
-                    try:
-                        info = os.stat(full)
-                        if (info.st_mtime_ns, info.st_size) != (mtime, size) and mtime != UNSTAMPED[0]:
-                            continue  # changed since: read again by the next refresh, its words added then
-                        body = split(read_regular(full).decode("utf-8")).body
-                    except (OSError, UnicodeDecodeError):
-                        body = ""
-                    words.append((rowid, *words_of(decode_record(path, type_, text), body)))
-
-            def work():
-                self.db.execute("DELETE FROM words WHERE rowid IN (SELECT value FROM json_each(?))",
-                                (json.dumps([w[0] for w in words]),))
-                self.db.executemany("INSERT INTO words (rowid, title, fields, body) VALUES (?,?,?,?)", words)
-                self.db.executemany("UPDATE files SET worded = 1 WHERE rowid = ?", [(w[0],) for w in words])
-
-            if not self._write(work):
-                return
 
     def set_checked(self, found: dict[str, tuple[tuple[int, int], list[Problem]]]) -> None:
         """Keep record-check problems for rows still at the stamp they were checked at."""

@@ -270,25 +270,27 @@ class IndexedVault(Vault):
         return [r for r in found if _body_links_to(self, r, record)]
 
     @_or_plain
-    def search(self, text: str, types=None, limit: int = 50) -> list[tuple[Record, str]]:
-        """Records whose title, other values or body hold these words (FTS5 query syntax), best first,
-        each with a snippet of where."""
-        sql = ("SELECT f.path, f.type, f.record, snippet(words, -1, '[', ']', '...', 12) FROM words "
-               "JOIN files f ON f.rowid = words.rowid WHERE words MATCH ?")
+    def search(self, text: str, types=None, limit: int = 50, keep=None) -> list[Record]:
+        """Records whose title, other values, body or phone digits hold these words (an FTS5 query),
+        best first (bm25, a word in the title weighing most), at most `limit` of those `keep(record)`
+        takes (all, without it). With `keep`, rows are read in rank order until `limit` are kept."""
+        sql = ("SELECT f.path, f.type, f.record FROM words JOIN files f ON f.rowid = words.rowid "
+               "WHERE words MATCH ?")
         args: list = [text]
         if types:
             sql += " AND f.type IN (SELECT value FROM json_each(?))"
             args.append(json.dumps(list(types)))
-        sql += " ORDER BY bm25(words, 10.0, 3.0, 1.0), f.path LIMIT ?"
-        args.append(limit)
-        db = self.index.db
-        if db.in_transaction:
-            db.execute("COMMIT")  # the snapshot ends here: the words are added, then read in a new one
-        self.index.fill_words(self.root)
-        db.execute("BEGIN")
-        rows = list(db.execute(sql, args))
-        records = self._records((p, t, r) for p, t, r, _ in rows)
-        return [(record, snippet) for record, (*_, snippet) in zip(records, rows)]
+        sql += " ORDER BY bm25(words, 10.0, 3.0, 1.0, 3.0), f.path"
+        if keep is None:
+            return self._query(sql + " LIMIT ?", *args, limit)
+        found: list[Record] = []
+        for row in self.index.db.execute(sql, args):  # lazily: rows past the last kept are never read
+            record = self._records([row])[0]
+            if keep(record):
+                found.append(record)
+                if len(found) == limit:
+                    break
+        return found
 
 
 class _Keys(Table):

@@ -113,6 +113,8 @@ def read_files(root: Path, config: Config, files, index=None, contents: Contents
                 read += 1
                 if index is not None and rel not in contents:
                     fresh.append((rel, stamp, pf))
+                else:
+                    pf.body = None  # no index to take its words: not kept
             parsed.append(pf)
     return Reading(parsed, checked, fresh, read, contents)
 

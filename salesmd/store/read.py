@@ -124,6 +124,7 @@ def read_file(root: Path, rel: str, config: Config, raw: bytes | None = None,
         body_digest=hashlib.blake2b(parts.body.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest(),
         blob=hashlib.sha1(b"blob %d\0" % len(raw) + raw).hexdigest(),
     )
+    out.body = parts.body
     return out
 
 

@@ -132,12 +132,29 @@ def link_rows(record: Record):
             n += 1
 
 
-def words_of(record: Record, body: str | None) -> tuple[str, str, str]:
-    """What the full-text index holds of a record: its title, its other text values, its body."""
+def words_of(record: Record, body: str | None) -> tuple[str, str, str, str]:
+    """What the full-text index holds of a record: its title, its other text values (every email
+    of `email` and `emails`, a lead's company, ...; not the links: another record's id is not this
+    record's word), its body, and the digits of its phone numbers
+    as every ending of four digits or more, so that a search for 5550143 (a prefix of one of them)
+    finds +1 503 555 0143."""
     title = record.title
-    fields = []
+    fields, digits = [], []
+    links = LINK_TARGETS.get(record.type, {})
     for key, value in record.data.items():
         for item in value if isinstance(value, list) else (value,):
-            if isinstance(item, str) and item != title and key != "type":
+            if isinstance(item, str) and item != title and key != "type" and key not in links:
                 fields.append(item)
-    return title, "\n".join(fields), body or ""
+            if isinstance(key, str) and is_phone_key(key) and isinstance(item, (str, int)):
+                number = "".join(c for c in str(item) if c in "0123456789")
+                digits.extend(number[i:] for i in range(len(number) - PHONE_DIGITS + 1))
+    return title, "\n".join(fields), body or "", " ".join(digits)
+
+
+PHONE_DIGITS = 4  # the fewest digits a search looks up in phone numbers
+
+
+def is_phone_key(key: str) -> bool:
+    """Keys holding phone numbers: phone, phones, and custom ones such as mobile_phone, mobile, fax."""
+    key = key.casefold()
+    return "phone" in key or key in ("mobile", "cell", "fax")
