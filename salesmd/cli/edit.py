@@ -31,7 +31,7 @@ def set_command(app: App, record_id, pairs, unset, dry_run, commit):
     from a key of the record's type). A stage change follows the pipeline rules as `move` does.
     `type` and the id cannot change, and a required key cannot be unset.
 
-    Example: salesmd set acme-fleet-renewal amount=52000 close_date=2026-12-20 --unset probability
+    Example: salesmd set harbor-freight-fleet-renewal amount=184000 close_date=2026-12-18 --unset probability
     """
     from ..write.edit import plan_set
     from ..write.records import need
@@ -64,8 +64,11 @@ def _custom_keys(app: App, changes, keys: set[str]) -> list:
 
     vault, _ = app.load()
     planned = planned_records(vault, {c.rel: c.after for c in changes.changes})
-    return [p for record in planned.values() if record is not None
-            for p in check_unknown_keys(record, vault.config) if any(f"'{k}'" in p.message for k in keys)]
+    found = []
+    for record in (r for r in planned.values() if r is not None):
+        lines = {record.line_of(k) for k in keys if k in record.key_lines}
+        found += [p for p in check_unknown_keys(record, vault.config) if p.source.line in lines]
+    return found
 
 
 @main.command()
@@ -96,7 +99,7 @@ def reschedule(app: App, record_id, when, dry_run, commit):
     length). WHEN is a date, a datetime, or a day from today: tomorrow, +3d, -1d, +2w, fri, each
     with a time if wanted (fri 14:00). A day alone keeps the time of day the record had.
 
-    Example: salesmd reschedule nordhafen-contract-review fri 10:30
+    Example: salesmd reschedule nordhafen-hamburg-site-visit fri 10:30
     """
     from ..when import resolve
     from ..write.edit import plan_reschedule
