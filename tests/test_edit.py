@@ -125,6 +125,15 @@ def test_set_and_unset_together_and_commit(committed):
     assert git(committed.root, "status", "--porcelain") == ""
 
 
+def test_set_takes_a_list_as_commas_or_as_a_yaml_flow_list(committed):
+    committed.run("set", "acme-corp", 'tags=[fleet, "Reno, NV"]', ok=True)
+    committed.run("set", "acme-fleet-renewal", "contacts=[jane-doe]", ok=True)
+    assert 'tags: [fleet, "Reno, NV"]\n' in committed.read("accounts/acme-corp.md")
+    assert committed.json("show", "acme-fleet-renewal")["fields"]["contacts"] == ["[[jane-doe]]"]
+    committed.run("new", "account", "Reno Depot", "--tags", "[depot, 'Reno, NV']", ok=True)
+    assert committed.json("show", "reno-depot")["fields"]["tags"] == ["depot", "Reno, NV"]
+
+
 def test_set_a_list_keeps_its_block_style(committed):
     committed.run("set", "bolt-works", "tags=prospect,fleet,dealer", ok=True)
     text = committed.read("accounts/bolt-works.md")

@@ -26,7 +26,8 @@ def set_command(app: App, record_id, pairs, unset, dry_run, commit):
     """Change any keys of a record: one line per key, the rest of the file as it was.
 
     Values are read as the key takes them: a number (amount=52000), a date (close_date=2026-12-20,
-    or +30d, tomorrow, fri), a link (account=acme-corp), a list as commas (tags=vip,fleet).
+    or +30d, tomorrow, fri), a link (account=acme-corp), a list as commas (tags=vip,fleet) or
+    as a YAML flow list ('tags=[vip, "Reno, NV"]').
     Any other key is a custom key, typed as YAML reads it (a warning when it is one typo away
     from a key of the record's type). A stage change follows the pipeline rules as `move` does.
     `type` and the id cannot change, and a required key cannot be unset.
