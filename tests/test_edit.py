@@ -197,6 +197,7 @@ def test_set_cannot_take_a_won_deal_back_even_through_another_key(committed):
     (["set", "acme-fleet-renewal"], "give what to change: KEY=VALUE pairs, or --unset KEY"),
     (["set", "acme-fleet-renewal", "amount"], "'amount': write it as KEY=VALUE"),
     (["set", "acme-fleet-renewal", "lost_reason="], "give a value after '=' (to remove the key: --unset lost_reason)"),
+    (["set", "acme-fleet-renewal", "amount=1", "amount=2"], "'amount' is given twice"),
 ])
 def test_set_command_line_mistakes_exit_2(committed, args, says):
     refused(committed, *args, says=says, code=2)
@@ -363,6 +364,11 @@ def test_tag_adds_to_each_list_in_its_own_style(committed):
     committed.run("check", ok=True)
     again = committed.run("tag", "fleet", "acme-corp", ok=True)
     assert "already tagged fleet: acme-corp" in again.stderr and "nothing to change" in again.stderr
+
+
+def test_tag_names_a_record_once_however_often_it_is_given(committed):
+    committed.run("tag", "vip", "acme-corp", "ACME-corp", "acme-corp", ok=True)
+    assert committed.read("accounts/acme-corp.md").count("tags: [vip]\n") == 1
 
 
 def test_tag_turns_a_single_tag_into_a_list(tmp_path):

@@ -39,10 +39,14 @@ def set_command(app: App, record_id, pairs, unset, dry_run, commit):
 
     if not pairs and not unset:
         fail("give what to change: KEY=VALUE pairs, or --unset KEY", 2)
+    seen: set[str] = set()
     for pair in pairs:
         key, eq, value = pair.partition("=")
         if eq and key.strip() and not value.strip():
             fail(f"{pair!r}: give a value after '=' (to remove the key: --unset {key.strip()})", 2)
+        if key.strip() in seen:
+            fail(f"'{key.strip()}' is given twice; give each key once", 2)
+        seen.add(key.strip())
     vault, _ = app.load()
     record = need(vault, record_id, RECORD_TYPES)
     values = _set_values(pairs, record.type, app.today, option="")
@@ -152,6 +156,7 @@ def _retag(app: App, text: str, ids: tuple[str, ...], adding: bool, dry_run, com
             wrong.append(str(e))
     if wrong:
         fail("; ".join(wrong) + "; nothing was written", 1)
+    records = list({r.path: r for r in records}.values())  # one id named twice, in two cases
     changes, unchanged = plan_tags(vault, records, tags if adding else [], [] if adding else tags)
     if unchanged:
         state = "already tagged" if adding else "not tagged"
