@@ -346,6 +346,10 @@ def test_log_and_done_take_days_from_today_too(committed):
     assert "2026-11-26-meeting-quarterly-review" in result.output
     committed.run(*TODAY, "done", "chase-quote", "--follow-up", "Call back", "--due", "+1w", ok=True)
     assert committed.json("show", "call-back")["fields"]["due"] == "2026-12-01"
+    committed.run(*TODAY, "new", "task", "Send brochure", "--due", "mon", ok=True)
+    assert committed.json("show", "send-brochure")["fields"]["due"] == "2026-11-30"
+    committed.run(*TODAY, "move", "acme-fleet-renewal", "negotiation", "--set", "close_date=+2w", ok=True)
+    assert committed.json("show", "acme-fleet-renewal")["fields"]["close_date"] == "2026-12-08"
 
 
 # ------------------------------------------------------------------------------------ tag, untag
