@@ -6,10 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import git, make_vault
 from salesmd.config import default_config_text
 from salesmd.when import parse_when
+from salesmd.write.yamledit import read_back, render_value
+from salesmd.write.yamllist import set_list
 
 TODAY = ["--today", "2026-11-24"]  # a Tuesday
 
@@ -459,3 +463,26 @@ def test_a_flow_list_keeps_its_spacing_and_quotes(tmp_path):
     assert 'tags: [ "vip", q4, fleet ]  # ours\n' in vault.read("accounts/spaced.md")
     vault.run("untag", "q4", "spaced", ok=True)
     assert 'tags: [ "vip", fleet ]  # ours\n' in vault.read("accounts/spaced.md")
+
+
+TAG = st.text(alphabet="ab Z:,#-[]\"'é", min_size=1, max_size=6).filter(lambda t: t == t.strip())
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(old=st.lists(TAG, min_size=1, max_size=5), added=st.lists(TAG, max_size=3), block=st.booleans(),
+       data=st.data())
+def test_a_list_edit_reads_back_as_asked_keeps_its_style_and_the_rest(old, added, block, data):
+    kept = [t for t, stays in zip(old, data.draw(st.lists(st.booleans(), min_size=len(old), max_size=len(old))))
+            if stays]
+    if block:
+        value = "\n" + "".join(f"  - {render_value(t)}\n" for t in old)
+    else:
+        value = " [" + ", ".join(render_value(t, flow=True) for t in old) + "]  # ours\n"
+    text = f"---\ntype: account\nname: X\ntags:{value}owner: m\n---\nbody\n"
+    out = set_list(text, "tags", kept + added)
+    assert read_back(out).get("tags", []) == kept + added
+    assert out.startswith("---\ntype: account\nname: X\n") and out.endswith("owner: m\n---\nbody\n")
+    if kept + added:
+        assert ("tags:\n  - " in out) if block else ("tags: [" in out and "]  # ours\n" in out)
+    else:
+        assert "tags" not in out
