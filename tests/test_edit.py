@@ -6,10 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import git, make_vault
 from salesmd.config import default_config_text
 from salesmd.when import parse_when
+from salesmd.write.yamledit import read_back, render_value
+from salesmd.write.yamllist import set_list
 
 TODAY = ["--today", "2026-11-24"]  # a Tuesday
 
@@ -125,6 +129,15 @@ def test_set_and_unset_together_and_commit(committed):
     assert git(committed.root, "status", "--porcelain") == ""
 
 
+def test_set_takes_a_list_as_commas_or_as_a_yaml_flow_list(committed):
+    committed.run("set", "acme-corp", 'tags=[fleet, "Reno, NV"]', ok=True)
+    committed.run("set", "acme-fleet-renewal", "contacts=[jane-doe]", ok=True)
+    assert 'tags: [fleet, "Reno, NV"]\n' in committed.read("accounts/acme-corp.md")
+    assert committed.json("show", "acme-fleet-renewal")["fields"]["contacts"] == ["[[jane-doe]]"]
+    committed.run("new", "account", "Reno Depot", "--tags", "[depot, 'Reno, NV']", ok=True)
+    assert committed.json("show", "reno-depot")["fields"]["tags"] == ["depot", "Reno, NV"]
+
+
 def test_set_a_list_keeps_its_block_style(committed):
     committed.run("set", "bolt-works", "tags=prospect,fleet,dealer", ok=True)
     text = committed.read("accounts/bolt-works.md")
@@ -188,6 +201,7 @@ def test_set_cannot_take_a_won_deal_back_even_through_another_key(committed):
     (["set", "acme-fleet-renewal"], "give what to change: KEY=VALUE pairs, or --unset KEY"),
     (["set", "acme-fleet-renewal", "amount"], "'amount': write it as KEY=VALUE"),
     (["set", "acme-fleet-renewal", "lost_reason="], "give a value after '=' (to remove the key: --unset lost_reason)"),
+    (["set", "acme-fleet-renewal", "amount=1", "amount=2"], "'amount' is given twice"),
 ])
 def test_set_command_line_mistakes_exit_2(committed, args, says):
     refused(committed, *args, says=says, code=2)
@@ -336,6 +350,10 @@ def test_log_and_done_take_days_from_today_too(committed):
     assert "2026-11-26-meeting-quarterly-review" in result.output
     committed.run(*TODAY, "done", "chase-quote", "--follow-up", "Call back", "--due", "+1w", ok=True)
     assert committed.json("show", "call-back")["fields"]["due"] == "2026-12-01"
+    committed.run(*TODAY, "new", "task", "Send brochure", "--due", "mon", ok=True)
+    assert committed.json("show", "send-brochure")["fields"]["due"] == "2026-11-30"
+    committed.run(*TODAY, "move", "acme-fleet-renewal", "negotiation", "--set", "close_date=+2w", ok=True)
+    assert committed.json("show", "acme-fleet-renewal")["fields"]["close_date"] == "2026-12-08"
 
 
 # ------------------------------------------------------------------------------------ tag, untag
@@ -354,6 +372,11 @@ def test_tag_adds_to_each_list_in_its_own_style(committed):
     committed.run("check", ok=True)
     again = committed.run("tag", "fleet", "acme-corp", ok=True)
     assert "already tagged fleet: acme-corp" in again.stderr and "nothing to change" in again.stderr
+
+
+def test_tag_names_a_record_once_however_often_it_is_given(committed):
+    committed.run("tag", "vip", "acme-corp", "ACME-corp", "acme-corp", ok=True)
+    assert committed.read("accounts/acme-corp.md").count("tags: [vip]\n") == 1
 
 
 def test_tag_turns_a_single_tag_into_a_list(tmp_path):
@@ -440,3 +463,26 @@ def test_a_flow_list_keeps_its_spacing_and_quotes(tmp_path):
     assert 'tags: [ "vip", q4, fleet ]  # ours\n' in vault.read("accounts/spaced.md")
     vault.run("untag", "q4", "spaced", ok=True)
     assert 'tags: [ "vip", fleet ]  # ours\n' in vault.read("accounts/spaced.md")
+
+
+TAG = st.text(alphabet="ab Z:,#-[]\"'é", min_size=1, max_size=6).filter(lambda t: t == t.strip())
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(old=st.lists(TAG, min_size=1, max_size=5), added=st.lists(TAG, max_size=3), block=st.booleans(),
+       data=st.data())
+def test_a_list_edit_reads_back_as_asked_keeps_its_style_and_the_rest(old, added, block, data):
+    kept = [t for t, stays in zip(old, data.draw(st.lists(st.booleans(), min_size=len(old), max_size=len(old))))
+            if stays]
+    if block:
+        value = "\n" + "".join(f"  - {render_value(t)}\n" for t in old)
+    else:
+        value = " [" + ", ".join(render_value(t, flow=True) for t in old) + "]  # ours\n"
+    text = f"---\ntype: account\nname: X\ntags:{value}owner: m\n---\nbody\n"
+    out = set_list(text, "tags", kept + added)
+    assert read_back(out).get("tags", []) == kept + added
+    assert out.startswith("---\ntype: account\nname: X\n") and out.endswith("owner: m\n---\nbody\n")
+    if kept + added:
+        assert ("tags:\n  - " in out) if block else ("tags: [" in out and "]  # ours\n" in out)
+    else:
+        assert "tags" not in out

@@ -26,22 +26,27 @@ def set_command(app: App, record_id, pairs, unset, dry_run, commit):
     """Change any keys of a record: one line per key, the rest of the file as it was.
 
     Values are read as the key takes them: a number (amount=52000), a date (close_date=2026-12-20,
-    or +30d, tomorrow, fri), a link (account=acme-corp), a list as commas (tags=vip,fleet).
+    or +30d, tomorrow, fri), a link (account=acme-corp), a list as commas (tags=vip,fleet) or
+    as a YAML flow list ('tags=[vip, "Reno, NV"]').
     Any other key is a custom key, typed as YAML reads it (a warning when it is one typo away
     from a key of the record's type). A stage change follows the pipeline rules as `move` does.
     `type` and the id cannot change, and a required key cannot be unset.
 
-    Example: salesmd set acme-fleet-renewal amount=52000 close_date=2026-12-20 --unset probability
+    Example: salesmd set harbor-freight-fleet-renewal amount=184000 close_date=2026-12-18 --unset probability
     """
     from ..write.edit import plan_set
     from ..write.records import need
 
     if not pairs and not unset:
         fail("give what to change: KEY=VALUE pairs, or --unset KEY", 2)
+    seen: set[str] = set()
     for pair in pairs:
         key, eq, value = pair.partition("=")
         if eq and key.strip() and not value.strip():
             fail(f"{pair!r}: give a value after '=' (to remove the key: --unset {key.strip()})", 2)
+        if key.strip() in seen:
+            fail(f"'{key.strip()}' is given twice; give each key once", 2)
+        seen.add(key.strip())
     vault, _ = app.load()
     record = need(vault, record_id, RECORD_TYPES)
     values = _set_values(pairs, record.type, app.today, option="")
@@ -64,8 +69,11 @@ def _custom_keys(app: App, changes, keys: set[str]) -> list:
 
     vault, _ = app.load()
     planned = planned_records(vault, {c.rel: c.after for c in changes.changes})
-    return [p for record in planned.values() if record is not None
-            for p in check_unknown_keys(record, vault.config) if any(f"'{k}'" in p.message for k in keys)]
+    found = []
+    for record in (r for r in planned.values() if r is not None):
+        lines = {record.line_of(k) for k in keys if k in record.key_lines}
+        found += [p for p in check_unknown_keys(record, vault.config) if p.source.line in lines]
+    return found
 
 
 @main.command()
@@ -96,7 +104,7 @@ def reschedule(app: App, record_id, when, dry_run, commit):
     length). WHEN is a date, a datetime, or a day from today: tomorrow, +3d, -1d, +2w, fri, each
     with a time if wanted (fri 14:00). A day alone keeps the time of day the record had.
 
-    Example: salesmd reschedule nordhafen-contract-review fri 10:30
+    Example: salesmd reschedule nordhafen-hamburg-site-visit fri 10:30
     """
     from ..when import resolve
     from ..write.edit import plan_reschedule
@@ -148,6 +156,7 @@ def _retag(app: App, text: str, ids: tuple[str, ...], adding: bool, dry_run, com
             wrong.append(str(e))
     if wrong:
         fail("; ".join(wrong) + "; nothing was written", 1)
+    records = list({r.path: r for r in records}.values())  # one id named twice, in two cases
     changes, unchanged = plan_tags(vault, records, tags if adding else [], [] if adding else tags)
     if unchanged:
         state = "already tagged" if adding else "not tagged"

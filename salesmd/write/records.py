@@ -58,9 +58,9 @@ def parse_value(key: str, text: str, type_: str, today: dt.date | None = None) -
     if kind == "link":
         return link_to(text)
     if kind == "links":
-        return [link_to(t) for t in text.split(",") if t.strip()]
+        return [link_to(t) for t in list_items(text)]
     if kind == "strings":
-        return [t.strip() for t in text.split(",") if t.strip()]
+        return list_items(text)
     if kind in ("str", "currency"):
         return text
     if kind in DATE_KINDS:  # as a file's value is read: "2026-12-01 10:30", ...T00:00:00.000Z
@@ -73,6 +73,18 @@ def parse_value(key: str, text: str, type_: str, today: dt.date | None = None) -
     if value is None or isinstance(value, (str, list, dict)) or render_value(value) != text:
         return text
     return value
+
+
+def list_items(text: str) -> list[str]:
+    """A list typed on the command line: commas between the items (vip,fleet), or a YAML flow list
+    ([vip, "Smith, Jones"], for an item holding a comma). A link `[[id]]` is an item, not a list."""
+    text = text.strip()
+    if text.startswith("[") and text.endswith("]") and not text.startswith("[["):
+        parsed = parse_yaml(f"v: {text}\n") if "\n" not in text else None
+        value = parsed.data.get("v") if parsed and isinstance(parsed.data, dict) and not parsed.issues else None
+        if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+            return [str(v).strip() for v in value if str(v).strip()]
+    return [t.strip() for t in text.split(",") if t.strip()]
 
 
 def link_to(text: str) -> str:
