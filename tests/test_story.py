@@ -266,3 +266,15 @@ def test_the_site_agenda_page_lists_who_is_losing_touch(tmp_path):
     page = (tmp_path / "site" / "agenda.html").read_text()
     table = page[page.index('id="losing-touch"'):]
     assert 'data-id="jane"' in table and "54 days (since 2026-10-01)" in table and "Old call" in table
+
+
+def test_the_index_and_a_fresh_read_agree_on_the_story_and_on_who_is_losing_touch(tmp_path):
+    v = touch_vault(tmp_path, {
+        "contacts/quiet.md": rec(type="contact", name="Quiet", keep_in_touch=14),
+        "accounts/plain.md": rec(type="account", name="Plain"),
+        "activities/call.md": act("Call", "2026-10-01", '["[[jane]]", "[[acme]]"]'),
+    })
+    indexed = v.json("agenda", *TODAY)
+    fresh = v.json("agenda", *TODAY, "--no-cache")
+    assert indexed["losing_touch"] == fresh["losing_touch"] and len(indexed["losing_touch"]) == 3
+    assert v.json("show", "acme-fleet", *TODAY) == v.json("show", "acme-fleet", *TODAY, "--no-cache")

@@ -132,8 +132,11 @@ def pipeline(app: App, pipeline_name: str, owner, territory, product, period, al
     each currency (currencies are never added together; the probability is the deal's own, else
     its stage's). Then: what is expected to close in the period, won and lost in the period with
     the win rate (by count and by value), the lead conversion rate, and every open deal with its
-    age and days in its current stage (the first 25; --deals for all). --format json is the
-    summary (--deals adds every deal, streamed); --format csv gives one row per open deal.
+    age and days in its current stage (the first 25; --deals for all). Then the metrics: average
+    days in each stage and the sales cycle over the period (from git where there is history), the
+    funnel, lost reasons, deals whose close date slipped out of the period, and lead conversion by
+    source. --format json is the summary (--deals adds every deal, streamed); --format csv gives
+    one row per open deal.
 
     Example: salesmd pipeline --period 2026-Q4 --owner maria
     """

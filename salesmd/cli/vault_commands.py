@@ -180,6 +180,9 @@ def _record(app: App, record_id: str, doing: str) -> Record:
 def show(app: App, record_id: str, fmt: str):
     """Show one record: its keys, what it links to, what links to it, and its timeline.
 
+    An opportunity's timeline is its whole story: also its lead's activities, tasks and notes, and
+    its account's and contacts' activities during the deal's life, each marked where it came from.
+
     Example: salesmd show acme-fleet-renewal
     """
     from ..git.firsts import FirstCommits
