@@ -73,7 +73,8 @@ def test_lists_show_the_columns_that_matter_for_each_type(example_site, visit):
 def test_a_header_click_sorts_numbers_and_dates_as_such_and_a_second_click_reverses(example_site, visit):
     out, _ = example_site
     deals = {d["name"]: d.get("amount") for d in example_json("list", "opportunity", "--format", "json")}
-    page = visit(out / "opportunities.html").page
+    v = visit(out / "opportunities.html")
+    page = v.page
     amount = page.locator("thead th", has_text="Amount")
     assert amount.get_attribute("aria-sort") is None  # as built: sorted by name
     amount.click()
@@ -97,6 +98,8 @@ def test_a_header_click_sorts_numbers_and_dates_as_such_and_a_second_click_rever
     name.focus()
     page.keyboard.press("Enter")
     assert names(page) == sorted(names(page), key=str.casefold) and name.get_attribute("aria-sort") == "ascending"
+    page.locator("#filter").fill("forklift")
+    assert v.requests == [(out / "opportunities.html").resolve().as_uri()]  # sorting and filtering fetch nothing
 
 
 def test_the_filter_box_hides_the_rows_without_the_text(example_site, visit):
