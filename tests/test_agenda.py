@@ -280,4 +280,5 @@ def test_an_inherited_owner_and_territory_count_alike_in_list_export_agenda_pipe
     v.run(*TODAY, "report", "--out", str(tmp_path / "site"), ok=True)
     tasks_page = (tmp_path / "site" / "tasks.html").read_text(encoding="utf-8")
     row_html = tasks_page.split("Book the demo", 1)[1].split("</tr>", 1)[0]
-    assert "<td>dev</td><td>east</td>" in row_html
+    assert '<td data-sort="dev"><a href="owners/dev.html">dev</a></td>' in row_html  # the owner column
+    assert "Book the demo" in (tmp_path / "site" / "territories" / "east.html").read_text(encoding="utf-8")

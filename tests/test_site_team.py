@@ -73,7 +73,8 @@ def test_lists_show_the_columns_that_matter_for_each_type(example_site, visit):
 def test_a_header_click_sorts_numbers_and_dates_as_such_and_a_second_click_reverses(example_site, visit):
     out, _ = example_site
     deals = {d["name"]: d.get("amount") for d in example_json("list", "opportunity", "--format", "json")}
-    page = visit(out / "opportunities.html").page
+    v = visit(out / "opportunities.html")
+    page = v.page
     amount = page.locator("thead th", has_text="Amount")
     assert amount.get_attribute("aria-sort") is None  # as built: sorted by name
     amount.click()
@@ -97,6 +98,8 @@ def test_a_header_click_sorts_numbers_and_dates_as_such_and_a_second_click_rever
     name.focus()
     page.keyboard.press("Enter")
     assert names(page) == sorted(names(page), key=str.casefold) and name.get_attribute("aria-sort") == "ascending"
+    page.locator("#filter").fill("forklift")
+    assert v.requests == [(out / "opportunities.html").resolve().as_uri()]  # sorting and filtering fetch nothing
 
 
 def test_the_filter_box_hides_the_rows_without_the_text(example_site, visit):
@@ -172,15 +175,20 @@ def test_owner_and_territory_pages_exist_and_are_linked(example_site, visit):
 def test_an_owner_found_only_on_records_has_a_page_and_an_alias_is_its_owner(tmp_path, visit):
     vault = make_vault(tmp_path / "v", {
         "opportunities/kim-deal.md": "---\ntype: opportunity\nname: Kim's deal\nstage: prospecting\nowner: kim\n---\n",
+        "accounts/pat-account.md": "---\ntype: account\nname: Pat's account\nowner: pat\n---\n",
     })
     vault.run("--today", "2026-11-24", "report", "--out", str(tmp_path / "site"), ok=True)
     site = tmp_path / "site"
     assert sorted(p.name for p in (site / "owners").glob("*.html")) == \
-        ["dev.calendar.html", "dev.html", "kim.calendar.html", "kim.html", "maria.calendar.html", "maria.html"]
+        ["dev.calendar.html", "dev.html", "kim.calendar.html", "kim.html", "maria.calendar.html", "maria.html",
+         "pat.calendar.html", "pat.html"]
     assert sorted(p.name for p in (site / "territories").glob("*.html")) == \
         ["east.calendar.html", "east.html", "west.calendar.html", "west.html"]
     page = visit(site / "owners/kim.html").page
     assert [c.inner_text() for c in page.locator("article.card .name").all()] == ["Kim's deal"]
+    accounts = visit(site / "accounts.html").page  # the owner an account names links to its page
+    accounts.locator("tbody tr", has_text="Pat's account").locator("a[href='owners/pat.html']").click()
+    assert accounts.locator("h1").inner_text() == "Owner: pat" and accounts.locator("article.card").count() == 0
 
 
 def test_calendar_shows_an_activity_and_a_task_on_their_days(tmp_path, visit):

@@ -1,8 +1,8 @@
 """The site's pages for a team: one per owner and one per territory, each with that person's or
 place's board, forecast, agenda, stale deals and calendar.
 
-The owners are those in salesmd.yaml's `owners:` plus every owner found on a deal, lead, task or
-activity (as every report reads it: a task without one takes its deal's, an alias is its owner's
+The owners are those in salesmd.yaml's `owners:` plus every owner found on a deal, lead, task,
+activity or account (as every report reads it: a task without one takes its deal's, an alias is its owner's
 id); territories likewise. The records are sorted into their people and places in one pass, and
 each page's reports are built from a view of the vault holding only that person's or place's
 records, so the whole build costs what the records are, not records times owners.
@@ -85,7 +85,7 @@ def members(vault) -> list[Member]:
     for name in (roster.territories or ()):
         found["territory"].setdefault(name.casefold(), name)
     placed: list[tuple[str, str, Record]] = []
-    for type_ in OWNED_TYPES:
+    for type_ in OWNED_TYPES + ("account",):  # an account's owner has a page too, if an empty one
         for record in vault.of_type(type_):
             for kind in ("owner", "territory"):
                 value = effective(vault, record, kind)
@@ -93,7 +93,8 @@ def members(vault) -> list[Member]:
                     value = roster.territory(value) or value
                 if value is not None:
                     found[kind].setdefault(value.casefold(), value)
-                    placed.append((kind, value.casefold(), record))
+                    if type_ in OWNED_TYPES:
+                        placed.append((kind, value.casefold(), record))
     out: dict[tuple[str, str], Member] = {}
     for kind, folder in (("owner", "owners"), ("territory", "territories")):
         names = sorted(found[kind].values(), key=str.casefold)
