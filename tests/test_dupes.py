@@ -476,3 +476,21 @@ def test_merge_killed_before_each_rename_leaves_all_or_nothing(dup_vault, tmp_pa
         assert "Traceback" not in result.stderr
         assert files(root) == (before if k == 1 else after), f"killed before rename {k}"
         assert leftovers(root) == []
+
+
+def test_merge_keeps_both_addresses_whatever_is_preferred(conflicted):
+    """A different email is never a conflict: KEEP's stays `email` (OTHER's with --take email), the
+    other joins `emails`, even with --prefer other."""
+    conflicted.write("contacts/jane-doe-2.md", conflicted.read("contacts/jane-doe-2.md").replace(
+        "Jane@Acme.example", "jane.doe@home.example"))
+    conflicted.run("merge", "jane-doe", "jane-doe-2", "--prefer", "other", ok=True)
+    front = conflicted.read("contacts/jane-doe.md").split("---\n")[1]
+    assert "email: jane@acme.example" in front and "emails: [jane.doe@home.example]" in front
+
+
+def test_merge_take_email_makes_others_address_the_main_one(conflicted):
+    conflicted.write("contacts/jane-doe-2.md", conflicted.read("contacts/jane-doe-2.md").replace(
+        "Jane@Acme.example", "jane.doe@home.example"))
+    conflicted.run("merge", "jane-doe", "jane-doe-2", "--take", "email", "--prefer", "keep", ok=True)
+    front = conflicted.read("contacts/jane-doe.md").split("---\n")[1]
+    assert "email: jane.doe@home.example" in front and "emails: [jane@acme.example]" in front

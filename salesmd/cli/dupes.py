@@ -96,7 +96,7 @@ def merge(app: App, keep_id, other_id, take, prefer, dry_run, commit):
 @click.argument("record_id", metavar="ID", shell_complete=record_ids(*RECORD_TYPES))
 @click.option("--to", "to_id", metavar="OTHER", shell_complete=record_ids(*RECORD_TYPES),
               help="First move every link to ID over to OTHER.")
-@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @write_options
 @pass_app
 def rm(app: App, record_id, to_id, yes, dry_run, commit):
