@@ -190,9 +190,9 @@ def test_close_names_are_compared_within_blocks_only(monkeypatch):
     real = difflib.SequenceMatcher
 
     class Counting(real):
-        def __init__(self, *args, **kwargs):
+        def set_seq1(self, a):  # one name compared with another
             calls.append(1)
-            super().__init__(*args, **kwargs)
+            super().set_seq1(a)
 
     monkeypatch.setattr(dupes.difflib, "SequenceMatcher", Counting)
     names = {f"{a}{b}{c} {d}{e}son": {n} for n, (a, b, c, d, e) in enumerate(
@@ -494,3 +494,14 @@ def test_merge_take_email_makes_others_address_the_main_one(conflicted):
     conflicted.run("merge", "jane-doe", "jane-doe-2", "--take", "email", "--prefer", "keep", ok=True)
     front = conflicted.read("contacts/jane-doe.md").split("---\n")[1]
     assert "email: jane.doe@home.example" in front and "emails: [jane@acme.example]" in front
+
+
+def test_rm_to_a_record_the_links_cannot_lead_to_is_refused_by_the_check(dup_vault):
+    """The task and the note may relate to any customer record, but an opportunity's contacts
+    must be contacts: moving jane-doe's links to the account would break that one."""
+    before = dup_vault.snapshot()
+    result = dup_vault.run("rm", "jane-doe", "--to", "acme-corp", "--yes")
+    assert result.exit_code == 1
+    assert "opportunities/acme-fleet-renewal.md:6: error[link-type]" in result.stderr
+    assert "refused: the change would add the problems above; nothing was written" in result.stderr
+    assert dup_vault.snapshot() == before
