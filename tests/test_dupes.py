@@ -505,3 +505,18 @@ def test_rm_to_a_record_the_links_cannot_lead_to_is_refused_by_the_check(dup_vau
     assert "opportunities/acme-fleet-renewal.md:6: error[link-type]" in result.stderr
     assert "refused: the change would add the problems above; nothing was written" in result.stderr
     assert dup_vault.snapshot() == before
+
+
+def test_merge_keeps_crlf_line_endings_in_what_it_appends(tmp_path):
+    vault = make_vault(tmp_path / "v", {
+        "contacts/ann.md": b"---\r\ntype: contact\r\nname: Ann Lee\r\nemail: ann@a.example\r\n---\r\nFirst body.\r\n",
+        "contacts/ann-2.md": b"---\r\ntype: contact\r\nname: Ann Lee\r\nemail: ANN@a.example\r\nrole: CFO\r\n---\r\n"
+                             b"Second body.\r\nline two\r\n",
+    })
+    vault.commit("crlf")
+    vault.run("merge", "ann", "ann-2", ok=True)
+    text = (vault.root / "contacts/ann.md").read_bytes()
+    assert b"\n" not in text.replace(b"\r\n", b"")  # every line break is CRLF
+    assert text.startswith(b"---\r\ntype: contact\r\nname: Ann Lee\r\nemail: ann@a.example\r\nrole: CFO\r\n---\r\n"
+                           b"First body.\r\n\r\n## Merged from ann-2\r\n\r\nFrom `contacts/ann-2.md`, merged on ")
+    assert text.endswith(b".\r\n\r\nSecond body.\r\nline two\r\n")
