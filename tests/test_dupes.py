@@ -520,3 +520,23 @@ def test_merge_keeps_crlf_line_endings_in_what_it_appends(tmp_path):
     assert text.startswith(b"---\r\ntype: contact\r\nname: Ann Lee\r\nemail: ann@a.example\r\nrole: CFO\r\n---\r\n"
                            b"First body.\r\n\r\n## Merged from ann-2\r\n\r\nFrom `contacts/ann-2.md`, merged on ")
     assert text.endswith(b".\r\n\r\nSecond body.\r\nline two\r\n")
+
+
+def test_dupes_names_an_open_lead_that_is_already_a_contact_with_the_convert_to_run(tmp_path):
+    vault = make_vault(tmp_path / "v", {
+        "leads/webform-jane.md": "---\ntype: lead\nname: Web form - forklift quote\nstage: new\n"
+                                 "email: JANE@acme.example\nphone: \"(503) 555-0142\"\n---\n",
+        # a converted lead shares its contact's address by design: not reported
+        "leads/jane-doe-inquiry.md": "---\ntype: lead\nname: Jane Doe inquiry\nstage: converted\ncompany: Acme Corp\n"
+                                     "email: jane@acme.example\nconverted_to: \"[[acme-fleet-renewal]]\"\n"
+                                     "converted_on: 2026-10-02\nowner: maria\n---\n",
+    }, config=US)
+    text = vault.run("dupes", ok=True).output
+    assert "open lead, already a contact: Web form - forklift quote" in text
+    assert "why: same email JANE@acme.example (also written 'jane@acme.example')" in text
+    assert "why: same phone +15035550142 ('(503) 555-0142', '+1 503 555 0142')" in text
+    assert "convert: salesmd convert webform-jane --contact jane-doe" in text
+    assert "convert jane-doe-inquiry" not in text  # (the two leads are a group of leads: same email)
+    [group] = [g for g in vault.json("dupes")["groups"] if g["known_contact"]]
+    assert group["suggest"] == ["salesmd convert webform-jane --contact jane-doe"]
+    assert [g for g in vault.json("dupes", "--type", "lead")["groups"] if g["known_contact"]] == []

@@ -76,9 +76,18 @@ class Reason:
 
 @dataclass
 class Group:
-    type: str
+    type: str  # "lead" for an open lead and the contact it already is (`known` True)
     records: list[Record]
     reasons: list[Reason]
+    known: bool = False
+
+    @property
+    def suggest(self) -> list[str]:
+        """The commands that would make the group one record."""
+        first, *others = self.records
+        if self.known:
+            return [f"salesmd convert {first.id} --contact {other.id}" for other in others]
+        return [f"salesmd merge {first.id} {other.id}" for other in others]
 
 
 @dataclass
@@ -88,7 +97,7 @@ class DupesReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {"compared": self.compared, "groups": [
-            {"type": g.type,
+            {"type": g.type, "known_contact": g.known, "suggest": g.suggest,
              "records": [{"id": r.id, "path": r.path, "name": r.title} for r in g.records],
              "reasons": [{"rule": x.rule, "value": x.value, "ids": x.ids, "written": x.written} for x in g.reasons]}
             for g in self.groups]}
@@ -101,7 +110,32 @@ def find_dupes(vault, types: Iterable[str]) -> DupesReport:
         records = vault.of_type(type_)
         compared += len(records)
         groups += _groups(type_, records, vault.config.phone_region)
+    if "lead" in types and "contact" in types:
+        groups += _known_contacts(vault)
     return DupesReport(groups, compared)
+
+
+def _known_contacts(vault) -> list[Group]:
+    """Open leads whose email or phone a contact already has: not a record to merge (they are of
+    two types) but a lead to convert with that contact. One pass over each type, by dict."""
+    region = vault.config.phone_region
+    reach: dict[tuple[str, str], list[tuple[Record, str]]] = {}
+    for contact in vault.of_type("contact"):
+        for rule, value, written in _keys(contact, "", region):
+            reach.setdefault((rule, value), []).append((contact, written))
+    pipeline = vault.config.pipelines["lead"]
+    out = []
+    for lead in vault.of_type("lead"):
+        stage = pipeline.get(lead.get("stage"))
+        if lead.get("converted_to") or (stage is not None and stage.terminal):
+            continue
+        found: dict[str, tuple[Record, list[Reason]]] = {}
+        for rule, value, written in _keys(lead, "", region):
+            for contact, theirs in reach.get((rule, value), []):
+                found.setdefault(contact.path, (contact, []))[1].append(
+                    Reason(rule, value, [lead.id, contact.id], [written, theirs]))
+        out += [Group("lead", [lead, contact], reasons, known=True) for contact, reasons in found.values()]
+    return out
 
 
 def _keys(record: Record, type_: str, region: str | None):
