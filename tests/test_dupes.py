@@ -190,9 +190,9 @@ def test_close_names_are_compared_within_blocks_only(monkeypatch):
     real = difflib.SequenceMatcher
 
     class Counting(real):
-        def __init__(self, *args, **kwargs):
+        def set_seq1(self, a):  # one name compared with another
             calls.append(1)
-            super().__init__(*args, **kwargs)
+            super().set_seq1(a)
 
     monkeypatch.setattr(dupes.difflib, "SequenceMatcher", Counting)
     names = {f"{a}{b}{c} {d}{e}son": {n} for n, (a, b, c, d, e) in enumerate(
@@ -476,3 +476,67 @@ def test_merge_killed_before_each_rename_leaves_all_or_nothing(dup_vault, tmp_pa
         assert "Traceback" not in result.stderr
         assert files(root) == (before if k == 1 else after), f"killed before rename {k}"
         assert leftovers(root) == []
+
+
+def test_merge_keeps_both_addresses_whatever_is_preferred(conflicted):
+    """A different email is never a conflict: KEEP's stays `email` (OTHER's with --take email), the
+    other joins `emails`, even with --prefer other."""
+    conflicted.write("contacts/jane-doe-2.md", conflicted.read("contacts/jane-doe-2.md").replace(
+        "Jane@Acme.example", "jane.doe@home.example"))
+    conflicted.run("merge", "jane-doe", "jane-doe-2", "--prefer", "other", ok=True)
+    front = conflicted.read("contacts/jane-doe.md").split("---\n")[1]
+    assert "email: jane@acme.example" in front and "emails: [jane.doe@home.example]" in front
+
+
+def test_merge_take_email_makes_others_address_the_main_one(conflicted):
+    conflicted.write("contacts/jane-doe-2.md", conflicted.read("contacts/jane-doe-2.md").replace(
+        "Jane@Acme.example", "jane.doe@home.example"))
+    conflicted.run("merge", "jane-doe", "jane-doe-2", "--take", "email", "--prefer", "keep", ok=True)
+    front = conflicted.read("contacts/jane-doe.md").split("---\n")[1]
+    assert "email: jane.doe@home.example" in front and "emails: [jane@acme.example]" in front
+
+
+def test_rm_to_a_record_the_links_cannot_lead_to_is_refused_by_the_check(dup_vault):
+    """The task and the note may relate to any customer record, but an opportunity's contacts
+    must be contacts: moving jane-doe's links to the account would break that one."""
+    before = dup_vault.snapshot()
+    result = dup_vault.run("rm", "jane-doe", "--to", "acme-corp", "--yes")
+    assert result.exit_code == 1
+    assert "opportunities/acme-fleet-renewal.md:6: error[link-type]" in result.stderr
+    assert "refused: the change would add the problems above; nothing was written" in result.stderr
+    assert dup_vault.snapshot() == before
+
+
+def test_merge_keeps_crlf_line_endings_in_what_it_appends(tmp_path):
+    vault = make_vault(tmp_path / "v", {
+        "contacts/ann.md": b"---\r\ntype: contact\r\nname: Ann Lee\r\nemail: ann@a.example\r\n---\r\nFirst body.\r\n",
+        "contacts/ann-2.md": b"---\r\ntype: contact\r\nname: Ann Lee\r\nemail: ANN@a.example\r\nrole: CFO\r\n---\r\n"
+                             b"Second body.\r\nline two\r\n",
+    })
+    vault.commit("crlf")
+    vault.run("merge", "ann", "ann-2", ok=True)
+    text = (vault.root / "contacts/ann.md").read_bytes()
+    assert b"\n" not in text.replace(b"\r\n", b"")  # every line break is CRLF
+    assert text.startswith(b"---\r\ntype: contact\r\nname: Ann Lee\r\nemail: ann@a.example\r\nrole: CFO\r\n---\r\n"
+                           b"First body.\r\n\r\n## Merged from ann-2\r\n\r\nFrom `contacts/ann-2.md`, merged on ")
+    assert text.endswith(b".\r\n\r\nSecond body.\r\nline two\r\n")
+
+
+def test_dupes_names_an_open_lead_that_is_already_a_contact_with_the_convert_to_run(tmp_path):
+    vault = make_vault(tmp_path / "v", {
+        "leads/webform-jane.md": "---\ntype: lead\nname: Web form - forklift quote\nstage: new\n"
+                                 "email: JANE@acme.example\nphone: \"(503) 555-0142\"\n---\n",
+        # a converted lead shares its contact's address by design: not reported
+        "leads/jane-doe-inquiry.md": "---\ntype: lead\nname: Jane Doe inquiry\nstage: converted\ncompany: Acme Corp\n"
+                                     "email: jane@acme.example\nconverted_to: \"[[acme-fleet-renewal]]\"\n"
+                                     "converted_on: 2026-10-02\nowner: maria\n---\n",
+    }, config=US)
+    text = vault.run("dupes", ok=True).output
+    assert "open lead, already a contact: Web form - forklift quote" in text
+    assert "why: same email JANE@acme.example (also written 'jane@acme.example')" in text
+    assert "why: same phone +15035550142 ('(503) 555-0142', '+1 503 555 0142')" in text
+    assert "convert: salesmd convert webform-jane --contact jane-doe" in text
+    assert "convert jane-doe-inquiry" not in text  # (the two leads are a group of leads: same email)
+    [group] = [g for g in vault.json("dupes")["groups"] if g["known_contact"]]
+    assert group["suggest"] == ["salesmd convert webform-jane --contact jane-doe"]
+    assert [g for g in vault.json("dupes", "--type", "lead")["groups"] if g["known_contact"]] == []

@@ -101,7 +101,7 @@ FILES = {
                 role="Head of Operations", account="Shannon Distribution Ltd",
                 body="Renewal of 20 reach trucks due Q3 – budget approved.\n"),  # =96: cp1252's dash
             "chinedu-okafor": dict(
-                name="Chinedu Okafor", email="c.okafor@lagosport.example", phone="+234 1 555 0180",
+                name="Chinedu Okafor", email="c.okafor@lagosport.example", phone="+234 201 555 0180",
                 phones=["+234 803 555 0181"], account="Lagos Port Services", body=""),
         },
         "skipped": [],

@@ -47,16 +47,16 @@ def dupes(app: App, types, fmt):
     click.echo(f"{n} group{'s' if n > 1 else ''} of likely duplicates among {report.compared} records")
     for group in report.groups:
         click.echo("")
-        click.echo(printable(f"{group.type}: {group.records[0].title}"))
+        what = "open lead, already a contact" if group.known else group.type
+        click.echo(printable(f"{what}: {group.records[0].title}"))
         width = max(len(r.id) for r in group.records)
         for record in group.records:
             click.echo(printable(f"  {record.id:<{width}}  {app.show_path(record.path)}"))
         for reason in group.reasons:
             among = "" if len(group.records) == 2 else f" ({', '.join(reason.ids)})"
             click.echo(printable(f"  why: {reason.text()}{among}"))
-        keep, *others = group.records
-        for other in others:
-            click.echo(printable(f"  merge: salesmd merge {keep.id} {other.id}"))
+        for command in group.suggest:
+            click.echo(printable(f"  {'convert' if group.known else 'merge'}: {command}"))
 
 
 @main.command()
@@ -96,7 +96,7 @@ def merge(app: App, keep_id, other_id, take, prefer, dry_run, commit):
 @click.argument("record_id", metavar="ID", shell_complete=record_ids(*RECORD_TYPES))
 @click.option("--to", "to_id", metavar="OTHER", shell_complete=record_ids(*RECORD_TYPES),
               help="First move every link to ID over to OTHER.")
-@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @write_options
 @pass_app
 def rm(app: App, record_id, to_id, yes, dry_run, commit):

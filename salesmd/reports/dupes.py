@@ -5,9 +5,9 @@ number (in E.164: phones.py), or a name once normalised (case, accents, punctuat
 `and`; a company's legal suffixes such as Inc, LLC, GmbH, Ltd, S.A. set aside; a person's name
 in any word order), or when their names are close (difflib's ratio of the normalised names at
 least CLOSE). Exact keys are gathered in dicts, so their cost is one pass. Close names are only
-compared within blocks: the records sharing a word of the normalised name, or its first four
-letters; a block of more than MAX_BLOCK records (a word as common as "smith") is not compared
-pairwise. So the work grows with the records, never with their square.
+compared within blocks: the names sharing a word, or their first four letters (and only names
+whose lengths let the ratio reach CLOSE); a block of more than MAX_BLOCK names (a word as common
+as "smith") is not compared pairwise. So the work grows with the records, never with their square.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ..model import Record
 from ..phones import e164, email_key, emails_of, phones_of
 
 CLOSE = 0.91  # "Jon Smith" ~ "John Smith" (0.95) and "Harbor" ~ "Harbour Freight" are; "Tom" ~ "Tim Becker" (0.90) is not
-MAX_BLOCK = 100
+MAX_BLOCK = 50
 LEGAL = frozenset("""inc incorporated llc llp lp ltd limited corp corporation co company gmbh mbh ag kg ohg ug
     sa sas sarl srl spa sl bv nv plc pty pte oy ab as aps kk pvt and""".split())
 # Which names each type is compared by, and how each is normalised.
@@ -76,9 +76,18 @@ class Reason:
 
 @dataclass
 class Group:
-    type: str
+    type: str  # "lead" for an open lead and the contact it already is (`known` True)
     records: list[Record]
     reasons: list[Reason]
+    known: bool = False
+
+    @property
+    def suggest(self) -> list[str]:
+        """The commands that would make the group one record."""
+        first, *others = self.records
+        if self.known:
+            return [f"salesmd convert {first.id} --contact {other.id}" for other in others]
+        return [f"salesmd merge {first.id} {other.id}" for other in others]
 
 
 @dataclass
@@ -88,7 +97,7 @@ class DupesReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {"compared": self.compared, "groups": [
-            {"type": g.type,
+            {"type": g.type, "known_contact": g.known, "suggest": g.suggest,
              "records": [{"id": r.id, "path": r.path, "name": r.title} for r in g.records],
              "reasons": [{"rule": x.rule, "value": x.value, "ids": x.ids, "written": x.written} for x in g.reasons]}
             for g in self.groups]}
@@ -101,7 +110,32 @@ def find_dupes(vault, types: Iterable[str]) -> DupesReport:
         records = vault.of_type(type_)
         compared += len(records)
         groups += _groups(type_, records, vault.config.phone_region)
+    if "lead" in types and "contact" in types:
+        groups += _known_contacts(vault)
     return DupesReport(groups, compared)
+
+
+def _known_contacts(vault) -> list[Group]:
+    """Open leads whose email or phone a contact already has: not a record to merge (they are of
+    two types) but a lead to convert with that contact. One pass over each type, by dict."""
+    region = vault.config.phone_region
+    reach: dict[tuple[str, str], list[tuple[Record, str]]] = {}
+    for contact in vault.of_type("contact"):
+        for rule, value, written in _keys(contact, "", region):
+            reach.setdefault((rule, value), []).append((contact, written))
+    pipeline = vault.config.pipelines["lead"]
+    out = []
+    for lead in vault.of_type("lead"):
+        stage = pipeline.get(lead.get("stage"))
+        if lead.get("converted_to") or (stage is not None and stage.terminal):
+            continue
+        found: dict[str, tuple[Record, list[Reason]]] = {}
+        for rule, value, written in _keys(lead, "", region):
+            for contact, theirs in reach.get((rule, value), []):
+                found.setdefault(contact.path, (contact, []))[1].append(
+                    Reason(rule, value, [lead.id, contact.id], [written, theirs]))
+        out += [Group("lead", [lead, contact], reasons, known=True) for contact, reasons in found.values()]
+    return out
 
 
 def _keys(record: Record, type_: str, region: str | None):
@@ -158,11 +192,14 @@ def _groups(type_: str, records: list[Record], region: str | None) -> list[Group
     members: dict[int, list[int]] = {}
     for i in range(len(records)):
         members.setdefault(root(i), []).append(i)
+    by_group: dict[int, list[Reason]] = {}
+    for held, reason in found:  # one pass: each reason to its group
+        by_group.setdefault(root(held[0]), []).append(reason)
     out = []
     for top, ids in sorted(members.items()):
         if len(ids) < 2:
             continue
-        reasons = [reason for held, reason in found if root(held[0]) == top]
+        reasons = by_group[top]
         ordered = sorted((records[i] for i in ids), key=_first)
         place = {r.id: n for n, r in enumerate(ordered)}
         for reason in reasons:  # each reason's records (and their values as written) in the group's order
@@ -194,12 +231,14 @@ def _close_pairs(by_name: dict[str, set[int]]):
             continue
         block.sort()
         for n, a in enumerate(block):
+            matcher = difflib.SequenceMatcher(None, autojunk=False)
+            matcher.set_seq2(a)  # what it learns of `a` is kept for every `b`
             for b in block[n + 1:]:
-                if (a, b) in seen:
-                    continue
+                if 2 * min(len(a), len(b)) < CLOSE * (len(a) + len(b)) or (a, b) in seen:
+                    continue  # lengths too far apart for the ratio to reach CLOSE, or compared already
                 seen.add((a, b))
-                matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-                if matcher.real_quick_ratio() >= CLOSE and matcher.quick_ratio() >= CLOSE:
+                matcher.set_seq1(b)
+                if matcher.quick_ratio() >= CLOSE:
                     score = matcher.ratio()
                     if score >= CLOSE:
                         yield (a, b), score

@@ -89,16 +89,20 @@ def fold(vault: Vault, keep: Record, kept: dict, other: Record, given: dict, tak
                 sets[key] = union
         elif _same_key(vault, key, current, region) == _same_key(vault, key, value, region):
             continue
-        elif key in take or prefer == "other":
-            sets[key] = value
-        elif key in LISTS and LISTS[key] in kinds:
+        elif key in LISTS and LISTS[key] in kinds:  # never a conflict: both stay, one in the list
+            first, second = (value, current) if key in take else (current, value)
             listed = sets.get(LISTS[key], kept.get(LISTS[key]))
-            union = _union(vault, LISTS[key], _as_list(listed), [value], region)
+            union = [v for v in _union(vault, LISTS[key], [first, *_as_list(listed), second], [], region)[1:]
+                     if _same_key(vault, key, v, region) != _same_key(vault, key, first, region)]
+            if first is not current:
+                sets[key] = first
             if union != _as_list(listed):
                 sets[LISTS[key]] = union
         elif key == "created" and isinstance(current, dt.date) and isinstance(value, dt.date):
-            if value < current:
+            if value < current:  # the earlier: when the customer was first recorded
                 sets[key] = value
+        elif key in take or prefer == "other":
+            sets[key] = value
         elif prefer == "keep":
             dropped.append((key, value))
         else:
@@ -106,6 +110,11 @@ def fold(vault: Vault, keep: Record, kept: dict, other: Record, given: dict, tak
                                      f"'{key}' is {_shown(value)} here and {_shown(current)} in "
                                      f"{keep.source(key)}; choose with --take {key} (this one's), --prefer keep "
                                      "or --prefer other", ERROR))
+    for one, many in LISTS.items():  # the list never repeats the main address or number
+        if many in sets and not _empty(main := sets.get(one, kept.get(one))):
+            sets[many] = [v for v in sets[many] if _same_key(vault, one, v, region) != _same_key(vault, one, main, region)]
+            if not sets[many] and _empty(kept.get(many)):
+                del sets[many]
     if conflicts:
         raise PlanRefused(f"{other.id} and {keep.id} disagree on {len(conflicts)} "
                           f"key{'s' if len(conflicts) > 1 else ''}", conflicts)
