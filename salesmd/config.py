@@ -11,6 +11,7 @@ from typing import Any
 
 from .calendar_config import CalendarSettings, read_calendar
 from .model import ERROR, RECORD_FOLDERS as RECORD_FOLDER_NAMES, WARNING, Problem, Source
+from .money_config import Commission, PeriodTargets, read_money
 from .owners import Roster, read_roster
 from .paths import template_path
 from .store.frontmatter import parse_yaml
@@ -98,6 +99,8 @@ class Config:
     key_lines: dict[str, int] = field(default_factory=dict)
     signature: str = ""  # sha256 of salesmd.yaml: caches built under another config are not used
     roster: Roster = field(default_factory=Roster)  # `owners:` and `territories:` (owners.py)
+    targets: dict[str, PeriodTargets] = field(default_factory=dict)  # `targets:` (money_config.py)
+    commission: Commission = field(default_factory=Commission)  # `commission:` (money_config.py)
 
     def source(self, key: str | None = None) -> Source:
         return Source(CONFIG_NAME, self.key_lines.get(key, 1) if key else 1)
@@ -122,6 +125,7 @@ KNOWN_KEYS |= {"owners", "territories"}  # read by owners.py
 
 CALENDAR_KEYS = {"calendar", "timezone", "ics_tasks"}  # read by calendar_config.py
 KNOWN_KEYS |= CALENDAR_KEYS
+KNOWN_KEYS |= {"targets", "commission"}  # read by money_config.py
 
 
 def find_root(start: Path | None = None, explicit: str | os.PathLike | None = None) -> Path:
@@ -210,6 +214,8 @@ def load_config(root: Path) -> tuple[Config, list[Problem]]:
         _read_pipelines(cfg, data["pipelines"], bad)
     cfg.roster, roster_problems = read_roster(data, text, cfg.key_lines)
     problems += roster_problems
+    cfg.targets, cfg.commission, money_problems = read_money(data, text, cfg.roster, cfg.currency)
+    problems += money_problems
     return cfg, problems
 
 
