@@ -188,3 +188,13 @@ def test_targets_for_any_owner_when_salesmd_yaml_lists_none(tmp_path):
     v = targets_vault(tmp_path, owners="", targets="targets:\n  2026:\n    owners: {kim: 5000}\n")
     assert "config-targets" not in v.run("check", *TODAY).output
     assert rows(v.json("targets", "--period", "2026", *TODAY))["owner", "kim", "USD"]["gap"] == 5000
+
+
+def test_working_days_left_skip_weekends(tmp_path):
+    v = targets_vault(tmp_path)
+    # Saturday 26 December: Monday 28 to Thursday 31 are left
+    data = v.json("targets", "--period", "2026-Q4", "--today", "2026-12-26")
+    assert data["working_days_left"] == 4
+    assert rows(data)["owner", "maria", "USD"]["pace_per_day"] == 2500  # 10,000 over 4 days
+    # a Friday counts itself: Friday 27 November to Monday 30 November is 2 days
+    assert v.json("targets", "--period", "2026-11", "--today", "2026-11-27")["working_days_left"] == 2
