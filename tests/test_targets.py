@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
 from conftest import make_vault
 from salesmd.config import default_config_text
 
@@ -198,3 +200,30 @@ def test_working_days_left_skip_weekends(tmp_path):
     assert rows(data)["owner", "maria", "USD"]["pace_per_day"] == 2500  # 10,000 over 4 days
     # a Friday counts itself: Friday 27 November to Monday 30 November is 2 days
     assert v.json("targets", "--period", "2026-11", "--today", "2026-11-27")["working_days_left"] == 2
+
+
+# ------------------------------------------------------------------------------------ the site
+
+from test_site import CHROMIUM, browser, visit  # noqa: E402,F401 - the browser fixtures, as test_site.py drives it
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+def test_the_site_has_a_targets_page_and_a_dashboard_card(tmp_path, visit):
+    v = targets_vault(tmp_path)
+    out = tmp_path / "site"
+    v.run("report", "--out", str(out), *TODAY, ok=True)
+    page = visit(out / "targets.html")
+    assert page.page.locator("h1").inner_text() == "Targets 2026-Q4"
+    assert "28 working days left" in page.page.locator("main p").first.inner_text()
+    cells = [c.strip() for c in page.page.locator("table.targets tr", has_text="maria").first
+             .locator("td").all_inner_texts()]
+    assert cells == ["maria", "USD", "100,000", "90,000", "90%", "2", "24,000", "10,000", "357.14", "1,785.71"]
+    assert page.page.locator("table.targets tr", has_text="maria").first.locator("meter").get_attribute("value") == "90"
+    assert [h.inner_text() for h in page.page.locator("main h2").all()] == ["Owner", "Territory", "Team"]
+    assert all(url.startswith("file://") for url in page.requests)
+    dashboard = visit(out / "index.html")
+    card = dashboard.page.locator("#targets-card")
+    assert " ".join(card.inner_text().split()) == ("TARGET, 2026-Q4 72% 180,000 of 250,000 USD won · gap 70,000 · "
+                                                   "2,500/working day")
+    card.locator("a").click()
+    assert dashboard.page.url.endswith("/targets.html")

@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from ..money_config import PeriodTargets
 from ..store.vault import Vault
 from .periods import Period
-from .pipeline import Deal, build_pipeline
+from .pipeline import Deal, PipelineReport, build_pipeline
 from .values import ordered_currencies, won_stages
 
 CENT = Decimal("0.01")
@@ -70,6 +70,11 @@ class TargetRow:
     pace_per_day: Decimal | None = None
     pace_per_week: Decimal | None = None
 
+    @property
+    def progress(self) -> int | None:
+        """Won as a whole percentage of the target; None without a target above zero."""
+        return int(self.won * 100 / self.target) if self.target else None
+
     def as_dict(self) -> dict:
         return {k: (json_number(v) if isinstance(v, Decimal) else v) for k, v in vars(self).items()}
 
@@ -98,13 +103,17 @@ class TargetsReport:
                 "total": [r.as_dict() for r in self.total]}
 
 
-def build_targets(vault: Vault, today: dt.date, period: Period, owner: str | None = None) -> TargetsReport:
+def build_targets(vault: Vault, today: dt.date, period: Period, owner: str | None = None,
+                  pipeline: PipelineReport | None = None) -> TargetsReport:
+    """The targets report; `pipeline`, the whole pipeline report for the same period when the
+    caller has one (the site), saves reading the opportunities again."""
     config = vault.config
     home = config.currency
     goals = config.targets.get(period.label) or PeriodTargets(period.label)
     pipe = config.pipelines["opportunity"]
     won_names = won_stages(pipe)
-    report = build_pipeline(vault, today, period=period)
+    report = pipeline if pipeline is not None and pipeline.period == period \
+        and not any(pipeline.filters.values()) else build_pipeline(vault, today, period=period)
     won = [d for d in report.closed if d.stage in won_names and d.close_date in period]
     pending = [d for d in report.deals if d.close_date in period]
     days = working_days(max(today, period.start), period.end)
