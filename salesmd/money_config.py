@@ -108,11 +108,14 @@ def key_lines(text: str) -> dict[tuple[str, ...], int]:
 
 class _Reader:
     def __init__(self, text: str, code: str):
-        self.lines = key_lines(text)
+        self.text = text
+        self.lines: dict[tuple[str, ...], int] | None = None  # composed when a problem needs a line
         self.code = code
         self.problems: list[Problem] = []
 
     def line(self, path: tuple) -> int:
+        if self.lines is None:
+            self.lines = key_lines(self.text)
         path = tuple(str(p) for p in path)
         while path and path not in self.lines:
             path = path[:-1]

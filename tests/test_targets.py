@@ -190,6 +190,7 @@ def test_targets_for_any_owner_when_salesmd_yaml_lists_none(tmp_path):
     v = targets_vault(tmp_path, owners="", targets="targets:\n  2026:\n    owners: {kim: 5000}\n")
     assert "config-targets" not in v.run("check", *TODAY).output
     assert rows(v.json("targets", "--period", "2026", *TODAY))["owner", "kim", "USD"]["gap"] == 5000
+    assert [r["name"] for r in v.json("targets", "--period", "2026", "--owner", "KIM", *TODAY)["owners"]] == ["kim"]
 
 
 def test_working_days_left_skip_weekends(tmp_path):
@@ -227,3 +228,12 @@ def test_the_site_has_a_targets_page_and_a_dashboard_card(tmp_path, visit):
                                                    "2,500/working day")
     card.locator("a").click()
     assert dashboard.page.url.endswith("/targets.html")
+
+
+def test_a_site_without_targets_or_deals_says_so_on_the_card_and_the_page(tmp_path):
+    v = make_vault(tmp_path / "v")  # no targets:, and nothing won or closing in 2027-Q1
+    out = tmp_path / "site"
+    v.run("report", "--out", str(out), "--today", "2027-02-01", ok=True)
+    assert "No targets for 2027-Q1: <a href=\"targets.html\">see targets</a>" in (out / "index.html").read_text()
+    page = (out / "targets.html").read_text()
+    assert "No targets for 2027-Q1 in <code>salesmd.yaml</code>" in page and "Nothing won or closing in 2027-Q1" in page

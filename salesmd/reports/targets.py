@@ -128,7 +128,7 @@ def build_targets(vault: Vault, today: dt.date, period: Period, owner: str | Non
 
     out.owners = _rows("owner", goals.owners, won, pending, who, home, days)
     if owner is not None:
-        out.owners = [r for r in out.owners if r.name == owner]
+        out.owners = [r for r in out.owners if r.name is not None and r.name.casefold() == owner.casefold()]
         return out
     if goals.territories:
         out.territories = _rows("territory", goals.territories, won, pending, where, home, days)
