@@ -12,6 +12,7 @@ from typing import Any
 from .calendar_config import CalendarSettings, read_calendar
 from .editor_config import KEYS as EDITOR_KEYS, EditorLinks, read_editor_links
 from .model import ERROR, RECORD_FOLDERS as RECORD_FOLDER_NAMES, WARNING, Problem, Source
+from .money_config import Commission, PeriodTargets, read_money
 from .owners import Roster, read_roster
 from .paths import template_path
 from .store.frontmatter import parse_yaml
@@ -102,6 +103,8 @@ class Config:
     signature: str = ""  # sha256 of salesmd.yaml: caches built under another config are not used
     roster: Roster = field(default_factory=Roster)  # `owners:` and `territories:` (owners.py)
     editor_links: EditorLinks = field(default_factory=EditorLinks)  # the site's "open in editor" (editor_config.py)
+    targets: dict[str, PeriodTargets] = field(default_factory=dict)  # `targets:` (money_config.py)
+    commission: Commission = field(default_factory=Commission)  # `commission:` (money_config.py)
 
     def source(self, key: str | None = None) -> Source:
         return Source(CONFIG_NAME, self.key_lines.get(key, 1) if key else 1)
@@ -129,6 +132,7 @@ KNOWN_KEYS |= {"owners", "territories"}  # read by owners.py
 CALENDAR_KEYS = {"calendar", "timezone", "ics_tasks"}  # read by calendar_config.py
 KNOWN_KEYS |= CALENDAR_KEYS
 KNOWN_KEYS |= EDITOR_KEYS  # read by editor_config.py
+KNOWN_KEYS |= {"targets", "commission"}  # read by money_config.py
 
 
 def find_root(start: Path | None = None, explicit: str | os.PathLike | None = None) -> Path:
@@ -228,6 +232,8 @@ def load_config(root: Path) -> tuple[Config, list[Problem]]:
     problems += roster_problems
     cfg.editor_links, found = read_editor_links(data, cfg.key_lines)
     problems += found
+    cfg.targets, cfg.commission, money_problems = read_money(data, text, cfg.roster, cfg.currency)
+    problems += money_problems
     return cfg, problems
 
 

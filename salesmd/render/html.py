@@ -114,6 +114,7 @@ class Site:
         from ..reports.calendar import build_calendar
         from ..reports.pipeline import build_pipeline
         from ..reports.problems import ProblemCount
+        from ..reports.targets import build_targets
         from .ics import render_ics
 
         previous = previous or {}
@@ -122,6 +123,7 @@ class Site:
         pipeline = build_pipeline(vault, today, stage_since=since, history=self.history)
         leads = build_pipeline(vault, today, pipeline="lead", stage_since=since, history=self.history)
         agenda = build_agenda(vault, today, days=7, first_commit=self.first_commit)
+        targets = build_targets(vault, today, pipeline.period, pipeline=pipeline)  # the dashboard's quarter
         feed = vault.config.calendar  # agenda.ics covers its horizon, not the agenda's week
         count = ProblemCount.of(self.problems)
         team = members(vault)
@@ -139,7 +141,8 @@ class Site:
                            vault.config.editor_links, str(vault.root.absolute()))  # the editor links
         out: dict[str, str | bytes | None] = {
             "index.html": self._render("index.html", common, pipeline=pipeline, leads=leads, agenda=agenda,
-                                       charts=charts(pipeline), root=""),
+                                       charts=charts(pipeline), targets=targets, root=""),
+            "targets.html": self._render("targets.html", common, targets=targets, root=""),
             "pipeline.html": self._render("pipeline.html", common, pipeline=pipeline, board=board(pipeline),
                                           root=""),
             # the lead board; leads.html is the list of leads, like every record type's
