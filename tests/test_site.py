@@ -120,6 +120,9 @@ def test_dashboard_shows_the_numbers_and_charts(example_site, visit):
     assert v.page.locator("svg[role=img]").count() == 2
     assert v.page.locator("svg rect").count() >= 4
     assert "Over capacity" in v.page.locator("main").inner_text()
+    assert v.page.locator("#targets-card .value").inner_text().endswith("%")  # the example vault has targets
+    v.page.locator("nav a", has_text="Targets").click()
+    assert v.page.url.endswith("/targets.html") and v.page.locator("h1").inner_text().startswith("Targets")
 
 
 def test_hostile_strings_show_as_text_and_run_nothing(tmp_path, visit):
