@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from conftest import git, make_vault
+from conftest import VaultDir, git, make_vault
 
 # Files that only come back byte for byte if the backup keeps what a typed front matter loses:
 # comments, quoting, key order, CRLF, a BOM, a date-time's offset, YAML's .inf, a nested map.
@@ -37,7 +37,7 @@ def fresh(tmp_path, name="fresh"):
 
     root = tmp_path / name
     assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
-    return make_vault.__globals__["VaultDir"](root)
+    return VaultDir(root)
 
 
 def test_a_backup_read_into_a_new_vault_gives_the_same_files_byte_for_byte(tmp_path):
