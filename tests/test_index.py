@@ -286,3 +286,113 @@ def test_an_index_another_command_holds_locked_is_waited_for_never_removed(tmp_p
         holder.close()
     db = sqlite3.connect(index)
     assert db.execute("SELECT v FROM meta WHERE k = 'held'").fetchone() == ("by another command",)
+
+
+def test_a_command_answers_from_the_index_as_it_was_when_its_refresh_ended(tmp_path):
+    # another command emptying the rows (making the index anew for its configuration or code) between
+    # this one's refresh and its first query must not make this one answer "no records": it answers
+    # from the index as its refresh left it (the race that once printed an empty list)
+    from salesmd.store.load import Timings
+    from salesmd.store.open import open_vault
+
+    vault = make_vault(tmp_path / "v")
+    shutil.rmtree(vault.root / ".salesmd", ignore_errors=True)
+    opened, _ = open_vault(vault.root, Timings())
+    other = sqlite3.connect(vault.root.joinpath(*INDEX), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    for table in ("files", "links", "words"):
+        other.execute(f"DELETE FROM {table}")
+    other.execute("COMMIT")
+    other.close()
+    try:
+        assert [d.id for d in opened.of_type("opportunity")] == ["acme-fleet-renewal"]
+    finally:
+        opened.close()
+
+
+def test_an_index_made_by_another_command_meanwhile_is_kept_not_made_again(tmp_path):
+    # two commands find no index; the first makes and fills it while the second waits for the
+    # write lock: the second must see, under the lock, that it is made, and keep the first's rows
+    from salesmd import code_stamp
+    from salesmd.store.database import FORMAT, _identity, _make_tables
+
+    vault = make_vault(tmp_path / "v")
+    assert "48000" in deal_amounts(vault)
+    path = vault.root.joinpath(*INDEX)
+    late = sqlite3.connect(path, isolation_level=None)
+    assert _make_tables(late, _identity(path), f"{FORMAT}:{code_stamp()}") == "ok"
+    assert late.execute("SELECT count(*) FROM files WHERE type = 'opportunity'").fetchone() == (1,)
+    assert late.execute("SELECT v FROM meta WHERE k = 'config'").fetchone() is not None
+    late.close()
+
+
+def test_a_configuration_changed_meanwhile_never_leaves_rows_of_the_other(tmp_path):
+    # a command that cannot take the index for its configuration (another holds it) reads the files
+    from salesmd.config import load_config
+    from salesmd.store.index import Index
+
+    vault = make_vault(tmp_path / "v")
+    assert "48000" in deal_amounts(vault)
+    holder = sqlite3.connect(vault.root.joinpath(*INDEX), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        config, _ = load_config(vault.root)
+        assert Index.open(vault.root, config.signature + "-changed") is None
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_an_index_emptied_after_the_refresh_is_not_held_and_a_second_refresh_fills_it(tmp_path):
+    from salesmd.config import load_config
+    from salesmd.store.index import Index
+    from salesmd.store.refresh import read_one, refresh
+
+    vault = make_vault(tmp_path / "v")
+    config, _ = load_config(vault.root)
+    index = Index.open(vault.root, config.signature)
+    try:
+        done = refresh(vault.root, config, index, read_one(vault.root, config))
+        other = sqlite3.connect(vault.root.joinpath(*INDEX), isolation_level=None)
+        other.execute("DELETE FROM files WHERE type = 'opportunity'")
+        other.close()
+        assert not index.hold(done.files)
+        again = refresh(vault.root, config, index, read_one(vault.root, config))
+        assert "opportunities/acme-fleet-renewal.md" in [rel for rel, *_ in again.fresh]
+        assert index.hold(again.files)
+    finally:
+        index.close()
+
+
+def test_rows_are_never_written_into_an_index_made_anew_for_another_configuration(tmp_path):
+    from salesmd.config import load_config
+    from salesmd.store.index import Index
+    from salesmd.store.refresh import read_one, refresh
+
+    vault = make_vault(tmp_path / "v")
+    shutil.rmtree(vault.root / ".salesmd", ignore_errors=True)
+    config, _ = load_config(vault.root)
+    index = Index.open(vault.root, config.signature)
+    other = sqlite3.connect(vault.root.joinpath(*INDEX), isolation_level=None)
+    other.execute("UPDATE meta SET v = 'another configuration' WHERE k = 'config'")
+    try:
+        assert not refresh(vault.root, config, index, read_one(vault.root, config)).saved
+        assert other.execute("SELECT count(*) FROM files").fetchone() == (0,)
+    finally:
+        other.close()
+        index.close()
+
+
+def test_a_search_answers_from_the_index_as_it_was_when_the_command_began_though_another_empties_it(tmp_path):
+    from salesmd.store.load import Timings
+    from salesmd.store.open import open_vault
+
+    vault = make_vault(tmp_path / "v")
+    opened, _ = open_vault(vault.root, Timings(), queries=True)
+    other = sqlite3.connect(vault.root.joinpath(*INDEX), isolation_level=None)
+    other.execute("DELETE FROM files")
+    other.close()
+    try:
+        assert sorted(record.id for record in opened.search("forklifts")) == ["acme-corp", "acme-fleet-renewal"]
+    finally:
+        opened.close()

@@ -20,151 +20,15 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import stat
 from pathlib import Path
 
 from .. import code_stamp
 from ..model import ParsedFile, Problem, id_key, id_of
-from .dotfolder import caching_allowed, ensure_cache_dir, no_gc, remove_stale_temporaries, set_aside_if_odd
+from .database import FORMAT, NAME, SCHEMA, _meta, _rollback, busy, connect, db_path, remove  # noqa: F401 (and from here)
+from .dotfolder import no_gc
 from .rows import decode_problems, decode_record, encode_problems, encode_record, link_rows, words_of  # noqa: F401 (callers import them from here)
 
-FORMAT = 6  # 2: top-level dates as text beside a list of their keys; 3: every link, in order; 4: words on demand
-# 5: a link's folder (path-style links), why a file with front matter is not a record; 6: words stored with
-# their row (no more on demand), phone numbers' digits
-NAME = "index.sqlite"
 RACY_NS = 2_000_000_000
-BUSY_SECONDS = 2.0
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS files (
-    path TEXT PRIMARY KEY, mtime INTEGER NOT NULL, size INTEGER NOT NULL, seen INTEGER NOT NULL,
-    key TEXT, type TEXT, broken INTEGER NOT NULL, record TEXT, problems TEXT NOT NULL, checked TEXT,
-    skipped TEXT);
-CREATE INDEX IF NOT EXISTS files_key ON files (key);
-CREATE INDEX IF NOT EXISTS files_type ON files (type);
-CREATE TABLE IF NOT EXISTS links (src TEXT NOT NULL, ord INTEGER NOT NULL, field TEXT NOT NULL, target TEXT NOT NULL,
-    folder TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS links_target ON links (target);
-CREATE INDEX IF NOT EXISTS links_src ON links (src);
-CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5(title, fields, body, digits,
-    tokenize='unicode61 remove_diacritics 2');
-"""
-
-
-def db_path(root: Path) -> Path:
-    return Path(root) / ".salesmd" / NAME
-
-
-# --- the database -------------------------------------------------------------------------------
-
-def ensure_folder(folder: Path) -> bool:
-    """.salesmd/ with a .gitignore of its own, so nothing in it shows in `git status`. False when
-    it cannot be had as a real folder (a file or a symbolic link is in its place)."""
-    try:
-        if os.path.lexists(folder) and not stat.S_ISDIR(os.lstat(folder).st_mode):
-            return False
-        ensure_cache_dir(folder)
-        return True
-    except OSError:
-        return False
-
-
-def _identity(path: Path) -> str:
-    info = os.stat(path)
-    return f"{os.getuid() if hasattr(os, 'getuid') else 0}:{info.st_dev}:{info.st_ino}"
-
-
-def remove(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        try:
-            os.unlink(f"{path}{suffix}")
-        except FileNotFoundError:
-            pass
-        except OSError:
-            pass
-
-
-def connect(root: Path, create: bool = True) -> sqlite3.Connection | None:
-    """The vault's index database, ready to use; None under --no-cache, or when it cannot be had
-    (then every command reads the files, which is only slower). A database that is not one, is
-    another salesmd's, or is not this one (a copy, another user's) is replaced by an empty one."""
-    if not caching_allowed():
-        return None
-    folder = Path(root) / ".salesmd"
-    path = folder / NAME
-    if not create and not path.exists():
-        return None
-    if not ensure_folder(folder):
-        return None
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        set_aside_if_odd(Path(f"{path}{suffix}"))
-    remove_stale_temporaries(folder)
-    for attempt in (1, 2):
-        db = None
-        try:
-            db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
-            state = _ready(db, path)
-        except sqlite3.DatabaseError as e:  # locked by another command (never removed then), or not a database
-            state = "busy" if busy(e) else "unusable"
-        except OSError:
-            state = "busy"
-        if state == "ok":
-            return db
-        if db is not None:
-            db.close()
-        if state == "busy":  # another command is making it: this one reads the files
-            return None
-        remove(path)
-    return None
-
-
-def _ready(db: sqlite3.Connection, path: Path) -> str:
-    """Set up the connection; make the tables when the database is new or from other code.
-    "ok"; "unusable" when the file is not a database or not this one; "busy" when another
-    command holds it while making it."""
-    db.execute("PRAGMA trusted_schema=OFF")
-    # Only tables and indexes, as salesmd makes them: a view or a trigger (which could make a
-    # query run for ever) is never in one of ours.
-    if any(kind not in ("table", "index") for (kind,) in db.execute("SELECT DISTINCT type FROM sqlite_master")):
-        return "unusable"
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    identity, version = _identity(path), f"{FORMAT}:{code_stamp()}"
-    try:
-        meta = dict(db.execute("SELECT k, v FROM meta"))
-    except sqlite3.OperationalError:  # no meta table: a new database (or one that is not ours)
-        meta = None
-    if meta is not None and meta.get("identity") not in (None, identity):
-        return "unusable"  # a copy, a clone's, another user's: never read
-    if meta is None or meta.get("version") != version:
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            names = [n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table') "
-                                              "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'words_%'")]
-            for name in names:
-                db.execute(f'DROP TABLE IF EXISTS "{name}"')
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                           [("identity", identity), ("version", version)])
-            db.execute("COMMIT")
-        except sqlite3.OperationalError as e:
-            _rollback(db)
-            return "busy" if busy(e) else "unusable"
-    return "ok"
-
-
-def busy(error: sqlite3.Error) -> bool:
-    return isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error))
-
-
-def _rollback(db) -> None:
-    try:
-        db.execute("ROLLBACK")
-    except sqlite3.Error:
-        pass
 
 
 # --- rows ---------------------------------------------------------------------------------------
@@ -178,9 +42,10 @@ class Index:
     def __init__(self, db: sqlite3.Connection, config_signature: str, path: Path | None = None):
         self.db, self.path, self.damaged = db, path, False
         self._settled: dict[str, tuple[str, str]] | None = None
-        meta = dict(db.execute("SELECT k, v FROM meta"))
-        if meta.get("config") != config_signature:  # rows and checks depend on the configuration
-            self._write(lambda: self._forget_all(config_signature))
+        self.config_signature, self.expected = config_signature, None
+        if (_meta(db) or {}).get("config") != config_signature:  # rows and checks depend on the configuration
+            if not self._write(self._forget_all, mine=False):
+                raise sqlite3.OperationalError("the index is locked")  # never rows of another configuration
 
     @classmethod
     def in_memory(cls, config_signature: str) -> "Index":
@@ -189,6 +54,7 @@ class Index:
         for statement in SCHEMA.split(";"):
             if statement.strip():
                 db.execute(statement)
+        db.execute("INSERT INTO meta VALUES ('version', ?)", (f"{FORMAT}:{code_stamp()}",))
         return cls(db, config_signature)
 
     @classmethod
@@ -216,20 +82,26 @@ class Index:
         if not busy(error):
             self.damaged = True
 
-    def _forget_all(self, config_signature: str) -> None:
+    def _forget_all(self) -> None:
+        if self.ours():
+            return  # set (and maybe filled) by another command between the first look and the lock
         for table in ("files", "links", "words"):
             self.db.execute(f"DELETE FROM {table}")
-        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('config', ?)", (config_signature,))
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('config', ?)", (self.config_signature,))
 
-    def _write(self, work) -> bool:
+    def _write(self, work, mine: bool = True) -> bool:
         """Run `work` in one write transaction. False when another command holds the index (the
-        rows are then left to it, or to the next command) or it cannot be written."""
+        rows are then left to it, or to the next command), made it anew for another configuration
+        or code (`mine`: rows of this one are never written there), or it cannot be written."""
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as e:
             self.note_error(e)
             return False
         try:
+            if mine and not self.ours():
+                _rollback(self.db)  # made anew meanwhile for another configuration or code: its rows are not ours
+                return False
             work()
             self.db.execute("COMMIT")
             return True
@@ -240,6 +112,35 @@ class Index:
         except (UnicodeEncodeError, ValueError, TypeError, RecursionError):  # a name or value SQLite cannot keep
             _rollback(self.db)
             return False
+
+    def hold(self, files) -> bool:
+        """Begin the one read snapshot a command answers from, if the index in it is complete: a row
+        for each file of the walk at its stamp, under this configuration and code. False (and no
+        snapshot) when another command changed it after this one's refresh ended: made it anew for
+        its own configuration or code, or emptied it to do so, or stored rows for files changed since."""
+        stamped = [stamp or UNSTAMPED for _, stamp in files]
+        self.expected = (len(stamped), sum(size for _, size in stamped),
+                         sum(mtime & 0xFFFFFFFF for mtime, _ in stamped))  # as SQLite sums it, exactly
+        self.db.execute("BEGIN")
+        if self.complete():
+            return True
+        _rollback(self.db)
+        self._settled = None  # a refresh again reads the rows as they are now
+        return False
+
+    def ours(self) -> bool:
+        """Whether the rows are (still) of this configuration and code: another command may make the
+        index anew for its own at any time between two transactions of this one."""
+        meta = _meta(self.db) or {}
+        return meta.get("config") == self.config_signature and meta.get("version") == f"{FORMAT}:{code_stamp()}"
+
+    def complete(self) -> bool:
+        """Whether the index, as the open snapshot sees it, is still the one `hold` found complete."""
+        if not self.ours():
+            return False
+        found = self.db.execute("SELECT count(*), coalesce(sum(size), 0), coalesce(sum(mtime & 4294967295), 0) "
+                                "FROM files").fetchone()
+        return tuple(found) == self.expected
 
     def settled(self) -> dict[str, tuple[str, str]]:
         """path -> (mtime_ns, size) as text, of every row read two seconds or more after its file
@@ -293,6 +194,9 @@ class Index:
                 db.execute("DELETE FROM links WHERE src IN (SELECT value FROM json_each(?))", (listed,))
                 db.execute("DELETE FROM files WHERE path IN (SELECT value FROM json_each(?))", (listed,))
             start = db.execute("SELECT coalesce(max(rowid), 0) + 1 FROM files").fetchone()[0]
+            # words left of rows removed another way (by hand, by an older salesmd) must not hold
+            # the rowids given now: a full-text row is one per rowid
+            db.execute("DELETE FROM words WHERE rowid >= ?", (start,))
 
             def rows():  # made as they are inserted, never all held at once
                 for n, (rel, stamp, pf, checked) in enumerate(fresh, start):

@@ -79,19 +79,21 @@ class IndexedVault(Vault):
         self._linking: dict[str, list] = {}  # type -> [times asked, {target: [(src, key)]} once many]
         self.plain: Vault | None = None  # the vault read from the files, once the index failed
         self.plain_problems: list[Problem] = []
-        index.db.execute("BEGIN")  # one snapshot for the whole command, whatever others write meanwhile
+        if not index.db.in_transaction:  # the snapshot open_vault found complete (Index.hold), or a new one
+            index.db.execute("BEGIN")  # one snapshot for the whole command, whatever others write meanwhile
 
     def close(self) -> None:
         """The command is done with the index (its last reader out writes the WAL back into it)."""
         self.index.close()
 
-    def fall_back(self) -> None:
-        """Read every file instead of the damaged index, and remove the index."""
+    def fall_back(self, damaged: bool = True) -> None:
+        """Read every file instead of the index, and remove the index if it is damaged."""
         from .index import db_path, remove
         from .load import read_vault
 
         self.index.close()
-        remove(db_path(self.root))
+        if damaged:
+            remove(db_path(self.root))
         self.plain, self.plain_problems = read_vault(self.root, config=self.config, use_cache=False)
         for name in ("by_key", "backlinks"):
             self.__dict__[name] = getattr(self.plain, name)

@@ -129,12 +129,18 @@ def _stored(index, files, contents) -> dict:
 
     found = {}
     try:
-        current = index.current
-        wanted = {rel for rel, stamp in files if rel not in contents and current(rel, stamp)}
-        with no_gc():
-            for path, type_, _broken, record, problems, checked, skipped in index.rows():
-                if path in wanted:
-                    found[path] = (parsed_of(path, type_, record, problems, skipped), decode_problems(checked))
+        index.db.execute("BEGIN")  # the stamps and the rows of one snapshot, whatever others write meanwhile
+        try:
+            if not index.ours():  # made anew for another configuration or code since it was opened
+                return {}
+            current = index.current
+            wanted = {rel for rel, stamp in files if rel not in contents and current(rel, stamp)}
+            with no_gc():
+                for path, type_, _broken, record, problems, checked, skipped in index.rows():
+                    if path in wanted:
+                        found[path] = (parsed_of(path, type_, record, problems, skipped), decode_problems(checked))
+        finally:
+            index.db.execute("COMMIT")
     except sqlite3.DatabaseError as e:  # damaged: every file is read, and the index made anew
         index.note_error(e)
         return {}

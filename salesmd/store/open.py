@@ -35,13 +35,20 @@ def open_vault(root: Path, timings, queries: bool = False):
         with timings.stage("walk"):
             files = walk(root, config, sort=False)  # the order of a refresh does not matter
         with timings.stage("refresh") as note:
-            try:
-                done = refresh(root, config, index, read_one(root, config), files, started, track=timings.track)
-                note[0] = f"{count(len(files), 'file')}, {len(done.fresh)} read, {len(done.gone)} gone"
-            except sqlite3.DatabaseError as e:  # damaged: read every file, and let the next command make it anew
-                index.note_error(e)
-                done = None
-        if done is not None and done.saved:
+            # answered from a snapshot in which the index is complete (Index.hold): another command may
+            # make it anew (or fill it) between this refresh's end and the first query; then once more
+            for _ in range(2):
+                try:
+                    done = refresh(root, config, index, read_one(root, config), files, started, track=timings.track)
+                    note[0] = f"{count(len(files), 'file')}, {len(done.fresh)} read, {len(done.gone)} gone"
+                    held = done.saved and index.hold(files)
+                except sqlite3.DatabaseError as e:  # damaged: read every file, and let the next command make it anew
+                    index.note_error(e)
+                    held = False
+                    break
+                if held or not done.saved:
+                    break
+        if held:
             return IndexedVault(root, config, index), config_problems
         index.close()  # another command holds the index, or a name SQLite cannot keep: read it all
         if queries:
