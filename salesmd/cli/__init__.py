@@ -3,7 +3,7 @@ command module adds its commands to it when imported, as here."""
 
 from __future__ import annotations
 
-from . import data, migrate, reports, search, vault_commands, write  # noqa: F401 - each adds its commands to main
+from . import data, migrate, plugins, reports, search, vault_commands, write  # noqa: F401 - each adds its commands to main
 from .app import main
 
 __all__ = ["main"]
