@@ -211,6 +211,31 @@ def test_a_plugin_path_that_is_missing_or_escapes_is_a_located_config_error(vaul
     assert vault.run("plugins", "allow", ok=False).exit_code == 1
 
 
+def test_a_plugin_may_print_and_use_dataclasses_without_spoiling_the_json(vault):
+    with_plugins(vault, "checks/chatty.py")
+    vault.write("checks/chatty.py", textwrap.dedent("""\
+        from dataclasses import dataclass
+
+
+        @dataclass
+        class Finding:
+            path: str
+            line: int
+
+
+        def check(records, config):
+            print("looking at", len(records), "records")
+            deal = next(r for r in records if r.type == "opportunity")
+            f = Finding(deal.path, deal.line_of("amount"))
+            return [(f.path, f.line, "seen", "looked at")]
+        """))
+    result = vault.run("check", "--allow-plugins", "--format", "json")
+    assert "looking at 9 records" in result.stderr
+    import json
+
+    assert [p["code"] for p in json.loads(result.stdout)["problems"]] == ["plugin-chatty-seen"]
+
+
 def test_plugins_not_a_list_is_a_located_config_error(vault):
     text = vault.read("salesmd.yaml").rstrip("\n") + "\nplugins: checks/big_deals.py\n"
     vault.write("salesmd.yaml", text)

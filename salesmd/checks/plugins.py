@@ -19,9 +19,11 @@ becomes `salesmd.yaml:LINE: error[plugin-failed]: ...` at its line, never a cras
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
+import sys
 import traceback
 import types
 from dataclasses import dataclass
@@ -131,16 +133,22 @@ class _Junk(Exception):
 
 
 def _run(plugin: Plugin, records: list, config, known: set[str]) -> list[Problem]:
-    module = types.ModuleType(f"salesmd_plugin_{plugin.code_name.replace('-', '_')}")
+    name = f"salesmd_plugin_{plugin.code_name.replace('-', '_')}"
+    module = types.ModuleType(name)
     module.__file__ = str(plugin.path)
-    exec(compile(plugin.data, str(plugin.path), "exec"), module.__dict__)  # the bytes hashed, not a re-read
-    check = getattr(module, "check", None)
-    if not callable(check):
-        raise _Junk("nothing: it defines no check(records, config) function")
-    result = check(records, config)
-    if result is None or isinstance(result, (str, bytes, dict)) or not hasattr(result, "__iter__"):
-        raise _Junk(f"{type(result).__name__} where an iterable of problems was expected")
-    return [_problem(plugin, item, known) for item in result]
+    sys.modules[name] = module  # while it runs, as an imported module is (dataclasses look it up)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):  # a plugin's print() never mixes into the report or JSON
+            exec(compile(plugin.data, str(plugin.path), "exec"), module.__dict__)  # the bytes hashed, not a re-read
+            check = getattr(module, "check", None)
+            if not callable(check):
+                raise _Junk("nothing: it defines no check(records, config) function")
+            result = check(records, config)
+            if result is None or isinstance(result, (str, bytes, dict)) or not hasattr(result, "__iter__"):
+                raise _Junk(f"{type(result).__name__} where an iterable of problems was expected")
+            return [_problem(plugin, item, known) for item in result]
+    finally:
+        sys.modules.pop(name, None)
 
 
 def _problem(plugin: Plugin, item: Any, known: set[str]) -> Problem:
