@@ -268,3 +268,12 @@ def test_readme_ships_this_plugin():
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     assert BIG_DEALS in readme
+
+
+def test_plugins_commands_on_a_vault_without_plugins_write_nothing(vault, user_config):
+    assert vault.run("plugins", "list", ok=True).stdout == "no plugins: salesmd.yaml lists none under 'plugins:'\n"
+    result = vault.run("plugins", "allow")
+    assert result.exit_code == 1 and "salesmd: salesmd.yaml lists no plugins: nothing to allow" in result.stderr
+    assert "was not allowed: nothing to forget" in vault.run("plugins", "forget", ok=True).stdout
+    assert not user_config.exists()
+    assert "plugins not run" not in vault.run("check", ok=True).stderr

@@ -62,7 +62,8 @@ def plugins_list(app: App):
     if not found and not problems:
         click.echo("no plugins: salesmd.yaml lists none under 'plugins:'")
     elif skipped:
-        click.echo(f"{user_config_path()}: `salesmd plugins allow` allows them as they are now")
+        click.echo(printable(f"check does not run those not allowed: `salesmd plugins allow` allows them as they "
+                             f"are now (in {user_config_path()})"))
 
 
 @plugins.command(name="allow")
