@@ -127,6 +127,7 @@ SCALARS = {
 }
 KNOWN_KEYS = set(SCALARS) | {"ignore", "activity_kinds", "pipelines"}
 KNOWN_KEYS |= {"owners", "territories"}  # read by owners.py
+KNOWN_KEYS |= {"plugins"}  # read by checks/plugins.py
 
 
 CALENDAR_KEYS = {"calendar", "timezone", "ics_tasks"}  # read by calendar_config.py

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..config import ConfigError
-from ..model import RECORD_TYPES, Record, printable
+from ..model import RECORD_TYPES, Problem, Record, printable
 from ..render.output import TABULAR, count, format_option, table, tabular, to_ids, to_json
 from .complete import record_ids
 from .app import App, _format_problem, fail, filter_options, main, pass_app, selected
@@ -42,9 +42,10 @@ def init(directory: Path, no_git: bool, force: bool):
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
 @click.option("--staged", "mode", flag_value="staged", help="Check what is staged for the next commit (for hooks).")
 @click.option("--history", "mode", flag_value="history", help="Audit every commit in the log, not only the files now.")
+@click.option("--allow-plugins", is_flag=True, help="Run the vault's check plugins this once, allowed or not.")
 @format_option("text", "json")
 @pass_app
-def check(app: App, paths, strict: bool, mode: str | None, fmt: str):
+def check(app: App, paths, strict: bool, mode: str | None, allow_plugins: bool, fmt: str):
     """Validate every record: schema, links, stages, conversion, YAML pitfalls.
 
     Prints `path:line: severity[code]: message` for each problem and a summary line, then how
@@ -62,11 +63,19 @@ def check(app: App, paths, strict: bool, mode: str | None, fmt: str):
     from ..store.load import Timings
     from .progress import for_terminal
 
+    from ..checks.plugins import run_plugins
+    from .plugins import plugin_plan
+
     timings = Timings(progress=for_terminal())
     try:
-        vault, problems, scope = run_check(app.root, mode or "current", timings=timings, quick=True)
+        run, listed = plugin_plan(app, allow_plugins)
+        vault, problems, scope = run_check(app.root, mode or "current", timings=timings, quick=not run)
     except (CheckError, ConfigError) as e:
         fail(str(e))
+    with timings.stage("plugins"):  # over the whole vault, after the built-in checks (never kept in the state)
+        found = listed + run_plugins(run, vault)
+        problems += sorted((p for p in found if scope is None or p.source.path in scope | {"salesmd.yaml"}),
+                           key=Problem.sort_key)
     app.print_timings(timings)
     skipped = {p: why for p, why in vault.skipped.items() if scope is None or p in scope}
     if paths:
