@@ -163,7 +163,7 @@ def import_vcard(app: App, file: Path, dry_run, commit):
         located(f"{shown}:{e}; nothing was imported")
     except OSError as e:
         fail(f"{shown}: cannot read the file: {e.strerror or e}", 1)
-    cards = read_cards(text, shown)
+    cards = read_cards(text, shown, region=vault.config.phone_region)
     if not cards.count:
         located(f"{shown}:1: error[import-vcard]: no BEGIN:VCARD ... END:VCARD card in the file")
     click.echo(f"{shown}: {encoding}, {count(cards.count, 'card')}")
