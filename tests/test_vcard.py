@@ -18,7 +18,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import make_vault
+from conftest import default_config_text, git, make_vault
 from salesmd.io.vcard import read_cards
 
 DATA = Path(__file__).parent / "data"
@@ -418,3 +418,86 @@ def test_any_card_is_imported_or_reported_never_an_exception(cards):
     assert len(out.items) + len(skipped) + len(repeated) == out.count  # every card imported or reported
     for item in out.items:
         assert item.values["name"].strip() == item.values["name"] != ""
+
+
+# -- an export names its records: UID salesmd:<id> ------------------------------------------------------------
+
+US = default_config_text() + "\nphone_region: US\n"
+PAIRS = {  # two pairs of one person each: one imported once from a phone (its UID kept), one typed twice
+    "contacts/carla-mendes.md": """\
+        ---
+        type: contact
+        name: Carla Mendes
+        email: carla.mendes@harbor.example
+        phone: "+1 503 555 0143"
+        ---
+        """,
+    "contacts/carla-mendes-2.md": """\
+        ---
+        type: contact
+        name: Carla Mendes
+        email: Carla.Mendes@harbor.example
+        phone: "(503) 555-0143"
+        phones: ["(503) 555-0190"]
+        source_id: "vcard:5f2c9a1e-7d3b"
+        ---
+        """,
+    "contacts/dana-ruiz.md": "---\ntype: contact\nname: Dana Ruiz\nemail: dana@ruiz.example\n---\n",
+    "contacts/dana-ruiz-2.md": "---\ntype: contact\nname: Dana Ruiz\nemail: dana@ruiz.example\nrole: Buyer\n---\n",
+}
+
+
+def test_an_export_of_a_vault_with_duplicates_imported_again_changes_nothing(tmp_path):
+    vault = make_vault(tmp_path / "crm", PAIRS, base=False, config=US)
+    vault.commit("two pairs of duplicates")
+    out = tmp_path / "contacts.vcf"
+    vault.run("export", "contact", "--format", "vcard", "-o", str(out), ok=True)
+    assert b"UID:salesmd:dana-ruiz\r\n" in out.read_bytes()
+    before = vault.snapshot()
+    result = vault.run("import", "vcard", str(out), ok=True)
+    assert "4 unchanged" in result.output and "imported as one" not in result.output
+    assert vault.snapshot() == before and git(vault.root, "status", "--porcelain") == ""
+
+
+def test_a_card_whose_salesmd_record_was_renamed_or_deleted_is_matched_as_any_other(tmp_path):
+    vault = make_vault(tmp_path / "crm", {"contacts/pat-lee.md": "---\ntype: contact\nname: Pat Lee\n"
+                                                                 "email: pat@lee.example\n---\n"}, base=False)
+    path = tmp_path / "c.vcf"
+    path.write_text(card("VERSION:3.0", "UID:salesmd:patricia-lee", "FN:Pat Lee", "EMAIL:pat@lee.example",
+                         "TITLE:Buyer") + card("VERSION:3.0", "UID:salesmd:gone", "FN:Gone Person",
+                                               "EMAIL:gone@else.example"), encoding="utf-8")
+    vault.run("import", "vcard", str(path), ok=True)
+    data, _ = record(vault, "contacts/pat-lee.md")  # renamed: found by its email, not added again
+    assert data["role"] == "Buyer" and not (vault.root / "contacts/patricia-lee.md").exists()
+    assert record(vault, "contacts/gone.md")[0]["email"] == "gone@else.example"  # deleted: made again, its id kept
+
+
+def test_a_phone_is_one_number_however_written_in_the_vaults_phone_region(tmp_path):
+    vault = make_vault(tmp_path / "crm", {"contacts/carla-mendes.md": PAIRS["contacts/carla-mendes-2.md"]},
+                       base=False, config=US)
+    vault.commit()
+    path = tmp_path / "c.vcf"
+    path.write_text(card("VERSION:3.0", "FN:Carla Mendes", "EMAIL:carla.mendes@harbor.example",
+                         "TEL;TYPE=pref:+1 503-555-0143", "TEL:503.555.0190"), encoding="utf-8")
+    before = vault.snapshot()
+    result = vault.run("import", "vcard", str(path), ok=True)
+    assert "1 unchanged" in result.output and vault.snapshot() == before
+    two = card("VERSION:3.0", "FN:Jo Bell", "EMAIL:jo@bell.example", "TEL:(503) 555-0143") + \
+        card("VERSION:3.0", "FN:Jo Bell", "EMAIL:jo@bell.example", "TEL:+1 503 555 0143")
+    path.write_text(two, encoding="utf-8")
+    vault.run("import", "vcard", str(path), ok=True)  # two cards of one person: one number, not two
+    data, _ = record(vault, "contacts/jo-bell.md")
+    assert data["phone"] == "(503) 555-0143" and "phones" not in data
+
+
+def test_a_card_without_a_uid_that_matches_two_contacts_is_refused_with_the_way_out(tmp_path):
+    vault = make_vault(tmp_path / "crm", PAIRS, base=False, config=US)
+    vault.commit()
+    path = tmp_path / "c.vcf"
+    path.write_text(card("VERSION:3.0", "FN:Dana Ruiz", "EMAIL:dana@ruiz.example", "TITLE:Head of Buying"),
+                    encoding="utf-8")
+    before = vault.snapshot()
+    result = vault.run("import", "vcard", str(path), ok=False)
+    assert f"{path}:1: error[import-ambiguous]: matches 2 contacts (dana-ruiz, dana-ruiz-2)" in result.output
+    assert "salesmd dupes" in result.output and "salesmd merge" in result.output
+    assert vault.snapshot() == before

@@ -147,7 +147,7 @@ def import_vcard(app: App, file: Path, dry_run, commit):
     """Import the contacts of a vCard file (2.1, 3.0 or 4.0), and their accounts from ORG.
 
     A contact already in the vault with the card's email (or its UID, kept in source_id as
-    vcard:UID) is updated, not added again. Every card with a name is imported: a line that
+    vcard:UID; a UID salesmd:<id>, as export writes it, names the record) is updated, not added again. Every card with a name is imported: a line that
     cannot be read is reported with its line and left out, the rest of the card is kept.
 
     Example: salesmd import vcard ~/Downloads/contacts.vcf --dry-run
@@ -163,7 +163,7 @@ def import_vcard(app: App, file: Path, dry_run, commit):
         located(f"{shown}:{e}; nothing was imported")
     except OSError as e:
         fail(f"{shown}: cannot read the file: {e.strerror or e}", 1)
-    cards = read_cards(text, shown)
+    cards = read_cards(text, shown, region=vault.config.phone_region)
     if not cards.count:
         located(f"{shown}:1: error[import-vcard]: no BEGIN:VCARD ... END:VCARD card in the file")
     click.echo(f"{shown}: {encoding}, {count(cards.count, 'card')}")

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..dates import date_keys
 from ..model import FOLDERS, Problem, Record, Source, id_key, parse_link
+from ..phones import e164
 from ..schema import KEYS, LINK_TARGETS, REQUIRED
 from ..store.vault import Vault
 from ..write.changes import ChangeSet
@@ -219,7 +220,10 @@ class _Planner:
             found = found or self._find(item.type, kind, other.casefold(), item.source_id)  # its main one changed
         if len(found) > 1:
             self.problem(item.line, "ambiguous", f"matches {len(found)} {FOLDERS[item.type]} "
-                                                 f"({', '.join(sorted(found))}); give the rows a source id column")
+                                                 f"({', '.join(sorted(found))}); give the rows a source id column"
+                                                 + (", or, if they are one person, see `salesmd dupes` and "
+                                                    "join them with `salesmd merge`" if item.type == "contact"
+                                                    else ""))
             return None
         return found[0] if found else None
 
@@ -288,6 +292,8 @@ class _Planner:
             elif key == "email" and isinstance(old, str) and isinstance(new, str):
                 if old.strip().casefold() != new.strip().casefold():  # JANE@ and jane@ are one address
                     changed[key] = new
+            elif key in ("phone", "phones") and _phones_same(old, new, self.vault.config.phone_region):
+                continue
             elif not _equal(old, new):
                 changed[key] = new
         body = item.body if item.body and not self.vault.body(record).strip() else None
@@ -308,6 +314,19 @@ class _Planner:
             after = _with_body(after, body)
         self.plan.changes.add_edit(record.path, before, after)
         self.plan.lines.setdefault(record.path, item.line)
+
+
+def phone_key(text: str, region: str | None) -> str:
+    """A number as import compares it: E.164 as `salesmd dupes` does (read in `region`), else its digits."""
+    return e164(text, region) or re.sub(r"[^0-9+]", "", text) or text
+
+
+def _phones_same(old: Any, new: Any, region: str | None) -> bool:
+    """One number, or one list of numbers, however each is written ('(503) 555-0143', '+1 503-555-0143')."""
+    olds, news = _others(old), _others(new)
+    if not olds or len(olds) != len(news) or not all(isinstance(v, str) for v in news):
+        return False
+    return [phone_key(o, region) for o in olds] == [phone_key(n, region) for n in news]
 
 
 def _others(value: Any) -> list[str]:

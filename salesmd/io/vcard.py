@@ -11,9 +11,12 @@ and the rest of the card is imported. Every card with a name (FN, else N) become
 - family_name / given_name: the card's N, kept only where splitting the name at its last space
   would get it wrong ('Ludwig van Beethoven' filed under 'van Beethoven'), so an export files it
   as the card did.
-- source_id: "vcard:<UID>" when the card has a UID.
+- source_id: "vcard:<UID>" when the card has a UID. A UID "salesmd:<id>" (what `salesmd export
+  contact --format vcard` writes) also names the record: the import updates the record with that
+  id first; when no record has it (renamed, deleted), the card is matched as any other.
 
-Two cards of one person (the same UID or an email in common) are one contact with every email, phone
+Two cards of one person (the same UID or an email in common; never two with different UIDs, one of
+them `salesmd:<id>`: two records of an export) are one contact with every email, phone
 and note of both, and two cards of one company one account, rather than an import-duplicate error
 that would stop the whole file.
 
@@ -32,7 +35,7 @@ from dataclasses import dataclass, field
 from ..model import WARNING, Problem, Source
 from .csv_import import decode as decode_table
 from .export import split_name
-from .plan import Item, Ref
+from .plan import SAFE_ID, Item, Ref, phone_key
 from .vcf import Prop, read_props
 
 BEGIN = re.compile(r"^\s*BEGIN\s*:\s*VCARD\s*$", re.I)
@@ -132,7 +135,7 @@ def _first(by: dict[str, list[Prop]], *keys: str) -> str | None:
     return next((p.text().strip() for key in keys for p in by.get(key, []) if p.text().strip()), None)
 
 
-def card_item(props: list[Prop], line: int, source: str) -> Item | str:
+def card_item(props: list[Prop], line: int, source: str, region: str | None = None) -> Item | str:
     """The contact (or, for a company's own card, the account) a card holds, or why it holds none."""
     by: dict[str, list[Prop]] = {}
     for prop in props:
@@ -144,7 +147,7 @@ def card_item(props: list[Prop], line: int, source: str) -> Item | str:
     name, filed = _name(by)
     company = kind == "org" or (_first(by, "X-ABSHOWAS") or "").upper() == "COMPANY"
     if company and (org or name):  # a company's own card (4.0 KIND:org, Apple's X-ABShowAs:COMPANY)
-        phones = _ranked(by.get("TEL", []), ("pref", "work"), r"^tel:", _digits)
+        phones = _ranked(by.get("TEL", []), ("pref", "work"), r"^tel:", lambda t: phone_key(t, region))
         values = {"name": org or name, "phone": phones[0] if phones else None, "website": _first(by, "URL")}
         item = Item("account", line, {k: v for k, v in values.items() if v is not None})
     elif not name:
@@ -152,7 +155,7 @@ def card_item(props: list[Prop], line: int, source: str) -> Item | str:
     else:
         values = {"name": name}
         emails = _ranked(by.get("EMAIL", []), ("pref", "work"), r"^mailto:")
-        phones = _ranked(by.get("TEL", []), ("pref", "work", "cell"), r"^tel:", _digits)
+        phones = _ranked(by.get("TEL", []), ("pref", "work", "cell"), r"^tel:", lambda t: phone_key(t, region))
         values.update(email=emails[0] if emails else None, emails=emails[1:] or None,
                       phone=phones[0] if phones else None, phones=phones[1:] or None,
                       role=_first(by, "TITLE", "ROLE"), **filed)
@@ -162,6 +165,9 @@ def card_item(props: list[Prop], line: int, source: str) -> Item | str:
     uid = _first(by, "UID")
     if uid:
         item.source_id = f"{source}:{uid}"
+        own = uid[len("salesmd:"):] if uid.startswith("salesmd:") else None
+        if own and SAFE_ID.fullmatch(own):
+            item.record_id = own
     notes = [p.text().replace("\r\n", "\n").replace("\r", "\n").strip() for p in by.get("NOTE", [])]
     body = "\n\n".join(n for n in notes if n)
     if body:
@@ -180,9 +186,17 @@ def _identities(item: Item) -> list[tuple]:
     return keys
 
 
-def _merge(first: Item, later: Item) -> None:
+def _apart(first: Item, later: Item) -> bool:
+    """Two cards of two salesmd records are never one: two UIDs, different, one of them salesmd's own
+    (an export writes `salesmd:<id>`, or the UID a record was imported with)."""
+    return bool(first.source_id and later.source_id and first.source_id != later.source_id
+                and (first.record_id or later.record_id))
+
+
+def _merge(first: Item, later: Item, region: str | None = None) -> None:
     """`later` folded into `first`: every email and phone, the keys and links `first` lacks, both notes."""
-    lists = (("email", "emails", str.casefold), ("phone", "phones", _digits)) if first.type == "contact" else ()
+    lists = ((("email", "emails", str.casefold), ("phone", "phones", lambda t: phone_key(t, region)))
+             if first.type == "contact" else ())
     for one, many, same in lists:  # an account keeps one phone: its first card's
         values: dict[str, str] = {}
         for card in (first, later):
@@ -199,11 +213,13 @@ def _merge(first: Item, later: Item) -> None:
     for key, refs in later.refs.items():
         first.refs.setdefault(key, refs)
     first.source_id = first.source_id or later.source_id
+    first.record_id = first.record_id or later.record_id
     if later.body and later.body not in (first.body or ""):
         first.body = (first.body + "\n" if first.body else "") + later.body
 
 
-def read_cards(text: str, path: str, source: str = "vcard") -> Cards:
+def read_cards(text: str, path: str, source: str = "vcard", region: str | None = None) -> Cards:
+    """The cards of `text` as Items; phones compared in E.164, read in `region` (the vault's phone_region)."""
     out = Cards()
     seen: dict[str, int] = {}
     same: dict[tuple, tuple[int, Item]] = {}  # a uid, email or account name -> the first card with it
@@ -225,7 +241,7 @@ def read_cards(text: str, path: str, source: str = "vcard") -> Cards:
             continue
         seen[key] = card.line
         props, bad = read_props(card.lines, card.line)
-        item = card_item(props, card.line, source)
+        item = card_item(props, card.line, source, region)
         if isinstance(item, str):
             unread = "".join(f"; its {b.name or 'line'} on line {b.line} cannot be read ({b.why})" for b in bad)
             warn(card.line, f"card {card.number} {item}{unread}; skipped, the other cards are imported")
@@ -237,11 +253,12 @@ def read_cards(text: str, path: str, source: str = "vcard") -> Cards:
         used = USED | ({"URL"} if item.type == "account" else set())
         for name in {p.name for p in props if p.name not in used and not p.name.startswith("X-")}:
             unused[name] = unused.get(name, 0) + 1
-        number, first = next((same[k] for k in _identities(item) if k in same), (card.number, item))
+        number, first = next((same[k] for k in _identities(item) if k in same and not _apart(same[k][1], item)),
+                             (card.number, item))
         if first is item:
             out.items.append(item)
         else:
-            _merge(first, item)
+            _merge(first, item, region)
             out.notes.append(f"{path}:{card.line}: card {card.number} is the same {item.type} as card {number} "
                              f"({first.values['name']}): imported as one, with every email, phone and note of both")
         for k in _identities(first):
