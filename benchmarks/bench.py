@@ -19,6 +19,10 @@ loops doing the least any tool must do, also run as fresh processes:
   changed. Floor for every command run after one file changed: a warm `check`, `show` and
   `list --owner` (target 3x), `pipeline` and `agenda` (5x), `report` (10x), `search` (no target)
   and `check` after one new commit (no target).
+  Issue 12's commands against the same floors: `show` of a converted deal, `merge` and `rm --to`
+  of the contact the hard vault links most (--dry-run), `set --dry-run` and `list --filter` (3x,
+  as `show` and `list`), `dupes` (5x: it reads three types, as `pipeline` reads two); `export all`
+  reads every record's text, so its floor is the read+parse loop (3x, as a cold check).
 - warm check: floor for `check --history` with nothing new (no target); that in turn is the floor
   for `check --history` after one new commit (what one commit adds; no target).
 
@@ -272,8 +276,37 @@ def bench_size(n: int, commits: int, repeat: int, work: Path, with_report: bool,
     shows = {ids["opportunity"][1]: "a deal"}
     if hard:
         shows[ids["account"][0]] = "the account with the most activities"
-    return rows + reading_rows(root, repeat, stat_floor, touched, shows, "maria", word,
-                               work / f"site-{n}{'-hard' if hard else ''}" if with_report else None)
+    rows += reading_rows(root, repeat, stat_floor, touched, shows, "maria", word,
+                         work / f"site-{n}{'-hard' if hard else ''}" if with_report else None)
+    return rows + issue12_rows(root, repeat, parse_floor, stat_floor, touched, ids)
+
+
+def issue12_rows(root: Path, repeat: int, parse_floor: float, stat_floor: float, touched,
+                 ids: dict[str, list[str]]) -> list[Row]:
+    """Issue 12's commands, each after one file changed. The writing ones run with --dry-run (they
+    plan and check every change, write nothing), so every run times the same work. In the hard
+    vault the contact merged and removed is linked from half the activities and every note, and
+    the converted deal's account is named by every activity."""
+    rows = []
+    deal, linked, other = ids["opportunity"][0], ids["contact"][0], ids["contact"][1]
+
+    def timed(name: str, args: list[str], floor: str, target: float | None) -> None:
+        floor_time = stat_floor if floor == STAT else parse_floor
+        rows.append(Row(f"{name}, 1 file changed", best(args, root, repeat, touched), floor, floor_time, target))
+
+    finds(salesmd("show", deal), root)
+    timed(f"show {deal} (a converted deal: its lead's, account's and contacts' story)", salesmd("show", deal), STAT, 3)
+    timed("dupes", salesmd("dupes"), STAT, 5)
+    timed(f"merge {other} {linked} --prefer keep --dry-run",
+          salesmd("merge", other, linked, "--prefer", "keep", "--dry-run"), STAT, 3)
+    timed(f"rm {linked} --to {other} --dry-run", salesmd("rm", linked, "--to", other, "--dry-run"), STAT, 3)
+    timed(f"set {ids['opportunity'][1]} amount=12345 --dry-run",
+          salesmd("set", ids["opportunity"][1], "amount=12345", "--dry-run"), STAT, 3)
+    expr = "amount>100000 AND stage!=won"
+    finds(salesmd("list", "opportunity", "--filter", expr), root)
+    timed(f'list opportunity --filter "{expr}"', salesmd("list", "opportunity", "--filter", expr), STAT, 3)
+    timed("export all", salesmd("export", "all"), PARSE, 3)
+    return rows
 
 
 def bench_import(deals: int, repeat: int, work: Path, with_report: bool) -> list[Row]:

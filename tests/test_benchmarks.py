@@ -20,7 +20,13 @@ PLAIN = ["cold check", "search fleet, first after the index was deleted",
          "check, 1 new commit", "check --history, nothing new", "check --history, 1 new commit",
          "list task --owner maria --sort -due, 1 file changed", "show opp-000001 (a deal), 1 file changed",
          "list opportunity --owner maria, 1 file changed", "pipeline, 1 file changed", "agenda, 1 file changed",
-         "search fleet (warm: after one search), 1 file changed", "report (after a first build), 1 file changed"]
+         "search fleet (warm: after one search), 1 file changed", "report (after a first build), 1 file changed",
+         # issue 12's commands (the writing ones with --dry-run)
+         "show opp-000000 (a converted deal: its lead's, account's and contacts' story), 1 file changed",
+         "dupes, 1 file changed", "merge con-000001 con-000000 --prefer keep --dry-run, 1 file changed",
+         "rm con-000000 --to con-000001 --dry-run, 1 file changed",
+         "set opp-000001 amount=12345 --dry-run, 1 file changed",
+         'list opportunity --filter "amount>100000 AND stage!=won", 1 file changed', "export all, 1 file changed"]
 HARD = PLAIN + ["warm check, 1 chained task changed",
                 "show acc-000000 (the account with the most activities), 1 file changed"]
 IMPORTED = ["import csv, 120 deals", "cold check", "search buying, first after the index was deleted",
@@ -35,7 +41,11 @@ IMPORTED_PATTERNS = [r"show company-\S+ \(a deal\), 1 file changed", r"list oppo
 TARGETS = {"cold check": ("read+parse loop", "3x"), "warm check, 1 file changed": ("stat walk", "3x"),
            "warm check, 1 chained task changed": ("stat walk", "3x"), "pipeline, 1 file changed": ("stat walk", "5x"),
            "agenda, 1 file changed": ("stat walk", "5x"),
-           "report (after a first build), 1 file changed": ("stat walk", "10x")}
+           "report (after a first build), 1 file changed": ("stat walk", "10x"),
+           "dupes, 1 file changed": ("stat walk", "5x"), "export all, 1 file changed": ("read+parse loop", "3x"),
+           "merge con-000001 con-000000 --prefer keep --dry-run, 1 file changed": ("stat walk", "3x"),
+           "rm con-000000 --to con-000001 --dry-run, 1 file changed": ("stat walk", "3x"),
+           "set opp-000001 amount=12345 --dry-run, 1 file changed": ("stat walk", "3x")}
 
 RATIO = re.compile(r"^\d+\.\d\dx \((target \d+x\): (met|missed)|no target)\)?$")
 PEAK = re.compile(r"^\d+ MB: (met|missed)$")

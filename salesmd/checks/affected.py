@@ -117,11 +117,13 @@ def affected_paths(db, before: dict[str, Row], overlay: dict[str, Row | None], n
     affected -= gone
     stored = read_rows(db, sorted(affected))  # as they were (a changed file: its row before the change)
     old = Lookup(db, None)
+    walked_old: set[str] = set()
+    walked_new: set[str] = set()
     for path in list(affected):  # the follow-up chains through them, as they were and as they are
         was = stored.get(path)
         now = overlay[path] if path in overlay else was
         if "task" in (was and was.type, now and now.type):
-            affected |= _chain(old, was) | _chain(new, now)
+            affected |= _chain(old, was, walked_old) | _chain(new, now, walked_new)
     affected -= gone
     for key in {row.key for path in affected if (row := overlay.get(path) or stored.get(path)) is not None} \
             | {row.key for row in read_rows(db, [p for p in affected if p not in stored and p not in overlay]).values()}:
@@ -147,13 +149,15 @@ def read_rows(db, paths: list[str]) -> dict[str, Row]:
     return out
 
 
-def _chain(lookup: Lookup, start: Row | None) -> set[str]:
-    """Paths of the tasks on the follow-up chain from `start`, as check_follow_chains walks it."""
+def _chain(lookup: Lookup, start: Row | None, walked: set[str]) -> set[str]:
+    """Paths of the tasks on the follow-up chain from `start`, as check_follow_chains walks it
+    (up to a file met again: at or beyond its first repeated id). `walked`: the files walked from
+    in this lookup by earlier calls; the chain beyond them is in their answers already, so many
+    tasks of one long chain cost one walk of it, not one each."""
     paths: set[str] = set()
-    seen: set[str] = set()
     row = start
-    while row is not None and row.type == "task" and row.key not in seen:
-        seen.add(row.key)
+    while row is not None and row.type == "task" and row.path not in walked:
+        walked.add(row.path)
         paths.update(r.path for r in lookup.rows_with_key(row.key))
         row = lookup.first_linked(row, "follows")
     return paths
