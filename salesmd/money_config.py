@@ -135,17 +135,18 @@ def _number(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def _owner(roster: Roster, name: Any, at: tuple, r: _Reader, what: str) -> str | None:
-    """The owner id `name` is (an alias is its owner), or None (a problem) when salesmd.yaml's
-    `owners:` does not list it."""
+def _known(roster: Roster, kind: str, name: Any, at: tuple, r: _Reader, what: str) -> str | None:
+    """The owner id (an alias is its owner) or the territory `name` is, or None (a problem) when
+    salesmd.yaml's `owners:` or `territories:` does not list it."""
     if not isinstance(name, str) or not name.strip():
-        r.bad(at, f"{what}: owner {name!r} must be an owner's id (text)")
+        must = "an owner's id" if kind == "owner" else "a name"
+        r.bad(at, f"{what}: {kind} {name!r} must be {must} (text)")
         return None
-    message = roster.unknown("owner", name)
+    message = roster.unknown(kind, name)
     if message:
         r.bad(at, f"{what}: {message}")
         return None
-    return roster.owner_id(name) or name
+    return (roster.owner_id(name) if kind == "owner" else roster.territory(name)) or name
 
 
 # ------------------------------------------------------------------------------------------- targets
@@ -185,10 +186,7 @@ def read_targets(data: dict, text: str, roster: Roster, home: str) -> tuple[dict
             elif scope in ("owners", "territories") and isinstance(amounts, dict):
                 for name, given in amounts.items():
                     what = f"targets {label} {scope}"
-                    if scope == "owners":
-                        found = _owner(roster, name, where + (name,), r, what)
-                    else:
-                        found = _territory(roster, name, where + (name,), r, what)
+                    found = _known(roster, "owner" if scope == "owners" else "territory", name, where + (name,), r, what)
                     if found is not None:
                         (owners if scope == "owners" else places)[found] = _amounts(
                             given, where + (name,), f"{what} {found}", home, r)
@@ -202,17 +200,6 @@ def read_targets(data: dict, text: str, roster: Roster, home: str) -> tuple[dict
                              f"a period takes {', '.join(SCOPES)}")
         periods[label] = PeriodTargets(label, team, owners, places)
     return periods, r.problems
-
-
-def _territory(roster: Roster, name: Any, at: tuple, r: _Reader, what: str) -> str | None:
-    if not isinstance(name, str) or not name.strip():
-        r.bad(at, f"{what}: territory {name!r} must be a name (text)")
-        return None
-    message = roster.unknown("territory", name)
-    if message:
-        r.bad(at, f"{what}: {message}")
-        return None
-    return roster.territory(name) or name
 
 
 def _amounts(value: Any, at: tuple, what: str, home: str, r: _Reader) -> dict[str, Decimal]:
@@ -260,7 +247,7 @@ def read_commission(data: dict, text: str, roster: Roster) -> tuple[Commission, 
                                         "owners: {maria: 6%}")
     for name, spec in (given or {}).items() if isinstance(given, dict) else ():
         at = ("commission", "owners", name)
-        owner = _owner(roster, name, at, r, "commission.owners")
+        owner = _known(roster, "owner", name, at, r, "commission.owners")
         if owner is None:
             continue
         if not isinstance(spec, dict):

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import git, make_vault
+from test_write import numstat  # noqa: F401 - the lines each file changed, as test_write counts them
 from salesmd.config import default_config_text
 from salesmd.when import parse_when
 from salesmd.write.yamledit import read_back, render_value
@@ -58,13 +59,6 @@ def committed(tmp_path):
     vault = make_vault(tmp_path / "v", EXTRA)
     vault.commit("initial")
     return vault
-
-
-def numstat(vault) -> dict[str, tuple[int, int]]:
-    git(vault.root, "add", "-A", "--intent-to-add")
-    out = git(vault.root, "diff", "--numstat")
-    return {line.split("\t")[2]: (int(line.split("\t")[0]), int(line.split("\t")[1]))
-            for line in out.splitlines()}
 
 
 def refused(vault, *args, says: str, code: int = 1):
