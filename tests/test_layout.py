@@ -97,3 +97,20 @@ def test_a_function_level_relative_import_is_an_edge(tmp_path):
     assert edges["salesmd.top"] == {"salesmd.sub", "salesmd.sub.low"}
     assert edges["salesmd.sub.low"] == {"salesmd", "salesmd.top"}
     assert find_cycle(edges) == ["salesmd.sub.low", "salesmd.top", "salesmd.sub.low"]
+
+
+def test_every_built_in_template_is_installed_with_the_package():
+    """CI and users install the package (not the checkout): a file under templates/ that no
+    package-data pattern in pyproject.toml names is missing there, and every site build fails."""
+    import fnmatch
+    import tomllib
+
+    root = PACKAGE.parent
+    setup = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    folder = root / setup["package-dir"]["salesmd.templates"]
+    patterns = setup["package-data"]["salesmd.templates"]
+    files = [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
+    assert files
+    left_out = [f for f in files if not any(fnmatch.fnmatchcase(f, pattern) and f.count("/") == pattern.count("/")
+                                            for pattern in patterns)]
+    assert left_out == []
