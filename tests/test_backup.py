@@ -172,6 +172,21 @@ def test_a_record_that_cannot_be_restored_is_reported_with_its_line(tmp_path):
     assert result.exit_code == 1 and "not a salesmd backup" in result.stderr
 
 
+def test_a_backup_restores_records_only_never_a_template_or_a_site_page(tmp_path):
+    """A backup from someone else must not plant a skeleton `new` would render, nor anything else
+    salesmd does not read as a record: each such entry is refused and nothing is written."""
+    vault = make_vault(tmp_path / "v")
+    path = backup(vault, tmp_path)
+    data = path.read_text(encoding="utf-8")
+    for planted in ("templates/skeletons/note.md", "_site/index.md"):
+        path.write_text(data.replace('"path": "contacts/jane-doe.md"', f'"path": "{planted}"'), encoding="utf-8")
+        target = fresh(tmp_path, planted.replace("/", "-"))
+        before = target.snapshot()
+        result = target.run("import", "json", str(path))
+        assert result.exit_code == 1 and target.snapshot() == before
+        assert f"path '{planted}' is where salesmd reads no records" in result.stderr
+
+
 def test_dry_run_writes_nothing_and_commit_commits_the_restore(tmp_path):
     vault = make_vault(tmp_path / "v")
     path = backup(vault, tmp_path)

@@ -244,6 +244,31 @@ def test_losing_touch_respects_owner_and_territory(tmp_path):
     assert {f["id"] for f in touch(v, "--territory", "east")} == {"unowned"}
 
 
+def test_losing_touch_respects_tag_as_the_rest_of_the_agenda_does(tmp_path):
+    v = touch_vault(tmp_path, {
+        "contacts/tagged.md": rec(type="contact", name="Tagged", keep_in_touch=10, tags="[europe]"),
+        "contacts/untagged.md": rec(type="contact", name="Untagged", keep_in_touch=10),
+    })
+    assert {"tagged", "untagged"} <= {f["id"] for f in touch(v)}
+    assert {f["id"] for f in touch(v, "--tag", "europe")} == {"tagged"}
+    assert touch(v, "--tag", "no-such-tag") == []
+
+
+def test_an_owners_page_counts_a_deal_stale_as_the_dashboards_agenda_does(tmp_path):
+    """A deal without `created` lives from its first commit on every page: a recent account call
+    from before it keeps it fresh on none of them."""
+    v = story_vault(tmp_path, {"leads/acme-lead.md": None}, created=None, lead=None)
+    v.write("activities/before.md", act("Just before the deal", "2026-11-20", '["[[acme]]"]'))
+    commit_at(v, "2026-11-22", "the deal")
+    out = tmp_path / "site"
+    v.run("report", "--out", str(out), *TODAY, ok=True)
+    agenda = (out / "agenda.html").read_text(encoding="utf-8")
+    owner = (out / "owners" / "maria.html").read_text(encoding="utf-8")
+    stale_on = {page: "Acme fleet" in text.split("Stale", 1)[1] for page, text in
+                (("agenda", agenda), ("owner", owner))}
+    assert stale_on == {"agenda": True, "owner": True}
+
+
 def test_a_keep_in_touch_that_is_not_a_number_of_days_is_said_and_the_default_used(tmp_path):
     v = touch_vault(tmp_path, {"contacts/odd.md": rec(type="contact", name="Odd", keep_in_touch=-3)})
     report = v.json("agenda", *TODAY)

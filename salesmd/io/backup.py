@@ -28,6 +28,7 @@ from typing import Any
 
 from ..model import RECORD_TYPES, Problem, Source, id_of
 from ..store.frontmatter import split
+from ..store.walk import walked
 
 FORMAT, VERSION = "salesmd-backup", 1
 CODE = "import-json"
@@ -200,6 +201,8 @@ def _add(out: Restore, entry, root, config) -> str | None:
     why = _bad_path(path)
     if why is not None:
         return why
+    if not walked(path, config):  # templates/, the site's folder, an ignored one: a backup restores records only
+        return f"path {path!r} is where salesmd reads no records (templates/, the site's folder, or `ignore:`)"
     if path.casefold() in out.seen:
         return "a second record with this path (ignoring case)"
     out.seen.add(path.casefold())

@@ -27,7 +27,6 @@ from .. import code_stamp
 from ..git.firsts import FirstCommits
 from ..model import FOLDERS, RECORD_TYPES, Problem, Record
 from ..paths import builtin_templates
-from ..reports.query import value_of
 from ..reports.problems import left_out
 from ..reports.record import timeline_of
 from ..reports.story import Stories

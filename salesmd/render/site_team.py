@@ -57,6 +57,14 @@ class MemberView:
     def of_type_where(self, type_: str, key: str, value: str) -> list[Record]:
         return [r for r in self.of_type(type_) if r.get(key) == value]
 
+    def of_type_with(self, type_: str, key: str) -> list[Record]:
+        if type_ in OWNED_TYPES:
+            return [r for r in self.of_type(type_) if r.get(key) is not None]
+        return self._vault.of_type_with(type_, key)
+
+    def of_type_holding(self, type_: str, words: list[str]) -> list[Record]:
+        return self.of_type(type_) if type_ in OWNED_TYPES else self._vault.of_type_holding(type_, words)
+
     def __getattr__(self, name: str):
         return getattr(self._vault, name)
 
@@ -130,8 +138,10 @@ def team_pages(site, common: dict, pipeline_since, team: list[Member], board, ch
     for member in team:
         view = MemberView(vault, member)
         filters = {member.kind: member.name}
-        pipeline = build_pipeline(view, today, stage_since=pipeline_since, **filters)
-        agenda = build_agenda(view, today, days=7, **filters)
+        # the site's history and first commits, as its dashboard has them: a deal's life (and so
+        # its stale flag) is the same on every page
+        pipeline = build_pipeline(view, today, stage_since=pipeline_since, history=site.history, **filters)
+        agenda = build_agenda(view, today, days=7, first_commit=site.first_commit, **filters)
         values = dict(common, root="../", member=member)
         out[member.page] = site._render("team.html", values, pipeline=pipeline, board=board(pipeline),
                                         agenda=agenda, charts=charts(pipeline))

@@ -116,6 +116,12 @@ class Sifted:
     def of_type_where(self, type_: str, key: str, value: str) -> list[Record]:
         return [r for r in self.vault.of_type_where(type_, key, value) if self.keep(r)]
 
+    def of_type_with(self, type_: str, key: str) -> list[Record]:
+        return [r for r in self.vault.of_type_with(type_, key) if self.keep(r)]
+
+    def of_type_holding(self, type_: str, words: list[str]) -> list[Record]:
+        return [r for r in self.vault.of_type_holding(type_, words) if self.keep(r)]
+
     def __getattr__(self, name: str):
         return getattr(self.vault, name)
 

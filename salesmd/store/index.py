@@ -18,7 +18,6 @@ row read within two seconds of the file's mtime is read again next time.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from pathlib import Path
 

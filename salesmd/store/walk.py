@@ -60,6 +60,17 @@ def walk(root: Path, config: Config, sort: bool = True) -> list[tuple[str, tuple
     return found
 
 
+def walked(rel: str, config: Config) -> bool:
+    """Whether `walk` reads the file at `rel` (posix, relative, no `..`): not hidden, not in the
+    site folder or templates/, not ignored by the config."""
+    parts = rel.split("/")
+    skip_dirs = {config.report_dir.strip("/"), "templates"}
+    if any(p.startswith(".") for p in parts) or not rel.endswith(".md"):
+        return False
+    folders = ["/".join(parts[:n]) for n in range(1, len(parts))]
+    return not any(f in skip_dirs or _ignored(f, config) for f in folders) and not _ignored(rel, config)
+
+
 def _ignored(rel: str, config: Config) -> bool:
     return bool(config.ignore) and any(fnmatch.fnmatch(rel, pattern.strip("/")) or rel.startswith(pattern.strip("/") + "/")
                for pattern in config.ignore)
