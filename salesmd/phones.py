@@ -29,9 +29,21 @@ def emails_of(record: Record) -> list[str]:
     return list(dict.fromkeys(_texts(record.get("email")) + _texts(record.get("emails"))))
 
 
+def is_phone_key(key: str) -> bool:
+    """Keys holding phone numbers: phone, phones, and custom ones such as mobile_phone, mobile, fax."""
+    key = key.casefold()
+    return "phone" in key or key in ("mobile", "cell", "fax")
+
+
 def phones_of(record: Record) -> list[str]:
-    """Every number of a record: `phone`, then the `phones` list (as written, without repeats)."""
-    return list(dict.fromkeys(_texts(record.get("phone")) + _texts(record.get("phones"))))
+    """Every number of a record: `phone`, then the `phones` list, then any other key holding
+    numbers (`mobile`, `work_phone`, ...: is_phone_key), as written, without repeats. Search
+    finds numbers under the same keys (store/rows.py)."""
+    numbers = _texts(record.get("phone")) + _texts(record.get("phones"))
+    for key, value in record.data.items():
+        if isinstance(key, str) and key not in ("phone", "phones") and is_phone_key(key):
+            numbers += _texts(value)
+    return list(dict.fromkeys(numbers))
 
 
 def email_key(address: str) -> str:

@@ -156,6 +156,16 @@ def test_dupes_json_lists_each_group_with_its_records_and_reasons(dup_vault):
     assert rules["phone"]["value"] == "+15035550142" and rules["phone"]["ids"] == ["jane-doe", "jane-doe-2"]
 
 
+def test_a_number_under_a_custom_key_such_as_mobile_is_compared_too(tmp_path):
+    vault = make_vault(tmp_path / "v", {
+        "contacts/ana-ruiz.md": "---\ntype: contact\nname: Ana Ruiz\nphone: \"+1 503 555 0177\"\n---\n",
+        "contacts/a-ruiz.md": "---\ntype: contact\nname: A. Ruiz-Lopez\nmobile: \"(503) 555-0177\"\n---\n",
+    }, config=US)
+    [group] = vault.json("dupes", "--type", "contact")["groups"]
+    assert sorted(r["id"] for r in group["records"]) == ["a-ruiz", "ana-ruiz"]
+    assert [r["value"] for r in group["reasons"] if r["rule"] == "phone"] == ["+15035550177"]
+
+
 def test_dupes_finds_companies_under_legal_suffixes_and_close_names_but_not_different_people(tmp_path):
     vault = make_vault(tmp_path / "v", {
         "accounts/acme-inc.md": "---\ntype: account\nname: ACME, Inc.\n---\n",

@@ -12,6 +12,7 @@ import json
 from sys import intern
 
 from ..model import Problem, Record, Source, id_of
+from ..phones import is_phone_key
 from ..schema import LINK_TARGETS
 from .read import keyed
 
@@ -152,9 +153,3 @@ def words_of(record: Record, body: str | None) -> tuple[str, str, str, str]:
 
 
 PHONE_DIGITS = 4  # the fewest digits a search looks up in phone numbers
-
-
-def is_phone_key(key: str) -> bool:
-    """Keys holding phone numbers: phone, phones, and custom ones such as mobile_phone, mobile, fax."""
-    key = key.casefold()
-    return "phone" in key or key in ("mobile", "cell", "fax")
