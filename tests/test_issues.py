@@ -186,3 +186,74 @@ def test_a_deleted_issue_that_left_closed_is_still_found_in_history(vault):
     vault.run("check", ok=True)  # as the files stand, nothing is wrong
     text = out(vault.run("check", "--history", ok=False), vault)
     assert f"{ISSUE}:1: error[terminal-left]: was 'closed' in " in text
+
+
+def issue(subject: str, severity: str, stage: str, opened: str, account: str = "acme-corp", owner: str = "maria") -> str:
+    return (f"---\ntype: issue\nsubject: {subject}\nseverity: {severity}\nstage: {stage}\n"
+            f"account: \"[[{account}]]\"\nowner: {owner}\nopened: {opened}\n"
+            + ("resolution: fixed\n" if stage == "resolved" else "") + "---\n")
+
+
+@pytest.fixture
+def triage(tmp_path):
+    """Five issues: two of them critical (the older first), one closed, one at another account."""
+    vault = make_vault(tmp_path / "v", {
+        ISSUE: ISSUE_TEXT,  # high, opened 2026-11-20
+        "issues/old-low.md": issue("Scuffed paint", "low", "new", "2026-09-01"),
+        "issues/crit-new.md": issue("Brakes fail", "critical", "assessed", "2026-11-22"),
+        "issues/crit-old.md": issue("Mast drops", "critical", "in-progress", "2026-11-02", owner="dev"),
+        "issues/done.md": issue("Wrong invoice", "critical", "closed", "2026-08-01"),
+        "accounts/bolt.md": "---\ntype: account\nname: Bolt Builders\n---\n",
+        "issues/bolt-horn.md": issue("Horn too quiet", "medium", "resolved", "2026-11-01", account="bolt"),
+    })
+    vault.commit("initial")
+    return vault
+
+
+def ids(vault, *args: str) -> list[str]:
+    return [row["id"] for row in vault.json("issues", "--today", "2026-11-24", *args)]
+
+
+def test_issues_lists_the_open_ones_by_severity_then_age(triage):
+    assert ids(triage) == ["crit-old", "crit-new", "acme-battery-fault", "bolt-horn", "old-low"]
+    text = triage.run("issues", "--today", "2026-11-24", ok=True).output
+    lines = text.splitlines()
+    assert lines[0].split() == ["id", "severity", "stage", "age", "account", "owner", "subject"]
+    assert lines[2].split()[:6] == ["crit-old", "critical", "in-progress", "22", "acme-corp", "dev"]
+    assert lines[-1] == "5 open issues"
+    assert "done" not in [line.split()[0] for line in lines]
+
+
+def test_issues_by_owner_and_by_account(triage):
+    assert ids(triage, "--owner", "dev") == ["crit-old"]
+    assert ids(triage, "--account", "bolt") == ["bolt-horn"]
+    assert ids(triage, "--account", "acme-corp", "--owner", "maria") == ["crit-new", "acme-battery-fault", "old-low"]
+
+
+def test_issues_as_json_and_csv(triage):
+    row = triage.json("issues", "--today", "2026-11-24", "--account", "bolt")[0]
+    assert row == {"id": "bolt-horn", "subject": "Horn too quiet", "severity": "medium", "stage": "resolved",
+                   "age_days": 23, "opened": "2026-11-01", "account": "bolt", "opportunity": None,
+                   "contact": None, "product": None, "owner": "maria"}
+    csv = triage.run("issues", "--today", "2026-11-24", "--format", "csv", "--owner", "dev", ok=True).output
+    assert csv.splitlines() == ["id,subject,severity,stage,age_days,opened,account,opportunity,contact,product,owner",
+                                "crit-old,Mast drops,critical,in-progress,22,2026-11-02,acme-corp,,,,dev"]
+
+
+def test_issues_follow_the_configured_severities(tmp_path):
+    config = default_config_text().replace("severities: [low, medium, high, critical]", "severities: [sev3, sev2, sev1]")
+    vault = make_vault(tmp_path / "v", {"issues/a.md": issue("A", "sev3", "new", "2026-11-01"),
+                                        "issues/b.md": issue("B", "sev1", "new", "2026-11-20")}, config=config)
+    assert ids(vault) == ["b", "a"]
+
+
+def test_issues_with_an_unknown_account_says_did_you_mean_and_exits_2(triage):
+    result = triage.run("issues", "--account", "acme-crop", ok=False)
+    assert result.exit_code == 2
+    assert "no account with id 'acme-crop'" in result.output and "'acme-corp'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_no_open_issues_says_so(tmp_path):
+    vault = make_vault(tmp_path / "v")
+    assert "No open issues for acme-corp." in vault.run("issues", "--account", "acme-corp", ok=True).output
