@@ -257,3 +257,35 @@ def test_issues_with_an_unknown_account_says_did_you_mean_and_exits_2(triage):
 def test_no_open_issues_says_so(tmp_path):
     vault = make_vault(tmp_path / "v")
     assert "No open issues for acme-corp." in vault.run("issues", "--account", "acme-corp", ok=True).output
+
+
+def test_the_site_shows_open_issues_on_deal_and_account_pages_and_counts_them(triage, tmp_path):
+    triage.write("issues/deal-issue.md", issue("Wrong forks delivered", "high", "new", "2026-11-21")
+                 .replace("owner: maria\n", "opportunity: \"[[acme-fleet-renewal]]\"\nowner: maria\n"))
+    site = tmp_path / "site"
+    triage.run("report", "--out", str(site), "--today", "2026-11-24", ok=True)
+    account = (site / "records/acme-corp.html").read_text(encoding="utf-8")
+    shown = account.split('id="open-issues"', 1)[1].split("</ul>", 1)[0]
+    order = [shown.index(f"records/{i}.html") for i in ("crit-old", "crit-new", "acme-battery-fault", "deal-issue",
+                                                        "old-low")]
+    assert order == sorted(order)  # most severe first, the oldest first within a severity
+    assert "records/done.html" not in shown and "records/bolt-horn.html" not in shown
+    assert '<span class="badge critical">critical</span>' in shown and "22 days open" in shown
+    deal = (site / "records/acme-fleet-renewal.html").read_text(encoding="utf-8")
+    shown = deal.split('id="open-issues"', 1)[1].split("</ul>", 1)[0]
+    assert "records/deal-issue.html" in shown and "records/crit-old.html" not in shown
+    assert 'id="open-issues"' not in (site / "records/jane-doe.html").read_text(encoding="utf-8")
+    dashboard = (site / "index.html").read_text(encoding="utf-8")
+    card = dashboard.split('id="issues-card"', 1)[1].split("</div></div>", 1)[0]
+    assert '<div class="value">6</div>' in card and "2 critical · 2 high · 1 medium · 1 low" in card
+    assert (site / "issues.html").is_file()
+
+
+def test_an_issue_closed_leaves_its_account_page_on_the_next_build(triage, tmp_path):
+    site = tmp_path / "site"
+    triage.run("report", "--out", str(site), ok=True)
+    assert "records/crit-old.html" in (site / "records/acme-corp.html").read_text(encoding="utf-8")
+    triage.run("move", "crit-old", "closed", ok=True)
+    triage.run("report", "--out", str(site), ok=True)
+    page = (site / "records/acme-corp.html").read_text(encoding="utf-8")
+    assert "records/crit-old.html" not in page.split('id="open-issues"', 1)[1].split("</ul>", 1)[0]

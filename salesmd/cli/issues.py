@@ -35,7 +35,7 @@ def issues(app: App, owner, account_id, fmt: str):
             account = need(vault, account_id, "account")
         except PlanError as e:
             fail(f"error: --account: {e}")
-    found = open_issues(vault, app.today, owner=owner, account=account)
+    found = open_issues(vault, app.today, owner=owner, about=account)
     rows = [i.row(vault) for i in found]
     if fmt == "json":
         click.echo(to_json([dict(zip(COLUMNS, row)) for row in rows]))

@@ -48,10 +48,11 @@ def issue_open(vault, record: Record) -> bool:
     return stage is None or not stage.terminal
 
 
-def open_issues(vault, today: dt.date, *, owner: str | None = None, account: Record | None = None) -> list[OpenIssue]:
-    """The open issues (of `owner`, linking to `account`), most urgent first."""
-    if account is not None:
-        found = {r.path: r for r, key in vault.linking(account.key, "issue") if key == "account"}
+def open_issues(vault, today: dt.date, *, owner: str | None = None, about: Record | None = None) -> list[OpenIssue]:
+    """The open issues (of `owner`; about an account or an opportunity: linking to it by the key
+    named as its type), most urgent first."""
+    if about is not None:
+        found = {r.path: r for r, key in vault.linking(about.key, "issue") if key == about.type}
         records = [found[p] for p in sorted(found)]
     else:
         records = vault.of_type("issue")
