@@ -289,3 +289,10 @@ def test_an_issue_closed_leaves_its_account_page_on_the_next_build(triage, tmp_p
     triage.run("report", "--out", str(site), ok=True)
     page = (site / "records/acme-corp.html").read_text(encoding="utf-8")
     assert "records/crit-old.html" not in page.split('id="open-issues"', 1)[1].split("</ul>", 1)[0]
+
+
+def test_list_issue_shows_severity_and_stage_and_filters_by_them(triage):
+    text = triage.run("list", "issue", "--where", "severity=critical", ok=True).output
+    assert text.splitlines()[0].split() == ["id", "severity", "stage", "opened", "subject", "account", "owner"]
+    assert [line.split()[0] for line in text.splitlines()[2:-1]] == ["crit-new", "crit-old", "done"]
+    assert triage.run("list", "issue", "--stage", "closed", "--format", "ids", ok=True).output == "done\n"
