@@ -22,6 +22,7 @@ ACTIVITY_KINDS = ("call", "email", "meeting", "in-person", "live-meeting", "chat
                   "webinar", "event", "other")
 ACTIVITY_STATUSES = ("planned", "done", "cancelled")
 TASK_STATUSES = ("open", "done", "cancelled")
+SEVERITIES = ("low", "medium", "high", "critical")  # an issue's severity, least to most urgent
 BACKWARDS = ("allow", "warn", "error")
 
 
@@ -78,6 +79,12 @@ DEFAULT_PIPELINES = {
         tuple(Stage(n, 4 + i, True, p, r) for i, (n, p, r) in enumerate(
             [("won", 100, ("amount", "close_date")), ("lost", 0, ("lost_reason",)), ("disqualified", 0, ())])),
     ),
+    "issue": Pipeline(
+        "issue",
+        _stages(("new", False, None, ()), ("assessed", False, None, ()), ("in-progress", False, None, ()),
+                ("resolved", False, None, ("resolution",))),
+        (Stage("closed", 4, True, None, ()),),
+    ),
 }
 
 
@@ -98,6 +105,7 @@ class Config:
     max_file_size: int = 1048576
     ignore: tuple[str, ...] = ()
     activity_kinds: tuple[str, ...] = ACTIVITY_KINDS
+    severities: tuple[str, ...] = SEVERITIES
     pipelines: dict[str, Pipeline] = field(default_factory=lambda: dict(DEFAULT_PIPELINES))
     key_lines: dict[str, int] = field(default_factory=dict)
     signature: str = ""  # sha256 of salesmd.yaml: caches built under another config are not used
@@ -125,7 +133,7 @@ SCALARS = {
     "max_file_size": int,
     "phone_region": str,
 }
-KNOWN_KEYS = set(SCALARS) | {"ignore", "activity_kinds", "pipelines"}
+KNOWN_KEYS = set(SCALARS) | {"ignore", "activity_kinds", "severities", "pipelines"}
 KNOWN_KEYS |= {"owners", "territories"}  # read by owners.py
 KNOWN_KEYS |= {"plugins"}  # read by checks/plugins.py
 
@@ -220,7 +228,7 @@ def load_config(root: Path) -> tuple[Config, list[Problem]]:
             cfg.phone_region = None
         else:
             cfg.phone_region = cfg.phone_region.upper()
-    for key in ("ignore", "activity_kinds"):
+    for key in ("ignore", "activity_kinds", "severities"):
         if key in data:
             value = data[key]
             if isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -240,15 +248,21 @@ def load_config(root: Path) -> tuple[Config, list[Problem]]:
 
 def _read_pipelines(cfg: Config, value: Any, bad) -> None:
     if not isinstance(value, dict):
-        bad("pipelines", "'pipelines' must map 'lead' and 'opportunity' to their stages")
+        bad("pipelines", f"'pipelines' must map {_names()} to their stages")
         return
     for name, spec in value.items():
         if name not in DEFAULT_PIPELINES:
-            bad("pipelines", f"unknown pipeline '{name}': the pipelines are 'lead' and 'opportunity'")
+            bad("pipelines", f"unknown pipeline '{name}': the pipelines are {_names()}")
             continue
         pipeline = _read_pipeline(str(name), spec, bad)
         if pipeline is not None:
             cfg.pipelines[name] = pipeline
+
+
+def _names() -> str:
+    """'lead', 'opportunity' and 'issue'."""
+    names = [f"'{n}'" for n in DEFAULT_PIPELINES]
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _read_pipeline(name: str, spec: Any, bad) -> Pipeline | None:

@@ -8,7 +8,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-RECORD_TYPES = ("lead", "contact", "account", "opportunity", "activity", "task", "note")
+RECORD_TYPES = ("lead", "contact", "account", "opportunity", "activity", "task", "note", "issue")
+# The types with a pipeline (a `stage` key, rules against git history, `move`): one pipeline each,
+# named as the type, in Config.pipelines.
+PIPELINE_TYPES = ("lead", "opportunity", "issue")
 
 # Default folder for each type: where commands create files. The `type` key is what counts.
 FOLDERS = {
@@ -19,6 +22,7 @@ FOLDERS = {
     "activity": "activities",
     "task": "tasks",
     "note": "notes",
+    "issue": "issues",
 }
 RECORD_FOLDERS = frozenset(FOLDERS.values())
 

@@ -22,6 +22,9 @@ KEYS: dict[str, dict[str, str]] = {
     "task": {"subject": "str", "status": "str", "due": "datetime", "purpose": "str",
              "outcome": "str", "related": "links", "follows": "link"},
     "note": {"title": "str", "date": "date", "related": "links"},
+    "issue": {"subject": "str", "severity": "str", "stage": "str", "account": "link", "contact": "link",
+              "opportunity": "link", "product": "str", "opened": "date", "resolved": "date",
+              "resolution": "str", "feedback": "str"},
 }
 for _keys in KEYS.values():
     _keys.update(COMMON)
@@ -38,6 +41,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "activity": ("subject", "kind", "status", "start"),
     "task": ("subject", "status", "due"),
     "note": ("title", "date"),
+    "issue": ("subject", "stage"),
 }
 
 CUSTOMER = ("lead", "contact", "account", "opportunity")
@@ -51,6 +55,7 @@ LINK_TARGETS: dict[str, dict[str, tuple[str, ...]]] = {
     "activity": {"related": CUSTOMER},
     "task": {"related": CUSTOMER, "follows": ("task",)},
     "note": {"related": CUSTOMER},
+    "issue": {"account": ("account",), "contact": ("contact",), "opportunity": ("opportunity",)},
 }
 
 # The key whose value is a record's date on a timeline.

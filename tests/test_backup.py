@@ -15,6 +15,8 @@ ODD = {
                                 "---\r\nBody with CRLF.\r\n",
     "activities/visit.md": "---\ntype: activity\nsubject: Visit\nkind: visit\nstatus: planned\n"
                            "start: 2026-11-20T10:30:00+01:00\nrelated: [\"[[acme-fleet-renewal]]\"]\n---\n",
+    "issues/flat-battery.md": "---\ntype: issue\nsubject: Flat battery  # truck 7\nseverity: high\nstage: new\n"
+                              "account: \"[[acme-corp]]\"\nopened: 2026-11-20\n---\n",
 }
 
 
@@ -48,7 +50,7 @@ def test_a_backup_read_into_a_new_vault_gives_the_same_files_byte_for_byte(tmp_p
     target = fresh(tmp_path)
     result = target.run("import", "json", str(backup(vault, tmp_path)))
     assert result.exit_code == 0, result.output
-    assert "created 11" in result.stdout
+    assert "created 12" in result.stdout
     assert records_of(target.root) == records_of(vault.root)
     assert target.read("salesmd.yaml") == vault.read("salesmd.yaml")
     diff = subprocess.run(["diff", "-r", "-x", ".git", "-x", ".salesmd", "-x", ".gitignore", "-x", ".gitkeep",
@@ -71,7 +73,8 @@ def test_the_backup_keeps_types_dates_tagged(tmp_path):
     assert odd["body"] == "Body with CRLF.\r\n" and odd["id"] == "odd-one" and odd["type"] == "opportunity"
     assert by_path["activities/visit.md"]["front_matter"]["start"] == {"$datetime": "2026-11-20T10:30:00+01:00"}
     assert by_path["opportunities/acme-fleet-renewal.md"]["front_matter"]["amount"] == 48000
-    assert len(data["records"]) == 11
+    assert by_path["issues/flat-battery.md"]["front_matter"]["opened"] == {"$date": "2026-11-20"}
+    assert len(data["records"]) == 12
 
 
 def test_a_backup_without_heads_is_written_from_its_typed_front_matter(tmp_path):

@@ -79,7 +79,7 @@ def test_owners_territories_kinds_and_types(vault):
     assert complete(f"{v} export contact --owner d") == ["dev"]
     assert complete(f"{v} log ca") == ["call"]
     assert complete(f"{v} list o") == ["opportunity"]
-    assert complete(f"{v} new ") == ["lead", "contact", "account", "opportunity", "activity", "task", "note"]
+    assert complete(f"{v} new ") == ["lead", "contact", "account", "opportunity", "activity", "task", "note", "issue"]
 
 
 def test_the_vault_as_the_command_line_or_the_folder_names_it(vault, monkeypatch):

@@ -85,7 +85,7 @@ def test_the_quick_check_says_the_same_as_files_change(tmp_path, monkeypatch):
     ("contacts/ann.md", "---\ntype: person\nname: Ann\n---\n", "contacts/ann.md:2: error[type-unknown]: type 'person'"),
     ("People/Ann.md", "---\ntype: Contact\nname: Ann\n---\n",
      "People/Ann.md:2: error[type-unknown]: type 'Contact' is not one of lead, contact, account, opportunity, "
-     "activity, task, note (did you mean 'contact'?)"),
+     "activity, task, note, issue (did you mean 'contact'?)"),
     ("Deals/big.md", "---\ntype: opportunty\nname: Big\n---\n", "(did you mean 'opportunity'?)"),
 ])
 def test_an_unknown_type_in_a_record_folder_or_one_typo_away_stays_an_error(tmp_path, rel, text, line):

@@ -16,10 +16,8 @@ from typing import Iterator
 from ..config import Config
 from ..git.history import History
 from ..git.versions import Version
-from ..model import ERROR, WARNING, Problem, Record, Source
+from ..model import ERROR, PIPELINE_TYPES, WARNING, Problem, Record, Source
 from ..store.vault import Vault
-
-PIPELINE_TYPES = ("lead", "opportunity")
 
 
 def _terminal(config: Config, type_: str | None, stage: str | None) -> bool:

@@ -121,10 +121,13 @@ def check_enums(record: Record, config: Config) -> Iterator[Problem]:
         yield from _enum(record, "status", ACTIVITY_STATUSES, "status-unknown", "an activity status")
     elif record.type == "task":
         yield from _enum(record, "status", TASK_STATUSES, "status-unknown", "a task status")
+    elif record.type == "issue":
+        yield from _enum(record, "severity", config.severities, "severity-unknown",
+                         "a severity (severities in salesmd.yaml)")
 
 
 def check_stages(record: Record, config: Config) -> Iterator[Problem]:
-    if record.type not in ("lead", "opportunity"):
+    if record.type not in config.pipelines:
         return
     pipeline = config.pipelines[record.type]
     yield from _enum(record, "stage", pipeline.names, "stage-unknown", f"in the {record.type} pipeline")

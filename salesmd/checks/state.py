@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import code_stamp
-from ..model import ERROR, Problem, Record, Source, id_key, id_of
+from ..model import ERROR, PIPELINE_TYPES, Problem, Record, Source, id_key, id_of
 from ..schema import LINK_TARGETS
 from ..store.vault import Vault
 
@@ -53,7 +53,6 @@ FORMAT = 4  # 3: ids are keyed in NFC (model.id_key); 4: why a file with front m
 MAX_CHANGED = 500  # more changed files than this: the full check is about as quick
 MAX_DELTA = 2000  # stamps kept in the stamps table before they are folded into meta's whole list
 RACY_NS = 2_000_000_000  # as the index cache: files changed that close to the state's writing are read again
-PIPELINE_TYPES = ("lead", "opportunity")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS check_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);

@@ -4,6 +4,7 @@ command module adds its commands to it when imported, as here."""
 from __future__ import annotations
 
 from . import data, edit, migrate, money, plugins, reports, search, vault_commands, write  # noqa: F401 - each adds its commands to main
+from . import issues  # noqa: F401 - issues
 from . import dupes  # noqa: F401 - dupes, merge, rm
 from . import backup  # noqa: F401 - import json (export all and import json: backups)
 from .app import main

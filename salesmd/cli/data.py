@@ -14,7 +14,7 @@ from ..render.output import cell, count, format_option
 from .app import App, _format_problem, fail, filter_options, main, pass_app, selected
 from .write import writing_options
 
-IMPORT_TYPES = tuple(t for t in RECORD_TYPES if t != "note")
+IMPORT_TYPES = tuple(t for t in RECORD_TYPES if t not in ("note", "issue"))  # issues: no CSV mapping yet
 
 
 def located(message: str) -> None:

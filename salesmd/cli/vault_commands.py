@@ -126,6 +126,7 @@ LIST_COLUMNS = {
     "activity": ["id", "start", "kind", "status", "subject", "owner"],
     "task": ["id", "due", "status", "subject", "owner"],
     "note": ["id", "date", "title", "owner"],
+    "issue": ["id", "severity", "stage", "opened", "subject", "account", "owner"],
 }
 
 

@@ -7,7 +7,7 @@ import functools
 
 import click
 
-from ..model import RECORD_TYPES, printable
+from ..model import PIPELINE_TYPES, RECORD_TYPES, printable
 from ..schema import CUSTOMER
 from .complete import kinds, open_items, owners, record_ids, stages
 from .app import App, _format_problem, fail, main, pass_app
@@ -268,13 +268,13 @@ set_option = click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE",
 
 
 @main.command()
-@click.argument("record_id", metavar="ID", shell_complete=record_ids("opportunity", "lead"))
+@click.argument("record_id", metavar="ID", shell_complete=record_ids(*PIPELINE_TYPES))
 @click.argument("stage", shell_complete=stages)
 @set_option
 @write_options
 @pass_app
 def move(app: App, record_id, stage, pairs, dry_run, commit):
-    """Move an opportunity or a lead to another stage of its pipeline.
+    """Move an opportunity, a lead or an issue to another stage of its pipeline.
 
     Refuses an unknown stage, leaving a terminal stage, and a stage whose required keys are
     missing (set them with --set in the same command).
@@ -284,7 +284,7 @@ def move(app: App, record_id, stage, pairs, dry_run, commit):
     from ..write.records import need, plan_move
 
     vault, _ = app.load()
-    record = need(vault, record_id, ("opportunity", "lead"))
+    record = need(vault, record_id, PIPELINE_TYPES)
     changes = plan_move(vault, record, stage, _set_values(pairs, record.type, app.today), app.today)
     finish(app, changes, dry_run, commit)
 

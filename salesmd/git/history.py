@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..model import FOLDERS, PIPELINE_TYPES
 from ..store import frontmatter
 from .repo import ZERO, GitError, Repo, raw_changes
 from .versions import Commit, Facts, Version, facts_of
@@ -123,7 +124,7 @@ class HistoryCache:
             db.close()
 
 
-PIPELINE_FOLDERS = ("leads/", "opportunities/")
+PIPELINE_FOLDERS = tuple(FOLDERS[t] + "/" for t in PIPELINE_TYPES)  # leads/, opportunities/, issues/
 
 
 def load_history(vault_root: Path, *, use_cache: bool = True,
@@ -131,9 +132,9 @@ def load_history(vault_root: Path, *, use_cache: bool = True,
     """All committed versions of the vault's files, or None outside a git repository
     (GitUnusable when git cannot use the one there is).
 
-    Only leads and opportunities have rules in history, so only their versions are read: those
-    of files that are one now (`relevant`: their paths and current blob ids) or that ever lived
-    in leads/ or opportunities/. A file committed once and unchanged since needs no reading:
+    Only the pipeline types (leads, opportunities, issues) have rules in history, so only their
+    versions are read: those of files that are one now (`relevant`: their paths and current blob
+    ids) or that ever lived in their folders. A file committed once and unchanged since needs no reading:
     its one version says what the file says. Without `relevant`, every version is read.
     """
     repo = Repo.locate(vault_root)
@@ -183,9 +184,9 @@ def load_history(vault_root: Path, *, use_cache: bool = True,
 
 
 def pipeline_paths(vault) -> dict[str, str]:
-    """The paths of the vault's leads and opportunities (the files whose history has rules),
+    """The paths of the vault's records with a pipeline (the files whose history has rules),
     with their current blob ids."""
-    return {r.path: r.blob for t in ("lead", "opportunity") for r in vault.of_type(t)}
+    return {r.path: r.blob for t in PIPELINE_TYPES for r in vault.of_type(t)}
 
 
 class _Keep(set):

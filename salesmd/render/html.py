@@ -27,6 +27,7 @@ from .. import code_stamp
 from ..git.firsts import FirstCommits
 from ..model import FOLDERS, RECORD_TYPES, Problem, Record
 from ..paths import builtin_templates
+from ..reports.issues import counts_by_severity, open_issues
 from ..reports.problems import left_out
 from ..reports.record import timeline_of
 from ..reports.story import Stories
@@ -140,7 +141,8 @@ class Site:
                            vault.config.editor_links, str(vault.root.absolute()))  # the editor links
         out: dict[str, str | bytes | None] = {
             "index.html": self._render("index.html", common, pipeline=pipeline, leads=leads, agenda=agenda,
-                                       charts=charts(pipeline), targets=targets, root=""),
+                                       charts=charts(pipeline), targets=targets, issues=counts_by_severity(vault),
+                                       root=""),
             "targets.html": self._render("targets.html", common, targets=targets, root=""),
             "pipeline.html": self._render("pipeline.html", common, pipeline=pipeline, board=board(pipeline),
                                           root=""),
@@ -206,8 +208,14 @@ class Site:
         body_links = tuple((t, self._resolve(t)) for t in record.body_links)
         versions = self.history.versions(record.path) if self.history else []
         commits = tuple((v.commit.sha, v.facts.stage if v.facts else None) for v in versions)
+        issues = tuple((i.record.id, i.record.title, i.severity, i.record.get("stage"), i.age)
+                       for i in self.open_issues(record))
         return (record.id, record.path, tuple(record.data.items()), record.body_digest, linked, back, timeline,
-                body_links, commits)
+                body_links, commits, issues)
+
+    def open_issues(self, record: Record) -> list:
+        """A deal's or an account's open issues, most urgent first (none for other records)."""
+        return open_issues(self.vault, self.today, about=record) if record.type in ("account", "opportunity") else []
 
     def _render(self, name: str, common: dict, **values: Any) -> str:
         return render(self.env, name, self.vault.root, **common, **values)
@@ -235,6 +243,7 @@ class Site:
             "body": self.markdown.render(body) if (body := self.vault.body(record)).strip() else "",
             "commits": [(v.commit, v.facts.stage if v.facts else None) for v in reversed(versions)],
             "when_key": WHEN_KEY,
+            "issues": self.open_issues(record),
         }
 
 

@@ -39,6 +39,8 @@ COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {
                  ("Owner", "owner", "text")),
     "task": (("Status", "status", "badge"), ("Due", "due", "date"), ("Owner", "owner", "text")),
     "note": (("Date", "date", "date"),),
+    "issue": (("Severity", "severity", "badge"), ("Stage", "stage", "badge"), ("Account", "account", "link"),
+              ("Opened", "opened", "date"), ("Owner", "owner", "text")),
 }
 
 

@@ -199,7 +199,7 @@ def need(vault: Vault, record_id: str, type_: str | tuple[str, ...]) -> Record:
 
 def plan_move(vault: Vault, record: Record, stage_name: str, values: dict[str, Any],
               today: dt.date) -> ChangeSet:
-    """Move a lead or an opportunity to another stage of its pipeline."""
+    """Move a lead, an opportunity or an issue to another stage of its pipeline."""
     if "stage" in values:
         raise PlanError("give the stage as the command's STAGE argument, not with --set")
     current, target = check_move(vault, record, stage_name, values, ("salesmd move {id} {stage}", "--set {key}=..."))
