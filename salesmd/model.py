@@ -27,6 +27,13 @@ FOLDERS = {
 RECORD_FOLDERS = frozenset(FOLDERS.values())
 
 
+def unaccented(text: str) -> str:
+    """`text` with the accents taken off its letters ('Zoë Müller' -> 'Zoe Muller'): decomposed
+    (NFKD), the combining marks dropped. Search, dupes and slugs compare names through it."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def id_key(text: str) -> str:
     """What ids and links are compared by: case folded, in Unicode NFC (a file named on macOS is
     in NFD, the same name typed or linked elsewhere in NFC)."""

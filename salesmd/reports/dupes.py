@@ -15,11 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from ..model import Record
+from ..model import Record, unaccented
 from ..phones import e164, email_key, emails_of, phones_of
 
 CLOSE = 0.91  # "Jon Smith" ~ "John Smith" (0.95) and "Harbor" ~ "Harbour Freight" are; "Tom" ~ "Tim Becker" (0.90) is not
@@ -32,8 +31,7 @@ NAMES = {"account": (("name", "company"),), "contact": (("name", "person"),),
 
 
 def _words(text: str) -> list[str]:
-    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("&", " and "))
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = unaccented(text.casefold().replace("&", " and "))
     plain = re.sub(r"(?<=\b\w)\.(?=\w\b)", "", plain)  # S.A. -> sa, U.S. -> us
     return re.findall(r"\w+", plain.replace("_", " "))
 

@@ -10,10 +10,9 @@ phone number's digits hold those digits (`5550143` finds `+1 503 555 0143`).
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
-from ..model import Record
+from ..model import Record, unaccented
 from ..schema import LINK_TARGETS
 from ..store.rows import PHONE_DIGITS
 from ..store.vault import Vault
@@ -44,8 +43,7 @@ class Term:
 
 def fold(text: str) -> str:
     """Text as the tokenizer compares it: accents taken off, any case."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return unaccented(text).lower()
 
 
 def tokens(text: str) -> list[str]:

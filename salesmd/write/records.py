@@ -17,7 +17,7 @@ import jinja2
 
 from ..config import Pipeline
 from ..dates import DATE_KINDS, coerce, date_keys
-from ..model import FOLDERS, RECORD_TYPES, Record, a, id_key
+from ..model import FOLDERS, RECORD_TYPES, Record, a, id_key, unaccented
 from ..paths import builtin_templates
 from ..render.templating import TemplateProblem, VaultLoader, render, sandbox
 from ..schema import KEYS
@@ -44,8 +44,7 @@ def slugify(text: str) -> str:
     Latin letters lose their accents; letters of other scripts are kept ('東京 Corp' ->
     '東京-corp'), so a name never slugifies to nothing.
     """
-    decomposed = unicodedata.normalize("NFKD", text.translate(TRANSLITERATE))
-    text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    text = unaccented(text.translate(TRANSLITERATE))
     slug = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFC", text).lower()).strip("-")
     return slug[:80].rstrip("-") or "record"
 
