@@ -230,6 +230,26 @@ def test_issues_by_owner_and_by_account(triage):
     assert ids(triage, "--account", "acme-corp", "--owner", "maria") == ["crit-new", "acme-battery-fault", "old-low"]
 
 
+def test_issues_of_an_account_include_those_about_its_deals(triage):
+    triage.write("opportunities/bolt-fleet.md", "---\ntype: opportunity\nname: Bolt fleet\naccount: \"[[bolt]]\"\n"
+                 "stage: proposal\namount: 1000\nclose_date: 2026-12-20\nowner: maria\n---\n")
+    triage.write("issues/fleet-delay.md", issue("Fleet delivery late", "high", "new", "2026-11-10", account="acme-corp")
+                 .replace('account: "[[acme-corp]]"\n', 'opportunity: "[[bolt-fleet]]"\n'))
+    assert ids(triage, "--account", "bolt") == ["fleet-delay", "bolt-horn"]
+    assert "fleet-delay" not in ids(triage, "--account", "acme-corp")
+
+
+def test_the_issue_pipeline_report_counts_issues_not_leads(triage):
+    text = triage.run("pipeline", "--pipeline", "issue", "--today", "2026-11-24", ok=True).output
+    assert text.startswith("Issue pipeline on 2026-11-24")
+    assert "Open: 5 issues" in text and "Leads:" not in text and "Lead conversion" not in text
+    rows = {line.split()[0]: line.split()[-1] for line in text.splitlines()[4:9]}
+    assert rows == {"new": "2", "assessed": "1", "in-progress": "1", "resolved": "1", "closed": "1"}
+    assert "Funnel (all time): new 6" in text and text.split("Funnel (all time): ")[1].splitlines()[0].endswith("closed 1")
+    data = triage.json("pipeline", "--pipeline", "issue", "--today", "2026-11-24")
+    assert data["conversion"] is None and data["pipeline"] == "issue"
+
+
 def test_issues_as_json_and_csv(triage):
     row = triage.json("issues", "--today", "2026-11-24", "--account", "bolt")[0]
     assert row == {"id": "bolt-horn", "subject": "Horn too quiet", "severity": "medium", "stage": "resolved",

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from ..model import printable
+from ..model import PIPELINE_TYPES, printable
 from ..render.output import TABULAR, count, format_option, tabular, to_json
 from ..reports.periods import Period, PeriodError, parse_period
 from .app import App, fail, known_names, main, pass_app
@@ -109,7 +109,7 @@ def _calendar(app: App, start, days: int, owner, territory) -> None:
 
 
 @main.command()
-@click.option("--pipeline", "pipeline_name", type=click.Choice(["opportunity", "lead"]), default="opportunity",
+@click.option("--pipeline", "pipeline_name", type=click.Choice(PIPELINE_TYPES), default="opportunity",
               show_default=True, help="Which pipeline to report on.")
 @click.option("--owner", help="Only this owner's records.", shell_complete=owners)
 @click.option("--territory", help="Only this territory's records.", shell_complete=territories)

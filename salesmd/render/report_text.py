@@ -182,7 +182,7 @@ OPEN_DEALS_SHOWN = 25  # the text report lists this many open deals; --deals lis
 
 def render_pipeline(report: PipelineReport, limit: int | None = OPEN_DEALS_SHOWN) -> str:
     """The pipeline as text; the open deals by close date, the first `limit` of them (None: all)."""
-    noun = "deal" if report.pipeline == "opportunity" else "lead"
+    noun = "deal" if report.pipeline == "opportunity" else report.pipeline
     filters = ", ".join(f"{k} {v}" for k, v in report.filters.items() if v)
     p = report.period
     out = [f"{report.pipeline.capitalize()} pipeline on {report.today.isoformat()}"
@@ -224,8 +224,9 @@ def render_pipeline(report: PipelineReport, limit: int | None = OPEN_DEALS_SHOWN
                        + f"; win rate {_percent(o.win_rate)} by count"
                        + (f", {by_value} by value" if by_value else ""))
     c = report.conversion
-    out.append(f"Leads: {c.converted} of {count(c.closed, 'closed lead')} converted ({_percent(c.rate)}); "
-               f"{c.converted_in_period} converted in {p.label}")
+    if c is not None:
+        out.append(f"Leads: {c.converted} of {count(c.closed, 'closed lead')} converted ({_percent(c.rate)}); "
+                   f"{c.converted_in_period} converted in {p.label}")
 
     if report.deals:
         late = any(d.close_date and d.close_date < report.today for d in report.deals)

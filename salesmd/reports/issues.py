@@ -50,9 +50,13 @@ def issue_open(vault, record: Record) -> bool:
 
 def open_issues(vault, today: dt.date, *, owner: str | None = None, about: Record | None = None) -> list[OpenIssue]:
     """The open issues (of `owner`; about an account or an opportunity: linking to it by the key
-    named as its type), most urgent first."""
+    named as its type, or, for an account, about one of its deals), most urgent first."""
     if about is not None:
         found = {r.path: r for r, key in vault.linking(about.key, "issue") if key == about.type}
+        if about.type == "account":
+            for deal, key in vault.linking(about.key, "opportunity"):
+                if key == "account":
+                    found.update((r.path, r) for r, k in vault.linking(deal.key, "issue") if k == "opportunity")
         records = [found[p] for p in sorted(found)]
     else:
         records = vault.of_type("issue")

@@ -135,8 +135,9 @@ def build_metrics(deals: list[Record], leads: list[Record], pipe: Pipeline, lead
                   period: Period, today: dt.date, history=None) -> Metrics:
     """The metrics of these deals (of `pipe`) and leads, as of `today`, with the git `history`
     (None: outside git, every figure from the files)."""
-    # the lead pipeline's success is `converted`
-    won = won_stages(pipe) or {s.name for s in pipe.terminal if s.name == "converted"}
+    # the lead pipeline's success is `converted`; a pipeline with neither (issues) ends at its terminal stages
+    won = won_stages(pipe) or {s.name for s in pipe.terminal if s.name == "converted"} \
+        or {s.name for s in pipe.terminal}
     lost = lost_stages(pipe)
     stints: dict[str, list[int]] = {s.name: [] for s in pipe.stages}
     reached = [0] * (len(pipe.stages) + 1)  # the open stages, then won

@@ -22,6 +22,8 @@ from .query import effective
 from .values import (closed_probability, currency_of, date_value, lost_stages, matches, number_value,
                      ordered_currencies, plain_number, probability_of, stage_of, text_value, won_stages)
 
+SALES_PIPELINES = ("opportunity", "lead")  # the pipelines whose report shows lead conversion
+
 # ---------------------------------------------------------------------------------------------
 # The report.
 
@@ -186,7 +188,7 @@ class PipelineReport:
     open: Totals  # every open deal
     expected: Totals | None  # open deals with close_date in the period (opportunities only)
     outcome: Outcome | None  # won and lost in the period (opportunities only)
-    conversion: Conversion
+    conversion: Conversion | None  # None for a pipeline that is not a sale's (issues)
     deals: list[Deal]  # the open ones, soonest close date first
     skipped: list[Skipped] = field(default_factory=list)
     closed: list[Deal] = field(default_factory=list)  # the terminal ones, latest close date first
@@ -225,7 +227,7 @@ class PipelineReport:
             "open": self.open.as_dict(),
             "expected": self.expected.as_dict() if self.expected else None,
             "outcome": self.outcome.as_dict() if self.outcome else None,
-            "conversion": self.conversion.as_dict(),
+            "conversion": self.conversion.as_dict() if self.conversion else None,
             "forecast_by_month": [{"month": m, "currency": c, "amount": a, "weighted": w}
                                   for m, c, a, w in self.forecast_by_month()],
             "skipped": [vars(s) for s in self.skipped],
@@ -238,7 +240,7 @@ def build_pipeline(vault: Vault, today: dt.date, *, pipeline: str = "opportunity
                    owner: str | None = None, territory: str | None = None, product: str | None = None,
                    period: Period | None = None,
                    stage_since: Mapping[str, dt.date] | None = None, history=None) -> PipelineReport:
-    """The pipeline report for one pipeline ('opportunity' or 'lead') as of `today`.
+    """The pipeline report for one pipeline ('opportunity', 'lead' or 'issue') as of `today`.
 
     `stage_since` maps a casefolded record id to the day it entered its current stage (read from
     git by the caller); without an entry the record's `created` date stands in. `history` (git's,
@@ -298,8 +300,9 @@ def build_pipeline(vault: Vault, today: dt.date, *, pipeline: str = "opportunity
         outcome = Outcome(won.sort(home), lost.sort(home), currencies)
         expected.sort(home)
 
-    leads = [r for r in vault.of_type("lead") if wanted(r, use_product=False)]
-    conversion = _conversion(leads, config.pipelines["lead"], period)
+    sales = pipeline in SALES_PIPELINES  # lead conversion means nothing beside the issue pipeline
+    leads = [r for r in vault.of_type("lead") if wanted(r, use_product=False)] if sales else []
+    conversion = _conversion(leads, config.pipelines["lead"], period) if sales else None
     metrics = build_metrics(kept, leads, pipe, config.pipelines["lead"], period, today, history)
 
     return PipelineReport(
