@@ -237,6 +237,10 @@ def test_issues_of_an_account_include_those_about_its_deals(triage):
                  .replace('account: "[[acme-corp]]"\n', 'opportunity: "[[bolt-fleet]]"\n'))
     assert ids(triage, "--account", "bolt") == ["fleet-delay", "bolt-horn"]
     assert "fleet-delay" not in ids(triage, "--account", "acme-corp")
+    site = triage.root.parent / "site"
+    triage.run("report", "--out", str(site), ok=True)
+    block = (site / "records/bolt.html").read_text(encoding="utf-8").split('id="open-issues"', 1)[1].split("</ul>", 1)[0]
+    assert "records/fleet-delay.html" in block and "records/bolt-horn.html" in block
 
 
 def test_the_issue_pipeline_report_counts_issues_not_leads(triage):
