@@ -136,7 +136,7 @@ def past_vault(root: Path, repo: Repo, point: Point, today) -> tuple[PastVault, 
     """The vault as committed at `point` (see the module's docstring), and the problems of its
     configuration and of reading its files. `today` is today's vault: what it holds of the same
     blobs is not read again."""
-    files = tree_files(repo, point.sha)
+    files = tree_files(repo, point.sha) if point.sha else {}  # None: before the first commit
     config, problems = _config_at(root, repo, files, today)
     paths = sorted(p for p, (mode, _) in files.items() if mode != LINK_MODE and walked(p, config))
     reuse = _known(today, {files[p][1] for p in paths}) if config.signature == today.config.signature else {}
