@@ -11,6 +11,7 @@ from ..model import PIPELINE_TYPES, printable
 from ..render.output import format_option, to_json
 from .app import App, fail, known_names, main, pass_app
 from .complete import owners
+from .reports import PeriodType
 
 
 def _point_dict(point) -> dict:
@@ -67,3 +68,53 @@ def diff(app: App, start: str | None, end: str | None, owner, fmt: str):
         click.echo(to_json(report.as_dict()))
     else:
         click.echo(printable(render_diff(report), keep_newlines=True))
+
+
+@main.command(name="forecast-accuracy")
+@click.option("--period", type=PeriodType(), metavar="PERIOD", required=True,
+              help="A quarter (2026-Q3), month (2026-09) or year (2026), as `targets` takes it.")
+@click.option("--owner", help="Only this owner's deals.", shell_complete=owners)
+@format_option("text", "json")
+@pass_app
+def forecast_accuracy(app: App, period, owner, fmt: str):
+    """What was expected to close in a period against what closed: per owner, and the team.
+
+    The forecast is read from git as committed when the period began (the last commit before its
+    first day), and at each month's start in a quarter (each quarter's in a year) up to today: the
+    open opportunities whose close_date was in the period. By the vault now, each is a hit (won
+    with its close_date in the period), lost (lost or disqualified), gone (deleted) or slipped
+    (anything else); a deal won in the period that was not forecast was pulled in (expected after
+    the period) or a surprise. Per owner and currency: count and amount of each, and the hit rate
+    by count and by value. Renamed deals are followed.
+
+    Example: salesmd forecast-accuracy --period 2026-Q3 --owner maria
+    """
+    from ..git.authors import authorship
+    from ..git.past import PastError, Point, find_point, past_vault, repository
+    from ..reports.accuracy import build_accuracy, forecast_days
+    from ..render.history_text import render_accuracy
+
+    now, _ = app.load()
+    owner, _ = known_names(now, owner, None)
+    today = app.today
+    if period.start > today:
+        fail(f"error: forecast-accuracy: {period.label} has not begun (today is {today})")
+    points = []
+    try:
+        repo = repository(now.root, "forecast-accuracy")
+        for day in forecast_days(period, today):
+            asked = (day - dt.timedelta(days=1)).isoformat()
+            try:
+                point = find_point(repo, asked)
+            except PastError:  # before the first commit: nothing was forecast yet
+                point = Point(None, day - dt.timedelta(days=1), asked)
+            then, _ = past_vault(now.root, repo, point, now)
+            made = authorship(repo, point.sha, repo.head_sha, {r.path: r.data for r in then.of_type("opportunity")})
+            points.append((day, _point_dict(point), then, made.line))
+    except PastError as e:
+        fail(f"error: forecast-accuracy: {e}")
+    report = build_accuracy(period, today, now, points, owner)
+    if fmt == "json":
+        click.echo(to_json(report.as_dict()))
+    else:
+        click.echo(printable(render_accuracy(report), keep_newlines=True))

@@ -73,3 +73,39 @@ def render_diff(report) -> str:
 
 def _with(by_currency: dict, signed: bool = False) -> str:
     return f" ({_sums(by_currency, signed)})" if by_currency else ""
+
+
+def _rate(rate: float | None) -> str:
+    return "" if rate is None else f"{rate:.0%}"
+
+
+def _closed(totals: dict) -> str:
+    n = sum(t["count"] for t in totals.values())
+    return count(n, "deal") + _with({c: t["amount"] for c, t in totals.items()})
+
+
+def render_accuracy(report) -> str:
+    d = report.as_dict()
+    p = report.period
+    lines = [f"Forecast accuracy {p.label} ({p.start} to {p.end}; today {report.today})"
+             + (f", owner {report.owner}" if report.owner else ""),
+             f"Won in {p.label}: {_closed(d['closed']['won'])}; lost: {_closed(d['closed']['lost'])}"]
+    for snap in d["snapshots"]:
+        point = snap["as_of"]
+        seen = f"as committed on {point['day']}, {point['commit'][:7]}" if point["commit"] else "no commit yet"
+        lines += ["", f"Forecast at {snap['day']} ({seen})"]
+        if not snap["rows"]:
+            lines.append("Nothing was expected to close in the period, and nothing closed that was not.")
+            continue
+        lines.append(table(
+            ["owner", "currency", "expected", "amount", "hit", "hit amount", "hit rate", "by value", "slipped",
+             "lost", "gone", "pulled in", "surprise"],
+            [[r["owner"], r["currency"], r["expected"]["count"], money(r["expected"]["amount"]), r["hit"]["count"],
+              money(r["hit"]["amount"]), _rate(r["hit_rate"]["count"]), _rate(r["hit_rate"]["amount"]),
+              r["slipped"]["count"], r["lost"]["count"], r["gone"]["count"], r["pulled_in"]["count"],
+              r["surprise"]["count"]] for r in snap["rows"]]))
+        lines += ["", table(["id", "name", "owner", "outcome", "expected close", "amount", "stage now", "close now"],
+                            [[o["id"], o["name"], o["owner"] or "", o["outcome"].replace("_", " "),
+                              o["expected_close"] or "", _amount(o), o["stage"] or "(deleted)", o["close_date"] or ""]
+                             for o in snap["deals"]])]
+    return "\n".join(lines)
