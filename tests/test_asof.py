@@ -165,3 +165,14 @@ def test_without_git_or_commits_as_of_says_so(tmp_path):
     empty = make_vault(tmp_path / "empty")
     result = empty.run("list", "lead", "--as-of", "HEAD")
     assert result.exit_code == 2 and "has no commits yet" in result.stderr
+
+
+def test_only_the_files_a_walk_reads_are_read_from_the_commit(tmp_path):
+    v = make_vault(tmp_path / "w", base=False)
+    stray = deal("X", "proposal", 5, "2026-10-15")
+    commit_on(v, "2026-09-01", {"opportunities/a.md": deal("A", "proposal", 1000, "2026-10-15"),
+                                **{f"{folder}/x.md": stray for folder in ("templates", ".hidden", "_site")}})
+    commit_on(v, "2026-09-02", {"salesmd.yaml": v.read("salesmd.yaml") + '\nignore: [archive, "*-draft.md"]\n',
+                                "archive/x.md": stray, "archive/old/y.md": stray, "opportunities/b-draft.md": stray})
+    for point in ("HEAD~1", "HEAD"):
+        assert v.run("list", "opportunity", "--as-of", point, "--format", "ids", ok=True).stdout == "a\n"

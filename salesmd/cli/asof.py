@@ -34,13 +34,19 @@ def at_point(app: App, asked: str):
     """Make `app` load the vault as committed at `asked` (and take its day as today); the Point."""
     from ..git.past import PastError, find_point, past_vault, repository
 
+    from ..store.load import Timings
+
     today, _ = app.load()
+    timings = Timings()
     try:
-        repo = repository(today.root)
-        point = find_point(repo, asked)
-        loaded = past_vault(today.root, repo, point, today)
+        with timings.stage("as-of") as note:
+            repo = repository(today.root)
+            point = find_point(repo, asked)
+            loaded = past_vault(today.root, repo, point, today)
+            note[0] = f"{point.sha[:7]}: {len(loaded[0].records)} records"
     except PastError as e:
         fail(f"error: --as-of: {e}")
+    app.print_timings(timings)
     app._loaded = loaded
     if app.today_option is None:
         app.today_option = point.day

@@ -138,7 +138,7 @@ def past_vault(root: Path, repo: Repo, point: Point, today) -> tuple[PastVault, 
     blobs is not read again."""
     files = tree_files(repo, point.sha) if point.sha else {}  # None: before the first commit
     config, problems = _config_at(root, repo, files, today)
-    paths = sorted(p for p, (mode, _) in files.items() if mode != LINK_MODE and walked(p, config))
+    paths = _walked(sorted(p for p, (mode, _) in files.items() if mode != LINK_MODE), config)
     reuse = _known(today, {files[p][1] for p in paths}) if config.signature == today.config.signature else {}
     records: list[Record] = []
     unread: list[str] = []
@@ -164,6 +164,23 @@ def past_vault(root: Path, repo: Repo, point: Point, today) -> tuple[PastVault, 
     records.sort(key=lambda r: r.path)
     vault = PastVault(root, config, records, broken, skipped, repo=repo, point=point)
     return vault, sorted(problems, key=Problem.sort_key)
+
+
+def _walked(paths: list[str], config) -> list[str]:
+    """The paths `walk` would read (store/walk.py's `walked`), asked once per folder when no
+    `ignore:` pattern can name a file by itself."""
+    if config.ignore:
+        return [p for p in paths if walked(p, config)]
+    folders: dict[str, bool] = {}
+    out = []
+    for path in paths:
+        folder, _, name = path.rpartition("/")
+        ok = folders.get(folder)
+        if ok is None:
+            ok = folders[folder] = walked(f"{folder}/x.md" if folder else "x.md", config)
+        if ok and name.endswith(".md") and not name.startswith("."):
+            out.append(path)
+    return out
 
 
 def _config_at(root: Path, repo: Repo, files, today) -> tuple:
