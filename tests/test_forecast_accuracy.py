@@ -132,3 +132,14 @@ def test_bad_periods_exit_2(v, args, said):
 def test_without_git(tmp_path):
     result = make_vault(tmp_path / "plain", git_init=False).run("forecast-accuracy", "--period", "2026-Q3")
     assert result.exit_code == 2 and "is not in a git repository" in result.stderr
+
+
+def test_a_look_alike_file_is_not_the_deal_it_replaced(tmp_path):
+    """git pairs a deleted file with a new one of nearly the same bytes as a rename; a deal under
+    another name is another deal: h is gone, i a surprise."""
+    v = make_vault(tmp_path / "w", base=False)
+    commit_on(v, "2026-06-20", {"opportunities/h.md": deal("H", "proposal", 1000, "2026-08-15")})
+    commit_on(v, "2026-07-10", {"opportunities/h.md": None,
+                                "opportunities/i.md": deal("I", "won", 1000, "2026-08-15")})
+    report = v.json(*TODAY, "forecast-accuracy", "--period", "2026-Q3")
+    assert [(d["id"], d["outcome"]) for d in report["snapshots"][0]["deals"]] == [("h", "gone"), ("i", "surprise")]

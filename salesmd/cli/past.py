@@ -89,8 +89,7 @@ def forecast_accuracy(app: App, period, owner, fmt: str):
 
     Example: salesmd forecast-accuracy --period 2026-Q3 --owner maria
     """
-    from ..git.authors import authorship
-    from ..git.past import PastError, Point, find_point, past_vault, repository
+    from ..git.past import PastError, Point, find_point, past_vault, renames_since, repository
     from ..reports.accuracy import build_accuracy, forecast_days
     from ..render.history_text import render_accuracy
 
@@ -109,8 +108,7 @@ def forecast_accuracy(app: App, period, owner, fmt: str):
             except PastError:  # before the first commit: nothing was forecast yet
                 point = Point(None, day - dt.timedelta(days=1), asked)
             then, _ = past_vault(now.root, repo, point, now)
-            made = authorship(repo, point.sha, repo.head_sha, {r.path: r.data for r in then.of_type("opportunity")})
-            points.append((day, _point_dict(point), then, made.line))
+            points.append((day, _point_dict(point), then, _followed(now, then, renames_since(repo, point.sha))))
     except PastError as e:
         fail(f"error: forecast-accuracy: {e}")
     report = build_accuracy(period, today, now, points, owner)
@@ -118,3 +116,13 @@ def forecast_accuracy(app: App, period, owner, fmt: str):
         click.echo(to_json(report.as_dict()))
     else:
         click.echo(printable(render_accuracy(report), keep_newlines=True))
+
+
+def _followed(now, then, renames: dict[str, str]):
+    """path now -> its path then: git's renames, where the record kept its name (git pairs small
+    look-alike files by content; a deal under another name is another deal)."""
+    deals_now = {r.path: r for r in now.of_type("opportunity")}
+    deals_then = {r.path: r for r in then.of_type("opportunity")}
+    kept = {new: old for new, old in renames.items() if new in deals_now and old in deals_then
+            and deals_now[new].title == deals_then[old].title}
+    return lambda path: kept.get(path, path)

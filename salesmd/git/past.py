@@ -23,9 +23,10 @@ from ..model import ERROR, ParsedFile, Problem, Record, id_key, id_of
 from ..store.read import read_file
 from ..store.vault import Vault
 from ..store.walk import walked
-from .repo import LINK_MODE, GitError, Repo
+from .repo import LINK_MODE, GitError, Repo, raw_changes
 
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_UNREAD = object()
 
 
 class PastError(Exception):
@@ -87,6 +88,16 @@ def find_point(repo: Repo, asked: str) -> Point:
     return Point(sha, dt.datetime.fromtimestamp(when).date(), asked)
 
 
+def renames_since(repo: Repo, sha: str | None) -> dict[str, str]:
+    """The vault's files renamed from the commit `sha` to the working tree (as git pairs them by
+    content; tracked files): new path -> old path."""
+    if sha is None:
+        return {}
+    raw = repo.git("diff", "-z", "--raw", "--no-abbrev", "-M", sha, "--", repo.prefix or ".")
+    return {repo.vault_path(new): repo.vault_path(old) for status, old, new, *_ in raw_changes(raw)
+            if status == "R" and repo.vault_path(new) is not None and repo.vault_path(old) is not None}
+
+
 def tree_files(repo: Repo, sha: str) -> dict[str, tuple[str, str]]:
     """The vault's files in a commit: vault path -> (mode, blob id), read with `git ls-tree -r`."""
     raw = repo.git("ls-tree", "-r", "-z", sha, *(["--", repo.prefix] if repo.prefix else []))
@@ -108,23 +119,23 @@ class PastVault(Vault):
 
     repo: Repo | None = None
     point: Point | None = None
-    _history: object = field(default=None, repr=False)
+    _history: object = field(default=_UNREAD, repr=False)
 
     def body(self, record: Record) -> str:
         if record.body is None:
             from ..store.frontmatter import split
 
-            data = self.repo.blobs([record.blob]).get(record.blob, b"") if record.blob else b""
             try:
+                data = self.repo.blobs([record.blob]).get(record.blob, b"") if record.blob else b""
                 record.body = split(data.decode("utf-8")).body
-            except UnicodeDecodeError:
+            except (GitError, UnicodeDecodeError):
                 record.body = ""
         return record.body
 
     @property
     def history(self):
         """The git history up to the point (git/past_history.py), read once; None when git cannot."""
-        if self._history is None:
+        if self._history is _UNREAD:
             from .history import pipeline_paths
             from .past_history import history_at
 
