@@ -176,3 +176,11 @@ def test_only_the_files_a_walk_reads_are_read_from_the_commit(tmp_path):
                                 "archive/x.md": stray, "archive/old/y.md": stray, "opportunities/b-draft.md": stray})
     for point in ("HEAD~1", "HEAD"):
         assert v.run("list", "opportunity", "--as-of", point, "--format", "ids", ok=True).stdout == "a\n"
+
+
+def test_show_an_unknown_id_as_of_a_point_suggests_the_ids_of_then(past):
+    v, _ = past
+    result = v.run("show", "b-renamd", "--as-of", "2026-10-05")
+    assert result.exit_code == 1 and "no record with id 'b-renamd'" in result.stderr and "b-renamed" in result.stderr
+    result = v.run("show", "c", "--as-of", "2026-09-01")  # made on 09-15
+    assert result.exit_code == 1 and "no record with id 'c'" in result.stderr

@@ -143,3 +143,10 @@ def test_bad_points_are_one_line_and_exit_2(v, args, said):
 def test_without_git(tmp_path):
     result = make_vault(tmp_path / "plain", git_init=False).run("diff")
     assert result.exit_code == 2 and "is not in a git repository" in result.stderr
+
+
+def test_an_owner_salesmd_yaml_does_not_list_is_refused(v):
+    v.write("salesmd.yaml", v.read("salesmd.yaml") + "\nowners: {maria: {}, dev: {}, sam: {}}\n")
+    result = v.run("diff", "2026-11-01", "--owner", "mraia")
+    assert result.exit_code == 2 and result.stdout == "" and "maria" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
