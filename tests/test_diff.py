@@ -150,3 +150,11 @@ def test_an_owner_salesmd_yaml_does_not_list_is_refused(v):
     result = v.run("diff", "2026-11-01", "--owner", "mraia")
     assert result.exit_code == 2 and result.stdout == "" and "maria" in result.stderr
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_deal_moved_to_another_currency_counts_out_of_one_and_into_the_other(v):
+    v.write("opportunities/b.md", deal("B", "proposal", 4000, "2026-12-10", owner="dev", currency="EUR"))
+    report = v.json("diff", "HEAD", "--owner", "dev")
+    assert short(report, "amounts", "old", "old_currency", "new", "currency", "change") == [
+        ("b", 5000, "USD", 4000, "EUR", 4000, None)]
+    assert report["totals"]["amount_change"] == {"USD": -5000, "EUR": 4000}

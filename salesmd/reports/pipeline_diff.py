@@ -29,6 +29,8 @@ class PipelineDiff:
         for item in self.lists[section]:
             if item.get(key) is not None and item.get("currency"):
                 total[item["currency"]] = total.get(item["currency"], 0) + item[key]
+            if item.get("old_currency") and item.get("old") is not None:  # moved to another currency
+                total[item["old_currency"]] = total.get(item["old_currency"], 0) - item["old"]
         return {c: total[c] for c in ordered_currencies(set(total), self.home)}
 
     @property
