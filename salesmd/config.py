@@ -166,11 +166,12 @@ def default_config_text() -> str:
     return template_path(CONFIG_NAME).read_text(encoding="utf-8")
 
 
-def load_config(root: Path) -> tuple[Config, list[Problem]]:
-    """Read salesmd.yaml. Unreadable YAML raises ConfigError; wrong values become problems."""
+def load_config(root: Path, raw: bytes | None = None) -> tuple[Config, list[Problem]]:
+    """Read salesmd.yaml (or `raw`, its bytes as committed). Unreadable YAML raises ConfigError;
+    wrong values become problems."""
     path = root / CONFIG_NAME
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = (path.read_bytes() if raw is None else raw).decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{CONFIG_NAME}:1: error[config-unreadable]: {e}") from None
     parsed = parse_yaml(text, 1)

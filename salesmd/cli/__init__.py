@@ -7,6 +7,7 @@ from . import data, edit, migrate, money, plugins, reports, search, vault_comman
 from . import issues  # noqa: F401 - issues
 from . import dupes  # noqa: F401 - dupes, merge, rm
 from . import backup  # noqa: F401 - import json (export all and import json: backups)
+from . import past  # noqa: F401 - diff, forecast-accuracy
 from .app import main
 
 __all__ = ["main"]

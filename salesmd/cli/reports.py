@@ -13,6 +13,7 @@ from ..model import PIPELINE_TYPES, printable
 from ..render.output import TABULAR, count, format_option, tabular, to_json
 from ..reports.periods import Period, PeriodError, parse_period
 from .app import App, fail, known_names, main, pass_app
+from .asof import as_of_option
 from .complete import owners, territories
 from .filtering import described, expression_option, sifted, tag_option
 from .options import DATE
@@ -37,6 +38,7 @@ def _load(app: App):
 
 
 @main.command()
+@as_of_option
 @click.option("--date", "start", type=DATE, help="The first day to show (default: today).")
 @click.option("--days", type=click.IntRange(1, 366), default=7, show_default=True,
               help="How many days to show from --date.")
@@ -109,6 +111,7 @@ def _calendar(app: App, start, days: int, owner, territory) -> None:
 
 
 @main.command()
+@as_of_option
 @click.option("--pipeline", "pipeline_name", type=click.Choice(PIPELINE_TYPES), default="opportunity",
               show_default=True, help="Which pipeline to report on.")
 @click.option("--owner", help="Only this owner's records.", shell_complete=owners)
@@ -141,16 +144,12 @@ def pipeline(app: App, pipeline_name: str, owner, territory, product, period, al
     Example: salesmd pipeline --period 2026-Q4 --owner maria
     """
     from ..checks.process import stage_since
-    from ..git.repo import GitError
-    from ..git.history import load_history, pipeline_paths
+    from ..git.past import history_for
     from ..reports.pipeline import build_pipeline
 
     vault = _load(app)
     owner, territory = known_names(vault, owner, territory)
-    try:
-        history = load_history(vault.root, relevant=pipeline_paths(vault))
-    except GitError:
-        history = None  # days in stage then come from the files' dates
+    history = history_for(vault)  # None: days in stage then come from the files' dates
     report = build_pipeline(sifted(vault, tree, tags), app.today, pipeline=pipeline_name, owner=owner, territory=territory,
                             product=product, period=period, stage_since=stage_since(vault, history, app.today),
                             history=history)

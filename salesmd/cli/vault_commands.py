@@ -13,6 +13,7 @@ from ..model import RECORD_TYPES, Problem, Record, printable
 from ..render.output import TABULAR, count, format_option, table, tabular, to_ids, to_json
 from .complete import record_ids
 from .app import App, _format_problem, fail, filter_options, main, pass_app, selected
+from .asof import as_of_option
 
 
 @main.command()
@@ -131,6 +132,7 @@ LIST_COLUMNS = {
 
 
 @main.command(name="list")
+@as_of_option
 @click.argument("type_", metavar="TYPE", type=click.Choice(RECORD_TYPES))
 @filter_options
 @click.option("--columns", help="Comma-separated keys to show instead of the default columns.")
@@ -184,6 +186,7 @@ def _record(app: App, record_id: str, doing: str) -> Record:
 
 
 @main.command()
+@as_of_option
 @click.argument("record_id", metavar="ID", shell_complete=record_ids())
 @format_option("text", "json")
 @pass_app

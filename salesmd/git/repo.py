@@ -158,12 +158,13 @@ class Repo:
             return None
         return repo_path[len(self.prefix):]
 
-    def log(self, since: str | None = None) -> list[dict]:
+    def log(self, since: str | None = None, tip: str = "HEAD") -> list[dict]:
         """Every commit, parents first: {"c": [sha, author time, author, subject], "p": [parent
         ids], "x": [its changes against its first parent: (status, old path, new path, new blob)]}.
 
-        Every commit, not only those touching the vault, so each commit's parents are listed too."""
-        rev = f"{since}..HEAD" if since else "HEAD"
+        Every commit, not only those touching the vault, so each commit's parents are listed too;
+        up to `tip` (a commit id), HEAD by default."""
+        rev = f"{since}..{tip}" if since else tip
         relative = [f"--relative={self.prefix}"] if self.prefix else []
         raw = self.git("log", "-z", "--raw", "--no-abbrev", "-M", "--reverse", "--topo-order",
                        "--diff-merges=first-parent", *relative,

@@ -1,0 +1,95 @@
+"""Who made each change between two commits: the author of the commit that last changed each
+tracked key of each record file (renames followed), of the commit that added a file, and of the
+one that deleted it. One `git log` of the range and one `git cat-file --batch` of the versions in it.
+
+    made = authorship(repo, since_sha, tip_sha, before={path: data at since})
+    made.changed_by("opportunities/a.md", "stage")   # the author, or None
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..dates import coerce_dates
+from .history import front_matter_data
+from .repo import Repo
+
+TRACKED = ("type", "name", "stage", "amount", "currency", "close_date", "owner", "converted_to", "lost_reason")
+
+
+@dataclass
+class Authorship:
+    """What the log of a range says about each record file (paths as at the range's end)."""
+
+    line_of: dict[str, str] = field(default_factory=dict)  # path at the end -> its path at the start (renames)
+    changed: dict[str, dict[str, str]] = field(default_factory=dict)  # start path -> key -> author
+    added: dict[str, str] = field(default_factory=dict)  # start path (or the path it was added at) -> author
+    deleted: dict[str, str] = field(default_factory=dict)  # start path -> author of the deletion
+    renamed: dict[str, str] = field(default_factory=dict)  # start path -> author of its last rename
+    committed: dict[str, dict] = field(default_factory=dict)  # start path -> tracked values last committed
+
+    def line(self, path: str) -> str:
+        """The path a file at the range's end had at its start (itself unless renamed in the range)."""
+        return self.line_of.get(path, path)
+
+    def changed_by(self, path: str, key: str) -> str | None:
+        return self.changed.get(self.line(path), {}).get(key)
+
+
+def _tracked(data: dict) -> dict:
+    type_ = data.get("type")
+    data = coerce_dates(type_, data) if isinstance(type_, str) else data
+    return {k: data.get(k) for k in TRACKED if k in data}
+
+
+def authorship(repo: Repo, since: str | None, tip: str, before: dict[str, dict]) -> Authorship:
+    """The authors of the changes in since..tip (every commit up to `tip` when `since` is None).
+    `before` holds each record file's tracked values at `since`, by vault path."""
+    made = Authorship()
+    before = {path: {k: data[k] for k in TRACKED if k in data} for path, data in before.items()}
+    if since == tip:
+        return made
+    commits = repo.log(since, tip=tip)
+    changes = []
+    for entry in commits:
+        author = entry["c"][2]
+        for status, old, new, blob in entry["x"]:
+            old_v, new_v = repo.vault_path(old), repo.vault_path(new)
+            if new_v is not None and new_v.endswith(".md"):
+                changes.append((author, status, old_v, new_v, blob))
+    contents = repo.blobs(sorted({blob for *_, blob in changes if blob}))
+    values = {blob: _tracked(front_matter_data(data)) for blob, data in contents.items()}
+    line_of: dict[str, str] = {}  # current path -> start path
+    last: dict[str, dict] = {}
+
+    def values_at(line: str) -> dict:
+        return last.get(line, {} if line in made.added else before.get(line, {}))
+
+    for author, status, old, new, blob in changes:
+        now = values.get(blob, {}) if blob else {}
+        if status == "R" and now.get("name") != values_at(line_of.get(old, old)).get("name"):
+            status = "DA"  # git pairs small look-alike files by content: another name is another record
+        if status.startswith("D"):
+            line = line_of.pop(old, old)
+            made.deleted[line] = author
+            last.pop(line, None)
+            if status == "D":
+                continue
+        if status == "R":
+            line = line_of.pop(old, old)
+            made.renamed[line] = author
+        elif status.endswith("A") and new not in line_of:
+            line = new
+            made.deleted.pop(line, None)
+            made.added[line] = author
+        else:
+            line = line_of.get(new, new)
+        line_of[new] = line
+        was = values_at(line)
+        for key in TRACKED:
+            if now.get(key) != was.get(key):
+                made.changed.setdefault(line, {})[key] = author
+        last[line] = now
+    made.line_of = {path: line for path, line in line_of.items() if path != line}
+    made.committed = last
+    return made
