@@ -88,7 +88,7 @@ def read_types(data: dict, text: str, reserved_folders: tuple[str, ...],
             if folder is None:
                 continue
             taken[folder.casefold()] = name
-            keys[name] = dict(COMMON)
+            keys[name] = {}
             links[name] = {}
             required[name] = ()
         type_keys, type_links, type_choices = _keys(name, spec.get("keys"), at, names, r)
@@ -99,7 +99,7 @@ def read_types(data: dict, text: str, reserved_folders: tuple[str, ...],
                     at + ("pipeline",), message.replace("; the default is used", f"; type '{name}' is left out")))
                 if pipeline is None:
                     continue  # the type is not declared: its records would be checked against no stages
-                type_keys.setdefault("stage", "str")
+            type_keys = _ordered(type_keys, pipeline is not None)
         keys[name].update(type_keys)
         links[name].update(type_links)
         if type_choices:
@@ -125,12 +125,22 @@ def read_types(data: dict, text: str, reserved_folders: tuple[str, ...],
     return types, pipelines, r.problems
 
 
+def _ordered(declared: dict[str, str], staged: bool) -> dict[str, str]:
+    """A declared type's keys as a built-in type's are ordered (its `list` and `export` columns):
+    its name, its stage (with a pipeline), its other keys, then the keys every type takes."""
+    items = list(declared.items())
+    if staged and "stage" not in declared:
+        at = 1 if items and items[0][0] in ("name", "subject", "title") else 0
+        items.insert(at, ("stage", "str"))
+    return {**dict(items), **{k: v for k, v in COMMON.items() if k not in declared}}
+
+
 def _good_name(name: Any, value: dict, r: _Reader) -> bool:
     at = ("types", name)
-    if not isinstance(name, str) or not NAME.fullmatch(name):
+    clash = next((t for t in RECORD_TYPES if isinstance(name, str) and name.casefold() in (t, FOLDERS[t])), None)
+    if clash is None and (not isinstance(name, str) or not NAME.fullmatch(name)):
         r.bad(at, f"type name {name!r} must be a lowercase word (letters, digits, - and _), like partner")
         return False
-    clash = next((t for t in RECORD_TYPES if t == name.casefold() or FOLDERS[t] == name), None)
     if clash is not None or name in RESERVED:
         r.bad(at, f"type name '{name}' clashes with " + (f"the built-in type '{clash}'" if clash
                                                             else f"the word '{name}' commands take in place of a type"))
