@@ -10,6 +10,7 @@ import re
 import pytest
 
 from conftest import git, make_vault
+from test_site import CHROMIUM, browser, visit  # noqa: F401 (the browser fixtures)
 from salesmd.config import default_config_text, load_config
 
 TYPES = """
@@ -67,8 +68,8 @@ def out(result, vault) -> str:
 
 
 def line_of(vault, text: str) -> int:
-    """The line of salesmd.yaml holding `text`."""
-    return next(n for n, line in enumerate(vault.read("salesmd.yaml").splitlines(), 1) if text in line)
+    """The last line of salesmd.yaml holding `text` (the default config's comments hold examples too)."""
+    return max(n for n, line in enumerate(vault.read("salesmd.yaml").splitlines(), 1) if text in line)
 
 
 # --- check ------------------------------------------------------------------------------------------
@@ -91,7 +92,8 @@ def test_a_one_of_value_off_the_list_is_an_error_with_did_you_mean(vault):
     vault.write(PARTNER, PARTNER_TEXT.replace("tier: gold", "tier: silvr"))
     text = out(vault.run("check", ok=False), vault)
     line = next(x for x in text.splitlines() if "value-unknown" in x)
-    assert line.startswith(f"{PARTNER}:5: error[value-unknown]: tier 'silvr' is not a tier")
+    assert line.startswith(f"{PARTNER}:5: error[value-unknown]: tier 'silvr' is not a tier of a partner "
+                           "(types: in salesmd.yaml)")
     assert "(did you mean 'silver'?)" in line and line.endswith("expected one of: gold, silver, registered")
 
 
@@ -224,7 +226,7 @@ def test_new_makes_a_record_of_a_declared_type_in_its_folder(vault):
 def test_new_refuses_what_check_would_refuse(vault):
     before = vault.snapshot()
     result = vault.run("new", "partner", "Cascade", "--tier", "platinum", ok=False)
-    assert "error[value-unknown]: tier 'platinum' is not a tier" in result.output
+    assert "error[value-unknown]: tier 'platinum' is not a tier of a partner" in result.output
     assert vault.snapshot() == before
 
 
@@ -315,3 +317,49 @@ def test_completion_offers_the_declared_types(vault, monkeypatch):
 def test_git_sees_the_new_record_folder(vault):
     vault.run("new", "partner", "Zeta", "--tier", "gold", ok=True)
     assert "partners/zeta.md" in git(vault.root, "status", "--porcelain")
+
+
+# --- the site ---------------------------------------------------------------------------------------
+
+def test_the_site_has_a_list_page_per_declared_type_and_its_record_pages(vault, tmp_path, request):
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed")
+    visit = request.getfixturevalue("visit")
+    site = tmp_path / "site"
+    vault.run("--today", "2026-11-24", "report", "--out", str(site), ok=True)
+    dashboard = visit(site / "index.html")
+    nav = dashboard.page.locator("header.top nav a")
+    assert [a.inner_text() for a in nav.all()][-2:] == ["Partners", "Problems"]
+    listing = visit(site / "partners.html")
+    page = listing.page
+    assert page.locator("h1").inner_text() == "Partners (1)"
+    assert [t.casefold() for t in page.locator("thead th").all_inner_texts()] == \
+        ["name", "stage", "tier", "region", "account", "since", "owner"]  # the style sheet shows them in capitals
+    assert page.locator("tbody tr").first.locator("td").all_inner_texts()[:5] == \
+        ["Bolt Resellers", "onboarding", "gold", "Pacific Northwest", "Acme Corp"]
+    page.locator("tbody a", has_text="Bolt Resellers").click()
+    record = page.locator("main")
+    assert "Resells our forklifts in Oregon." in record.inner_text()
+    linked_from = page.locator("section", has=page.locator("h2", has_text="Linked from"))
+    assert "Acme fleet renewal" in linked_from.inner_text() and "opportunity, its partner" in linked_from.inner_text()
+    deal = visit(site / "records" / "acme-fleet-renewal.html").page
+    assert deal.locator("main a", has_text="Bolt Resellers").count() >= 1  # its partner field links the page
+    assert all(u.startswith("file://") for v in (dashboard, listing) for u in v.requests)
+
+
+def test_the_commented_types_example_of_init_works_uncommented(tmp_path):
+    vault = tmp_path / "crm"
+    from click.testing import CliRunner
+
+    from salesmd.cli import main
+
+    assert CliRunner().invoke(main, ["init", str(vault)]).exit_code == 0
+    lines = (vault / "salesmd.yaml").read_text().splitlines()
+    start = lines.index("# types:")
+    end = next(n for n in range(start, len(lines)) if not lines[n].startswith("#"))
+    lines[start:end] = [line[2:] for line in lines[start:end]]
+    (vault / "salesmd.yaml").write_text("\n".join(lines) + "\n")
+    made = CliRunner().invoke(main, ["--vault", str(vault), "new", "partner", "Zeta", "--tier", "gold"])
+    assert made.exit_code == 0, made.output
+    assert CliRunner().invoke(main, ["--vault", str(vault), "check"]).output == \
+        "1 record checked: 0 errors, 0 warnings\n"

@@ -109,7 +109,7 @@ def _choice(record: Record, key: str, allowed: tuple[str, ...]) -> Iterator[Prob
         yield Problem(record.source(key), "value-type", f"'{key}' must be one of: {', '.join(allowed)}; "
                                                         f"not {type(value).__name__}")
         return
-    yield from _enum(record, key, allowed, "value-unknown", f"a {key} (types: {record.type} in salesmd.yaml)")
+    yield from _enum(record, key, allowed, "value-unknown", f"a {key} of {a(record.type)} (types: in salesmd.yaml)")
 
 
 def check_unknown_keys(record: Record, config: Config) -> Iterator[Problem]:
