@@ -170,11 +170,12 @@ def default_config_text() -> str:
     return template_path(CONFIG_NAME).read_text(encoding="utf-8")
 
 
-def load_config(root: Path) -> tuple[Config, list[Problem]]:
-    """Read salesmd.yaml. Unreadable YAML raises ConfigError; wrong values become problems."""
+def load_config(root: Path, text: str | None = None) -> tuple[Config, list[Problem]]:
+    """Read salesmd.yaml (or `text`, as the vault's would be: a backup's). Unreadable YAML raises
+    ConfigError; wrong values become problems."""
     path = root / CONFIG_NAME
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = path.read_bytes().decode("utf-8-sig") if text is None else text
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{CONFIG_NAME}:1: error[config-unreadable]: {e}") from None
     parsed = parse_yaml(text, 1)

@@ -140,6 +140,18 @@ def test_a_typo_of_a_declared_type_in_its_folder_is_an_error_with_did_you_mean(v
     assert "issue, partner (did you mean 'partner'?)" in text
 
 
+def test_a_declared_folder_is_a_record_folder(vault):
+    """A file there with another type, or front matter that does not parse, is an error, as in
+    the built-in folders; the same file elsewhere is somebody's note."""
+    vault.write("partners/odd.md", "---\ntype: person\nname: Odd\n---\n")
+    vault.write("people/odd-too.md", "---\ntype: person\nname: Odd\n---\n")
+    vault.write("partners/broken.md", "---\ntype: partner\nname: [Broken\n---\n")
+    text = out(vault.run("check", ok=False), vault)
+    assert "partners/odd.md:2: error[type-unknown]: type 'person' is not one of " in text
+    assert re.search(r"^partners/broken\.md:3: error\[", text, re.M), text
+    assert "people/odd-too.md" not in text
+
+
 def test_an_old_vault_without_types_is_unchanged(tmp_path):
     """Without `types:`, a `type: partner` file is someone's note (not a record) as it always was."""
     v = make_vault(tmp_path / "old", {PARTNER: PARTNER_TEXT})
@@ -363,3 +375,20 @@ def test_the_commented_types_example_of_init_works_uncommented(tmp_path):
     assert made.exit_code == 0, made.output
     assert CliRunner().invoke(main, ["--vault", str(vault), "check"]).output == \
         "1 record checked: 0 errors, 0 warnings\n"
+
+
+def test_a_backup_of_a_vault_with_declared_types_restores_into_a_new_vault(vault, tmp_path):
+    from test_backup import backup, fresh, records_of
+
+    target = fresh(tmp_path, "restored")
+    result = target.run("import", "json", str(backup(vault, tmp_path)))
+    assert result.exit_code == 0, result.output
+    assert records_of(target.root) == records_of(vault.root)
+    assert target.run("list", "partner", "--format", "ids", ok=True).output == "bolt-resellers\n"
+
+
+def test_the_site_is_never_written_into_a_declared_record_folder(vault):
+    before = vault.snapshot()
+    result = vault.run("report", "--out", str(vault.root / "partners" / "site"), ok=False)
+    assert "the site cannot be written over the vault or into a record folder" in result.output
+    assert vault.snapshot() == before
