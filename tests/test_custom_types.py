@@ -324,6 +324,9 @@ def test_completion_offers_the_declared_types(vault, monkeypatch):
     assert complete(f"salesmd --vault {vault.root} new pa") == ["partner"]
     assert complete(f"salesmd --vault {vault.root} list ") [-1] == "partner"
     assert complete(f"salesmd --vault {vault.root} export a") == ["account", "activity", "all"]
+    assert complete(f"salesmd --vault {vault.root} move bo") == ["bolt-builders", "bolt-resellers"]
+    assert complete(f"salesmd --vault {vault.root} move bolt-resellers ") == \
+        ["applied", "onboarding", "active", "ended"]
 
 
 def test_git_sees_the_new_record_folder(vault):
@@ -392,3 +395,20 @@ def test_the_site_is_never_written_into_a_declared_record_folder(vault):
     result = vault.run("report", "--out", str(vault.root / "partners" / "site"), ok=False)
     assert "the site cannot be written over the vault or into a record folder" in result.output
     assert vault.snapshot() == before
+
+
+def test_new_fills_the_vaults_own_skeleton_of_a_declared_type(vault):
+    vault.write("templates/skeletons/partner.md", """\
+        ---
+        type: partner
+        name: {{ name | yaml }}
+        stage: {{ stage | yaml }}
+        tier: registered
+        created: {{ today | yaml }}
+        ---
+        ## Agreement
+        """)
+    vault.run("--today", "2026-11-24", "new", "partner", "Yarrow Lifts", "--region", "Alaska", ok=True)
+    assert vault.read("partners/yarrow-lifts.md") == (
+        "---\ntype: partner\nname: Yarrow Lifts\nstage: applied\ntier: registered\ncreated: 2026-11-24\n"
+        "region: Alaska\n---\n## Agreement\n")

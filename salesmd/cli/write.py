@@ -7,9 +7,9 @@ import functools
 
 import click
 
-from ..model import PIPELINE_TYPES, printable
+from ..model import printable
 from ..schema import CUSTOMER
-from .complete import kinds, open_items, owners, record_ids, stages
+from .complete import PIPELINES, kinds, open_items, owners, record_ids, stages
 from .app import App, _format_problem, fail, known_type, main, pass_app
 from .options import DATE
 from .type_arg import RecordType
@@ -271,7 +271,7 @@ set_option = click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE",
 
 
 @main.command()
-@click.argument("record_id", metavar="ID", shell_complete=record_ids(*PIPELINE_TYPES))
+@click.argument("record_id", metavar="ID", shell_complete=record_ids(PIPELINES))
 @click.argument("stage", shell_complete=stages)
 @set_option
 @write_options
