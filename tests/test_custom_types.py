@@ -133,6 +133,17 @@ def test_a_built_in_type_takes_declared_keys(vault):
                      "the number 7731", text, re.M), text
 
 
+def test_a_built_in_type_may_require_a_declared_key_and_a_typo_of_one_is_a_warning(tmp_path):
+    v = make_vault(tmp_path / "v", {PARTNER: PARTNER_TEXT},
+                   config=config(TYPES.replace("  opportunity:\n", "  opportunity:\n    required: [po_number]\n")))
+    v.write(DEAL, v.read(DEAL).replace("owner: maria\n", "owner: maria\npo_nubmer: PO-1\n"))
+    text = out(v.run("check", ok=False), v)
+    assert (f"{DEAL}:2: error[key-missing]: required key 'po_number' is missing (an opportunity needs name, "
+            "stage, po_number)") in text
+    assert re.search(rf"^{DEAL}:\d+: warning\[key-unknown\]: unknown key 'po_nubmer' \(did you mean 'po_number'\?\)",
+                     text, re.M), text
+
+
 def test_a_typo_of_a_declared_type_in_its_folder_is_an_error_with_did_you_mean(vault):
     vault.write(PARTNER, PARTNER_TEXT.replace("type: partner", "type: partnr"))
     text = out(vault.run("check", ok=False), vault)
