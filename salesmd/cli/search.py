@@ -13,7 +13,8 @@ from .type_arg import RecordType
 
 @main.command()
 @click.argument("words", nargs=-1, required=True)
-@click.option("--type", "types", multiple=True, type=RecordType(), help="Only records of this type (repeatable).")
+@click.option("--type", "types", multiple=True, type=RecordType(),
+              help="Only records of this type, built in or declared under types: in salesmd.yaml (repeatable).")
 @click.option("--owner", help="Only this owner's records (a task or activity without one: its deal's).",
               shell_complete=owners)
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help="At most this many records.")
