@@ -15,7 +15,9 @@ from .model import ERROR, RECORD_FOLDERS as RECORD_FOLDER_NAMES, WARNING, Proble
 from .money_config import Commission, PeriodTargets, read_money
 from .owners import Roster, read_roster
 from .paths import template_path
+from .record_types import Types
 from .store.frontmatter import parse_yaml
+from .types_config import read_types
 
 CONFIG_NAME = "salesmd.yaml"
 ACTIVITY_KINDS = ("call", "email", "meeting", "in-person", "live-meeting", "chat", "co-browse",
@@ -113,6 +115,7 @@ class Config:
     editor_links: EditorLinks = field(default_factory=EditorLinks)  # the site's "open in editor" (editor_config.py)
     targets: dict[str, PeriodTargets] = field(default_factory=dict)  # `targets:` (money_config.py)
     commission: Commission = field(default_factory=Commission)  # `commission:` (money_config.py)
+    types: Types = field(default_factory=Types)  # built-in and declared record types (`types:`, types_config.py)
 
     def source(self, key: str | None = None) -> Source:
         return Source(CONFIG_NAME, self.key_lines.get(key, 1) if key else 1)
@@ -142,6 +145,7 @@ CALENDAR_KEYS = {"calendar", "timezone", "ics_tasks"}  # read by calendar_config
 KNOWN_KEYS |= CALENDAR_KEYS
 KNOWN_KEYS |= EDITOR_KEYS  # read by editor_config.py
 KNOWN_KEYS |= {"targets", "commission"}  # read by money_config.py
+KNOWN_KEYS |= {"types"}  # read by types_config.py
 
 
 def find_root(start: Path | None = None, explicit: str | os.PathLike | None = None) -> Path:
@@ -166,12 +170,13 @@ def default_config_text() -> str:
     return template_path(CONFIG_NAME).read_text(encoding="utf-8")
 
 
-def load_config(root: Path, raw: bytes | None = None) -> tuple[Config, list[Problem]]:
-    """Read salesmd.yaml (or `raw`, its bytes as committed). Unreadable YAML raises ConfigError;
-    wrong values become problems."""
+def load_config(root: Path, raw: bytes | None = None, text: str | None = None) -> tuple[Config, list[Problem]]:
+    """Read salesmd.yaml (or `raw`, its bytes as committed; or `text`, as the vault's would be: a
+    backup's). Unreadable YAML raises ConfigError; wrong values become problems."""
     path = root / CONFIG_NAME
     try:
-        text = (path.read_bytes() if raw is None else raw).decode("utf-8-sig")
+        if text is None:
+            text = (path.read_bytes() if raw is None else raw).decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{CONFIG_NAME}:1: error[config-unreadable]: {e}") from None
     parsed = parse_yaml(text, 1)
@@ -244,6 +249,10 @@ def load_config(root: Path, raw: bytes | None = None) -> tuple[Config, list[Prob
     problems += found
     cfg.targets, cfg.commission, money_problems = read_money(data, text, cfg.roster, cfg.currency)
     problems += money_problems
+    cfg.types, declared_pipelines, found = read_types(data, text, (cfg.report_dir.strip("/"), "templates"),
+                                                      _read_pipeline)
+    cfg.pipelines.update(declared_pipelines)
+    problems += found
     return cfg, problems
 
 

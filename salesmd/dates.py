@@ -94,11 +94,11 @@ def coerce(kind: str, value: Any) -> Any:
     return value
 
 
-def coerce_dates(type_: str, data: dict) -> dict:
-    """`data` of a record of `type_` with the values of its date and datetime keys coerced; the
-    same dict when none changes."""
+def coerce_dates(type_: str, data: dict, declared: tuple[tuple[str, str], ...] = ()) -> dict:
+    """`data` of a record of `type_` with the values of its date and datetime keys coerced (the
+    built-in ones and those salesmd.yaml `declared`, Types.date_keys); the same dict when none changes."""
     out = data
-    for key, kind in DATE_KEYS.get(type_, ()):
+    for key, kind in DATE_KEYS.get(type_, ()) + declared:
         value = data.get(key)
         if value is None or value.__class__ is dt.date:
             continue

@@ -7,7 +7,6 @@ from typing import Iterator
 from urllib.parse import unquote
 
 from ..model import Link, Problem
-from ..schema import LINK_TARGETS
 from ..store.vault import Vault
 from ..suggest import did_you_mean
 
@@ -47,8 +46,9 @@ def check_unique_ids(vault: Vault) -> Iterator[Problem]:
 
 
 def check_links(vault: Vault) -> Iterator[Problem]:
+    link_targets = vault.config.types.link_targets
     for record in vault.records:
-        for key, allowed in LINK_TARGETS[record.type].items():
+        for key, allowed in link_targets[record.type].items():
             for link in record.links(key):
                 target = vault.resolve(link)
                 if target is None:

@@ -16,12 +16,12 @@ from typing import Iterator
 from ..config import Config
 from ..git.history import History
 from ..git.versions import Version
-from ..model import ERROR, PIPELINE_TYPES, WARNING, Problem, Record, Source
+from ..model import ERROR, WARNING, Problem, Record, Source
 from ..store.vault import Vault
 
 
 def _terminal(config: Config, type_: str | None, stage: str | None) -> bool:
-    if type_ not in PIPELINE_TYPES or stage is None:
+    if type_ not in config.types.pipeline_types or stage is None:
         return False
     found = config.pipelines[type_].get(stage)
     return found is not None and found.terminal
@@ -63,7 +63,7 @@ def _current_rules(config: Config, record: Record, versions: list[Version]) -> I
                           "conversion-changed",
                           f"was converted to [[{conversion.facts.converted_to}]] in {conversion.commit.label()}, "
                           f"now {'[[' + now + ']]' if now else 'no converted_to'}: a conversion is final")
-    if versions and config.backwards != "allow" and record.type in PIPELINE_TYPES:
+    if versions and config.backwards != "allow" and record.type in config.types.pipeline_types:
         last = versions[-1].facts
         pipeline = config.pipelines[record.type]
         before, after = pipeline.get(last.stage if last else None), pipeline.get(stage)
@@ -79,7 +79,7 @@ def check_against_history(vault: Vault, history: History | None,
     if history is None:
         return []
     problems: list[Problem] = []
-    for type_ in PIPELINE_TYPES:
+    for type_ in vault.config.types.pipeline_types:
         for record in vault.of_type(type_):
             if only is not None and record.path not in only:
                 continue
@@ -153,7 +153,7 @@ def stage_since(vault: Vault, history: History | None, today: dt.date) -> dict[s
     out: dict[str, dt.date] = {}
     if history is None:
         return out
-    for type_ in PIPELINE_TYPES:
+    for type_ in vault.config.types.pipeline_types:
         for record in vault.of_type(type_):
             stage = record.get("stage")
             versions = history.versions(record.path)

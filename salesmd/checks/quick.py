@@ -10,7 +10,7 @@ from pathlib import Path
 from ..model import Problem, Record
 from ..store.vault import Vault
 from .affected import Lookup, PartialVault, affected_paths, committed_since, read_rows
-from .state import (MAX_CHANGED, MAX_DELTA, PIPELINE_TYPES, RACY_NS, STAMP_OFFSET, Header, Row, load_problems,
+from .state import (MAX_CHANGED, MAX_DELTA, RACY_NS, STAMP_OFFSET, Header, Row, load_problems,
                     open_state, read_stamps, record_from_facts, rollback, row_of, signature, write_header)
 
 
@@ -89,7 +89,7 @@ def _quick_check(db, root, config, files, walk_ns, repo, index, contents, staged
         if parsed.record is not None:
             own += own_checks(parsed.record, config)
             fresh[rel] = parsed.record
-        overlay[rel] = row_of(rel, parsed.record, own, parsed.skipped)
+        overlay[rel] = row_of(rel, parsed.record, own, parsed.skipped, config.types.link_targets)
     before = read_rows(db, list(overlay))
 
     # The vault checks on the records that can affect.
@@ -114,7 +114,7 @@ def _quick_check(db, root, config, files, walk_ns, repo, index, contents, staged
     unhistoried = set(header.unhistoried) - set(gone)
     dirty = {p for p in [*changed, *committed, *unhistoried] if p in walked and (p in changed or p not in contents)}
     rows.update(read_rows(db, [p for p in dirty if p not in rows]))
-    dirty = {p for p in dirty if rows[p].type in PIPELINE_TYPES}
+    dirty = {p for p in dirty if rows[p].type in config.types.pipeline_types}
     for p in changed:
         if p not in dirty:
             rows[p].proc = []

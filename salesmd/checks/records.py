@@ -9,7 +9,7 @@ from typing import Any, Iterable, Iterator
 from ..config import ACTIVITY_STATUSES, TASK_STATUSES, Config
 from ..dates import DATE_KINDS, date_problem
 from ..model import WARNING, Problem, Record, a, parse_link
-from ..schema import KEYS, LINK_TARGETS, REQUIRED
+from ..schema import KEYS
 from ..store.vault import as_datetime
 from ..suggest import did_you_mean
 from .links import wikilink_hint
@@ -22,11 +22,12 @@ def _empty(value: Any) -> bool:
 
 
 def check_required(record: Record, config: Config) -> Iterator[Problem]:
-    for key in REQUIRED[record.type]:
+    required = config.types.required[record.type]
+    for key in required:
         if _empty(record.get(key)):
             what = "is empty" if key in record.data else "is missing"
             yield Problem(record.source(key if key in record.data else None), "key-missing",
-                          f"required key '{key}' {what} ({a(record.type)} needs {', '.join(REQUIRED[record.type])})")
+                          f"required key '{key}' {what} ({a(record.type)} needs {', '.join(required)})")
 
 
 def _quote_hint(key: str, value: Any) -> str:
@@ -84,19 +85,36 @@ def _type_error(key: str, value: Any, kind: str) -> str | None:
 
 
 def check_types(record: Record, config: Config) -> Iterator[Problem]:
-    keys = KEYS[record.type]
+    keys = config.types.keys[record.type]
     for key, value in record.data.items():
         kind = keys.get(key)
         if kind is None:
+            continue
+        if kind == "choice":
+            yield from _choice(record, key, config.types.choices[record.type][key])
             continue
         message = _type_error(key, value, kind)
         if message:
             yield Problem(record.source(key), "value-type", message)
 
 
+def _choice(record: Record, key: str, allowed: tuple[str, ...]) -> Iterator[Problem]:
+    """A key declared `one of` in salesmd.yaml (types:)."""
+    value = record.get(key)
+    if value is None:
+        return
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and str(value) in allowed:
+        return
+    if not isinstance(value, str):
+        yield Problem(record.source(key), "value-type", f"'{key}' must be one of: {', '.join(allowed)}; "
+                                                        f"not {type(value).__name__}")
+        return
+    yield from _enum(record, key, allowed, "value-unknown", f"a {key} of {a(record.type)} (types: in salesmd.yaml)")
+
+
 def check_unknown_keys(record: Record, config: Config) -> Iterator[Problem]:
     """Custom keys are welcome; a key one typo away from a known one is probably a typo."""
-    keys = KEYS[record.type]
+    keys = config.types.keys[record.type]
     for key in record.data:
         if not isinstance(key, str) or key in keys:
             continue
@@ -154,7 +172,7 @@ def check_activity_times(record: Record, config: Config) -> Iterator[Problem]:
 
 def check_link_syntax(record: Record, config: Config) -> Iterator[Problem]:
     """A link key holding plain text instead of a wikilink: an error, though it still resolves."""
-    for key in LINK_TARGETS[record.type]:
+    for key in config.types.link_targets[record.type]:
         value = record.get(key)
         for v in value if isinstance(value, list) else [value]:
             if isinstance(v, str) and v.strip() and parse_link(v) is None:

@@ -104,7 +104,7 @@ def full_check(root: Path, timings: Timings, contents, use_cache: bool, detail: 
         config, config_problems = load_config(root)
     with timings.stage("walk"):
         files, started = walk_files(root, config, contents, walked)
-    index = Index.open(root, config.signature) if use_cache else None
+    index = Index.open(root, config.signature, link_targets=config.types.link_targets) if use_cache else None
     with timings.stage("read+parse") as note:
         reading = read_files(root, config, files, index, contents, timings)
         note[0] = f"{count(len(files), 'file')}, {reading.read} read"

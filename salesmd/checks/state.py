@@ -92,12 +92,11 @@ def _plain(value):
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
-_FACT_KEYS = {type_: tuple(keys) for type_, keys in LINK_TARGETS.items()}
-
-
-def facts_of(record: Record) -> str:
+def facts_of(record: Record, link_targets: dict = LINK_TARGETS) -> str:
+    """The record as the state keeps it: id, type, its link keys (`link_targets`: the vault's,
+    Types.link_targets) and stage, with their lines."""
     data, lines, given, at = {}, {}, record.data, record.key_lines
-    for k in _FACT_KEYS.get(record.type, ()):
+    for k in link_targets.get(record.type, ()):
         if k in given:
             value = given[k]
             data[k] = value if value.__class__ is str else _plain(value)
@@ -117,8 +116,8 @@ def record_from_facts(path: str, text: str) -> Record:
     return Record(id=id_, type=type_, path=path, data=data, key_lines=lines)
 
 
-def links_of(record: Record) -> set[str]:
-    return {link.key for key in LINK_TARGETS.get(record.type, {}) for link in record.links(key)}
+def links_of(record: Record, link_targets: dict = LINK_TARGETS) -> set[str]:
+    return {link.key for key in link_targets.get(record.type, {}) for link in record.links(key)}
 
 
 def dump_problems(problems: list[Problem]) -> str:
@@ -160,11 +159,13 @@ class Row:
                 dump_problems(self.vault), dump_problems(self.proc), int(self.badlink), self.skipped)
 
 
-def row_of(path: str, record: Record | None, own: list[Problem], skipped: str | None = None) -> Row:
+def row_of(path: str, record: Record | None, own: list[Problem], skipped: str | None = None,
+           link_targets: dict = LINK_TARGETS) -> Row:
     """A file as a row, with its own problems; its vault and process problems come later."""
     if record is None:
         return Row(path, stem_key(path), broken=any(p.severity == ERROR for p in own), own=own, skipped=skipped)
-    return Row(path, record.key, record.type, False, facts_of(record), own, links=links_of(record))
+    return Row(path, record.key, record.type, False, facts_of(record, link_targets), own,
+               links=links_of(record, link_targets))
 
 
 # --- the database -----------------------------------------------------------------------------------
@@ -225,7 +226,8 @@ def save_full_check(vault: Vault, header: Header, files, own: dict[str, list[Pro
     from_vault = {id(p) for p in vault_problems}
     rows: dict[str, Row] = {}
     for rel, _ in files:
-        rows[rel] = row_of(rel, records.get(rel), own.get(rel, []), vault.skipped.get(rel))
+        rows[rel] = row_of(rel, records.get(rel), own.get(rel, []), vault.skipped.get(rel),
+                           vault.config.types.link_targets)
     for p in problems:
         if id(p) in taken:
             continue

@@ -178,11 +178,24 @@ def known_names(vault, owner, territory) -> tuple:
         fail(str(e))
 
 
+def known_type(vault, type_: str, extra: tuple[str, ...] = ()) -> str:
+    """`type_` if the vault has that record type, built in or declared in salesmd.yaml (or it is
+    one of `extra`); else exit 2 saying so (cli/type_arg.py: click cannot check it)."""
+    types = vault.config.types
+    if type_ in types.names or type_ in extra:
+        return type_
+    from ..suggest import did_you_mean
+
+    fail(f"error: '{type_}' is not a record type{did_you_mean(type_, (*types.names, *extra))}; "
+         f"the types are {', '.join(types.names)}")
+
+
 def selected(app: "App", type_: str, owner, territory, stage, wheres, sort_key, tree=None, tags=(), limit=None):
     """(vault, records) chosen by the filter options."""
     from ..reports.query import QueryError, select
 
     vault, _ = app.load()
+    known_type(vault, type_)
     owner, territory = known_names(vault, owner, territory)
     filters = [f"owner={owner}"] * bool(owner) + [f"territory={territory}"] * bool(territory) \
         + [f"stage={stage}"] * bool(stage) + list(wheres)

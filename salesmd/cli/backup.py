@@ -41,15 +41,23 @@ def import_json(app: App, file: Path, overwrite: bool, dry_run, commit):
         data = file.read_bytes()
     except OSError as e:
         fail(f"{shown}: cannot read the file: {e.strerror or e}", 1)
+    config_path = root / "salesmd.yaml"
     with status("Reading the backup"):
         restore = read_backup(data, shown, root, vault.config)
+        if (restore.config is not None and _text(config_path) != restore.config
+                and (vault.record_count == 0 or overwrite)):  # its records are read as its settings have them
+            from ..config import ConfigError, load_config
+
+            try:
+                restore = read_backup(data, shown, root, load_config(root, text=restore.config)[0])
+            except ConfigError:
+                pass  # the vault's own settings, then: the records say what does not suit them
     if restore.problems:
         for p in restore.problems:
             click.echo(p.format(), err=True)
         fail(f"{count(len(restore.problems), 'problem')} in {shown}; nothing was imported", 1)
     changes = ChangeSet(root, f"import {file.name}")
     config_note = None
-    config_path = root / "salesmd.yaml"
     if restore.config is not None and _text(config_path) != restore.config:
         if vault.record_count == 0 or overwrite:  # a new vault takes the backup's settings
             changes.add_edit("salesmd.yaml", Snapshot.read(config_path), restore.config)

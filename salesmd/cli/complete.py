@@ -18,7 +18,6 @@ import io
 
 from click.shell_completion import CompletionItem
 
-from ..model import RECORD_TYPES
 
 DESCRIBED = 50  # up to this many ids found, each is shown with its record's title (zsh and fish)
 
@@ -57,11 +56,16 @@ def _starts(value: str, incomplete: str) -> bool:
     return value.casefold().startswith(incomplete.casefold())
 
 
+PIPELINES = "<pipeline types>"  # record_ids(PIPELINES): the vault's types with a pipeline, declared ones too
+
+
 def record_ids(*types: str):
     """Complete the ids of records of these types (every type when none is given)."""
     @_answer
     def ids(vault, ctx, incomplete):
-        found = [(id_, t) for t in types or RECORD_TYPES for id_ in vault.ids_of([t]) if _starts(id_, incomplete)]
+        kinds = vault.config.types
+        wanted = kinds.pipeline_types if types == (PIPELINES,) else types or kinds.names
+        found = [(id_, t) for t in wanted for id_ in vault.ids_of([t]) if _starts(id_, incomplete)]
         found.sort(key=lambda pair: pair[0].casefold())
         if len(found) > DESCRIBED:
             return [CompletionItem(id_, help=t) for id_, t in found]

@@ -12,6 +12,7 @@ from click.core import ParameterSource
 from ..model import FOLDERS, RECORD_TYPES, Problem, Source, printable
 from ..render.output import cell, count, format_option
 from .app import App, _format_problem, fail, filter_options, main, pass_app, selected
+from .type_arg import RecordType
 from .write import writing_options
 
 IMPORT_TYPES = tuple(t for t in RECORD_TYPES if t not in ("note", "issue"))  # issues: no CSV mapping yet
@@ -244,7 +245,7 @@ def _report(app: App, plan, dry_run: bool) -> None:
 
 
 @main.command()
-@click.argument("type_", metavar="TYPE|all", type=click.Choice(RECORD_TYPES + ("all",)))
+@click.argument("type_", metavar="TYPE|all", type=RecordType("all"))
 @filter_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file, "
                                                                                         "not to the terminal.")

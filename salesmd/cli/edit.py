@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from ..model import RECORD_TYPES, printable
+from ..model import printable
 from .app import App, _format_problem, fail, main, pass_app
 from .complete import open_items, record_ids
 from .write import MOMENT, _now, _set_values, finish, write_options
@@ -48,8 +48,8 @@ def set_command(app: App, record_id, pairs, unset, dry_run, commit):
             fail(f"'{key.strip()}' is given twice; give each key once", 2)
         seen.add(key.strip())
     vault, _ = app.load()
-    record = need(vault, record_id, RECORD_TYPES)
-    values = _set_values(pairs, record.type, app.today, option="")
+    record = need(vault, record_id, vault.config.types.names)
+    values = _set_values(pairs, record.type, app.today, option="", keys=vault.config.types.keys)
     if isinstance(values.get("owner"), str):  # an alias in salesmd.yaml's owners: is its owner's id
         values["owner"] = vault.config.roster.owner_id(values["owner"]) or values["owner"]
     changes = plan_set(vault, record, values, [k.strip() for k in unset])
@@ -151,7 +151,7 @@ def _retag(app: App, text: str, ids: tuple[str, ...], adding: bool, dry_run, com
     records, wrong = [], []
     for record_id in dict.fromkeys(ids):
         try:
-            records.append(need(vault, record_id, RECORD_TYPES))
+            records.append(need(vault, record_id, vault.config.types.names))
         except PlanError as e:
             wrong.append(str(e))
     if wrong:

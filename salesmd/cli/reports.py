@@ -177,16 +177,15 @@ class SiteError(Exception):
     """A template could not be rendered (the CLI exits 2 with the message)."""
 
 
-def _safe_out_dir(root: Path, out_dir: Path, force: bool) -> None:
+def _safe_out_dir(root: Path, out_dir: Path, force: bool, record_folders) -> None:
     """Refuse to write the site over the vault or over a folder of someone else's files."""
-    from ..model import RECORD_FOLDERS
     from ..render.html import MANIFEST
 
     target, vault = Path(os.path.realpath(out_dir)), root.resolve()  # realpath: a link loop is no RuntimeError
     if os.path.lexists(out_dir) and not os.path.isdir(out_dir):
         raise SiteError(f"{out_dir}: not a folder (a file, or a symbolic link that loops or leads nowhere)")
     if target == vault or vault.is_relative_to(target) or (
-            target.is_relative_to(vault) and target.relative_to(vault).parts[:1] in [(f,) for f in RECORD_FOLDERS]):
+            target.is_relative_to(vault) and target.relative_to(vault).parts[:1] in [(f,) for f in record_folders]):
         raise SiteError(f"{out_dir}: the site cannot be written over the vault or into a record folder")
     if target.is_dir() and not (target / MANIFEST).exists() and any(target.iterdir()) and not force:
         raise SiteError(f"{out_dir} has files that salesmd report did not make; choose an empty or new "
@@ -210,7 +209,7 @@ def build_site(app: App, out: Path | None, quiet: bool = False, force: bool = Fa
     except GitError:
         history = None
     out_dir = out if out is not None else vault.root / vault.config.report_dir
-    _safe_out_dir(vault.root, out_dir, force)
+    _safe_out_dir(vault.root, out_dir, force, vault.config.types.record_folders)
     from ..render.templating import TemplateProblem
 
     try:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import click
 
-from ..model import RECORD_TYPES, printable
+from ..model import printable
 from ..render.output import count, format_option, to_json
-from .app import App, fail, known_names, main, pass_app
+from .app import App, fail, known_names, known_type, main, pass_app
 from .complete import owners
+from .type_arg import RecordType
 
 
 @main.command()
 @click.argument("words", nargs=-1, required=True)
-@click.option("--type", "types", multiple=True, type=click.Choice(RECORD_TYPES), help="Only records of this type (repeatable).")
+@click.option("--type", "types", multiple=True, type=RecordType(),
+              help="Only records of this type, built in or declared under types: in salesmd.yaml (repeatable).")
 @click.option("--owner", help="Only this owner's records (a task or activity without one: its deal's).",
               shell_complete=owners)
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help="At most this many records.")
@@ -40,6 +42,8 @@ def search(app: App, words, types, owner, limit: int, fmt: str):
     vault, _ = open_vault(app.root, timings, queries=True)
     app.print_timings(timings)
     try:
+        for type_ in types:
+            known_type(vault, type_)
         owner, _ = known_names(vault, owner, None)
         found = find(vault, words, types, owner, limit)
     finally:

@@ -9,11 +9,12 @@ from pathlib import Path
 import click
 
 from ..config import ConfigError
-from ..model import RECORD_TYPES, Problem, Record, printable
+from ..model import Problem, Record, printable
 from ..render.output import TABULAR, count, format_option, table, tabular, to_ids, to_json
 from .complete import record_ids
 from .app import App, _format_problem, fail, filter_options, main, pass_app, selected
 from .asof import as_of_option
+from .type_arg import RecordType, declared_columns
 
 
 @main.command()
@@ -133,7 +134,7 @@ LIST_COLUMNS = {
 
 @main.command(name="list")
 @as_of_option
-@click.argument("type_", metavar="TYPE", type=click.Choice(RECORD_TYPES))
+@click.argument("type_", metavar="TYPE", type=RecordType())
 @filter_options
 @click.option("--columns", help="Comma-separated keys to show instead of the default columns.")
 @format_option("text", "json", "csv", "tsv", "ids")
@@ -148,7 +149,8 @@ def list_(app: App, type_, columns, fmt, **chosen):
     Example: salesmd list opportunity --filter "amount>50000 AND stage!=won" --sort -amount --limit 5
     """
     vault, records = selected(app, type_, **chosen)
-    cols = [c.strip() for c in columns.split(",")] if columns else LIST_COLUMNS[type_]
+    cols = [c.strip() for c in columns.split(",")] if columns else (LIST_COLUMNS.get(type_)
+                                                                     or declared_columns(vault.config.types, type_))
     if fmt == "json":
         click.echo(to_json([dict(id=r.id, type=r.type, path=r.path, **{str(k): v for k, v in r.data.items()
                                                                         if k != "type"}) for r in records]))

@@ -7,11 +7,12 @@ import functools
 
 import click
 
-from ..model import PIPELINE_TYPES, RECORD_TYPES, printable
+from ..model import printable
 from ..schema import CUSTOMER
-from .complete import kinds, open_items, owners, record_ids, stages
-from .app import App, _format_problem, fail, main, pass_app
+from .complete import PIPELINES, kinds, open_items, owners, record_ids, stages
+from .app import App, _format_problem, fail, known_type, main, pass_app
 from .options import DATE
+from .type_arg import RecordType
 
 
 def writing_options(what: str = "wrote", undone: str = "nothing was written"):
@@ -121,7 +122,7 @@ def tell(app: App, problems: list) -> None:
         click.echo(_format_problem(app, p), err=True)
 
 
-def _extra_values(args: list[str], type_: str, today: dt.date | None = None) -> dict:
+def _extra_values(args: list[str], type_: str, today: dt.date | None = None, keys: dict | None = None) -> dict:
     """`--key value` / `--key=value` pairs after the known options."""
     from ..write.records import parse_value
 
@@ -137,7 +138,7 @@ def _extra_values(args: list[str], type_: str, today: dt.date | None = None) -> 
                 fail(f"--{key} needs a value", 2)
             value = args[i + 1]
             i += 1
-        values[key.replace("-", "_")] = parse_value(key.replace("-", "_"), value, type_, today)
+        values[key.replace("-", "_")] = parse_value(key.replace("-", "_"), value, type_, today, keys)
         i += 1
     return values
 
@@ -180,7 +181,7 @@ class NewCommand(click.Command):
 
 @main.command(cls=NewCommand, context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
                                                 "help_option_names": ["--help"]})
-@click.argument("type_", metavar="TYPE", type=click.Choice(RECORD_TYPES))
+@click.argument("type_", metavar="TYPE", type=RecordType())
 @click.argument("name", required=False)
 @click.option("--id", "record_id", help="The id (file name) to use instead of one made from NAME.")
 @click.option("--edit", "open_editor", is_flag=True, help="Open the new file in $EDITOR.")
@@ -203,8 +204,9 @@ def new(ctx, type_, name, record_id, open_editor, dry_run, commit):
             fail("give the record a NAME (or use --edit to write it in your editor)", 2)
         name = click.prompt(f"{type_} name")
     vault, _ = app.load()
+    known_type(vault, type_)
     today, now = _now(app)
-    values = _extra_values(ctx.args, type_, today)
+    values = _extra_values(ctx.args, type_, today, vault.config.types.keys)
     if isinstance(values.get("owner"), str):  # an alias in salesmd.yaml's owners: is its owner's id
         values["owner"] = vault.config.roster.owner_id(values["owner"]) or values["owner"]
     changes = ChangeSet(vault.root, "")
@@ -249,7 +251,8 @@ def convert(app: App, lead_id, name, amount, close_date, stage, account_id, cont
     finish(app, changes, dry_run, commit)
 
 
-def _set_values(pairs: tuple[str, ...], type_: str, today: dt.date | None = None, option: str = "--set ") -> dict:
+def _set_values(pairs: tuple[str, ...], type_: str, today: dt.date | None = None, option: str = "--set ",
+                keys: dict | None = None) -> dict:
     """KEY=VALUE pairs (of --set, or of `set`'s arguments with option ''), each value typed as
     its key takes it (a date key also takes `tomorrow`, `+30d`... counted from `today`)."""
     from ..write.records import parse_value
@@ -259,7 +262,7 @@ def _set_values(pairs: tuple[str, ...], type_: str, today: dt.date | None = None
         key, eq, value = pair.partition("=")
         if not eq or not key.strip():
             fail(f"{option}{pair!r}: write it as KEY=VALUE", 2)
-        values[key.strip()] = parse_value(key.strip(), value, type_, today)
+        values[key.strip()] = parse_value(key.strip(), value, type_, today, keys)
     return values
 
 
@@ -268,7 +271,7 @@ set_option = click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE",
 
 
 @main.command()
-@click.argument("record_id", metavar="ID", shell_complete=record_ids(*PIPELINE_TYPES))
+@click.argument("record_id", metavar="ID", shell_complete=record_ids(PIPELINES))
 @click.argument("stage", shell_complete=stages)
 @set_option
 @write_options
@@ -284,8 +287,9 @@ def move(app: App, record_id, stage, pairs, dry_run, commit):
     from ..write.records import need, plan_move
 
     vault, _ = app.load()
-    record = need(vault, record_id, PIPELINE_TYPES)
-    changes = plan_move(vault, record, stage, _set_values(pairs, record.type, app.today), app.today)
+    record = need(vault, record_id, vault.config.types.pipeline_types)
+    changes = plan_move(vault, record, stage, _set_values(pairs, record.type, app.today, keys=vault.config.types.keys),
+                        app.today)
     finish(app, changes, dry_run, commit)
 
 

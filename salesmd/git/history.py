@@ -186,7 +186,7 @@ def load_history(vault_root: Path, *, use_cache: bool = True,
 def pipeline_paths(vault) -> dict[str, str]:
     """The paths of the vault's records with a pipeline (the files whose history has rules),
     with their current blob ids."""
-    return {r.path: r.blob for t in PIPELINE_TYPES for r in vault.of_type(t)}
+    return {r.path: r.blob for t in vault.config.types.pipeline_types for r in vault.of_type(t)}
 
 
 class _Keep(set):

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..model import RECORD_TYPES, Problem, Source, id_of
+from ..model import Problem, Source, id_of
 from ..store.frontmatter import split
 from ..store.walk import walked
 
@@ -214,8 +214,8 @@ def _add(out: Restore, entry, root, config) -> str | None:
         return f"front_matter: {e}"
     if not isinstance(wanted, dict) or not all(isinstance(k, str) for k in wanted):
         return '"front_matter" must be an object of keys and values'
-    if wanted.get("type") not in RECORD_TYPES:
-        return f"front_matter: type {wanted.get('type')!r} is not one of {', '.join(RECORD_TYPES)}"
+    if wanted.get("type") not in config.types.names:  # the built-in types and the vault's declared ones
+        return f"front_matter: type {wanted.get('type')!r} is not one of {', '.join(config.types.names)}"
     if entry.get("type") not in (None, wanted["type"]) or entry.get("id") not in (None, id_of(path)):
         return "its id and type must be those of its path and front matter"
     if head is not None:

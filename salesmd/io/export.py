@@ -27,24 +27,24 @@ class ExportError(Exception):
     """The export cannot be made as asked."""
 
 
-def columns(records: list[Record], type_: str) -> list[str]:
+def columns(records: list[Record], type_: str, keys: dict = KEYS) -> list[str]:
     used: dict[str, None] = {}
     for record in records:
         for key in record.data:
             if key != "type":
                 used.setdefault(str(key), None)
-    known = [k for k in KEYS[type_] if k in used]
+    known = [k for k in keys[type_] if k in used]
     return ["id"] + known + [k for k in used if k not in known]
 
 
-def export_csv(records: list[Record], type_: str) -> str:
+def export_csv(records: list[Record], type_: str, keys: dict = KEYS) -> str:
     """One row per record that `salesmd import csv` reads back to the same values: text as written
     (new lines and all), dates in ISO 8601, links as ids, list items separated by '; '."""
-    cols = columns(records, type_)
+    cols = columns(records, type_, keys)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(cols)
-    known = KEYS[type_]
+    known = keys[type_]
     for r in records:
         writer.writerow([csv_cell(r.id) if c == "id" else csv_cell(r.data.get(c)) if c in known
                          else custom_cell(r.data.get(c)) for c in cols])
@@ -158,18 +158,18 @@ def export_vcard(vault: Vault, records: list[Record]) -> str:
     return "".join(out)
 
 
-def export_tsv(records: list[Record], type_: str) -> str:
+def export_tsv(records: list[Record], type_: str, keys: dict = KEYS) -> str:
     """The CSV export's columns and cells (without a spreadsheet's formula quote: TSV is for
     tools), tab-separated, a record a line (output.tsv_cell escapes tabs and new lines)."""
-    cols = columns(records, type_)
+    cols = columns(records, type_, keys)
     return to_tsv(cols, ([r.id if c == "id" else _cell_text(r.data.get(c)) for c in cols] for r in records))
 
 
 def export(vault: Vault, records: list[Record], type_: str, fmt: str) -> str:
     if fmt == "csv":
-        return export_csv(records, type_)
+        return export_csv(records, type_, vault.config.types.keys)
     if fmt == "tsv":
-        return export_tsv(records, type_)
+        return export_tsv(records, type_, vault.config.types.keys)
     if fmt == "ids":
         return to_ids(r.id for r in records)
     if fmt == "json":

@@ -25,26 +25,25 @@ from markupsafe import Markup
 
 from .. import code_stamp
 from ..git.firsts import FirstCommits
-from ..model import FOLDERS, RECORD_TYPES, Problem, Record
+from ..model import Problem, Record
 from ..paths import builtin_templates
 from ..reports.issues import counts_by_severity, open_issues
 from ..reports.problems import left_out
 from ..reports.record import timeline_of
 from ..reports.story import Stories
-from ..schema import LINK_TARGETS, WHEN_KEY
+from ..schema import WHEN_KEY
 from ..store.vault import Vault
 from ..write.files import atomic_write
 from ..write.records import slugify
 from .markdown import MarkdownRenderer
 from .output import cell, money
 from .site_calendar import calendar_view
-from .site_lists import COLUMNS, csp_source, editor_links, open_deals, row_cells, table_script
+from .site_lists import columns_of, csp_source, editor_links, list_page, open_deals, row_cells, table_script
 from .site_team import members, owner_pages, team_pages
 from .templating import VaultLoader, render, sandbox
 
 MANIFEST = ".salesmd-site.json"
 UNPRINTED = ("page", "owner_page", "team")  # functions and lists fingerprinted apart, or not at all
-PLURAL = {t: FOLDERS[t] for t in RECORD_TYPES}
 
 
 def page_name(record_id: str) -> str:
@@ -133,6 +132,9 @@ class Site:
                   "problem_count": count.errors, "warning_count": count.warnings,
                   "problem_summary": str(count), "style": style, "style_hash": csp_source(style),
                   "team": team, "owner_page": owner_pages(vault, team),
+                  # the list pages of the types salesmd.yaml declares, in the navigation
+                  "declared_pages": [(f"{list_page(vault.config.types, t)}.html", vault.config.types.folders[t].capitalize())
+                                     for t in vault.config.types.declared],
                   "left_out": len(left_out(self.problems, (r.path for r in vault.records),
                                            pipeline.skipped + leads.skipped + agenda.skipped)),
                   }
@@ -165,13 +167,15 @@ class Site:
 
         open_counts = open_deals(vault)
         script, script_hash = table_script()
-        for type_ in RECORD_TYPES:
+        types = vault.config.types
+        for type_ in types.names:
             records = sorted(vault.of_type(type_), key=lambda r: r.title.casefold())
             rows = tuple((r, row_cells(vault, r, open_counts)) for r in records)
-            add(f"{PLURAL[type_]}.html", tuple((r.id, r.title, cells) for r, cells in rows),
-                lambda: self._render("list.html", common, type_=type_, plural=PLURAL[type_], records=records,
-                                     rows=rows, columns=COLUMNS[type_], script=script, script_hash=script_hash,
-                                     root=""))
+            plural = list_page(types, type_)
+            add(f"{plural}.html", tuple((r.id, r.title, cells) for r, cells in rows),
+                lambda: self._render("list.html", common, type_=type_, plural=plural, records=records,
+                                     rows=rows, columns=columns_of(types, type_), script=script,
+                                     script_hash=script_hash, root=""))
         by_path: dict[str, list[Problem]] = {}
         for p in self.problems:
             by_path.setdefault(p.source.path, []).append(p)
@@ -200,7 +204,7 @@ class Site:
         """Everything a record's page shows, cheaper to gather than to render."""
         vault = self.vault
         linked = tuple((key, tuple((r.id, r.title, r.type) for r in vault.linked(record, key)))
-                       for key in LINK_TARGETS.get(record.type, {}))
+                       for key in vault.config.types.link_targets.get(record.type, {}))
         back = tuple((r.id, r.title, r.type, key) for r, key in vault.backlinks.get(record.key, []))
         timeline = tuple((r.id, r.title, r.type, r.get(WHEN_KEY[r.type]), r.get("kind"), r.get("status"),
                           r.get("outcome"), e.source, e.source_id)
@@ -224,7 +228,7 @@ class Site:
         from ..reports.record import build_record_view
 
         view = build_record_view(self.vault, record, stories=self.stories)
-        link_keys = set(LINK_TARGETS.get(record.type, {}))
+        link_keys = set(self.vault.config.types.link_targets.get(record.type, {}))
         fields = []
         for key, value in view.fields:
             if key in link_keys:

@@ -44,6 +44,36 @@ COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {
 }
 
 
+# how a declared key's kind (types: in salesmd.yaml) shows in a list's column
+DECLARED_KINDS = {"number": "num", "date": "date", "datetime": "date", "link": "link", "choice": "badge"}
+SITE_PAGES = ("index", "pipeline", "lead-pipeline", "agenda", "calendar", "targets", "problems", "records")
+
+
+def columns_of(types, type_: str) -> tuple[tuple[str, str, str], ...]:
+    """A type's list columns: the built-in ones, or for a type salesmd.yaml declares its stage,
+    up to four of its keys (required first; lists left out) and its owner."""
+    if type_ in COLUMNS:
+        return COLUMNS[type_]
+    keys = types.keys[type_]
+    skip = {"type", "stage", "owner", "territory", "tags", "created", "name", "subject", "title"}
+    wanted = [k for k in (*types.required[type_], *keys) if k not in skip and keys[k] not in ("links", "strings")]
+    shown = [(k.replace("_", " ").capitalize(), k, DECLARED_KINDS.get(keys[k], "text")) for k in dict.fromkeys(wanted)]
+    stage = [("Stage", "stage", "badge")] if type_ in types.pipeline_types else []
+    return (*stage, *shown[:4], ("Owner", "owner", "text"))
+
+
+def list_page(types, type_: str) -> str:
+    """The name of a type's list page, without .html: its folder's ('partners'); a declared folder
+    named like another page of the site gets 'type-' before it."""
+    from ..write.records import slugify
+
+    if type_ not in types.declared:
+        return types.folders[type_]
+    slug = slugify(types.folders[type_])
+    taken = set(SITE_PAGES) | {types.folders[t] for t in types.names if t not in types.declared}
+    return f"type-{slug}" if slug in taken else slug
+
+
 @dataclass(frozen=True)
 class Cell:
     text: str
@@ -79,7 +109,7 @@ def open_deals(vault) -> dict[str, int]:
 def row_cells(vault, record: Record, open_counts: dict[str, int]) -> tuple[Cell, ...]:
     """The cells of a record's row in its type's list, after its name."""
     out = []
-    for _, key, kind in COLUMNS[record.type]:
+    for _, key, kind in columns_of(vault.config.types, record.type):
         if kind == "link":
             target = vault.first_linked(record, key)
             text = target.title if target else cell(record.get(key))

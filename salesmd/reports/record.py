@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Record
-from ..schema import LINK_TARGETS, WHEN_KEY
+from ..schema import WHEN_KEY
 from ..store.vault import Vault
 from .story import Entry, FirstCommit, Stories
 
@@ -78,7 +78,7 @@ def build_record_view(vault: Vault, record: Record, first_commit: FirstCommit | 
                       stories: Stories | None = None) -> RecordView:
     """`first_commit` (a path -> the day its file was first committed) dates a deal without `created`."""
     links = [_row(key, link.target, vault.resolve(link))
-             for key in LINK_TARGETS.get(record.type, {}) for link in record.links(key)]
+             for key in vault.config.types.link_targets.get(record.type, {}) for link in record.links(key)]
     backlinks = [LinkRow(key, other.id, other.type, other.title, other.path)
                  for other, key in sorted(vault.backlinks.get(record.key, []), key=lambda x: (x[0].type, x[0].id))]
     timeline = [TimelineRow(r.get(WHEN_KEY[r.type]), r.id, r.type, r.title, r.get("status"), r.get("kind"), r.path,

@@ -89,7 +89,8 @@ def search(vault: Vault, words, types=(), owner: str | None = None, limit: int =
         return []
     keep = None if owner is None else (lambda r: _same(effective(vault, r, "owner"), owner))
     records = vault.search(fts_query(terms), types, limit, keep=keep)
-    return [Hit(r, *matching_line(_text_of(vault, r), r, terms)) for r in records]
+    link_targets = vault.config.types.link_targets
+    return [Hit(r, *matching_line(_text_of(vault, r), r, terms, link_targets)) for r in records]
 
 
 def _same(value: str | None, wanted: str) -> bool:
@@ -105,13 +106,13 @@ def _text_of(vault: Vault, record: Record) -> str:
         return ""
 
 
-def matching_line(text: str, record: Record, terms: list[Term]) -> tuple[int, str]:
+def matching_line(text: str, record: Record, terms: list[Term], link_targets: dict = LINK_TARGETS) -> tuple[int, str]:
     """(line, its text) of the line holding the most of the terms, the first of equals; a line of
     the front matter is looked at without its key (`name: Acme` holds "acme", not "name"). The
     title's line when no line holds one (the file changed since the index read it)."""
     best, best_count = None, 0
     lines = text.splitlines()
-    unsearched = {record.key_lines.get(k) for k in ("type", *LINK_TARGETS.get(record.type, {}))}
+    unsearched = {record.key_lines.get(k) for k in ("type", *link_targets.get(record.type, {}))}
     for n, line in enumerate(lines, 1):
         if n < record.body_line:
             if n == 1 or n in unsearched or line.strip() == "---":

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .. import code_stamp
 from ..model import ParsedFile, Problem, id_key, id_of
+from ..schema import LINK_TARGETS
 from .database import FORMAT, NAME, SCHEMA, _meta, _rollback, busy, connect, db_path, remove  # noqa: F401 (and from here)
 from .dotfolder import no_gc
 from .rows import decode_problems, decode_record, encode_problems, encode_record, link_rows, words_of  # noqa: F401 (callers import them from here)
@@ -38,8 +39,10 @@ UNSTAMPED = (-1, -1)  # a file the walk could not stamp (a symbolic link): its r
 class Index:
     """The open index of one vault, under one configuration."""
 
-    def __init__(self, db: sqlite3.Connection, config_signature: str, path: Path | None = None):
+    def __init__(self, db: sqlite3.Connection, config_signature: str, path: Path | None = None,
+                 link_targets: dict = LINK_TARGETS):
         self.db, self.path, self.damaged = db, path, False
+        self.link_targets = link_targets  # the vault's link keys (Types.link_targets): its rows of links
         self._settled: dict[str, tuple[str, str]] | None = None
         self.config_signature, self.expected = config_signature, None
         if (_meta(db) or {}).get("config") != config_signature:  # rows and checks depend on the configuration
@@ -47,22 +50,23 @@ class Index:
                 raise sqlite3.OperationalError("the index is locked")  # never rows of another configuration
 
     @classmethod
-    def in_memory(cls, config_signature: str) -> "Index":
+    def in_memory(cls, config_signature: str, link_targets: dict = LINK_TARGETS) -> "Index":
         """An index kept in memory for one command (--no-cache): the same queries, nothing written."""
         db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         for statement in SCHEMA.split(";"):
             if statement.strip():
                 db.execute(statement)
         db.execute("INSERT INTO meta VALUES ('version', ?)", (f"{FORMAT}:{code_stamp()}",))
-        return cls(db, config_signature)
+        return cls(db, config_signature, link_targets=link_targets)
 
     @classmethod
-    def open(cls, root: Path, config_signature: str, create: bool = True) -> "Index | None":
+    def open(cls, root: Path, config_signature: str, create: bool = True,
+             link_targets: dict = LINK_TARGETS) -> "Index | None":
         db = connect(root, create)
         if db is None:
             return None
         try:
-            return cls(db, config_signature, db_path(root))
+            return cls(db, config_signature, db_path(root), link_targets)
         except sqlite3.Error:
             db.close()
             return None
@@ -210,9 +214,9 @@ class Index:
             db.executemany("INSERT INTO files (rowid, path, mtime, size, seen, key, type, broken, record, problems, "
                            "checked, skipped) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows())
             db.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?)",
-                           (row for _, _, pf, _ in fresh if pf.record is not None for row in link_rows(pf.record)))
+                           (row for _, _, pf, _ in fresh if pf.record is not None for row in link_rows(pf.record, self.link_targets)))
             db.executemany("INSERT INTO words (rowid, title, fields, body, digits) VALUES (?,?,?,?,?)",
-                           ((n, *words_of(pf.record, pf.body)) for n, (_, _, pf, _) in enumerate(fresh, start)
+                           ((n, *words_of(pf.record, pf.body, self.link_targets)) for n, (_, _, pf, _) in enumerate(fresh, start)
                             if pf.record is not None))
 
         if not fresh and not gone:

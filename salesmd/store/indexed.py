@@ -55,7 +55,7 @@ def _problems_of(vault, path: str) -> list:
 
 
 def _search(vault, *args, **kwargs) -> list:
-    index = Index.in_memory(vault.config.signature)
+    index = Index.in_memory(vault.config.signature, vault.config.types.link_targets)
     refresh(vault.root, vault.config, index, read_one(vault.root, vault.config))
     return IndexedVault(vault.root, vault.config, index).search(*args, **kwargs)
 

@@ -195,7 +195,7 @@ def read_vault(root: Path, *, config: Config | None = None, timings: Timings | N
             config, problems = load_config(root)
     with timings.stage("walk"):
         files, started = walk_files(root, config)
-    index = Index.open(root, config.signature) if use_cache else None
+    index = Index.open(root, config.signature, link_targets=config.types.link_targets) if use_cache else None
     with timings.stage("read+parse") as note:
         reading = read_files(root, config, files, index, timings=timings)
         note[0] = f"{count(len(files), 'file')}, {reading.read} read"

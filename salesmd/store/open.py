@@ -27,9 +27,9 @@ def open_vault(root: Path, timings, queries: bool = False):
     with timings.stage("config"):
         config, config_problems = load_config(root)
     with timings.stage("index"):
-        index = Index.open(root, config.signature) if caching_allowed() else None
+        index = Index.open(root, config.signature, link_targets=config.types.link_targets) if caching_allowed() else None
         if index is None and queries:
-            index = Index.in_memory(config.signature)
+            index = Index.in_memory(config.signature, config.types.link_targets)
     if index is not None:
         started = time.time_ns()
         with timings.stage("walk"):
@@ -52,7 +52,7 @@ def open_vault(root: Path, timings, queries: bool = False):
             return IndexedVault(root, config, index), config_problems
         index.close()  # another command holds the index, or a name SQLite cannot keep: read it all
         if queries:
-            index = Index.in_memory(config.signature)
+            index = Index.in_memory(config.signature, config.types.link_targets)
             refresh(root, config, index, read_one(root, config), track=timings.track)
             return IndexedVault(root, config, index), config_problems
     vault, problems = read_vault(root, config=config, timings=timings, use_cache=False)

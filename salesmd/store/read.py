@@ -9,14 +9,9 @@ from sys import intern
 
 from ..config import Config
 from ..dates import coerce_dates
-from ..model import (BODY_WIKILINK, ERROR, NO_TYPE, NOT_READ, RECORD_TYPES, WARNING, ParsedFile, Problem, Record, Source,
-                     id_of)
+from ..model import BODY_WIKILINK, ERROR, NO_TYPE, NOT_READ, WARNING, ParsedFile, Problem, Record, Source, id_of
 from . import frontmatter
 from .files import NotAFile, TooLarge, read_regular, why_not_a_file
-from .walk import in_record_folder
-
-
-TYPE_LINE = frontmatter.re.compile(r"^type:\s*['\"]?(" + "|".join(RECORD_TYPES) + r")['\"]?\s*$", frontmatter.re.M)
 
 
 def read_file(root: Path, rel: str, config: Config, raw: bytes | None = None,
@@ -28,7 +23,8 @@ def read_file(root: Path, rel: str, config: Config, raw: bytes | None = None,
     body when the bytes were given or `keep_body` asks (else it is read again when shown).
     """
     out = ParsedFile(rel, None)
-    strict = in_record_folder(rel)
+    types = config.types
+    strict = types.in_record_folder(rel)
     raw_given = raw is not None
 
     def problem(line: int, code: str, message: str, severity: str = ERROR) -> ParsedFile:
@@ -72,7 +68,7 @@ def read_file(root: Path, rel: str, config: Config, raw: bytes | None = None,
     parts = frontmatter.split(text)
     if not parts.has_front_matter:
         return out
-    looks_like_record = strict or bool(TYPE_LINE.search(parts.yaml_text))
+    looks_like_record = strict or bool(types.type_line.search(parts.yaml_text))
     if parts.unclosed:
         if looks_like_record:
             problem(1, "frontmatter-unclosed", "front matter opened with '---' is never closed by a '---' line")
@@ -102,22 +98,22 @@ def read_file(root: Path, rel: str, config: Config, raw: bytes | None = None,
         out.skipped = NO_TYPE
         return out
     close = ""
-    if type_ not in RECORD_TYPES:
+    if type_ not in types.names:
         from ..suggest import did_you_mean
 
-        close = did_you_mean(str(type_), RECORD_TYPES)
+        close = did_you_mean(str(type_), types.names)
         if not strict and not close:  # someone's note (type: person): outside the record folders, not a record
             out.skipped = NO_TYPE if type_ == "" else f"type:{type_}"
             return out
     for issue in parsed.issues:
         problem(issue.line, issue.code, issue.message)
     type_line = parsed.key_lines.get("type", parts.yaml_line)
-    if type_ not in RECORD_TYPES:  # in a record folder, or one typo from a record type: an error
-        return problem(type_line, "type-unknown", f"type {type_!r} is not one of {', '.join(RECORD_TYPES)}{close}")
+    if type_ not in types.names:  # in a record folder, or one typo from a record type: an error
+        return problem(type_line, "type-unknown", f"type {type_!r} is not one of {', '.join(types.names)}{close}")
     stem = id_of(rel)
     body_links = tuple(dict.fromkeys(m.group(1).strip() for m in BODY_WIKILINK.finditer(parts.body)))
     out.record = Record(
-        id=stem, type=type_, path=rel, data=keyed(coerce_dates(type_, data)),
+        id=stem, type=type_, path=rel, data=keyed(coerce_dates(type_, data, types.date_keys(type_))),
         key_lines={intern(str(k)): v for k, v in parsed.key_lines.items()},
         body=parts.body if raw_given or keep_body else None,  # read again when shown (Vault.body): saves memory
         body_line=parts.body_line, body_links=body_links,

@@ -122,18 +122,18 @@ def decode_record(path: str, type_: str, text: str) -> Record:
                   body_line=body_line, body_links=tuple(body_links), body_digest=body_digest, blob=blob)
 
 
-def link_rows(record: Record):
+def link_rows(record: Record, link_targets: dict = LINK_TARGETS):
     """(source path, order, key, target, folder) for each front-matter link the record makes, in the
     order the record makes them (its link keys in schema order, each key's links as written). The
     target is the id it resolves by (Link.key), the folder a path-style link's ('' for none)."""
     n = 0
-    for key in LINK_TARGETS.get(record.type, {}):
+    for key in link_targets.get(record.type, {}):
         for link in record.links(key):
             yield record.path, n, key, link.key, link.folder
             n += 1
 
 
-def words_of(record: Record, body: str | None) -> tuple[str, str, str, str]:
+def words_of(record: Record, body: str | None, link_targets: dict = LINK_TARGETS) -> tuple[str, str, str, str]:
     """What the full-text index holds of a record: its title, its other text values (every email
     of `email` and `emails`, a lead's company, ...; not the links: another record's id is not this
     record's word), its body, and the digits of its phone numbers
@@ -141,7 +141,7 @@ def words_of(record: Record, body: str | None) -> tuple[str, str, str, str]:
     finds +1 503 555 0143."""
     title = record.title
     fields, digits = [], []
-    links = LINK_TARGETS.get(record.type, {})
+    links = link_targets.get(record.type, {})
     for key, value in record.data.items():
         for item in value if isinstance(value, list) else (value,):
             if isinstance(item, str) and item != title and key != "type" and key not in links:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..model import Link, Record, folder_key, id_key, link_to
-from ..schema import LINK_TARGETS, WHEN_KEY
+from ..schema import WHEN_KEY
 
 
 def as_datetime(value) -> dt.datetime | None:
@@ -182,8 +182,9 @@ class Vault:
     def backlinks(self) -> dict[str, list[tuple[Record, str]]]:
         """casefolded id -> [(record that links to it, the key it links from)], front matter only."""
         index: dict[str, list[tuple[Record, str]]] = {}
+        link_targets = self.config.types.link_targets
         for record in self.records:
-            for key in LINK_TARGETS.get(record.type, {}):
+            for key in link_targets.get(record.type, {}):
                 for link in record.links(key):
                     if link.folder and not self.lands(link.key, link.folder):
                         continue  # a path to a file that is not there leads to no record

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..config import Config
-from ..model import RECORD_FOLDERS
 
 
 class Walk(NamedTuple):
@@ -75,6 +74,3 @@ def _ignored(rel: str, config: Config) -> bool:
     return bool(config.ignore) and any(fnmatch.fnmatch(rel, pattern.strip("/")) or rel.startswith(pattern.strip("/") + "/")
                for pattern in config.ignore)
 
-
-def in_record_folder(rel: str) -> bool:
-    return rel.split("/", 1)[0] in RECORD_FOLDERS and "/" in rel

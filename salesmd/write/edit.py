@@ -13,7 +13,6 @@ from typing import Any
 
 from ..dates import date_keys
 from ..model import Record, a
-from ..schema import REQUIRED
 from ..store.vault import Vault
 from .changes import ChangeSet
 from .files import Snapshot
@@ -42,7 +41,7 @@ def plan_set(vault: Vault, record: Record, values: dict[str, Any], unset: list[s
     if both:
         raise PlanError(f"'{both[0]}' is both set and unset; give one of the two")
     for key in unset:
-        if key in REQUIRED[record.type]:
+        if key in vault.config.types.required[record.type]:
             raise PlanError(f"'{key}' is required for {a(record.type)}: it cannot be unset "
                             f"(set another value: salesmd set {record.id} {key}=...)")
         if key not in record.data:

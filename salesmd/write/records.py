@@ -17,7 +17,7 @@ import jinja2
 
 from ..config import Pipeline
 from ..dates import DATE_KINDS, coerce, date_keys
-from ..model import FOLDERS, RECORD_TYPES, Record, a, id_key, unaccented
+from ..model import RECORD_TYPES, Record, a, id_key, unaccented
 from ..paths import builtin_templates
 from ..render.templating import TemplateProblem, VaultLoader, render, sandbox
 from ..schema import KEYS
@@ -25,6 +25,7 @@ from ..store.frontmatter import parse_yaml
 from ..store.vault import Vault
 from ..when import relative, resolve
 from .changes import ChangeSet
+from .declared import declared_skeleton
 from .files import Snapshot
 from .yamledit import DELETE, render_value, set_keys
 
@@ -49,10 +50,11 @@ def slugify(text: str) -> str:
     return slug[:80].rstrip("-") or "record"
 
 
-def parse_value(key: str, text: str, type_: str, today: dt.date | None = None) -> Any:
+def parse_value(key: str, text: str, type_: str, today: dt.date | None = None, keys: dict | None = None) -> Any:
     """A value typed on the command line, read as the key expects it (with `today`, a date key
-    also takes a day counted from it: tomorrow, +30d, fri; see when.py)."""
-    kind = KEYS.get(type_, {}).get(key)
+    also takes a day counted from it: tomorrow, +30d, fri; see when.py). `keys`: the vault's
+    (Types.keys, with the types and keys salesmd.yaml declares); the built-in ones by default."""
+    kind = (keys or KEYS).get(type_, {}).get(key)
     text = text.strip()
     if kind == "link":
         return link_to(text)
@@ -60,7 +62,7 @@ def parse_value(key: str, text: str, type_: str, today: dt.date | None = None) -
         return [link_to(t) for t in list_items(text)]
     if kind == "strings":
         return list_items(text)
-    if kind in ("str", "currency"):
+    if kind in ("str", "currency", "choice"):
         return text
     if kind in DATE_KINDS:  # as a file's value is read: "2026-12-01 10:30", ...T00:00:00.000Z
         days = relative(text) if today is not None else None
@@ -106,6 +108,11 @@ def _jinja(root: Path) -> jinja2.Environment:
 
 
 def skeleton(vault: Vault, type_: str, **values: Any) -> str:
+    if type_ in vault.config.types.declared:  # a type of the vault's own: its skeleton, or a plain one
+        try:
+            _jinja(vault.root).get_template(f"{type_}.md")
+        except jinja2.TemplateNotFound:
+            return declared_skeleton(vault.config.types, type_, values["name"], values["today"], values["stage"])
     try:
         return render(_jinja(vault.root), f"{type_}.md", vault.root, **values)
     except TemplateProblem as e:
@@ -150,7 +157,7 @@ def plan_new(vault: Vault, changes: ChangeSet, type_: str, name: str, values: di
         raise PlanError(f"{record_id!r} cannot be an id: ids are file names (at most 200 bytes) without "
                         "folders, leading dots or spaces, or the characters / \\ [ ] | # ^ : that links use")
     _free_id(vault, record_id, taken)
-    rel = f"{FOLDERS[type_]}/{record_id}.md"
+    rel = f"{vault.config.types.folders[type_]}/{record_id}.md"
     if (vault.root / rel).exists():
         raise PlanError(f"{rel} already exists")
     pipeline: Pipeline | None = vault.config.pipelines.get(type_)
@@ -163,7 +170,7 @@ def plan_new(vault: Vault, changes: ChangeSet, type_: str, name: str, values: di
     text = skeleton(vault, type_, **defaults)
     values = {k: v for k, v in values.items() if v is not None and v != []}
     if values:
-        text = set_keys(text, values, date_keys(type_))
+        text = set_keys(text, values, _date_keys(vault, type_))
     changes.add_new(rel, text)
     return record_id
 
@@ -172,10 +179,15 @@ def _edit(changes: ChangeSet, vault: Vault, record: Record, values: dict[str, An
     path = vault.root / record.path
     before = Snapshot.read(path)
     try:
-        after = set_keys(before.text, values, date_keys(record.type))
+        after = set_keys(before.text, values, _date_keys(vault, record.type))
     except ValueError as e:
         raise PlanError(f"{record.path}: cannot edit the front matter: {e}") from None
     changes.add_edit(record.path, before, after)
+
+
+def _date_keys(vault: Vault, type_: str) -> frozenset[str]:
+    """The keys of `type_` that take a date: built in, and declared in salesmd.yaml."""
+    return date_keys(type_) | {k for k, _ in vault.config.types.date_keys(type_)}
 
 
 def need(vault: Vault, record_id: str, type_: str | tuple[str, ...]) -> Record:

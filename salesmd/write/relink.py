@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import BODY_WIKILINK, ERROR, Problem, Record, Source, parse_link
-from ..schema import LINK_TARGETS
 from ..store.frontmatter import split
 from ..store.vault import Vault
 from .files import Snapshot
@@ -73,7 +72,7 @@ def _body_target(vault: Vault, target: str, record: Record) -> bool:
 def relink_front(vault: Vault, text: str, type_: str, old: Record, new: Record) -> str:
     """`text` with every front-matter link key's link to `old` leading to `new`."""
     data = read_back(text)
-    for key in LINK_TARGETS.get(type_, {}):
+    for key in vault.config.types.link_targets.get(type_, {}):
         value = data.get(key)
         if isinstance(value, str) and _leads_to(vault, value, old):
             text = set_keys(text, {key: relink_value(value, new)})
@@ -140,7 +139,7 @@ def sites(vault: Vault, record: Record) -> list[Site]:
     found: list[Site] = []
     for source in linking(vault, record):
         text = (vault.root / source.path).read_text(encoding="utf-8")
-        for key in LINK_TARGETS.get(source.type, {}):
+        for key in vault.config.types.link_targets.get(source.type, {}):
             value = source.get(key)
             for item in value if isinstance(value, list) else [value]:
                 if _leads_to(vault, item, record):
