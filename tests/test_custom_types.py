@@ -113,6 +113,15 @@ def test_a_declared_pipeline_has_the_git_history_rules(vault):
     assert re.search(rf"^{PARTNER}:4: error\[terminal-left\]: was 'ended' in .*, became 'active'", text, re.M), text
 
 
+def test_the_pipeline_report_takes_a_declared_pipeline(vault):
+    text = vault.run("pipeline", "--pipeline", "partner", ok=True).output
+    assert text.startswith("Partner pipeline on ") and "Open: 1 partner" in text
+    assert "bolt-resellers" in text.split("Open partners", 1)[1]
+    result = vault.run("pipeline", "--pipeline", "partnr", ok=False)
+    assert result.exit_code == 2 and "'partnr' has no pipeline (did you mean 'partner'?)" in result.output
+    assert "has no pipeline" in vault.run("pipeline", "--pipeline", "contact", ok=False).output
+
+
 def test_declared_links_resolve_to_the_declared_type_with_did_you_mean(vault):
     vault.write(PARTNER, PARTNER_TEXT.replace("[[acme-corp]]", "[[acme-fleet-renewal]]"))
     deal = vault.read(DEAL)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from ..model import PIPELINE_TYPES, printable
+from ..model import printable
 from ..render.output import TABULAR, count, format_option, tabular, to_json
 from ..reports.periods import Period, PeriodError, parse_period
 from .app import App, fail, known_names, main, pass_app
@@ -112,8 +112,9 @@ def _calendar(app: App, start, days: int, owner, territory) -> None:
 
 @main.command()
 @as_of_option
-@click.option("--pipeline", "pipeline_name", type=click.Choice(PIPELINE_TYPES), default="opportunity",
-              show_default=True, help="Which pipeline to report on.")
+@click.option("--pipeline", "pipeline_name", metavar="TYPE", default="opportunity", show_default=True,
+              help="Which pipeline to report on: opportunity, lead, issue or a type salesmd.yaml declares "
+                   "with a pipeline.")
 @click.option("--owner", help="Only this owner's records.", shell_complete=owners)
 @click.option("--territory", help="Only this territory's records.", shell_complete=territories)
 @click.option("--product", help="Only opportunities for this product (leads are not filtered by product).")
@@ -148,6 +149,12 @@ def pipeline(app: App, pipeline_name: str, owner, territory, product, period, al
     from ..reports.pipeline import build_pipeline
 
     vault = _load(app)
+    pipelines = vault.config.types.pipeline_types
+    if pipeline_name not in pipelines:
+        from ..suggest import did_you_mean
+
+        fail(f"error: '{pipeline_name}' has no pipeline{did_you_mean(pipeline_name, pipelines)}; "
+             f"the pipelines are {', '.join(pipelines)}")
     owner, territory = known_names(vault, owner, territory)
     history = history_for(vault)  # None: days in stage then come from the files' dates
     report = build_pipeline(sifted(vault, tree, tags), app.today, pipeline=pipeline_name, owner=owner, territory=territory,
