@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import VaultDir, git, make_vault
+from salesmd.config import default_config_text
 from salesmd.git.merge_install import attribute_lines
 
 DEAL = "opportunities/acme-fleet-renewal.md"
@@ -66,11 +67,11 @@ class Clone:
 
 
 def make_team(tmp_path: Path, prefix: str = "", files: dict | None = None,
-              driver: bool = True) -> tuple[Clone, Clone]:
+              driver: bool = True, config: str | None = None) -> tuple[Clone, Clone]:
     """The bare remote, Maria's clone (who made the vault, in `prefix` below the repository's top)
     and Dev's, each with the driver installed (unless not `driver`)."""
     top = tmp_path / "maria"
-    vault = make_vault(top / prefix, {DEAL: DEAL_TEXT, **(files or {})}, git_init=False)
+    vault = make_vault(top / prefix, {DEAL: DEAL_TEXT, **(files or {})}, git_init=False, config=config)
     git(top, "init", "-q", "-b", "main")
     if driver:
         vault.run("merge-driver", "install", ok=True)
@@ -343,3 +344,62 @@ def test_without_python_or_salesmd_the_driver_falls_back_to_gits_text_merge(tmp_
     assert dev.pull("--no-rebase").returncode != 0
     text = dev.vault.read(DEAL)  # nothing lost: both sides are there, between git's markers
     assert "<<<<<<< ours" in text and "amount: 52000" in text and "close_date: 2027-01-31" in text
+
+
+def test_a_closed_issue_reopened_by_a_merge_is_a_conflict(tmp_path):
+    issue = "issues/acme-mast-leak.md"
+    maria, dev = make_team(tmp_path, files={issue: "---\ntype: issue\nsubject: Mast leaks oil\nstage: closed\n"
+                                                   "severity: high\naccount: \"[[acme-corp]]\"\nresolution: new seal\n---\n"})
+    both_edit(maria, dev, issue, [("severity: high", "severity: medium")], [("stage: closed", "stage: in-progress")])
+    assert dev.pull("--rebase").returncode != 0  # in a rebase, "ours" is what is rebased onto: Maria's
+    assert "# salesmd merge: ours has this issue closed, a terminal stage" in dev.vault.read(issue)
+
+
+def test_the_rules_are_the_vaults_own_pipelines_read_from_its_config(tmp_path):
+    """A terminal stage of the vault's own (`parked`), in a vault below the repository's top: the
+    driver finds the vault's salesmd.yaml from the path git gives it."""
+    config = default_config_text().replace("      - name: disqualified\n        probability: 0\n",
+                                           "      - name: disqualified\n        probability: 0\n      - name: parked\n", 1)
+    assert "name: parked" in config
+    maria, dev = make_team(tmp_path, prefix="crm", files={DEAL: textwrap.dedent(DEAL_TEXT).replace("proposal", "parked")},
+                           config=config)
+    both_edit(maria, dev, DEAL, [("amount: 48000", "amount: 47000")], [("stage: parked", "stage: proposal")])
+    assert dev.pull("--no-rebase").returncode != 0
+    assert "# salesmd merge: theirs has this opportunity parked, a terminal stage" in dev.vault.read(DEAL)
+
+
+# ------------------------------------------------------------------------------ the driver run by hand
+
+def merge_by_hand(tmp_path: Path, base: bytes, ours: bytes, theirs: bytes) -> tuple[int, bytes, bytes]:
+    """(exit code, the driver's result, git merge-file's result) for the same three files."""
+    tmp_path.mkdir(exist_ok=True)
+    for name, data in (("base", base), ("ours", ours), ("theirs", theirs), ("text", ours)):
+        (tmp_path / name).write_bytes(data)
+    vault = make_vault(tmp_path / "crm")
+    result = vault.run("merge-driver", "run", *(str(tmp_path / n) for n in ("base", "ours", "theirs")), "7", DEAL)
+    subprocess.run(["git", "merge-file", "-L", "ours", "-L", "base", "-L", "theirs", "text", "base", "theirs"],
+                   cwd=tmp_path)
+    return result.exit_code, (tmp_path / "ours").read_bytes(), (tmp_path / "text").read_bytes()
+
+
+def test_a_file_not_utf8_or_with_markers_already_is_merged_as_git_merges_text(tmp_path):
+    base = "---\ntype: account\nname: Caf\xe9\nindustry: food\n---\n".encode("latin-1")
+    code, merged, text = merge_by_hand(tmp_path, base, base.replace(b"food", b"drinks"), base.replace(b"Caf", b"Kaf"))
+    assert (code, merged) == (1, text) and b"<<<<<<< ours" in merged  # adjacent lines: git's own conflict
+    marked = b"---\ntype: account\nname: Acme\n<<<<<<< HEAD\nindustry: a\n=======\nindustry: b\n>>>>>>> x\n---\n"
+    code, merged, text = merge_by_hand(tmp_path / "m", marked, marked.replace(b"Acme", b"Acme Corp"), marked)
+    assert (code, merged) == (0, text) and merged.count(b"<<<<<<<") == 1
+
+
+def test_crlf_line_breaks_are_kept(tmp_path):
+    base = b"---\r\ntype: account\r\nname: Acme\r\nindustry: food\r\n---\r\nBody\r\n"
+    code, merged, _ = merge_by_hand(tmp_path, base, base.replace(b"Acme", b"Acme Corp"),
+                                    base.replace(b"industry: food\r\n", b"industry: drinks\nowner: dev\n"))
+    assert code == 0
+    assert merged == b"---\r\ntype: account\r\nname: Acme Corp\r\nindustry: drinks\r\nowner: dev\r\n---\r\nBody\r\n"
+
+
+def test_run_on_a_missing_file_is_a_usage_error(tmp_path):
+    vault = make_vault(tmp_path / "crm")
+    result = vault.run("merge-driver", "run", str(tmp_path / "none"), str(tmp_path / "none"), str(tmp_path / "none"))
+    assert result.exit_code == 2 and "does not exist" in result.output.lower() and "Traceback" not in result.output
