@@ -23,7 +23,7 @@ from ..model import PIPELINE_TYPES
 from ..store.frontmatter import conflict_marker_line
 from ..write.files import atomic_write
 from ..write.yamledit import _same
-from ..write.yamlmerge import MISSING, Markers, NotMergeable, Side, merge_front, read_side
+from ..write.yamlmerge import MISSING, Markers, NotMergeable, merge_front, read_side
 
 LABELS = ("ours", "base", "theirs")
 

@@ -41,7 +41,8 @@ def conflicts(text: str) -> list[tuple[int, str]]:
         if i < len(lines) and _marker(lines[i]) == ">":
             labels[">"] = lines[i][7:].strip()
             i += 1
-        reason = lines[start - 1].strip()[len(REASON):].strip() if start and lines[start - 1].strip().startswith(REASON) else ""
+        above = lines[start - 1].strip() if start else ""
+        reason = above[len(REASON):].strip() if above.startswith(REASON) else ""
         in_front = front_end is not None and start < front_end
         out.append((start + 1, _message(sides["<"], sides["="], labels, in_front, reason)))
     return out
