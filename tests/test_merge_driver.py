@@ -403,3 +403,24 @@ def test_run_on_a_missing_file_is_a_usage_error(tmp_path):
     vault = make_vault(tmp_path / "crm")
     result = vault.run("merge-driver", "run", str(tmp_path / "none"), str(tmp_path / "none"), str(tmp_path / "none"))
     assert result.exit_code == 2 and "does not exist" in result.output.lower() and "Traceback" not in result.output
+
+
+def test_install_refuses_a_gitattributes_it_cannot_read_and_sets_nothing(tmp_path):
+    vault = make_vault(tmp_path / "crm", {".gitattributes": b"*.txt text \xff\n"})
+    before = vault.snapshot()
+    result = vault.run("merge-driver", "install", ok=False)
+    assert result.exit_code == 2 and ".gitattributes is not UTF-8" in result.output
+    assert "leads/**/*.md merge=salesmd" in result.output  # the lines to add by hand
+    assert vault.snapshot() == before and "merge.salesmd" not in git(vault.root, "config", "--local", "--list")
+
+
+def test_check_reports_every_conflict_at_its_line(vault):
+    vault.write("accounts/acme-corp.md", "---\ntype: account\n<<<<<<< HEAD\nname: Acme Corp\n=======\n"
+                                         "name: Acme Corporation\n>>>>>>> feature\nindustry: Logistics\n"
+                                         "<<<<<<< HEAD\ntags: [a]\n=======\nowner: dev\n>>>>>>> feature\n---\n"
+                                         "Body\n>>>>>>> stray\n")
+    out = vault.run("check").output
+    assert "accounts/acme-corp.md:3: error[conflict-marker]: merge conflict on 'name': Acme Corp (HEAD) or " \
+           "Acme Corporation (feature)" in out
+    assert "accounts/acme-corp.md:9: error[conflict-marker]: merge conflict on 'tags', 'owner'" in out
+    assert "accounts/acme-corp.md:16: error[conflict-marker]: git merge-conflict marker '>>>>>>>' left" in out
