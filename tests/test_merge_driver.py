@@ -391,6 +391,13 @@ def test_a_file_not_utf8_or_with_markers_already_is_merged_as_git_merges_text(tm
     assert (code, merged) == (0, text) and merged.count(b"<<<<<<<") == 1
 
 
+def test_front_matter_whose_lines_do_not_fit_together_is_merged_as_text(tmp_path):
+    base = b"---\ntype: account\nname: A\nindustry: x\n---\n"
+    theirs = b"---\n  type: account\n  name: A\n  industry: y\n---\n"  # indented keys: not splicable into ours
+    code, merged, text = merge_by_hand(tmp_path, base, base.replace(b"name: A", b"name: B"), theirs)
+    assert (code, merged) == (1, text)
+
+
 def test_crlf_line_breaks_are_kept(tmp_path):
     base = b"---\r\ntype: account\r\nname: Acme\r\nindustry: food\r\n---\r\nBody\r\n"
     code, merged, _ = merge_by_hand(tmp_path, base, base.replace(b"Acme", b"Acme Corp"),

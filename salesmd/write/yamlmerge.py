@@ -135,7 +135,10 @@ def merge_front(base: Side, ours: Side, theirs: Side, rules: Rules | None = None
             merged[key] = ours.data[key]
     # Ours' lines where a key conflicts, to prove the splicing reads back as meant.
     resolved = _splice(base, ours, theirs, taken, {}, markers)
-    got = read_back(ours.text[:ours.start] + resolved + ours.text[ours.start + len(ours.yaml):])
+    try:
+        got = read_back(ours.text[:ours.start] + resolved + ours.text[ours.start + len(ours.yaml):])
+    except ValueError as e:  # theirs' lines do not fit ours' (keys indented otherwise, say)
+        raise NotMergeable(str(e)) from None
     type_ = got.get("type")
     got = coerce_dates(type_, got) if isinstance(type_, str) else got
     if set(got) != set(merged) or not all(_same(got[k], merged[k]) for k in got):
