@@ -8,6 +8,7 @@ from . import issues  # noqa: F401 - issues
 from . import dupes  # noqa: F401 - dupes, merge, rm
 from . import backup  # noqa: F401 - import json (export all and import json: backups)
 from . import past  # noqa: F401 - diff, forecast-accuracy
+from . import merge_driver  # noqa: F401 - merge-driver install, uninstall, run
 from .app import main
 
 __all__ = ["main"]

@@ -11,6 +11,7 @@ from ..config import Config
 from ..dates import coerce_dates
 from ..model import BODY_WIKILINK, ERROR, NO_TYPE, NOT_READ, WARNING, ParsedFile, Problem, Record, Source, id_of
 from . import frontmatter
+from .conflicts import conflicts
 from .files import NotAFile, TooLarge, read_regular, why_not_a_file
 
 
@@ -62,9 +63,11 @@ def read_file(root: Path, rel: str, config: Config, raw: bytes | None = None,
         return problem(line, "encoding", f"bytes that are not UTF-8 at byte {e.start} "
                                          f"({raw[e.start:e.start + 4]!r}); save the file as UTF-8")
     marker = frontmatter.conflict_marker_line(text)
-    if marker is not None:
-        return problem(marker, "conflict-marker", "git merge-conflict marker: resolve the conflict "
-                                                  "(keep one side) and remove the markers; not read")
+    if marker is not None:  # each conflict at its line, with its keys and both values
+        for line, message in conflicts(text) or [(marker, "git merge-conflict marker: resolve the conflict "
+                                                          "(keep one side) and remove the markers")]:
+            problem(line, "conflict-marker", message + "; not read")
+        return out
     parts = frontmatter.split(text)
     if not parts.has_front_matter:
         return out
