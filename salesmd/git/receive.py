@@ -1,0 +1,207 @@
+"""What a push brings, read from git objects alone: a bare repository has no working tree, and in
+a `pre-receive` hook the pushed objects are still in git's quarantine directory, which the git
+commands run here see through the environment the hook inherits (GIT_OBJECT_DIRECTORY,
+GIT_ALTERNATE_OBJECT_DIRECTORIES). checks/push.py applies the rules to it.
+
+Every read is proportional to the push: the new commits (`rev-list NEW --not --all`: those no
+branch or tag has yet), their changes against each parent (one `git diff-tree --stdin`), and the
+blobs those changes name (one `git cat-file --batch`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .repo import ZERO, GitError, Repo
+from .versions import Commit
+
+# The files the checks read in full when the tip is written out; any other file is written empty
+# (a plugin listed in the config must exist; a PDF beside a record need not be read).
+READ_IN_FULL = (".md", ".yaml", ".yml", ".py")
+
+
+@dataclass(frozen=True)
+class Update:
+    """One line git gives a pre-receive hook: `<old> <new> <ref>`."""
+
+    old: str
+    new: str
+    ref: str
+
+    @property
+    def deleted(self) -> bool:
+        return self.new == ZERO
+
+    @property
+    def created(self) -> bool:
+        return self.old == ZERO
+
+    @property
+    def branch(self) -> bool:
+        return self.ref.startswith("refs/heads/")
+
+
+def read_updates(text: str) -> list[Update]:
+    """The hook's standard input; a line that is not three fields is left out."""
+    out = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            out.append(Update(*parts))
+    return out
+
+
+@dataclass(frozen=True)
+class Change:
+    """One file changed by a commit against one of its parents (repository paths)."""
+
+    status: str  # git's letter: A, M, D, R, C, T
+    old_path: str
+    new_path: str
+    old_blob: str | None
+    new_blob: str | None
+    parent: str | None  # the parent commit the change is told against (None: a root commit)
+
+
+@dataclass
+class Pushed:
+    """A commit the push brings, with its changes against each of its parents."""
+
+    commit: Commit
+    parents: list[str]
+    changes: list[Change]
+
+
+class Receiving:
+    """A repository receiving a push (bare or not), its vault at `prefix` ("" or "crm/")."""
+
+    def __init__(self, git_dir: Path, prefix: str = ""):
+        self.repo = Repo(Path(git_dir), prefix)
+        self.prefix = prefix
+
+    def git(self, *args: str, input: bytes | None = None) -> bytes:
+        return self.repo.git(*args, input=input)
+
+    def new_commits(self, new: str) -> list[Pushed]:
+        """The commits reachable from `new` that no ref has yet, parents first."""
+        raw = self.git("log", "-z", "--reverse", "--topo-order", "--format=%H%x1f%P%x1f%at%x1f%an%x1f%s",
+                       new, "--not", "--all")
+        commits = []
+        for entry in raw.decode("utf-8", "replace").split("\0"):
+            if not entry.strip():
+                continue
+            sha, parents, at, author, subject = entry.strip("\n").split("\x1f", 4)
+            commits.append(Pushed(Commit(sha, int(at), author, subject), parents.split(), []))
+        self._fill_changes(commits)
+        return commits
+
+    def _fill_changes(self, commits: list[Pushed]) -> None:
+        """Each commit's changes against each parent (a root commit: against nothing), in one
+        `git diff-tree --stdin --always`, which prints one header per line it is given."""
+        asked: list[tuple[Pushed, str | None]] = []
+        lines = []
+        for p in commits:
+            for parent in p.parents or [None]:
+                lines.append(p.commit.sha if parent is None else f"{p.commit.sha} {parent}")
+                asked.append((p, parent))
+        if not lines:
+            return
+        raw = self.git("diff-tree", "--stdin", "--always", "--root", "-r", "-z", "--no-abbrev", "-M", "--raw",
+                       input=("\n".join(lines) + "\n").encode())
+        tokens = raw.split(b"\0")
+        current = -1
+        i = 0
+        while i < len(tokens):
+            token = tokens[i].strip(b"\n")
+            if not token.startswith(b":"):
+                if token:
+                    current += 1
+                i += 1
+                continue
+            fields = token[1:].decode().split()
+            status = fields[4][0]
+            if status in "RC":
+                old, new = (t.decode("utf-8", "surrogateescape") for t in tokens[i + 1:i + 3])
+                i += 3
+            else:
+                old = new = tokens[i + 1].decode("utf-8", "surrogateescape")
+                i += 2
+            if 0 <= current < len(asked) and (new.startswith(self.prefix) or old.startswith(self.prefix)):
+                pushed, parent = asked[current]
+                pushed.changes.append(Change(status, old, new, None if fields[2] == ZERO else fields[2],
+                                             None if fields[3] == ZERO else fields[3], parent))
+
+    def base(self, update: Update, commits: list[Pushed]) -> str | None:
+        """What the branch was before the push: its old tip; for a new branch, the newest commit
+        the repository had that the push builds on (None: the push brings the whole history)."""
+        if not update.created:
+            return update.old
+        new = {p.commit.sha for p in commits}
+        for p in reversed(commits):
+            for parent in p.parents:
+                if parent not in new:
+                    return parent
+        return None if commits else update.new
+
+    def has_vault(self, sha: str) -> bool:
+        try:
+            self.git("cat-file", "-e", f"{sha}:{self.prefix}salesmd.yaml")
+        except GitError:
+            return False
+        return True
+
+    def blobs(self, shas: list[str]) -> dict[str, bytes]:
+        return self.repo.blobs(shas)
+
+    def changed_paths(self, base: str | None, new: str) -> set[str]:
+        """Repository paths that differ between `base` and `new` (all of `new`'s without a base)."""
+        if base is None:
+            raw = self.git("ls-tree", "-r", "-z", "--name-only", new)
+        else:
+            raw = self.git("diff-tree", "-r", "-z", "--name-only", "--no-renames", base, new)
+        return {t.decode("utf-8", "surrogateescape") for t in raw.split(b"\0") if t}
+
+    def commit(self, sha: str) -> Commit:
+        out = self.git("log", "-1", "--format=%H%x1f%at%x1f%an%x1f%s", sha).decode("utf-8", "replace").strip()
+        sha, at, author, subject = out.split("\x1f", 3)
+        return Commit(sha, int(at), author, subject)
+
+    def last_change(self, rev: str, path: str, exclude: str | None = None) -> Commit | None:
+        """The newest commit reachable from `rev` (and not from `exclude`) that changed `path`."""
+        args = ["log", "-1", "--format=%H%x1f%at%x1f%an%x1f%s", rev] + (["--not", exclude] if exclude else [])
+        try:
+            out = self.git(*args, "--", path).decode("utf-8", "replace").strip()
+        except GitError:
+            return None
+        if not out:
+            return None
+        sha, at, author, subject = out.split("\x1f", 3)
+        return Commit(sha, int(at), author, subject)
+
+    def write_tree(self, sha: str, dest: Path) -> None:
+        """The vault as commit `sha` has it, written into the empty folder `dest`: its Markdown,
+        YAML and Python files whole, any other file empty, symbolic links as links; hidden
+        folders, submodules and any path that would leave `dest` are left out."""
+        raw = self.git("ls-tree", "-r", "-z", "--full-tree", sha, *([self.prefix] if self.prefix else []))
+        entries = []
+        for token in raw.split(b"\0"):
+            if not token:
+                continue
+            meta, _, name = token.partition(b"\t")
+            mode, kind, blob = meta.decode().split()
+            rel = name.decode("utf-8", "surrogateescape")[len(self.prefix):]
+            parts = PurePosixPath(rel).parts
+            if kind != "blob" or not parts or any(p.startswith(".") for p in parts) or rel.startswith("/"):
+                continue
+            entries.append((mode, blob, rel))
+        wanted = [blob for mode, blob, rel in entries if mode == "120000" or rel.lower().endswith(READ_IN_FULL)]
+        contents = self.blobs(sorted(set(wanted)))
+        for mode, blob, rel in entries:
+            path = dest / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if mode == "120000":
+                os.symlink(contents.get(blob, b"").decode("utf-8", "surrogateescape"), path)
+            else:
+                path.write_bytes(contents.get(blob, b""))
