@@ -43,7 +43,7 @@ def init(directory: Path, no_git: bool, force: bool):
 @click.option("--staged", "mode", flag_value="staged", help="Check what is staged for the next commit (for hooks).")
 @click.option("--history", "mode", flag_value="history", help="Audit every commit in the log, not only the files now.")
 @click.option("--allow-plugins", is_flag=True, help="Run the vault's check plugins this once, allowed or not.")
-@format_option("text", "json")
+@format_option("text", "json", "github", "gitlab")
 @pass_app
 def check(app: App, paths, strict: bool, mode: str | None, allow_plugins: bool, fmt: str):
     """Validate every record: schema, links, stages, conversion, YAML pitfalls.
@@ -56,6 +56,9 @@ def check(app: App, paths, strict: bool, mode: str | None, allow_plugins: bool, 
 
     The process rules are checked against git history: a record once committed in a terminal
     stage stays there, a converted lead keeps its converted_to.
+
+    --format github prints GitHub Actions annotations, --format gitlab a GitLab Code Quality
+    report (JSON), each problem at its path from the repository's top (see docs/ci/).
 
     Example: salesmd check --strict leads/
     """
@@ -99,7 +102,11 @@ def check(app: App, paths, strict: bool, mode: str | None, allow_plugins: bool, 
 
     tally = ProblemCount.of(problems)
     errors, warnings = tally.errors, tally.warnings
-    if fmt == "json":
+    if fmt in ("github", "gitlab"):
+        from .annotations import annotate
+
+        annotate(app, fmt, vault.root, problems, f"{count(vault.record_count, 'record')} checked: {tally}")
+    elif fmt == "json":
         click.echo(to_json({
             "problems": [dict(p.as_dict(), path=app.show_path(p.source.path)) for p in problems],
             "records": vault.record_count, "errors": errors, "warnings": warnings,
