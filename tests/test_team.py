@@ -3,6 +3,7 @@ pre-receive hook, each rep's clone with the pre-commit hook, pushes refused and 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -233,3 +234,52 @@ def test_server_install_checks_the_vault_path_against_head(team):
     wrong = salesmd(remote.parent, "hooks", "install", "--server", "--repo", str(remote), "--force", ok=False)
     assert wrong.returncode == 2 and "no salesmd.yaml" in wrong.stderr and "--vault-path" in wrong.stderr
     salesmd(remote.parent, "hooks", "install", "--server", "--repo", str(remote), "--vault-path", "crm/")
+
+
+def test_the_server_keeps_the_vault_written_out_and_rewrites_only_what_a_push_changed(team):
+    """The tip is checked from files the server keeps between pushes (the check's index warm), so a
+    push costs what it changed; a file the push deletes goes from there too."""
+    remote, maria, _ = team
+    kept = remote / "salesmd-hook" / "crm" / "vault"
+    account = kept / "accounts" / "acme-corp.md"
+    assert account.read_text() == (maria / "crm" / "accounts" / "acme-corp.md").read_text()
+    stamp = account.stat().st_mtime_ns, account.stat().st_ino
+    edit(maria / "crm" / OPP, "amount: 48000", "amount: 52000")
+    git("Maria", maria, "rm", "-q", "crm/activities/call-jane.md")
+    git("Maria", maria, "commit", "-qam", "52k")
+    git("Maria", maria, "push", "-q", "origin", "main")
+    assert "amount: 52000" in (kept / OPP).read_text()
+    assert (account.stat().st_mtime_ns, account.stat().st_ino) == stamp  # not written again
+    assert not (kept / "activities" / "call-jane.md").exists()
+
+
+def test_a_folder_made_a_link_out_never_leads_a_later_write_outside(team, tmp_path: Path):
+    remote, maria, _ = team
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    git("Maria", maria, "rm", "-rq", "crm/tasks")
+    os.symlink(outside, maria / "crm" / "tasks")  # the server writes it out as a link, as git has it
+    git("Maria", maria, "add", "-A")
+    git("Maria", maria, "commit", "-qm", "tasks elsewhere", "--no-verify")
+    git("Maria", maria, "push", "-q", "origin", "main")
+    assert (remote / "salesmd-hook" / "crm" / "vault" / "tasks").is_symlink()
+    manifest = remote / "salesmd-hook" / "crm" / "manifest.json"  # out of step with the files, as after a crash
+    manifest.write_text(json.dumps({k: v for k, v in json.loads(manifest.read_text()).items() if k != "tasks"}))
+    (maria / "crm" / "tasks").unlink()
+    (maria / "crm" / "tasks").mkdir()
+    (maria / "crm" / "tasks" / "call-back.md").write_text(
+        "---\ntype: task\nsubject: Call back\nstatus: open\ndue: 2026-11-30\n---\n")
+    git("Maria", maria, "add", "-A")
+    git("Maria", maria, "commit", "-qm", "a task")
+    git("Maria", maria, "push", "-q", "origin", "main")
+    assert list(outside.iterdir()) == []
+    assert (remote / "salesmd-hook" / "crm" / "vault" / "tasks" / "call-back.md").is_file()
+
+
+def test_a_push_that_removes_the_vault_is_refused(team):
+    remote, maria, _ = team
+    git("Maria", maria, "rm", "-q", "crm/salesmd.yaml")
+    git("Maria", maria, "commit", "-qm", "No more config", "--no-verify")
+    refused = git("Maria", maria, "push", "origin", "main", ok=False)
+    assert f"commit {short(maria)} by Maria: No more config" in refused.stderr
+    assert "crm/salesmd.yaml:1: error[vault-removed]" in refused.stderr

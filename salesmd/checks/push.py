@@ -15,13 +15,15 @@ For each branch the push updates:
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Config, ConfigError
-from ..git.receive import Pushed, Receiving, Update
+from ..git.receive import Pushed, Receiving, Update, WrittenTree
+from ..git.repo import GitError
 from ..git.versions import Commit, Facts, facts_of
 from ..model import ERROR, PIPELINE_TYPES, WARNING, Problem, Source
 from ..store import frontmatter
@@ -56,17 +58,23 @@ def check_update(receiving: Receiving, update: Update) -> Verdict:
     if not update.branch:
         return Verdict(update, note="not a branch")
     if not receiving.has_vault(update.new):
-        return Verdict(update, note=f"no {receiving.prefix}salesmd.yaml there")
+        where = receiving.prefix + "salesmd.yaml"
+        if update.created or not receiving.has_vault(update.old):
+            return Verdict(update, note=f"no {where} there")
+        blamed = receiving.last_change(update.new, where, exclude=update.old) or receiving.commit(update.new)
+        return Verdict(update, [Finding(blamed, Problem(Source(where, 1), "vault-removed", (
+            f"the push removes {where}, and with it the vault this hook checks; if the vault moved, "
+            "install the hook again with its new --vault-path")))])
     commits = receiving.new_commits(update.new)
     base = receiving.base(update, commits)
     verdict = Verdict(update, commits=len(commits))
     if base is not None and not {p for p in receiving.changed_paths(base, update.new)
                                  if p.startswith(receiving.prefix)}:
         return verdict  # the vault is as it was: nothing to check
-    with tempfile.TemporaryDirectory(prefix="salesmd-push-") as tmp:
-        config, problems = _checked_tree(receiving, update.new, Path(tmp) / "new")
+    with _tree(receiving) as checked:
+        config, problems = checked(update.new)
         if problems and base is not None and receiving.has_vault(base):
-            _, before = _checked_tree(receiving, base, Path(tmp) / "old")
+            _, before = checked(base)
             known = {(p.source.path, p.code, p.message) for p in before}
             problems = [p for p in problems if (p.source.path, p.code, p.message) not in known]
     if config is not None:
@@ -79,15 +87,46 @@ def check_update(receiving: Receiving, update: Update) -> Verdict:
     return verdict
 
 
-def _checked_tree(receiving: Receiving, sha: str, dest: Path) -> tuple[Config | None, list[Problem]]:
-    """(configuration, problems) of the vault as commit `sha` has it, written out to `dest`."""
+@contextmanager
+def _tree(receiving: Receiving):
+    """A function: commit -> (configuration, problems) of the vault as that commit has it.
+
+    The vault is written out where the repository keeps it between pushes (git/receive.py's
+    WrittenTree, its index warm), else, when that cannot be written, in a temporary folder."""
+    kept = _kept_tree(receiving)
+    if kept is not None:
+        with kept.locked():
+            yield lambda sha: _checked(kept, sha, use_cache=True)
+        return
+    with tempfile.TemporaryDirectory(prefix="salesmd-push-") as tmp:
+        yield lambda sha: _checked(WrittenTree(receiving, Path(tmp) / sha), sha, use_cache=False)
+
+
+def _kept_tree(receiving: Receiving) -> WrittenTree | None:
+    """The tree kept in the repository's git directory, or None where it cannot be written."""
+    try:
+        git_dir = Path(receiving.git("rev-parse", "--absolute-git-dir").decode().strip())
+        folder = git_dir / "salesmd-hook" / (receiving.prefix.strip("/").replace("/", "%") or "_")
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "lock", "a"):
+            pass
+    except (OSError, GitError):
+        return None
+    return WrittenTree(receiving, folder)
+
+
+def _checked(tree: WrittenTree, sha: str, use_cache: bool) -> tuple[Config | None, list[Problem]]:
     from .run import run_check
 
-    dest.mkdir()
-    receiving.write_tree(sha, dest)
-    with _outside_git(dest.parent):
+    try:
+        root = tree.write(sha)
+    except OSError:  # a file where a folder now is, a folder become a link...: write it all afresh
+        shutil.rmtree(tree.root, ignore_errors=True)
+        tree.manifest.unlink(missing_ok=True)
+        root = tree.write(sha)
+    with _outside_git(root.parent):
         try:
-            vault, problems, _ = run_check(dest, "current", use_cache=False)
+            vault, problems, _ = run_check(root, "current", use_cache=use_cache)
         except ConfigError as e:
             return None, [Problem(Source("salesmd.yaml", 1), "config", str(e))]
     return vault.config, problems

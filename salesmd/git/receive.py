@@ -10,7 +10,10 @@ blobs those changes name (one `git cat-file --batch`).
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -180,12 +183,11 @@ class Receiving:
         sha, at, author, subject = out.split("\x1f", 3)
         return Commit(sha, int(at), author, subject)
 
-    def write_tree(self, sha: str, dest: Path) -> None:
-        """The vault as commit `sha` has it, written into the empty folder `dest`: its Markdown,
-        YAML and Python files whole, any other file empty, symbolic links as links; hidden
-        folders, submodules and any path that would leave `dest` are left out."""
+    def tree_entries(self, sha: str) -> dict[str, tuple[str, str]]:
+        """The vault's files in commit `sha`: vault path -> (git mode, blob id); hidden folders,
+        submodules and any path that would leave the vault are left out."""
         raw = self.git("ls-tree", "-r", "-z", "--full-tree", sha, *([self.prefix] if self.prefix else []))
-        entries = []
+        entries = {}
         for token in raw.split(b"\0"):
             if not token:
                 continue
@@ -193,15 +195,70 @@ class Receiving:
             mode, kind, blob = meta.decode().split()
             rel = name.decode("utf-8", "surrogateescape")[len(self.prefix):]
             parts = PurePosixPath(rel).parts
-            if kind != "blob" or not parts or any(p.startswith(".") for p in parts) or rel.startswith("/"):
+            if kind != "blob" or not parts or rel.startswith("/") or any(p.startswith(".") for p in parts):
                 continue
-            entries.append((mode, blob, rel))
-        wanted = [blob for mode, blob, rel in entries if mode == "120000" or rel.lower().endswith(READ_IN_FULL)]
-        contents = self.blobs(sorted(set(wanted)))
-        for mode, blob, rel in entries:
-            path = dest / rel
+            entries[rel] = (mode, blob)
+        return entries
+
+
+class WrittenTree:
+    """The vault as one commit has it, written out as files for the checks to read: its Markdown,
+    YAML and Python files whole, any other file empty, symbolic links as links.
+
+    Kept in the receiving repository (`folder`, under its git directory) from one push to the
+    next with a manifest of the blob each file was written from, so a push rewrites only the
+    files that differ and the check's own index (in the tree's .salesmd/) stays warm. The manifest
+    names blobs, not commits: a refused push's objects are gone afterwards, its files are not.
+    A lock keeps two pushes from writing it at once; anything odd about it starts it afresh."""
+
+    def __init__(self, receiving: Receiving, folder: Path):
+        self.receiving = receiving
+        self.folder = folder
+        self.root = folder / "vault"
+        self.manifest = folder / "manifest.json"
+
+    def write(self, sha: str) -> Path:
+        entries = self.receiving.tree_entries(sha)
+        try:
+            had = json.loads(self.manifest.read_text())
+            if not isinstance(had, dict) or not self.root.is_dir():
+                raise ValueError("not a manifest")
+        except (OSError, ValueError):
+            shutil.rmtree(self.root, ignore_errors=True)
+            had = {}
+        self.manifest.unlink(missing_ok=True)  # until the files match it again
+        for rel in had.keys() - entries.keys():
+            (self.root / rel).unlink(missing_ok=True)
+        changed = {rel: e for rel, e in entries.items() if had.get(rel) != list(e)}
+        wanted = [blob for rel, (mode, blob) in changed.items() if mode == "120000" or rel.lower().endswith(READ_IN_FULL)]
+        contents = self.receiving.blobs(sorted(set(wanted)))
+        for rel, (mode, blob) in changed.items():
+            path = self.root / rel
+            parents = PurePosixPath(rel).parents
+            if any((self.root / p).is_symlink() for p in parents if str(p) != "."):
+                raise OSError(f"{rel}: a folder of it is a symbolic link")  # written afresh, never through a link
             path.parent.mkdir(parents=True, exist_ok=True)
+            if path.is_symlink() or path.exists():
+                path.unlink()
             if mode == "120000":
                 os.symlink(contents.get(blob, b"").decode("utf-8", "surrogateescape"), path)
             else:
                 path.write_bytes(contents.get(blob, b""))
+        self.manifest.write_text(json.dumps({rel: list(e) for rel, e in entries.items()}))
+        return self.root
+
+    @contextmanager
+    def locked(self):
+        """One push at a time writes and checks the tree (other pushes wait)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with open(self.folder / "lock", "a") as handle:
+            try:
+                import fcntl
+            except ImportError:  # not on a POSIX system: no other hook runs here at once, or so we hope
+                yield
+                return
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
