@@ -283,3 +283,27 @@ def test_a_push_that_removes_the_vault_is_refused(team):
     refused = git("Maria", maria, "push", "origin", "main", ok=False)
     assert f"commit {short(maria)} by Maria: No more config" in refused.stderr
     assert "crm/salesmd.yaml:1: error[vault-removed]" in refused.stderr
+
+
+def test_pre_receive_on_bad_input_says_what_is_wrong(team):
+    remote, maria, _ = team
+    tip = remote_tip(remote)
+
+    def pre_receive(stdin: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "salesmd", "hooks", "pre-receive", "--repo", str(remote),
+                               "--vault-path", "crm"], input=stdin, capture_output=True, text=True)
+
+    bad = pre_receive("main is fine\n")
+    assert bad.returncode == 2 and "line 1 of standard input is not `<old> <new> <ref>`" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    missing = pre_receive(f"{tip} {'1' * 40} refs/heads/main\n")
+    assert missing.returncode == 1 and f"{'1' * 40} is not a commit of this repository" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    outside = pre_receive("")  # nothing pushed: nothing to say
+    assert outside.returncode == 0 and outside.stderr == ""
+    again = pre_receive(f"{tip} {tip} refs/heads/other\n")  # a branch made at a commit the server has
+    assert again.returncode == 0
+    unsafe = subprocess.run([sys.executable, "-m", "salesmd", "hooks", "pre-receive", "--repo", str(remote),
+                             "--vault-path", "/etc"], input="", capture_output=True, text=True)
+    assert unsafe.returncode == 2 and "relative to the repository's top" in unsafe.stderr
+    assert remote_tip(remote) == tip

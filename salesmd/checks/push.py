@@ -57,6 +57,10 @@ def check_update(receiving: Receiving, update: Update) -> Verdict:
         return Verdict(update, note="deleted")
     if not update.branch:
         return Verdict(update, note="not a branch")
+    try:
+        receiving.git("cat-file", "-e", f"{update.new}^{{commit}}")
+    except GitError:
+        raise GitError(f"{update.ref}: {update.new} is not a commit of this repository") from None
     if not receiving.has_vault(update.new):
         where = receiving.prefix + "salesmd.yaml"
         if update.created or not receiving.has_vault(update.old):

@@ -38,7 +38,11 @@ def pre_receive(repo_dir: Path, vault_path: str):
     except HookError as e:
         fail(str(e))
     try:
-        verdicts = check_push(repo_dir, prefix, read_updates(sys.stdin.read()))
+        updates = read_updates(sys.stdin.read())
+    except ValueError as e:
+        fail(f"error: {e}")
+    try:
+        verdicts = check_push(repo_dir, prefix, updates)
     except GitError as e:
         fail(f"git: {e}; push refused", 1)
     refused = False

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,13 +47,20 @@ class Update:
         return self.ref.startswith("refs/heads/")
 
 
+OBJECT_ID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")  # SHA-1, or SHA-256 in a repository that uses it
+
+
 def read_updates(text: str) -> list[Update]:
-    """The hook's standard input; a line that is not three fields is left out."""
+    """The hook's standard input, one `<old> <new> <ref>` line per ref (ValueError: a line that is not)."""
     out = []
-    for line in text.splitlines():
+    for n, line in enumerate(text.splitlines(), 1):
         parts = line.split()
-        if len(parts) == 3:
-            out.append(Update(*parts))
+        if not parts:
+            continue
+        if len(parts) != 3 or not all(OBJECT_ID.fullmatch(p) for p in parts[:2]):
+            raise ValueError(f"line {n} of standard input is not `<old> <new> <ref>` as git gives a "
+                             f"pre-receive hook: {line[:80]!r}")
+        out.append(Update(*parts))
     return out
 
 
