@@ -130,7 +130,7 @@ def test_new_and_deleted_branches(team):
     edit(maria / "crm" / OPP, "stage: won", "stage: proposal")
     git("Maria", maria, "commit", "-qam", "Back to proposal", "--no-verify")
     refused = git("Maria", maria, "push", "origin", "reopen", ok=False)
-    assert f"push to refs/heads/reopen refused" in refused.stderr and "error[terminal-left]" in refused.stderr
+    assert "push to refs/heads/reopen refused" in refused.stderr and "error[terminal-left]" in refused.stderr
     assert remote_tip(remote, "reopen") is None
     # a new branch with two good commits: accepted, each checked
     git("Maria", maria, "checkout", "-q", "main")
