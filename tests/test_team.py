@@ -307,3 +307,19 @@ def test_pre_receive_on_bad_input_says_what_is_wrong(team):
                              "--vault-path", "/etc"], input="", capture_output=True, text=True)
     assert unsafe.returncode == 2 and "relative to the repository's top" in unsafe.stderr
     assert remote_tip(remote) == tip
+
+
+def test_a_deal_renamed_and_reopened_in_one_commit_and_a_conversion_undone(team):
+    remote, maria, _ = team
+    edit(maria / "crm" / OPP, "stage: proposal", "stage: won")
+    git("Maria", maria, "commit", "-qam", "Acme signed")
+    git("Maria", maria, "push", "-q", "origin", "main")
+    git("Maria", maria, "mv", f"crm/{OPP}", "crm/opportunities/acme-renewal.md")
+    edit(maria / "crm" / "opportunities" / "acme-renewal.md", "stage: won", "stage: proposal")
+    edit(maria / "crm" / "leads" / "jane-doe-inquiry.md", 'converted_to: "[[acme-fleet-renewal]]"',
+         'converted_to: "[[acme-renewal]]"')
+    git("Maria", maria, "commit", "-qam", "Renamed, reopened, relinked", "--no-verify")
+    refused = git("Maria", maria, "push", "origin", "main", ok=False)
+    assert "crm/opportunities/acme-renewal.md:4: error[terminal-left]: was 'won' in " in refused.stderr
+    assert "crm/leads/jane-doe-inquiry.md:6: error[conversion-changed]: was converted to [[acme-fleet-renewal]] in " \
+        in refused.stderr
