@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -323,3 +324,14 @@ def test_a_deal_renamed_and_reopened_in_one_commit_and_a_conversion_undone(team)
     assert "crm/opportunities/acme-renewal.md:4: error[terminal-left]: was 'won' in " in refused.stderr
     assert "crm/leads/jane-doe-inquiry.md:6: error[conversion-changed]: was converted to [[acme-fleet-renewal]] in " \
         in refused.stderr
+
+
+def test_where_the_server_cannot_keep_the_vault_it_checks_a_temporary_copy(team):
+    remote, maria, _ = team
+    shutil.rmtree(remote / "salesmd-hook")
+    (remote / "salesmd-hook").write_text("not a folder")  # as unwritable as it gets for root
+    edit(maria / "crm" / OPP, 'account: "[[acme-corp]]"', 'account: "[[acme-crop]]"')
+    git("Maria", maria, "commit", "-qam", "Typo", "--no-verify")
+    refused = git("Maria", maria, "push", "origin", "main", ok=False)
+    assert f"crm/{OPP}:5: error[link-broken]" in refused.stderr
+    assert (remote / "salesmd-hook").read_text() == "not a folder"
