@@ -84,9 +84,10 @@ def check_update(receiving: Receiving, update: Update) -> Verdict:
     if config is not None:
         verdict.findings += process_findings(receiving, commits, config)
     tip = next((p.commit for p in commits if p.commit.sha == update.new), None) or receiving.commit(update.new)
+    changed_by = receiving.last_changes(update.new, base) if problems else {}
     for p in problems:
         where = receiving.prefix + p.source.path
-        blamed = receiving.last_change(update.new, where, exclude=base) or tip
+        blamed = changed_by.get(where, tip)  # a file the push did not touch: the tip broke it
         verdict.findings.append(Finding(blamed, Problem(Source(where, p.source.line), p.code, p.message, p.severity)))
     return verdict
 

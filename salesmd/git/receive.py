@@ -179,6 +179,21 @@ class Receiving:
         sha, at, author, subject = out.split("\x1f", 3)
         return Commit(sha, int(at), author, subject)
 
+    def last_changes(self, new: str, base: str | None) -> dict[str, Commit]:
+        """Repository path -> the newest commit reachable from `new` (not from `base`) that changed
+        it, in one `git log` pass (a merge's own resolutions are not listed: its sides' commits are)."""
+        raw = self.git("log", "-z", "--name-only", "--no-renames", "--format=%x01%H%x1f%at%x1f%an%x1f%s",
+                       new, *(["--not", base] if base else []))
+        out: dict[str, Commit] = {}
+        for chunk in raw.split(b"\x01")[1:]:
+            header, _, rest = chunk.partition(b"\0")
+            sha, at, author, subject = header.decode("utf-8", "replace").split("\x1f", 3)
+            commit = Commit(sha, int(at), author, subject)
+            for name in rest.strip(b"\n").split(b"\0"):
+                if name.strip(b"\n"):
+                    out.setdefault(name.strip(b"\n").decode("utf-8", "surrogateescape"), commit)
+        return out
+
     def last_change(self, rev: str, path: str, exclude: str | None = None) -> Commit | None:
         """The newest commit reachable from `rev` (and not from `exclude`) that changed `path`."""
         args = ["log", "-1", "--format=%H%x1f%at%x1f%an%x1f%s", rev] + (["--not", exclude] if exclude else [])
