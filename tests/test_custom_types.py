@@ -122,6 +122,14 @@ def test_the_pipeline_report_takes_a_declared_pipeline(vault):
     assert "has no pipeline" in vault.run("pipeline", "--pipeline", "contact", ok=False).output
 
 
+def test_rm_takes_a_declared_types_record_and_guards_its_links(vault):
+    refused = vault.run("rm", "bolt-resellers", "--yes", ok=False)
+    assert "rm-linked" in refused.output and (vault.root / PARTNER).is_file()
+    vault.write(DEAL, vault.read(DEAL).replace('partner: "[[bolt-resellers]]"\n', ""))
+    vault.run("rm", "bolt-resellers", "--yes", ok=True)
+    assert not (vault.root / PARTNER).exists()
+
+
 def test_declared_links_resolve_to_the_declared_type_with_did_you_mean(vault):
     vault.write(PARTNER, PARTNER_TEXT.replace("[[acme-corp]]", "[[acme-fleet-renewal]]"))
     deal = vault.read(DEAL)

@@ -144,10 +144,10 @@ def test_a_closed_issue_reopened_by_hand_is_caught_against_git(vault):
     vault.write(ISSUE, ISSUE_TEXT.replace("stage: new", "stage: in-progress"))
     text = out(vault.run("check", ok=False), vault)
     date = git(vault.root, "log", "-1", "--format=%ad", "--date=short", sha).strip()
-    assert f"{ISSUE}:5: error[terminal-left]: was 'closed' in {sha} ({date}), now 'in-progress'" in text
+    assert f"{ISSUE}:5: error[terminal-left]: was 'closed' in {sha} ({date}, Test), now 'in-progress'" in text
     vault.commit("reopened", "--no-verify")  # committed: the history audit still finds it
     text = out(vault.run("check", ok=False), vault)
-    assert f"{ISSUE}:5: error[terminal-left]: was 'closed' in {sha} ({date})" in text
+    assert f"{ISSUE}:5: error[terminal-left]: was 'closed' in {sha} ({date}, Test)" in text
 
 
 def test_moving_an_issue_back_warns_as_a_deal_does(vault):

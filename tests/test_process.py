@@ -26,14 +26,14 @@ def committed(tmp_path):
     return vault
 
 
-def test_won_deal_edited_back_is_reported_with_the_commit(committed):
+def test_won_deal_edited_back_is_reported_with_the_commit_and_its_author(committed):
     set_stage(committed, OPP, "proposal", "won")
     sha = committed.commit("won acme")
     set_stage(committed, OPP, "won", "proposal")
     committed.commit("oops", "--no-verify")
     result = committed.run("check", ok=False)
     date = git(committed.root, "log", "-1", "--format=%ad", "--date=short", sha).strip()
-    expected = f"{OPP}:4: error[terminal-left]: was 'won' in {sha} ({date}), now 'proposal'"
+    expected = f"{OPP}:4: error[terminal-left]: was 'won' in {sha} ({date}, Test), now 'proposal'"  # who made it
     assert expected in result.output.replace(os.path.relpath(committed.root) + "/", "")
 
 
@@ -313,7 +313,8 @@ def test_git_missing_from_path_is_a_warning(committed, tmp_path, monkeypatch):
 # descends from, never against a version another branch had.
 
 def label(vault, sha: str) -> str:
-    return f"{sha} ({git(vault.root, 'log', '-1', '--format=%ad', '--date=short', sha).strip()})"
+    """How a problem names a commit: its id, day and author."""
+    return f"{sha} ({git(vault.root, 'log', '-1', '--format=%ad, %an', '--date=short', sha).strip()})"
 
 
 def branch(vault, name: str, start: str = "main") -> None:

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ..model import RECORD_TYPES, printable
+from ..model import printable
 from .app import App, _format_problem, fail, main, pass_app
 from .complete import record_ids
 from .write import finish, write_options
@@ -60,8 +60,8 @@ def dupes(app: App, types, fmt):
 
 
 @main.command()
-@click.argument("keep_id", metavar="KEEP", shell_complete=record_ids(*RECORD_TYPES))
-@click.argument("other_id", metavar="OTHER", shell_complete=record_ids(*RECORD_TYPES))
+@click.argument("keep_id", metavar="KEEP", shell_complete=record_ids())
+@click.argument("other_id", metavar="OTHER", shell_complete=record_ids())
 @click.option("--take", "take", multiple=True, metavar="KEY",
               help="Where both have KEY with different values, take OTHER's (repeatable).")
 @click.option("--prefer", type=click.Choice(["keep", "other"]),
@@ -82,8 +82,8 @@ def merge(app: App, keep_id, other_id, take, prefer, dry_run, commit):
     from ..write.relink import PlanRefused
 
     vault, _ = app.load()
-    keep = need(vault, keep_id, RECORD_TYPES)
-    other = need(vault, other_id, RECORD_TYPES)
+    keep = need(vault, keep_id, vault.config.types.names)
+    other = need(vault, other_id, vault.config.types.names)
     try:
         changes = plan_merge(vault, keep, other, take=tuple(k.strip() for k in take), prefer=prefer,
                              today=app.today)
@@ -93,8 +93,8 @@ def merge(app: App, keep_id, other_id, take, prefer, dry_run, commit):
 
 
 @main.command()
-@click.argument("record_id", metavar="ID", shell_complete=record_ids(*RECORD_TYPES))
-@click.option("--to", "to_id", metavar="OTHER", shell_complete=record_ids(*RECORD_TYPES),
+@click.argument("record_id", metavar="ID", shell_complete=record_ids())
+@click.option("--to", "to_id", metavar="OTHER", shell_complete=record_ids(),
               help="First move every link to ID over to OTHER.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @write_options
@@ -110,8 +110,8 @@ def rm(app: App, record_id, to_id, yes, dry_run, commit):
     from ..write.relink import PlanRefused
 
     vault, _ = app.load()
-    record = need(vault, record_id, RECORD_TYPES)
-    to = need(vault, to_id, RECORD_TYPES) if to_id is not None else None
+    record = need(vault, record_id, vault.config.types.names)
+    to = need(vault, to_id, vault.config.types.names) if to_id is not None else None
     try:
         changes = plan_rm(vault, record, to)
     except PlanRefused as e:

@@ -45,7 +45,7 @@ def init(directory: Path, no_git: bool, force: bool):
 @click.option("--staged", "mode", flag_value="staged", help="Check what is staged for the next commit (for hooks).")
 @click.option("--history", "mode", flag_value="history", help="Audit every commit in the log, not only the files now.")
 @click.option("--allow-plugins", is_flag=True, help="Run the vault's check plugins this once, allowed or not.")
-@format_option("text", "json")
+@format_option("text", "json", "github", "gitlab")
 @pass_app
 def check(app: App, paths, strict: bool, mode: str | None, allow_plugins: bool, fmt: str):
     """Validate every record: schema, links, stages, conversion, YAML pitfalls.
@@ -58,6 +58,9 @@ def check(app: App, paths, strict: bool, mode: str | None, allow_plugins: bool, 
 
     The process rules are checked against git history: a record once committed in a terminal
     stage stays there, a converted lead keeps its converted_to.
+
+    --format github prints GitHub Actions annotations, --format gitlab a GitLab Code Quality
+    report (JSON), each problem at its path from the repository's top (see docs/ci/).
 
     Example: salesmd check --strict leads/
     """
@@ -101,7 +104,11 @@ def check(app: App, paths, strict: bool, mode: str | None, allow_plugins: bool, 
 
     tally = ProblemCount.of(problems)
     errors, warnings = tally.errors, tally.warnings
-    if fmt == "json":
+    if fmt in ("github", "gitlab"):
+        from .annotations import annotate
+
+        annotate(app, fmt, vault.root, problems, f"{count(vault.record_count, 'record')} checked: {tally}")
+    elif fmt == "json":
         click.echo(to_json({
             "problems": [dict(p.as_dict(), path=app.show_path(p.source.path)) for p in problems],
             "records": vault.record_count, "errors": errors, "warnings": warnings,
@@ -247,20 +254,29 @@ def hooks():
 
 
 @hooks.command(name="install")
-@click.option("--force", is_flag=True, help="Replace an existing pre-commit hook that is not salesmd's.")
+@click.option("--force", is_flag=True, help="Replace an existing hook that is not salesmd's.")
+@click.option("--server", is_flag=True, help="Install the pre-receive hook of a bare repository (the shared remote).")
+@click.option("--repo", "repo_dir", type=click.Path(file_okay=False, path_type=Path), default=".",
+              help="With --server: the bare repository (default: the current folder).")
+@click.option("--vault-path", default="", metavar="PATH",
+              help="With --server: the vault's folder inside the repository (default: its top).")
 @pass_app
-def hooks_install(app: App, force: bool):
+def hooks_install(app: App, force: bool, server: bool, repo_dir: Path, vault_path: str):
     """Install a git pre-commit hook running `salesmd check --staged`.
 
     A commit whose staged records break a rule is refused (`git commit --no-verify` skips the
-    hook; `salesmd check` still reports what it let through, from history).
+    hook; `salesmd check` still reports what it let through, from history). With --server, in a
+    bare repository: a pre-receive hook that refuses a push whose commits break the process rules
+    or leave records with errors, naming the commit (it runs `salesmd hooks pre-receive`).
 
-    Example: salesmd hooks install
+    Example: salesmd hooks install; on the server: salesmd hooks install --server --repo crm.git
     """
-    from ..git.hooks import HookError, install_hook
+    from ..git.hooks import HookError, install_hook, install_server_hook
 
+    if not server and (vault_path or repo_dir != Path(".")):
+        fail("--repo and --vault-path are for the server's hook: add --server")
     try:
-        path = install_hook(app.root, force=force)
+        path = install_server_hook(repo_dir, vault_path, force) if server else install_hook(app.root, force=force)
     except HookError as e:
         fail(str(e))
     click.echo(f"installed {path}")

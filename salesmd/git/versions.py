@@ -25,7 +25,8 @@ class Commit:
         return dt.datetime.fromtimestamp(self.time).date()
 
     def label(self) -> str:
-        return f"{self.short} ({self.date.isoformat()})"
+        """How a problem names the commit: its id, day and author (who made the change)."""
+        return f"{self.short} ({self.date.isoformat()}, {self.author})"
 
 
 @dataclass(frozen=True)
