@@ -19,7 +19,8 @@ from ..store import frontmatter
 from .repo import ZERO, GitError, Repo, raw_changes
 from .versions import Commit, Facts, Version, facts_of
 
-CACHE_VERSION = 6  # 5: kept in the index database (which names the code that wrote it); 6: close_date
+CACHE_VERSION = 7  # 5: kept in the index database (which names the code that wrote it); 6: close_date; 7: rows added
+MAX_TAILS = 32  # rows of new commits kept after 'log' before they are folded into it
 
 
 @dataclass
@@ -62,7 +63,12 @@ class History:
 
 class HistoryCache:
     """The history already read (blob facts and the log), kept in the index's database (index.py),
-    in a table of its own; never trusted when it is not this vault's own or has another shape."""
+    in a table of its own; never trusted when it is not this vault's own or has another shape.
+
+    The row 'log' holds the history up to some commit; each later run that read new commits adds a
+    row of its own ('log+1', 'log+2', ...: the new commits and the new blobs' facts, and the commit
+    it follows on from), so a new commit costs a write of what it added, not of the whole history.
+    After MAX_TAILS such rows the next save folds them all into 'log' again."""
 
     def __init__(self, vault_root: Path, enabled: bool = True):
         from ..store.dotfolder import caching_allowed
@@ -73,6 +79,9 @@ class HistoryCache:
         self.commits: list[dict] = []
         self.head: str | None = None
         self.prefix: str | None = None
+        self.tails = 0  # rows after 'log'
+        self.read_head: str | None = None  # the head the rows reached when read
+        self.stored = (0, 0)  # how many commits and facts the rows hold
         if self.enabled:  # --no-cache reads none of it either
             self._read()
 
@@ -84,42 +93,76 @@ class HistoryCache:
         if db is None:
             return
         try:
-            row = db.execute("SELECT v FROM git_history WHERE k = 'log'").fetchone()
-            if row is None:
+            rows = dict(db.execute("SELECT k, v FROM git_history WHERE k = 'log' OR k LIKE 'log+%'"))
+            if "log" not in rows:
                 return
             with no_gc():
-                data = json.loads(row[0])
-            if data.get("version") != CACHE_VERSION:
-                return
-            facts = {k: Facts(*v) for k, v in data["facts"].items()}
-            commits = data["commits"]
-            if not (isinstance(commits, list) and all(
-                    isinstance(c, dict) and len(c["c"]) == 4 and all(len(x) == 4 for x in c["x"])
-                    and all(isinstance(p, str) for p in c["p"]) for c in commits)
-                    and isinstance(data["head"], str) and isinstance(data["prefix"], str)):
-                raise ValueError("not a history cache of this shape")
-            self.facts, self.commits, self.head, self.prefix = facts, commits, data["head"], data["prefix"]
+                data = json.loads(rows["log"])
+                if data.get("version") != CACHE_VERSION or not isinstance(data["prefix"], str):
+                    return
+                facts, commits, head = self._part(data, {}, [])
+                tails = 0
+                while f"log+{tails + 1}" in rows:
+                    tail = json.loads(rows[f"log+{tails + 1}"])
+                    if tail["from"] != head:
+                        raise ValueError("a row that does not follow on from the one before")
+                    facts, commits, head = self._part(tail, facts, commits)
+                    tails += 1
+            if len(rows) != tails + 1:
+                raise ValueError("rows that follow on from none")
+            self.facts, self.commits, self.head, self.prefix = facts, commits, head, data["prefix"]
+            self.tails, self.stored, self.read_head = tails, (len(commits), len(facts)), head
         except (sqlite3.Error, ValueError, KeyError, TypeError, AttributeError, IndexError):
             self.facts, self.commits, self.head, self.prefix = {}, [], None, None
         finally:
             db.close()
 
-    def save(self) -> None:
+    @staticmethod
+    def _part(data: dict, facts: dict[str, Facts], commits: list[dict]):
+        """One row's facts and commits added to those before it: (facts, commits, its head)."""
+        new = data["commits"]
+        if not (isinstance(new, list) and all(
+                isinstance(c, dict) and len(c["c"]) == 4 and all(len(x) == 4 for x in c["x"])
+                and all(isinstance(p, str) for p in c["p"]) for c in new) and isinstance(data["head"], str)):
+            raise ValueError("not a history cache of this shape")
+        facts.update((k, Facts(*v)) for k, v in data["facts"].items())
+        commits += new
+        return facts, commits, data["head"]
+
+    def save(self, extends: bool = False) -> None:
+        """Keep what was read. `extends`: the commits are those read from the rows and new ones
+        after them (and the facts only grew), so only the new ones need writing."""
         from ..store.index import connect
 
         if not self.enabled:
             return
-        data = {"version": CACHE_VERSION, "head": self.head, "prefix": self.prefix,
-                "facts": {k: [f.type, f.stage, f.converted_to, f.close_date] for k, f in self.facts.items()},
-                "commits": self.commits}
         db = connect(self.root)
         if db is None:
             return
+        n_commits, n_facts = self.stored
         try:
             db.execute("CREATE TABLE IF NOT EXISTS git_history (k TEXT PRIMARY KEY, v TEXT NOT NULL)")
+            if extends and 0 < n_commits <= len(self.commits) and self.tails < MAX_TAILS and self.head:
+                # Another command may have rewritten the rows since they were read: then the next
+                # read finds this row does not follow on from the one before it, and starts afresh.
+                tail = {"from": self.read_head, "head": self.head,
+                        "facts": {k: [f.type, f.stage, f.converted_to, f.close_date]
+                                  for k, f in list(self.facts.items())[n_facts:]},
+                        "commits": self.commits[n_commits:]}
+                db.execute("INSERT INTO git_history VALUES (?, ?)",
+                           (f"log+{self.tails + 1}", json.dumps(tail, separators=(",", ":"))))
+                return
+            data = {"version": CACHE_VERSION, "head": self.head, "prefix": self.prefix,
+                    "facts": {k: [f.type, f.stage, f.converted_to, f.close_date] for k, f in self.facts.items()},
+                    "commits": self.commits}
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("DELETE FROM git_history WHERE k LIKE 'log+%'")
             db.execute("INSERT OR REPLACE INTO git_history VALUES ('log', ?)", (json.dumps(data, separators=(",", ":")),))
-        except (sqlite3.Error, UnicodeEncodeError):
-            pass  # a history that cannot be kept is only read again next time
+            db.execute("COMMIT")
+        except (sqlite3.Error, UnicodeEncodeError, ValueError, KeyError, TypeError):
+            if db.in_transaction:
+                db.rollback()
+            # a history that cannot be kept is only read again next time
         finally:
             db.close()
 
@@ -177,9 +220,10 @@ def load_history(vault_root: Path, *, use_cache: bool = True,
     for v in wanted:
         if v.blob:
             v.facts = cache.facts.get(v.blob)
+    extends = commits is cache.commits and cache.prefix == repo.prefix  # the cached log and new commits after it
     cache.commits, cache.head, cache.prefix = commits, None if repo.shallow else head, repo.prefix
     if needed or since != head:
-        cache.save()
+        cache.save(extends)
     return history
 
 
