@@ -6,10 +6,12 @@ same problems as a run that reads all of git afresh (--no-cache)."""
 from __future__ import annotations
 
 import json
+import os
+import time
 
 import pytest
 
-from conftest import history_rows, index_db, make_vault
+from conftest import git, history_rows, index_db, make_vault
 
 OPP = "opportunities/acme-fleet-renewal.md"
 
@@ -107,3 +109,68 @@ def test_a_row_that_does_not_follow_on_is_not_believed(vault, forge):
         db.close()
     assert "error[terminal-left]: was 'won'" in same_as_afresh(vault)
     assert set(raw_rows(vault.root)) == {"log"}  # written again, whole
+
+
+def aged(path, seconds: int) -> None:
+    """Date a file (or every file of a folder but git's) `seconds` back."""
+    then = time.time() - seconds
+    for p in [path] if path.is_file() else [p for p in path.rglob("*") if ".git" not in p.parts and p.is_file()]:
+        os.utime(p, (then, then))
+
+
+def deal(n: int, amount: int) -> str:
+    return (f"---\ntype: opportunity\nname: Deal {n}\nstage: proposal\naccount: \"[[acme-corp]]\"\n"
+            f"amount: {amount}\nclose_date: 2026-12-15\nowner: maria\n---\n")
+
+
+def test_a_check_after_a_new_commit_makes_only_the_changed_files_versions(vault, monkeypatch):
+    """The quick check after a commit asks the history of the files the commit touched: the walk
+    makes their versions, not those of every deal ever committed (here 40 deals, 4 versions each)."""
+    from salesmd.git import lineage
+
+    for edit in range(4):
+        for n in range(40):
+            vault.write(f"opportunities/deal-{n}.md", deal(n, 1000 * (edit + 1)))
+        vault.commit(f"round {edit}")
+    aged(vault.root, 3600)  # files saved a moment ago are read again by every check ("racy"): these are not
+    vault.run("check", ok=True)  # the full check: it keeps the state the next one starts from
+    made = []
+
+    class Counted(lineage.Version):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self.path)
+
+    monkeypatch.setattr(lineage, "Version", Counted)
+    vault.write("opportunities/deal-7.md", deal(7, 9999).replace("stage: proposal", "stage: won"))
+    vault.commit("deal 7 won")
+    aged(vault.root / "opportunities/deal-7.md", 10)
+    quick = vault.run("check", ok=True).output
+    assert sorted(set(made)) == ["opportunities/deal-7.md"] and len(made) == 5
+    assert quick == vault.run("--no-cache", "check", ok=True).output
+    made.clear()
+    vault.write("opportunities/deal-7.md", deal(7, 9999))  # reopened: the rule still sees the won version
+    vault.commit("deal 7 reopened", "--no-verify")
+    aged(vault.root / "opportunities/deal-7.md", 10)
+    made.clear()
+    reported = vault.run("check", ok=False).output
+    assert "opportunities/deal-7.md:4: error[terminal-left]: was 'won'" in reported
+    assert sorted(set(made)) == ["opportunities/deal-7.md"] and len(made) == 6
+    assert reported == vault.run("--no-cache", "check", ok=False).output
+
+
+@pytest.mark.parametrize("committed", [True, False])
+def test_a_renamed_deal_keeps_the_history_of_its_old_name(vault, committed):
+    """Only the changed files' history is walked, but a file renamed (committed, or only `git mv`ed)
+    is still told against the versions under its old name."""
+    vault.write("opportunities/old-name.md", deal(1, 5000).replace("stage: proposal", "stage: won"))
+    vault.commit("won under its old name")
+    aged(vault.root, 3600)
+    vault.run("check", ok=True)
+    git(vault.root, "mv", "opportunities/old-name.md", "opportunities/new-name.md")
+    vault.write("opportunities/new-name.md", deal(1, 5000))
+    if committed:
+        vault.commit("renamed and reopened", "--no-verify")
+    reported = vault.run("check", ok=False).output
+    assert "opportunities/new-name.md:4: error[terminal-left]: was 'won'" in reported
+    assert reported == vault.run("--no-cache", "check", ok=False).output

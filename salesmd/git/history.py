@@ -171,7 +171,7 @@ PIPELINE_FOLDERS = tuple(FOLDERS[t] + "/" for t in PIPELINE_TYPES)  # leads/, op
 
 
 def load_history(vault_root: Path, *, use_cache: bool = True,
-                 relevant: dict[str, str] | None = None) -> History | None:
+                 relevant: dict[str, str] | None = None, only: bool = False) -> History | None:
     """All committed versions of the vault's files, or None outside a git repository
     (GitUnusable when git cannot use the one there is).
 
@@ -179,6 +179,11 @@ def load_history(vault_root: Path, *, use_cache: bool = True,
     versions are read: those of files that are one now (`relevant`: their paths and current blob
     ids) or that ever lived in their folders. A file committed once and unchanged since needs no reading:
     its one version says what the file says. Without `relevant`, every version is read.
+
+    `only`: the history of the `relevant` files is all that is asked for (a quick check of the
+    files a new commit touched): the other files' versions and the deleted files' are not made,
+    so the walk's work follows those files rather than the whole history. When a relevant file
+    has no history under its name (new, or renamed and not committed yet), the whole is read.
     """
     repo = Repo.locate(vault_root)
     if repo is None:
@@ -199,7 +204,8 @@ def load_history(vault_root: Path, *, use_cache: bool = True,
     if since != head:
         commits += repo.log(since)
     history = History(repo, head)
-    keep = _paths_to_follow(commits, repo, relevant)
+    keep = _renamed_with(commits, repo, relevant) if only and relevant is not None else \
+        _paths_to_follow(commits, repo, relevant)
 
     def follow(old: str, new: str) -> bool:
         return keep is None or old in keep or new in keep or new.startswith(keep.folders)
@@ -209,6 +215,10 @@ def load_history(vault_root: Path, *, use_cache: bool = True,
 
     with no_gc():  # many small linked objects: the cyclic GC would only slow this down
         history.lines, history.gone = walk(commits, repo.vault_path, follow)
+    if only and relevant is not None:
+        if any(p not in history.lines for p in relevant):
+            return load_history(vault_root, use_cache=use_cache, relevant=relevant)
+        history.lines, history.gone = {p: history.lines[p] for p in relevant}, []
     wanted = [v for path, line in history.lines.items() for v in line
               if relevant is None or ((path in relevant or _in_pipeline_folder(line))
                                       and (len(line) > 1 or relevant.get(path) != line[0].blob))]
@@ -248,6 +258,27 @@ def _paths_to_follow(commits: list[dict], repo: Repo, relevant: dict[str, str] |
     for old, new in reversed(renames):  # newest first, so chains of renames are followed back
         if new in keep or new.startswith(keep.folders):
             keep.add(old)
+    return keep
+
+
+def _renamed_with(commits: list[dict], repo: Repo, relevant: dict[str, str]) -> _Keep:
+    """The repository paths of the relevant files now and of every file joined to one of them by
+    renames, either way (a file both sides of a merge renamed is one file under both new names)."""
+    group: dict[str, str] = {}
+
+    def root(p: str) -> str:
+        while group.get(p, p) != p:
+            group[p] = group.get(group[p], group[p])
+            p = group[p]
+        return p
+
+    for c in commits:
+        for status, old, new, _ in c["x"]:
+            if status == "R":
+                group[root(old)] = root(new)
+    wanted = {root(repo.prefix + p) for p in relevant}
+    keep = _Keep(repo.prefix + p for p in relevant)
+    keep.update(p for p in group if root(p) in wanted)
     return keep
 
 
