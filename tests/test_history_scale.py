@@ -214,3 +214,19 @@ def test_check_history_after_a_new_commit_reads_only_what_changed(vault, monkeyp
     assert set(made) == {"opportunities/deal-7.md", "accounts/acme-corp.md"} and len(made) <= 5, made
     monkeypatch.undo()
     assert reported == vault.run("--no-cache", "check", "--history", ok=False).output
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_check_history_says_what_reading_everything_says(tmp_path, seed):
+    """test_checkstate's random edits, commits, renames and staged changes, with `check --history`
+    after each: the answer from the check state and the kept history is the answer of a run that
+    reads every file and all of git afresh, byte for byte (JSON), and the quick way is taken."""
+    from test_checkstate import World, compare
+
+    world = World(tmp_path / "v", seed)
+    world.vault.run("check")
+    used = 0
+    for _ in range(25):
+        world.edit()
+        used += compare(world.vault, ("--history",))
+    assert used >= 12
