@@ -186,6 +186,7 @@ def test_check_history_after_a_new_commit_reads_only_what_changed(vault, monkeyp
     and the base vault's 14 records; after commits to one deal, that deal and what it links to are
     read), and a deal reopened in a past commit is found as a run reading everything finds it."""
     from salesmd import model
+    from salesmd.git import history
 
     for edit in range(2):
         for n in range(40):
@@ -201,6 +202,7 @@ def test_check_history_after_a_new_commit_reads_only_what_changed(vault, monkeyp
         made.append(self.path)
 
     monkeypatch.setattr(model.Record, "__init__", counted)
+    read = history.HistoryCache._read
     vault.write("opportunities/deal-7.md", deal(7, 9999).replace("stage: proposal", "stage: won"))
     vault.commit("deal 7 won")
     vault.write("opportunities/deal-7.md", deal(7, 9999))
@@ -208,8 +210,11 @@ def test_check_history_after_a_new_commit_reads_only_what_changed(vault, monkeyp
     vault.write("opportunities/deal-7.md", deal(7, 9999).replace("stage: proposal", "stage: won"))
     vault.commit("deal 7 won again")
     aged(vault.root / "opportunities/deal-7.md", 10)
+    reads = []
+    monkeypatch.setattr(history.HistoryCache, "_read", lambda self: reads.append(self.root) or read(self))
     reported = vault.run("check", "--history", ok=False).output
     assert "opportunities/deal-7.md:4: error[terminal-left]: was 'won' in" in reported
+    assert len(reads) == 1  # the quick check's rules and the audit share one reading of the kept history
     # the deal, the account it links to (the quick check re-checks what a change can affect)
     assert set(made) == {"opportunities/deal-7.md", "accounts/acme-corp.md"} and len(made) <= 5, made
     monkeypatch.undo()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from ..git.history import load_history, pipeline_paths
+from ..git.history import load_history, pipeline_paths, read_once
 from ..git.repo import LINK, GitError, GitUnusable, Repo
 from ..model import PIPELINE_TYPES, Problem
 from ..store.load import Timings
@@ -52,9 +52,10 @@ def run_check(root: Path, mode: str = "current", *, timings: Timings | None = No
         scope = {path for _, path, _ in staged}
     prep = None
     if quick and use_cache and (mode != "history" or not contents):
-        found, prep = _quick(root, timings, contents, staged=mode == "staged")
-        if found is not None and mode == "history":
-            found = _audited(root, found, timings)
+        with read_once(mode == "history"):  # the quick check's history and the audit's: one reading
+            found, prep = _quick(root, timings, contents, staged=mode == "staged")
+            if found is not None and mode == "history":
+                found = _audited(root, found, timings)
         if found is not None:
             problems = found.problems
             if scope is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,6 +118,10 @@ class HistoryCache:
         finally:
             db.close()
 
+    def _saved(self, tails: int) -> None:
+        """What the rows hold now, after a save: the next save (read_once) goes on from there."""
+        self.tails, self.stored, self.read_head = tails, (len(self.commits), len(self.facts)), self.head
+
     @staticmethod
     def _part(data: dict, facts: dict[str, Facts], commits: list[dict]):
         """One row's facts and commits added to those before it: (facts, commits, its head)."""
@@ -151,6 +156,7 @@ class HistoryCache:
                         "commits": self.commits[n_commits:]}
                 db.execute("INSERT INTO git_history VALUES (?, ?)",
                            (f"log+{self.tails + 1}", json.dumps(tail, separators=(",", ":"))))
+                self._saved(self.tails + 1)
                 return
             data = {"version": CACHE_VERSION, "head": self.head, "prefix": self.prefix,
                     "facts": {k: [f.type, f.stage, f.converted_to, f.close_date] for k, f in self.facts.items()},
@@ -159,6 +165,7 @@ class HistoryCache:
             db.execute("DELETE FROM git_history WHERE k LIKE 'log+%'")
             db.execute("INSERT OR REPLACE INTO git_history VALUES ('log', ?)", (json.dumps(data, separators=(",", ":")),))
             db.execute("COMMIT")
+            self._saved(0)
         except (sqlite3.Error, UnicodeEncodeError, ValueError, KeyError, TypeError):
             if db.in_transaction:
                 db.rollback()
@@ -168,6 +175,21 @@ class HistoryCache:
 
 
 PIPELINE_FOLDERS = tuple(FOLDERS[t] + "/" for t in PIPELINE_TYPES)  # leads/, opportunities/, issues/
+
+_READ: dict | None = None  # while `read_once` holds: (vault root, HEAD, use_cache) -> the HistoryCache read
+
+
+@contextmanager
+def read_once(on: bool = True):
+    """Within it, the loads of one vault's history at one HEAD share the history read (the kept
+    rows and the log since), as `check --history` loads it twice: for the files a new commit
+    touched, then for the audit of every commit."""
+    global _READ
+    _READ = {} if on else None
+    try:
+        yield
+    finally:
+        _READ = None
 
 
 def load_history(vault_root: Path, *, use_cache: bool = True,
@@ -191,7 +213,11 @@ def load_history(vault_root: Path, *, use_cache: bool = True,
     head = repo.head_sha
     if head is None:
         return History(repo, None)
-    cache = HistoryCache(vault_root, use_cache)
+    cache = _READ.get((str(vault_root), head, use_cache)) if _READ is not None else None
+    if cache is None:
+        cache = HistoryCache(vault_root, use_cache)
+        if _READ is not None:
+            _READ[(str(vault_root), head, use_cache)] = cache
     # A shallow clone's log lacks its oldest commits: read it whole each time, and keep no head
     # for it, so a log cached while shallow is never taken for the whole after `git fetch --unshallow`.
     commits = cache.commits if (cache.prefix == repo.prefix and cache.head and not repo.shallow) else []
