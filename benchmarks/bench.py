@@ -1,7 +1,7 @@
 """Benchmark salesmd on generated vaults; every time is a ratio to a floor measured in the same run.
 
     python benchmarks/bench.py [--sizes 1000 10000 100000] [--commits 300] [--hard] [--csv-deals 8800 88000]
-                               [--out docs/benchmarks.md]
+                               [--history-commits 5000] [--history-records 10000] [--out docs/benchmarks.md]
 
 --hard also runs each size with the link shapes that punish quadratic code (generate.py --hard:
 one follow-up chain through every task, an account with a third of the records as activities,
@@ -25,6 +25,11 @@ loops doing the least any tool must do, also run as fresh processes:
   reads every record's text, so its floor is the read+parse loop (3x, as a cold check).
 - warm check: floor for `check --history` with nothing new (no target); that in turn is the floor
   for `check --history` after one new commit (what one commit adds; no target).
+
+--history-commits (5,000 by default) adds history_bench.py's rows on a vault of --history-records
+records with that many commits (history_shape.py): `check --history` cold, with nothing new and
+after one new commit, and `pipeline --as-of` a month back (skipped, saying so, where pipeline has
+no --as-of), each against a warm check of that vault (issue 14: within 3x after one new commit).
 
 Each row prints its ratio, the target ratio issue 10 sets for it and whether it is met, and its
 peak memory against the 400 MB target (which the issue sets at 100k records, for every command).
@@ -357,6 +362,9 @@ def main() -> None:
     parser.add_argument("--csv-deals", "--import-rows", dest="csv_deals", type=int, nargs="*", default=[8800],
                         help="also time `import csv` of a HubSpot export of this many deals (85 accounts), "
                              "then the reading commands on the vault it made")
+    parser.add_argument("--history-commits", type=int, default=5000,
+                        help="also run the history rows on a vault with this many commits (0: skip them)")
+    parser.add_argument("--history-records", type=int, default=10000, help="the records of that vault")
     parser.add_argument("--out", type=Path, help="write the results table (Markdown) here")
     parser.add_argument("--work", type=Path, help="where to generate the vaults (default: a temporary folder)")
     args = parser.parse_args()
@@ -372,6 +380,12 @@ def main() -> None:
         lines += table_lines(label, rows)
         shutil.rmtree(work / f"vault-{n}{'-hard' if hard else ''}", ignore_errors=True)
         shutil.rmtree(work / f"site-{n}{'-hard' if hard else ''}", ignore_errors=True)
+    if args.history_commits:
+        from history_bench import history_rows
+
+        label = f"{args.history_records:,}, {args.history_commits:,} commits"
+        print(f"{label} (history_shape.py)", file=sys.stderr)
+        lines += table_lines(label, history_rows(args.history_records, args.history_commits, args.repeat, work))
     for deals in args.csv_deals:
         print(f"import of {deals} deals", file=sys.stderr)
         lines += table_lines(f"{deals:,} deals", bench_import(deals, args.repeat, work, deals <= args.report_max))

@@ -188,6 +188,16 @@ def history_row(root: Path, value: str | None = None) -> str | None:
         db.close()
 
 
+def history_rows(root: Path) -> list[dict]:
+    """The history kept in the index, row by row: 'log', then each row of newer commits after it."""
+    db = index_db(root)
+    try:
+        rows = dict(db.execute("SELECT k, v FROM git_history"))
+    finally:
+        db.close()
+    return [json.loads(rows[k]) for k in ["log", *(f"log+{n}" for n in range(1, len(rows)))] if k in rows]
+
+
 def as_if_copied(path: Path) -> None:
     """Make `path` a new file with the same bytes, as a clone or a copy of a folder would (written
     beside it, then renamed over it: a new inode, as a copy elsewhere has)."""

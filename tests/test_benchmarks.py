@@ -33,6 +33,10 @@ IMPORTED = ["import csv, 120 deals", "cold check", "search buying, first after t
             "search buying, the one after a cold check made the index",
             "warm check, 1 file changed", "pipeline, 1 file changed", "agenda, 1 file changed",
             "search buying (warm: after one search), 1 file changed", "report (after a first build), 1 file changed"]
+# issue 14: the vault with a long history (history_shape.py), each row against its warm check
+HISTORY = ["check --history, cold (no index, no history read yet)", "warm check, 1 file changed",
+           "check, 1 new commit", "check --history, nothing new", "check --history, 1 new commit",
+           "pipeline --as-of 2026-10-24 (a month back)"]
 # commands named after what the import made: the first deal's id and its owner
 IMPORTED_PATTERNS = [r"show company-\S+ \(a deal\), 1 file changed", r"list opportunity --owner .+, 1 file changed",
                      r"search buying --owner .+, 1 file changed"]
@@ -53,13 +57,14 @@ PEAK = re.compile(r"^\d+ MB: (met|missed)$")
 
 @pytest.fixture(scope="module")
 def table(tmp_path_factory) -> dict[str, dict[str, list[str]]]:
-    """The table of one run at 300 records, plain and hard, and an import of 120 deals:
+    """The table of one run at 300 records, plain and hard, an import of 120 deals, and 300 records
+    with 40 commits of history:
     {records label: {command: [time, floor, floor time, ratio, peak]}}."""
     tmp = tmp_path_factory.mktemp("bench")
     out = tmp / "benchmarks.md"
     out.write_text("# Benchmarks\n\nHow to read it.\n\n<!-- results -->\nthe last run's table\n")
     subprocess.run([sys.executable, str(BENCH), "--sizes", "300", "--hard", "--repeat", "1", "--csv-deals", "120",
-                    "--work", str(tmp / "work"), "--out", str(out)],
+                    "--history-records", "300", "--history-commits", "40", "--work", str(tmp / "work"), "--out", str(out)],
                    check=True, capture_output=True, text=True, timeout=240)
     text = out.read_text()
     assert text.startswith("# Benchmarks\n\nHow to read it.\n\n<!-- results -->\nMachine: ")
@@ -73,7 +78,13 @@ def table(tmp_path_factory) -> dict[str, dict[str, list[str]]]:
 
 
 def test_every_row_is_measured_for_each_vault(table):
-    assert set(table) == {"300", "300 hard", "120 deals"}
+    assert set(table) == {"300", "300 hard", "120 deals", "300, 40 commits"}
+    assert sorted(table["300, 40 commits"]) == sorted(HISTORY)
+    # issue 14's rows: against the warm check of the same vault, after one new commit within 3x
+    history = table["300, 40 commits"]
+    assert history["check --history, 1 new commit"][1] == "warm check"
+    assert "(target 3x): " in history["check --history, 1 new commit"][3]
+    assert history["check --history, cold (no index, no history read yet)"][1] == "read+parse loop"
     assert sorted(table["300"]) == sorted(PLAIN)
     assert sorted(table["300 hard"]) == sorted(HARD)
     imported = sorted(table["120 deals"])
@@ -85,6 +96,9 @@ def test_every_row_is_measured_for_each_vault(table):
 def test_each_row_states_its_ratio_target_and_peak_memory(table):
     for label, rows in table.items():
         for command, (took, floor, floor_time, ratio, peak) in rows.items():
+            if took == "skipped":  # only the --as-of row, while pipeline has no --as-of
+                assert (command, ratio, peak) == (HISTORY[-1], "skipped: this salesmd's pipeline has no --as-of", "-")
+                continue
             assert re.match(r"^\d+\.\d\d s", took) and re.fullmatch(r"\d+\.\d\d s", floor_time), (label, command)
             assert RATIO.match(ratio), (label, command, ratio)
             assert PEAK.match(peak), (label, command, peak)
@@ -106,7 +120,7 @@ def test_the_reading_commands_are_held_to_the_stat_walk(table):
 
 
 def test_only_the_import_of_8800_deals_has_a_target_in_seconds(table):
-    assert all(re.fullmatch(r"\d+\.\d\d s", cells[0]) for rows in table.values() for cells in rows.values())
+    assert all(re.fullmatch(r"\d+\.\d\d s|skipped", cells[0]) for rows in table.values() for cells in rows.values())
     sys.path.insert(0, str(BENCH.parent))
     from bench import Row
 
@@ -118,3 +132,36 @@ def test_only_the_import_of_8800_deals_has_a_target_in_seconds(table):
     assert cells(15.5, 400)[1::4] == ["15.50 s (target 15 s): missed", "400 MB: missed"]
     assert Row("pipeline", (0.5, 80), "stat walk", 0.1, 5).cells()[4] == "5.00x (target 5x): met"
     assert Row("pipeline", (0.51, 80), "stat walk", 0.1, 5).cells()[4] == "5.10x (target 5x): missed"
+
+
+def test_the_history_shape_is_a_realistic_seeded_history(tmp_path):
+    """history_shape.py: every commit changes something, several authors over about two years,
+    deals moving forward through their stages, a deal edited in about every tenth commit, renames
+    and deletions; the work tree is HEAD's and checks clean; the same seed makes the same commits."""
+    sys.path.insert(0, str(BENCH.parent))
+    from history_shape import history_vault
+
+    def git_out(root: Path, *args: str) -> str:
+        return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True).stdout
+
+    root = tmp_path / "a"
+    history_vault(root, records=300, commits=200)
+    assert git_out(root, "status", "--porcelain") == ""
+    assert len(git_out(root, "rev-list", "HEAD").split()) == 200
+    every = git_out(root, "rev-list", "HEAD").split()
+    assert git_out(root, "log", "--format=%H", "--diff-filter=ACDMR").split() == every  # none is empty
+    assert len(set(git_out(root, "log", "--format=%an").split("\n")) - {""}) >= 4
+    times = [int(t) for t in git_out(root, "log", "--format=%at").split()]
+    assert 700 <= (max(times) - min(times)) / 86400 <= 731
+    statuses = [line.split("\t")[0].split()[-1][0] for line in git_out(root, "log", "-M", "--raw", "--format=").splitlines()
+                if line.startswith(":")]
+    assert statuses.count("R") >= 1 and statuses.count("D") >= 1
+    assert len(git_out(root, "log", "--format=%H", "--", "opportunities/opp-000003.md").split()) >= 20
+    stages = [line[len("+stage: "):] for line in git_out(root, "log", "--reverse", "-p", "--format=", "--",
+                                                           "opportunities/").splitlines() if line.startswith("+stage: ")]
+    assert {"prospecting", "qualification", "proposal", "negotiation"} <= set(stages)
+    result = subprocess.run([sys.executable, "-m", "salesmd", "--vault", str(root), "check", "--history"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and " 0 errors, 0 warnings" in result.stdout, result.stdout + result.stderr
+    history_vault(tmp_path / "b", records=300, commits=200)
+    assert git_out(root, "rev-parse", "HEAD") == git_out(tmp_path / "b", "rev-parse", "HEAD")

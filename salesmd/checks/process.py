@@ -114,32 +114,41 @@ def _first_break(versions: list[Version], key, value) -> tuple[Version, Version]
 def audit_history(vault: Vault, history: History | None) -> list[Problem]:
     """Every commit of every record file, including ones deleted since: a version breaks a rule
     only against the versions it descends from, never against another branch's."""
+    return audit_commits(vault, history) + check_against_history(vault, history)
+
+
+def audit_commits(vault: Vault, history: History | None) -> list[Problem]:
+    """audit_history's rules on every commit, reported on the files as they are in `vault`."""
     if history is None:
         return []
-    problems: list[Problem] = []
-    config = vault.config
     current = {r.path: r for r in vault.records}
+    return audit_lines(vault.config, history, lambda path: current[path].source("stage") if path in current
+                       else Source(path, 1))
+
+
+def audit_lines(config: Config, history: History, source_of) -> list[Problem]:
+    """audit_history's rules on every commit, without the files as they are now; `source_of(path)`
+    says where a problem of the file at `path` is reported (asked only when there is one)."""
+    problems: list[Problem] = []
     for versions in [*history.lines.values(), *history.gone]:
         if not any(v.facts is not None for v in versions):
             continue
         path = versions[-1].path
-        record = current.get(path)
-        source = record.source("stage") if record else Source(path, 1)
         left = _first_break(versions, _terminal_stage(config), lambda f: f.stage)
+        changed = _first_break(versions, _conversion, lambda f: f.converted_to)
+        source = source_of(path) if left is not None or changed is not None else None
         if left is not None:
             set_at, v = left
             problems.append(Problem(source, "terminal-left",
                                     f"was '{set_at.facts.stage}' in {set_at.commit.label()}, became "
                                     f"'{v.facts.stage}' in {v.commit.label()}: "
                                     "a record in a terminal stage stays there"))
-        changed = _first_break(versions, _conversion, lambda f: f.converted_to)
         if changed is not None:
             conversion, v = changed
             problems.append(Problem(source, "conversion-changed",
                                     f"was converted to [[{conversion.facts.converted_to}]] in "
                                     f"{conversion.commit.label()}, changed in {v.commit.label()}: "
                                     "a conversion is final"))
-    problems += check_against_history(vault, history)
     return problems
 
 

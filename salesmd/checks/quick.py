@@ -155,7 +155,7 @@ def _process_rules(root, config, dirty, fresh, contents, staged):
             return None
         records.append(record)
     try:
-        history = load_history(root, relevant={r.path: r.blob for r in records})
+        history = load_history(root, relevant={r.path: r.blob for r in records}, only=True)
     except GitError:
         return None
     if history is None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from ..git.history import load_history, pipeline_paths
+from ..git.history import load_history, pipeline_paths, read_once
 from ..git.repo import LINK, GitError, GitUnusable, Repo
-from ..model import Problem
+from ..model import PIPELINE_TYPES, Problem
 from ..store.load import Timings
-from .process import audit_history, check_against_history
+from .process import audit_commits, check_against_history
 
 MODES = ("current", "staged", "history")
 
@@ -51,8 +51,11 @@ def run_check(root: Path, mode: str = "current", *, timings: Timings | None = No
                 contents[path] = None if blob is None else blobs.get(blob, b"")
         scope = {path for _, path, _ in staged}
     prep = None
-    if quick and use_cache and mode != "history":
-        found, prep = _quick(root, timings, contents, staged=mode == "staged")
+    if quick and use_cache and (mode != "history" or not contents):
+        with read_once(mode == "history"):  # the quick check's history and the audit's: one reading
+            found, prep = _quick(root, timings, contents, staged=mode == "staged")
+            if found is not None and mode == "history":
+                found = _audited(root, found, timings)
         if found is not None:
             problems = found.problems
             if scope is not None:
@@ -76,13 +79,13 @@ def run_check(root: Path, mode: str = "current", *, timings: Timings | None = No
         if history is not None and history.head is not None:  # before a first commit nothing has history to find
             unhistoried = [p for p in pipeline if p not in history.lines]
             history.follow_uncommitted_renames(set(pipeline), staged_only=mode == "staged")
-        if mode == "history":
-            problems += audit_history(vault, history)
-        else:
-            problems += check_against_history(vault, history, scope)
-    if prep is not None and mode == "current" and not contents:
+        # --history: also every commit's versions (kept out of the state, which is the files as they are)
+        audit = audit_commits(vault, history) if mode == "history" else []
+        problems += check_against_history(vault, history, scope)
+    if prep is not None and mode in ("current", "history") and not contents:
         with timings.stage("save state"):
             _save_state(vault, detail, problems, history, prep, unhistoried)
+    problems += audit
     if scope is not None:
         problems = [p for p in problems if p.source.path in scope or p.source.path == "salesmd.yaml"]
     problems = sorted(set(problems), key=Problem.sort_key)
@@ -159,6 +162,44 @@ def _quick(root: Path, timings: Timings, contents, staged: bool):
                             contents=contents, staged=staged)
         note[0] = "used" if found is not None else "full check needed"
     return found, {"walk": Walk(files, config.signature, walk_ns), "repo": repo, "index": index}
+
+
+def _audited(root: Path, found, timings: Timings):
+    """`check --history` from the quick check's answer (the files as they are, the rules against
+    their committed versions) and the audit of every commit's versions (process.audit_lines),
+    which needs the records only where it finds a problem: no reading of every record.
+    None: leave it to the full check (no state to say which files are records, git unreadable)."""
+    from dataclasses import replace
+
+    from ..config import load_config
+    from ..model import Source
+    from ..store.read import read_file
+    from .process import audit_lines
+    from .state import kept_records
+
+    records = kept_records(root)
+    if records is None:
+        return None
+    config, _ = load_config(root)
+    pipeline = {path: "" for path, type_ in records.items() if type_ in PIPELINE_TYPES}
+
+    def source_of(path: str) -> Source:
+        record = read_file(root, path, config).record if path in records else None
+        return record.source("stage") if record is not None else Source(path, 1)
+
+    with timings.stage("history"):
+        try:
+            history = load_history(root, relevant=pipeline)
+        except GitError:
+            return None
+        if history is None:
+            return found
+        if history.repo.shallow:
+            return None
+        if history.head is not None:
+            history.follow_uncommitted_renames(set(pipeline), staged_only=False)
+        found_now = audit_lines(config, history, source_of)
+    return replace(found, problems=sorted(set(found.problems + found_now), key=Problem.sort_key))
 
 
 def _save_state(vault, detail: dict, problems: list[Problem], history, prep: dict, unhistoried: list[str]) -> None:

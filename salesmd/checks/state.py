@@ -213,6 +213,19 @@ def open_state(root: Path, create: bool) -> sqlite3.Connection | None:
     return connect(root, create)
 
 
+def kept_records(root: Path) -> dict[str, str] | None:
+    """path -> type of every record the state holds (None: there is no state to ask)."""
+    db = open_state(root, create=False)
+    if db is None:
+        return None
+    try:
+        return dict(db.execute("SELECT path, type FROM check_files WHERE type IS NOT NULL"))
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
+
+
 def _busy(error: sqlite3.Error) -> bool:
     return isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error))
 

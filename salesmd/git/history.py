@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,8 @@ from ..store import frontmatter
 from .repo import ZERO, GitError, Repo, raw_changes
 from .versions import Commit, Facts, Version, facts_of
 
-CACHE_VERSION = 6  # 5: kept in the index database (which names the code that wrote it); 6: close_date
+CACHE_VERSION = 7  # 5: kept in the index database (which names the code that wrote it); 6: close_date; 7: rows added
+MAX_TAILS = 32  # rows of new commits kept after 'log' before they are folded into it
 
 
 @dataclass
@@ -62,7 +64,12 @@ class History:
 
 class HistoryCache:
     """The history already read (blob facts and the log), kept in the index's database (index.py),
-    in a table of its own; never trusted when it is not this vault's own or has another shape."""
+    in a table of its own; never trusted when it is not this vault's own or has another shape.
+
+    The row 'log' holds the history up to some commit; each later run that read new commits adds a
+    row of its own ('log+1', 'log+2', ...: the new commits and the new blobs' facts, and the commit
+    it follows on from), so a new commit costs a write of what it added, not of the whole history.
+    After MAX_TAILS such rows the next save folds them all into 'log' again."""
 
     def __init__(self, vault_root: Path, enabled: bool = True):
         from ..store.dotfolder import caching_allowed
@@ -73,6 +80,9 @@ class HistoryCache:
         self.commits: list[dict] = []
         self.head: str | None = None
         self.prefix: str | None = None
+        self.tails = 0  # rows after 'log'
+        self.read_head: str | None = None  # the head the rows reached when read
+        self.stored = (0, 0)  # how many commits and facts the rows hold
         if self.enabled:  # --no-cache reads none of it either
             self._read()
 
@@ -84,51 +94,106 @@ class HistoryCache:
         if db is None:
             return
         try:
-            row = db.execute("SELECT v FROM git_history WHERE k = 'log'").fetchone()
-            if row is None:
+            rows = dict(db.execute("SELECT k, v FROM git_history WHERE k = 'log' OR k LIKE 'log+%'"))
+            if "log" not in rows:
                 return
             with no_gc():
-                data = json.loads(row[0])
-            if data.get("version") != CACHE_VERSION:
-                return
-            facts = {k: Facts(*v) for k, v in data["facts"].items()}
-            commits = data["commits"]
-            if not (isinstance(commits, list) and all(
-                    isinstance(c, dict) and len(c["c"]) == 4 and all(len(x) == 4 for x in c["x"])
-                    and all(isinstance(p, str) for p in c["p"]) for c in commits)
-                    and isinstance(data["head"], str) and isinstance(data["prefix"], str)):
-                raise ValueError("not a history cache of this shape")
-            self.facts, self.commits, self.head, self.prefix = facts, commits, data["head"], data["prefix"]
+                data = json.loads(rows["log"])
+                if data.get("version") != CACHE_VERSION or not isinstance(data["prefix"], str):
+                    return
+                facts, commits, head = self._part(data, {}, [])
+                tails = 0
+                while f"log+{tails + 1}" in rows:
+                    tail = json.loads(rows[f"log+{tails + 1}"])
+                    if tail["from"] != head:
+                        raise ValueError("a row that does not follow on from the one before")
+                    facts, commits, head = self._part(tail, facts, commits)
+                    tails += 1
+            if len(rows) != tails + 1:
+                raise ValueError("rows that follow on from none")
+            self.facts, self.commits, self.head, self.prefix = facts, commits, head, data["prefix"]
+            self.tails, self.stored, self.read_head = tails, (len(commits), len(facts)), head
         except (sqlite3.Error, ValueError, KeyError, TypeError, AttributeError, IndexError):
             self.facts, self.commits, self.head, self.prefix = {}, [], None, None
         finally:
             db.close()
 
-    def save(self) -> None:
+    def _saved(self, tails: int) -> None:
+        """What the rows hold now, after a save: the next save (read_once) goes on from there."""
+        self.tails, self.stored, self.read_head = tails, (len(self.commits), len(self.facts)), self.head
+
+    @staticmethod
+    def _part(data: dict, facts: dict[str, Facts], commits: list[dict]):
+        """One row's facts and commits added to those before it: (facts, commits, its head)."""
+        new = data["commits"]
+        if not (isinstance(new, list) and all(
+                isinstance(c, dict) and len(c["c"]) == 4 and all(len(x) == 4 for x in c["x"])
+                and all(isinstance(p, str) for p in c["p"]) for c in new) and isinstance(data["head"], str)):
+            raise ValueError("not a history cache of this shape")
+        facts.update((k, Facts(*v)) for k, v in data["facts"].items())
+        commits += new
+        return facts, commits, data["head"]
+
+    def save(self, extends: bool = False) -> None:
+        """Keep what was read. `extends`: the commits are those read from the rows and new ones
+        after them (and the facts only grew), so only the new ones need writing."""
         from ..store.index import connect
 
         if not self.enabled:
             return
-        data = {"version": CACHE_VERSION, "head": self.head, "prefix": self.prefix,
-                "facts": {k: [f.type, f.stage, f.converted_to, f.close_date] for k, f in self.facts.items()},
-                "commits": self.commits}
         db = connect(self.root)
         if db is None:
             return
+        n_commits, n_facts = self.stored
         try:
             db.execute("CREATE TABLE IF NOT EXISTS git_history (k TEXT PRIMARY KEY, v TEXT NOT NULL)")
+            if extends and 0 < n_commits <= len(self.commits) and self.tails < MAX_TAILS and self.head:
+                # Another command may have rewritten the rows since they were read: then the next
+                # read finds this row does not follow on from the one before it, and starts afresh.
+                tail = {"from": self.read_head, "head": self.head,
+                        "facts": {k: [f.type, f.stage, f.converted_to, f.close_date]
+                                  for k, f in list(self.facts.items())[n_facts:]},
+                        "commits": self.commits[n_commits:]}
+                db.execute("INSERT INTO git_history VALUES (?, ?)",
+                           (f"log+{self.tails + 1}", json.dumps(tail, separators=(",", ":"))))
+                self._saved(self.tails + 1)
+                return
+            data = {"version": CACHE_VERSION, "head": self.head, "prefix": self.prefix,
+                    "facts": {k: [f.type, f.stage, f.converted_to, f.close_date] for k, f in self.facts.items()},
+                    "commits": self.commits}
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("DELETE FROM git_history WHERE k LIKE 'log+%'")
             db.execute("INSERT OR REPLACE INTO git_history VALUES ('log', ?)", (json.dumps(data, separators=(",", ":")),))
-        except (sqlite3.Error, UnicodeEncodeError):
-            pass  # a history that cannot be kept is only read again next time
+            db.execute("COMMIT")
+            self._saved(0)
+        except (sqlite3.Error, UnicodeEncodeError, ValueError, KeyError, TypeError):
+            if db.in_transaction:
+                db.rollback()
+            # a history that cannot be kept is only read again next time
         finally:
             db.close()
 
 
 PIPELINE_FOLDERS = tuple(FOLDERS[t] + "/" for t in PIPELINE_TYPES)  # leads/, opportunities/, issues/
 
+_READ: dict | None = None  # while `read_once` holds: (vault root, HEAD, use_cache) -> the HistoryCache read
+
+
+@contextmanager
+def read_once(on: bool = True):
+    """Within it, the loads of one vault's history at one HEAD share the history read (the kept
+    rows and the log since), as `check --history` loads it twice: for the files a new commit
+    touched, then for the audit of every commit."""
+    global _READ
+    _READ = {} if on else None
+    try:
+        yield
+    finally:
+        _READ = None
+
 
 def load_history(vault_root: Path, *, use_cache: bool = True,
-                 relevant: dict[str, str] | None = None) -> History | None:
+                 relevant: dict[str, str] | None = None, only: bool = False) -> History | None:
     """All committed versions of the vault's files, or None outside a git repository
     (GitUnusable when git cannot use the one there is).
 
@@ -136,6 +201,11 @@ def load_history(vault_root: Path, *, use_cache: bool = True,
     versions are read: those of files that are one now (`relevant`: their paths and current blob
     ids) or that ever lived in their folders. A file committed once and unchanged since needs no reading:
     its one version says what the file says. Without `relevant`, every version is read.
+
+    `only`: the history of the `relevant` files is all that is asked for (a quick check of the
+    files a new commit touched): the other files' versions and the deleted files' are not made,
+    so the walk's work follows those files rather than the whole history. When a relevant file
+    has no history under its name (new, or renamed and not committed yet), the whole is read.
     """
     repo = Repo.locate(vault_root)
     if repo is None:
@@ -143,7 +213,11 @@ def load_history(vault_root: Path, *, use_cache: bool = True,
     head = repo.head_sha
     if head is None:
         return History(repo, None)
-    cache = HistoryCache(vault_root, use_cache)
+    cache = _READ.get((str(vault_root), head, use_cache)) if _READ is not None else None
+    if cache is None:
+        cache = HistoryCache(vault_root, use_cache)
+        if _READ is not None:
+            _READ[(str(vault_root), head, use_cache)] = cache
     # A shallow clone's log lacks its oldest commits: read it whole each time, and keep no head
     # for it, so a log cached while shallow is never taken for the whole after `git fetch --unshallow`.
     commits = cache.commits if (cache.prefix == repo.prefix and cache.head and not repo.shallow) else []
@@ -156,7 +230,8 @@ def load_history(vault_root: Path, *, use_cache: bool = True,
     if since != head:
         commits += repo.log(since)
     history = History(repo, head)
-    keep = _paths_to_follow(commits, repo, relevant)
+    keep = _renamed_with(commits, repo, relevant) if only and relevant is not None else \
+        _paths_to_follow(commits, repo, relevant)
 
     def follow(old: str, new: str) -> bool:
         return keep is None or old in keep or new in keep or new.startswith(keep.folders)
@@ -166,6 +241,10 @@ def load_history(vault_root: Path, *, use_cache: bool = True,
 
     with no_gc():  # many small linked objects: the cyclic GC would only slow this down
         history.lines, history.gone = walk(commits, repo.vault_path, follow)
+    if only and relevant is not None:
+        if any(p not in history.lines for p in relevant):
+            return load_history(vault_root, use_cache=use_cache, relevant=relevant)
+        history.lines, history.gone = {p: history.lines[p] for p in relevant}, []
     wanted = [v for path, line in history.lines.items() for v in line
               if relevant is None or ((path in relevant or _in_pipeline_folder(line))
                                       and (len(line) > 1 or relevant.get(path) != line[0].blob))]
@@ -177,9 +256,10 @@ def load_history(vault_root: Path, *, use_cache: bool = True,
     for v in wanted:
         if v.blob:
             v.facts = cache.facts.get(v.blob)
+    extends = commits is cache.commits and cache.prefix == repo.prefix  # the cached log and new commits after it
     cache.commits, cache.head, cache.prefix = commits, None if repo.shallow else head, repo.prefix
     if needed or since != head:
-        cache.save()
+        cache.save(extends)
     return history
 
 
@@ -204,6 +284,27 @@ def _paths_to_follow(commits: list[dict], repo: Repo, relevant: dict[str, str] |
     for old, new in reversed(renames):  # newest first, so chains of renames are followed back
         if new in keep or new.startswith(keep.folders):
             keep.add(old)
+    return keep
+
+
+def _renamed_with(commits: list[dict], repo: Repo, relevant: dict[str, str]) -> _Keep:
+    """The repository paths of the relevant files now and of every file joined to one of them by
+    renames, either way (a file both sides of a merge renamed is one file under both new names)."""
+    group: dict[str, str] = {}
+
+    def root(p: str) -> str:
+        while group.get(p, p) != p:
+            group[p] = group.get(group[p], group[p])
+            p = group[p]
+        return p
+
+    for c in commits:
+        for status, old, new, _ in c["x"]:
+            if status == "R":
+                group[root(old)] = root(new)
+    wanted = {root(repo.prefix + p) for p in relevant}
+    keep = _Keep(repo.prefix + p for p in relevant)
+    keep.update(p for p in group if root(p) in wanted)
     return keep
 
 
