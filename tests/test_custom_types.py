@@ -130,6 +130,19 @@ def test_rm_takes_a_declared_types_record_and_guards_its_links(vault):
     assert not (vault.root / PARTNER).exists()
 
 
+def test_a_deleted_declared_record_that_left_its_terminal_stage_is_still_found_in_history(vault):
+    other = "partners/lift-brokers.md"
+    vault.write(other, PARTNER_TEXT.replace("Bolt Resellers", "Lift Brokers").replace("stage: onboarding", "stage: ended"))
+    vault.commit("a partner ended")
+    vault.write(other, vault.read(other).replace("stage: ended", "stage: active"))
+    vault.commit("back again", "--no-verify")
+    (vault.root / other).unlink()
+    vault.commit("deleted", "--no-verify")
+    vault.run("check", ok=True)
+    text = out(vault.run("check", "--history", ok=False), vault)
+    assert re.search(rf"^{other}:1: error\[terminal-left\]: was 'ended' in ", text, re.M), text
+
+
 def test_declared_links_resolve_to_the_declared_type_with_did_you_mean(vault):
     vault.write(PARTNER, PARTNER_TEXT.replace("[[acme-corp]]", "[[acme-fleet-renewal]]"))
     deal = vault.read(DEAL)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..git.history import load_history, pipeline_paths, read_once
 from ..git.repo import LINK, GitError, GitUnusable, Repo
-from ..model import PIPELINE_TYPES, Problem
+from ..model import Problem
 from ..store.load import Timings
 from .process import audit_commits, check_against_history
 
@@ -181,7 +181,7 @@ def _audited(root: Path, found, timings: Timings):
     if records is None:
         return None
     config, _ = load_config(root)
-    pipeline = {path: "" for path, type_ in records.items() if type_ in PIPELINE_TYPES}
+    pipeline = {path: "" for path, type_ in records.items() if type_ in config.types.pipeline_types}
 
     def source_of(path: str) -> Source:
         record = read_file(root, path, config).record if path in records else None

@@ -245,11 +245,12 @@ def load_history(vault_root: Path, *, use_cache: bool = True,
         if any(p not in history.lines for p in relevant):
             return load_history(vault_root, use_cache=use_cache, relevant=relevant)
         history.lines, history.gone = {p: history.lines[p] for p in relevant}, []
+    folders = _pipeline_folders(relevant)
     wanted = [v for path, line in history.lines.items() for v in line
-              if relevant is None or ((path in relevant or _in_pipeline_folder(line))
+              if relevant is None or ((path in relevant or _in_pipeline_folder(line, folders))
                                       and (len(line) > 1 or relevant.get(path) != line[0].blob))]
     wanted += [v for line in history.gone for v in line
-               if relevant is None or (len(line) > 1 and _in_pipeline_folder(line))]
+               if relevant is None or (len(line) > 1 and _in_pipeline_folder(line, folders))]
     needed = sorted({v.blob for v in wanted if v.blob and v.blob not in cache.facts})
     for sha, data in repo.blobs(needed).items():
         cache.facts[sha] = facts_of(data)
@@ -279,7 +280,7 @@ def _paths_to_follow(commits: list[dict], repo: Repo, relevant: dict[str, str] |
     if relevant is None:
         return None
     keep = _Keep(repo.prefix + p for p in relevant)
-    keep.folders = tuple(repo.prefix + f for f in PIPELINE_FOLDERS)
+    keep.folders = tuple(repo.prefix + f for f in _pipeline_folders(relevant))
     renames = [(old, new) for c in commits for status, old, new, _ in c["x"] if status == "R"]
     for old, new in reversed(renames):  # newest first, so chains of renames are followed back
         if new in keep or new.startswith(keep.folders):
@@ -308,8 +309,15 @@ def _renamed_with(commits: list[dict], repo: Repo, relevant: dict[str, str]) -> 
     return keep
 
 
-def _in_pipeline_folder(line: list[Version]) -> bool:
-    return any(v.path.startswith(PIPELINE_FOLDERS) for v in line)
+def _pipeline_folders(relevant: dict[str, str] | None) -> tuple[str, ...]:
+    """The built-in pipeline folders and those of the relevant files (a declared type's folder:
+    salesmd.yaml's `types:` may give a type a pipeline)."""
+    return PIPELINE_FOLDERS + tuple(sorted({p.rsplit("/", 1)[0] + "/" for p in relevant or () if "/" in p}
+                                           - set(PIPELINE_FOLDERS)))
+
+
+def _in_pipeline_folder(line: list[Version], folders: tuple[str, ...] = PIPELINE_FOLDERS) -> bool:
+    return any(v.path.startswith(folders) for v in line)
 
 
 def front_matter_data(data: bytes) -> dict:
