@@ -99,6 +99,10 @@ def read_types(data: dict, text: str, reserved_folders: tuple[str, ...],
                     at + ("pipeline",), message.replace("; the default is used", f"; type '{name}' is left out")))
                 if pipeline is None:
                     continue  # the type is not declared: its records would be checked against no stages
+                if type_keys.get("stage", "str") != "str":
+                    r.bad(at + ("keys", "stage"), f"type '{name}': 'stage' is its pipeline's stage, one of "
+                                                  f"{', '.join(pipeline.names)}; it cannot be declared as another kind")
+                    type_keys.pop("stage")
             type_keys = _ordered(type_keys, pipeline is not None)
         keys[name].update(type_keys)
         links[name].update(type_links)

@@ -143,6 +143,39 @@ def test_a_deleted_declared_record_that_left_its_terminal_stage_is_still_found_i
     assert re.search(rf"^{other}:1: error\[terminal-left\]: was 'ended' in ", text, re.M), text
 
 
+def test_a_declared_stage_key_of_another_kind_than_text_is_a_located_config_error(tmp_path):
+    v = make_vault(tmp_path / "v", config=config("""
+types:
+  partner:
+    keys: {name: text, stage: number}
+    pipeline:
+      stages: [applied, active]
+"""))
+    text = out(v.run("check", ok=False), v)
+    assert re.search(r"^salesmd\.yaml:\d+: error\[config-types\]: type 'partner': 'stage' is its pipeline's stage", text, re.M), text
+
+
+def test_two_declared_folders_with_one_file_name_keep_both_list_pages(tmp_path):
+    v = make_vault(tmp_path / "v", config=config("""
+types:
+  partner:
+    folder: my partners
+    keys: {name: text}
+  reseller:
+    folder: my-partners
+    keys: {name: text}
+"""))
+    v.write("my partners/p.md", "---\ntype: partner\nname: P one\n---\n")
+    v.write("my-partners/r.md", "---\ntype: reseller\nname: R one\n---\n")
+    v.run("check", ok=True)
+    site = tmp_path / "site"
+    v.run("report", "--out", str(site), ok=True)
+    assert "P one" in (site / "my-partners.html").read_text(encoding="utf-8")
+    assert "R one" in (site / "my-partners-2.html").read_text(encoding="utf-8")
+    nav = (site / "index.html").read_text(encoding="utf-8")
+    assert 'href="my-partners.html"' in nav and 'href="my-partners-2.html"' in nav
+
+
 def test_declared_links_resolve_to_the_declared_type_with_did_you_mean(vault):
     vault.write(PARTNER, PARTNER_TEXT.replace("[[acme-corp]]", "[[acme-fleet-renewal]]"))
     deal = vault.read(DEAL)

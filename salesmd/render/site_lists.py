@@ -71,7 +71,13 @@ def list_page(types, type_: str) -> str:
         return types.folders[type_]
     slug = slugify(types.folders[type_])
     taken = set(SITE_PAGES) | {types.folders[t] for t in types.names if t not in types.declared}
-    return f"type-{slug}" if slug in taken else slug
+    slug = f"type-{slug}" if slug in taken else slug
+    # two declared folders may make one name ('my partners', 'my-partners'): the later type's gets -2
+    earlier = {list_page(types, t) for t in types.declared[:types.declared.index(type_)]}
+    base, n = slug, 2
+    while slug in earlier:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
 
 
 @dataclass(frozen=True)
