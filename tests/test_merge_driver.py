@@ -227,6 +227,21 @@ def test_a_record_both_sides_added_merges_key_by_key(tmp_path):
     assert dev.vault.read(rel) == "---\ntype: account\nname: Bolt Builders\nindustry: construction\nowner: dev\n---\n"
 
 
+def test_a_body_theirs_added_goes_below_ours_closing_line_when_ours_has_no_final_newline(tmp_path):
+    """Ours ends in its closing `---` with no line break after it (as some editors save); theirs
+    added a body: the body starts on the line after the `---`, not glued to it."""
+    rel = "accounts/beta.md"
+    maria, dev = make_team(tmp_path, files={rel: "---\ntype: account\nname: Beta\nindustry: food\n---\n"})
+    maria.vault.write(rel, "---\ntype: account\nname: Beta\nindustry: food\n---\nCalled Jane, PO next week.\n")
+    maria.commit_and_push("maria adds a body")
+    dev.vault.write(rel, "---\ntype: account\nname: Beta\nindustry: drinks\n---")
+    dev.vault.commit("dev changes the industry")
+    pulled = dev.pull("--no-rebase")
+    assert pulled.returncode == 0, pulled.stdout + pulled.stderr
+    assert dev.vault.read(rel) == "---\ntype: account\nname: Beta\nindustry: drinks\n---\nCalled Jane, PO next week.\n"
+    assert dev.vault.run("check").exit_code == 0
+
+
 # ------------------------------------------------------------------------------ conflicts
 
 def test_one_key_changed_two_ways_is_a_conflict_around_that_key_that_check_reports(tmp_path):
