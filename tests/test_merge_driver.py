@@ -242,6 +242,46 @@ def test_a_body_theirs_added_goes_below_ours_closing_line_when_ours_has_no_final
     assert dev.vault.run("check").exit_code == 0
 
 
+def test_comments_theirs_added_in_the_front_matter_are_kept_when_ours_changed_only_the_body(tmp_path):
+    """A comment is a change too: theirs' comment on a key's line and theirs' whole-line comment
+    between two keys come through a clean merge (git's own text merge keeps them too)."""
+    maria, dev = make_team(tmp_path)
+    both_edit(maria, dev, DEAL,
+              [("amount: 48000", "amount: 48000  # 10% discount agreed"),
+               ("owner: maria", "# Dev: hand over to Sam in January\nowner: maria")],
+              [("Twelve electric", "Fourteen electric")])
+    pulled = dev.pull("--no-rebase")
+    assert pulled.returncode == 0, pulled.stdout + pulled.stderr
+    assert dev.vault.read(DEAL) == textwrap.dedent(DEAL_TEXT) \
+        .replace("amount: 48000", "amount: 48000  # 10% discount agreed") \
+        .replace("owner: maria", "# Dev: hand over to Sam in January\nowner: maria") \
+        .replace("Twelve electric", "Fourteen electric")
+    assert dev.vault.run("check").exit_code == 0
+
+
+def test_a_comment_theirs_added_with_a_key_comes_with_it(tmp_path):
+    maria, dev = make_team(tmp_path)
+    both_edit(maria, dev, DEAL, [("territory: west\n", "territory: west\nproduct: forklift-e\n# the electric one\n")],
+              [("owner: maria", "owner: dev")])
+    assert dev.pull("--no-rebase").returncode == 0
+    assert "owner: dev\nterritory: west\nproduct: forklift-e\n# the electric one\n---\n" in dev.vault.read(DEAL)
+
+
+@pytest.mark.parametrize("mine, theirs, kept", [
+    # the text between two keys changed by both: a text conflict, both comments in it
+    (("owner: maria", "# Sam takes over\nowner: maria"), ("owner: maria", "# Jo takes over\nowner: maria"),
+     ["# Sam takes over", "# Jo takes over"]),
+    # one value set by both, with a comment on theirs only that ours' line lacks
+    (("amount: 48000", "amount: 50000  # list price"), ("amount: 48000", "amount: 50000"), ["# list price"]),
+])
+def test_comments_changed_by_both_sides_are_a_text_conflict_that_loses_neither(tmp_path, mine, theirs, kept):
+    maria, dev = make_team(tmp_path)
+    both_edit(maria, dev, DEAL, [mine], [theirs])
+    assert dev.pull("--no-rebase").returncode != 0  # never clean, with one side's comment dropped
+    text = dev.vault.read(DEAL)
+    assert "<<<<<<< ours" in text and all(comment in text for comment in kept)
+
+
 # ------------------------------------------------------------------------------ conflicts
 
 def test_one_key_changed_two_ways_is_a_conflict_around_that_key_that_check_reports(tmp_path):
