@@ -447,6 +447,43 @@ def test_a_declared_types_folder_and_pipeline_are_the_drivers_too(tmp_path):
     assert "# salesmd merge: theirs has this partner ended, a terminal stage" in dev.vault.read(partner)
 
 
+def check_attr(root: Path, rel: str) -> tuple[str, str]:
+    """(the merge attribute git gives `rel`, what git said on stderr: a line it cannot read)."""
+    done = subprocess.run(["git", "check-attr", "merge", "--", rel], cwd=root, capture_output=True, text=True)
+    return done.stdout.rstrip("\n").rsplit(": ", 1)[-1], done.stderr
+
+
+def test_a_declared_types_folder_with_a_space_gets_a_line_git_reads_and_uninstall_takes_it_out(tmp_path):
+    partner = "key partners/bolt.md"
+    maria, dev = make_team(tmp_path, files={partner: "---\ntype: partner\nname: Bolt\nregion: west\n---\n"},
+                           config=default_config_text() + PARTNER_TYPE.replace("folder: partners", "folder: key partners"))
+    assert check_attr(maria.top, partner) == ("salesmd", "")
+    assert check_attr(maria.top, "key partners/new/deep.md") == ("salesmd", "")
+    assert check_attr(maria.top, "keyXpartners/bolt.md")[0] == "unspecified"
+    both_edit(maria, dev, partner, [("name: Bolt\n", "name: Bolt Inc\n")], [("region: west", "region: east")])
+    assert dev.pull("--no-rebase").returncode == 0  # adjacent lines: merged by the driver, key by key
+    assert "name: Bolt Inc\nregion: east\n" in dev.vault.read(partner)
+
+    dev.vault.run("merge-driver", "uninstall", ok=True)
+    assert not (dev.vault.root / ".gitattributes").exists()  # every line install wrote, that one too
+
+
+def test_install_replaces_the_unquoted_line_git_cannot_read_and_uninstall_removes_one(tmp_path):
+    """A folder with a space written bare, as an older salesmd wrote it: git warns and ignores it."""
+    config = default_config_text() + PARTNER_TYPE.replace("folder: partners", "folder: key partners")
+    broken = "key partners/**/*.md merge=salesmd\n"
+    vault = make_vault(tmp_path / "crm", {".gitattributes": "*.png binary\n" + broken}, config=config)
+    assert check_attr(vault.root, "key partners/a.md")[1]  # git complains about the line
+    vault.run("merge-driver", "install", ok=True)
+    assert broken not in vault.read(".gitattributes")
+    assert check_attr(vault.root, "key partners/a.md") == ("salesmd", "")
+    vault.run("merge-driver", "uninstall", ok=True)
+    assert vault.read(".gitattributes") == "*.png binary\n"
+    vault.write(".gitattributes", "*.png binary\n" + broken)
+    vault.run("merge-driver", "install", "--uninstall", ok=True)
+    assert vault.read(".gitattributes") == "*.png binary\n"
+
+
 # ------------------------------------------------------------------------------ the driver run by hand
 
 def merge_by_hand(tmp_path: Path, base: bytes, ours: bytes, theirs: bytes) -> tuple[int, bytes, bytes]:
