@@ -455,8 +455,9 @@ def check_attr(root: Path, rel: str) -> tuple[str, str]:
 
 def test_a_declared_types_folder_with_a_space_gets_a_line_git_reads_and_uninstall_takes_it_out(tmp_path):
     partner = "key partners/bolt.md"
+    config = default_config_text() + PARTNER_TYPE.replace("folder: partners", "folder: key partners")
     maria, dev = make_team(tmp_path, files={partner: "---\ntype: partner\nname: Bolt\nregion: west\n---\n"},
-                           config=default_config_text() + PARTNER_TYPE.replace("folder: partners", "folder: key partners"))
+                           config=config)
     assert check_attr(maria.top, partner) == ("salesmd", "")
     assert check_attr(maria.top, "key partners/new/deep.md") == ("salesmd", "")
     assert check_attr(maria.top, "keyXpartners/bolt.md")[0] == "unspecified"
