@@ -227,6 +227,61 @@ def test_a_record_both_sides_added_merges_key_by_key(tmp_path):
     assert dev.vault.read(rel) == "---\ntype: account\nname: Bolt Builders\nindustry: construction\nowner: dev\n---\n"
 
 
+def test_a_body_theirs_added_goes_below_ours_closing_line_when_ours_has_no_final_newline(tmp_path):
+    """Ours ends in its closing `---` with no line break after it (as some editors save); theirs
+    added a body: the body starts on the line after the `---`, not glued to it."""
+    rel = "accounts/beta.md"
+    maria, dev = make_team(tmp_path, files={rel: "---\ntype: account\nname: Beta\nindustry: food\n---\n"})
+    maria.vault.write(rel, "---\ntype: account\nname: Beta\nindustry: food\n---\nCalled Jane, PO next week.\n")
+    maria.commit_and_push("maria adds a body")
+    dev.vault.write(rel, "---\ntype: account\nname: Beta\nindustry: drinks\n---")
+    dev.vault.commit("dev changes the industry")
+    pulled = dev.pull("--no-rebase")
+    assert pulled.returncode == 0, pulled.stdout + pulled.stderr
+    assert dev.vault.read(rel) == "---\ntype: account\nname: Beta\nindustry: drinks\n---\nCalled Jane, PO next week.\n"
+    assert dev.vault.run("check").exit_code == 0
+
+
+def test_comments_theirs_added_in_the_front_matter_are_kept_when_ours_changed_only_the_body(tmp_path):
+    """A comment is a change too: theirs' comment on a key's line and theirs' whole-line comment
+    between two keys come through a clean merge (git's own text merge keeps them too)."""
+    maria, dev = make_team(tmp_path)
+    both_edit(maria, dev, DEAL,
+              [("amount: 48000", "amount: 48000  # 10% discount agreed"),
+               ("owner: maria", "# Dev: hand over to Sam in January\nowner: maria")],
+              [("Twelve electric", "Fourteen electric")])
+    pulled = dev.pull("--no-rebase")
+    assert pulled.returncode == 0, pulled.stdout + pulled.stderr
+    assert dev.vault.read(DEAL) == textwrap.dedent(DEAL_TEXT) \
+        .replace("amount: 48000", "amount: 48000  # 10% discount agreed") \
+        .replace("owner: maria", "# Dev: hand over to Sam in January\nowner: maria") \
+        .replace("Twelve electric", "Fourteen electric")
+    assert dev.vault.run("check").exit_code == 0
+
+
+def test_a_comment_theirs_added_with_a_key_comes_with_it(tmp_path):
+    maria, dev = make_team(tmp_path)
+    both_edit(maria, dev, DEAL, [("territory: west\n", "territory: west\nproduct: forklift-e\n# the electric one\n")],
+              [("owner: maria", "owner: dev")])
+    assert dev.pull("--no-rebase").returncode == 0
+    assert "owner: dev\nterritory: west\nproduct: forklift-e\n# the electric one\n---\n" in dev.vault.read(DEAL)
+
+
+@pytest.mark.parametrize("mine, theirs, kept", [
+    # the text between two keys changed by both: a text conflict, both comments in it
+    (("owner: maria", "# Sam takes over\nowner: maria"), ("owner: maria", "# Jo takes over\nowner: maria"),
+     ["# Sam takes over", "# Jo takes over"]),
+    # one value set by both, with a comment on theirs only that ours' line lacks
+    (("amount: 48000", "amount: 50000  # list price"), ("amount: 48000", "amount: 50000"), ["# list price"]),
+])
+def test_comments_changed_by_both_sides_are_a_text_conflict_that_loses_neither(tmp_path, mine, theirs, kept):
+    maria, dev = make_team(tmp_path)
+    both_edit(maria, dev, DEAL, [mine], [theirs])
+    assert dev.pull("--no-rebase").returncode != 0  # never clean, with one side's comment dropped
+    text = dev.vault.read(DEAL)
+    assert "<<<<<<< ours" in text and all(comment in text for comment in kept)
+
+
 # ------------------------------------------------------------------------------ conflicts
 
 def test_one_key_changed_two_ways_is_a_conflict_around_that_key_that_check_reports(tmp_path):
@@ -390,6 +445,44 @@ def test_a_declared_types_folder_and_pipeline_are_the_drivers_too(tmp_path):
     both_edit(maria, dev, partner, [("region: west", "region: east")], [("stage: ended", "stage: active")])
     assert dev.pull("--no-rebase").returncode != 0
     assert "# salesmd merge: theirs has this partner ended, a terminal stage" in dev.vault.read(partner)
+
+
+def check_attr(root: Path, rel: str) -> tuple[str, str]:
+    """(the merge attribute git gives `rel`, what git said on stderr: a line it cannot read)."""
+    done = subprocess.run(["git", "check-attr", "merge", "--", rel], cwd=root, capture_output=True, text=True)
+    return done.stdout.rstrip("\n").rsplit(": ", 1)[-1], done.stderr
+
+
+def test_a_declared_types_folder_with_a_space_gets_a_line_git_reads_and_uninstall_takes_it_out(tmp_path):
+    partner = "key partners/bolt.md"
+    config = default_config_text() + PARTNER_TYPE.replace("folder: partners", "folder: key partners")
+    maria, dev = make_team(tmp_path, files={partner: "---\ntype: partner\nname: Bolt\nregion: west\n---\n"},
+                           config=config)
+    assert check_attr(maria.top, partner) == ("salesmd", "")
+    assert check_attr(maria.top, "key partners/new/deep.md") == ("salesmd", "")
+    assert check_attr(maria.top, "keyXpartners/bolt.md")[0] == "unspecified"
+    both_edit(maria, dev, partner, [("name: Bolt\n", "name: Bolt Inc\n")], [("region: west", "region: east")])
+    assert dev.pull("--no-rebase").returncode == 0  # adjacent lines: merged by the driver, key by key
+    assert "name: Bolt Inc\nregion: east\n" in dev.vault.read(partner)
+
+    dev.vault.run("merge-driver", "uninstall", ok=True)
+    assert not (dev.vault.root / ".gitattributes").exists()  # every line install wrote, that one too
+
+
+def test_install_replaces_the_unquoted_line_git_cannot_read_and_uninstall_removes_one(tmp_path):
+    """A folder with a space written bare, as an older salesmd wrote it: git warns and ignores it."""
+    config = default_config_text() + PARTNER_TYPE.replace("folder: partners", "folder: key partners")
+    broken = "key partners/**/*.md merge=salesmd\n"
+    vault = make_vault(tmp_path / "crm", {".gitattributes": "*.png binary\n" + broken}, config=config)
+    assert check_attr(vault.root, "key partners/a.md")[1]  # git complains about the line
+    vault.run("merge-driver", "install", ok=True)
+    assert broken not in vault.read(".gitattributes")
+    assert check_attr(vault.root, "key partners/a.md") == ("salesmd", "")
+    vault.run("merge-driver", "uninstall", ok=True)
+    assert vault.read(".gitattributes") == "*.png binary\n"
+    vault.write(".gitattributes", "*.png binary\n" + broken)
+    vault.run("merge-driver", "install", "--uninstall", ok=True)
+    assert vault.read(".gitattributes") == "*.png binary\n"
 
 
 # ------------------------------------------------------------------------------ the driver run by hand

@@ -57,6 +57,8 @@ def merge_record(base: bytes, ours: bytes, theirs: bytes, config: Config, size: 
     ours_side = sides[1]
     head = ours_side.text[:ours_side.start] + merged.yaml
     closing = ours_side.text[ours_side.start + len(ours_side.yaml):len(ours_side.text) - len(ours_side.body)]
+    if body and not closing.endswith("\n"):  # ours ends in its closing `---`, no final line break
+        closing += ours_side.nl
     return head + closing + body, bool(merged.conflicts) or body_conflicted
 
 

@@ -3,7 +3,8 @@
 Two parts, as git wants them: the driver itself in the repository's local config
 (`merge.salesmd.name`, `merge.salesmd.driver`: each clone registers it once, config is not
 shared), and a line per record folder in the vault's `.gitattributes` (`leads/**/*.md
-merge=salesmd`: commit it, so every clone merges records through the driver once it is registered).
+merge=salesmd`, a folder with a space C-quoted as git reads it: `"key partners/**/*.md"
+merge=salesmd`; commit it, so every clone merges records through the driver once it is registered).
 Installing twice changes nothing; other lines of an existing `.gitattributes` are kept.
 """
 
@@ -38,9 +39,24 @@ def driver_command() -> str:
             "else exec git merge-file --marker-size=%L -L ours -L base -L theirs %A %O %B; fi")
 
 
+# A line install writes, whatever the folder (one since taken out of salesmd.yaml too): the
+# pattern C-quoted, or bare (with spaces too, as salesmd once wrote it: git ignores such a line).
+_OURS = re.compile(r'(?:"(?:[^"\\]|\\.)+/\*\*/\*\.md"|[^\s"#][^"]*/\*\*/\*\.md) merge=' + NAME)
+
+
 def attribute_lines(folders=None) -> list[str]:
     """A line per record folder: the built-in ones, or `folders` (the vault's, declared types' too)."""
-    return [f"{folder}/**/*.md merge={NAME}" for folder in dict.fromkeys(folders or FOLDERS.values())]
+    return [f"{_pattern(folder)} merge={NAME}" for folder in dict.fromkeys(folders or FOLDERS.values())]
+
+
+def _pattern(folder: str) -> str:
+    """`folder`'s records as a .gitattributes pattern: wildmatch's special characters escaped, the
+    whole C-quoted (as git reads a quoted pattern) where the folder has a space or a quote."""
+    pattern = re.sub(r"([*?\[\\])", r"\\\1", folder) + "/**/*.md"
+    if not re.search(r'[\s"]', folder):
+        return pattern
+    quoted = pattern.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t").replace("\n", "\\n")
+    return f'"{quoted}"'
 
 
 def vault_folders(vault_root: Path) -> list[str]:
@@ -77,7 +93,10 @@ def install(vault_root: Path, shown=str) -> list[str]:
     a path as the user reads it."""
     repo = _repo(vault_root)
     path = vault_root / ".gitattributes"
-    wanted = attribute_lines(vault_folders(vault_root))
+    folders = vault_folders(vault_root)
+    wanted = attribute_lines(folders)
+    # a folder with a space as salesmd once wrote it, unquoted: git ignores the line; replaced
+    broken = {f"{folder}/**/*.md merge={NAME}" for folder in folders} - set(wanted)
     text = _read(path, shown, wanted)  # first: a file it cannot read stops the install before anything is set
     done = []
     for key, value in ((f"merge.{NAME}.name", DESCRIPTION), (f"merge.{NAME}.driver", driver_command())):
@@ -87,15 +106,20 @@ def install(vault_root: Path, shown=str) -> list[str]:
             except GitError as e:
                 raise MergeDriverError(f"git config {key}: {e}") from None
             done.append(f"set {key} in the repository's config (git config --local)")
+    stale = [line for line in text.splitlines(keepends=True) if line.strip() in broken]
+    text = "".join(line for line in text.splitlines(keepends=True) if line.strip() not in broken)
     lines = text.splitlines()
     missing = [line for line in wanted if line not in {s.strip() for s in lines}]
-    if missing:
+    if missing or stale:
         nl = "\r\n" if "\r\n" in text else "\n"
-        added = ([HEADER] if HEADER not in lines else []) + missing
-        sep = "" if not text or text.endswith("\n") else nl
-        atomic_write(path, (text + sep + nl.join(added) + nl).encode("utf-8"))
-        done.append(f"added {len(missing)} merge={NAME} line{'s' * (len(missing) != 1)} to {shown(path)} "
-                    "(commit it, so that every clone merges records through the driver)")
+        if stale:
+            done.append(f"removed {len(stale)} line{'s' * (len(stale) != 1)} git cannot read from {shown(path)}")
+        added = ([HEADER] if HEADER not in lines and missing else []) + missing
+        sep = "" if not text or text.endswith("\n") or not added else nl
+        atomic_write(path, (text + sep + "".join(line + nl for line in added)).encode("utf-8"))
+        if missing:
+            done.append(f"added {len(missing)} merge={NAME} line{'s' * (len(missing) != 1)} to {shown(path)} "
+                        "(commit it, so that every clone merges records through the driver)")
     return done
 
 
@@ -113,7 +137,7 @@ def uninstall(vault_root: Path, shown=str) -> list[str]:
     text = _read(path, shown)
     # every line of salesmd's form, a type since taken out of salesmd.yaml too
     kept = [line for line in text.splitlines(keepends=True)
-            if line.strip() != HEADER and not re.fullmatch(r"\S+/\*\*/\*\.md merge=" + NAME, line.strip())]
+            if line.strip() != HEADER and not _OURS.fullmatch(line.strip())]
     if len(kept) != len(text.splitlines(keepends=True)):
         rest = "".join(kept)
         if rest.strip():

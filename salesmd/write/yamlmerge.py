@@ -7,18 +7,25 @@ added is inserted after the key it follows in theirs. Ours' comments, key order,
 lines and line breaks stay byte for byte (STYLE.md habit 7). A key changed two ways (or one the
 caller's rules refuse) becomes a conflict: git's markers around just that key's lines.
 
-Values are compared as the reader reads them (a date quoted or not is one date), not as text.
+Values are compared as the reader reads them (a date quoted or not is one date), and the lines
+as written too: a key whose lines only theirs changed (a comment added, say) gets theirs' lines,
+and so does the text between keys (whole-line comments, blank lines) where only theirs changed
+it. Where both changed a key's lines to the same value and theirs' hold a comment ours' lack, or
+both changed the text between two keys, nothing may be lost: NotMergeable.
 A file this cannot merge safely raises NotMergeable: the caller then merges it as text.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import yaml
+
 from ..dates import coerce_dates
 from ..store.frontmatter import parse_yaml, split
-from .yamledit import _front, _same, _top_level_items, read_back
+from .yamledit import _SCANNER, _front, _same, _top_level_items, read_back
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
 """A key's value on a side that does not have the key."""
@@ -51,6 +58,20 @@ class Side:
         lo, hi = self.spans[key]
         text = self.yaml[lo:hi].replace("\r\n", "\n").replace("\n", nl)
         return text if text.endswith(nl) else text + nl
+
+    def gaps(self) -> dict[str | None, tuple[int, int]]:
+        """The text between keys (whole-line comments, blank lines), each named by the key it
+        follows (None: before the first key) -> where it is in `yaml`."""
+        order = sorted(self.spans.items(), key=lambda kv: kv[1])
+        out: dict[str | None, tuple[int, int]] = {None: (0, order[0][1][0] if order else len(self.yaml))}
+        for i, (key, (_, hi)) in enumerate(order):
+            out[key] = (hi, order[i + 1][1][0] if i + 1 < len(order) else len(self.yaml))
+        return out
+
+    def gap(self, after: str | None) -> str | None:
+        """The text between keys after key `after` (LF line breaks); None where there is no such key."""
+        where = self.gaps().get(after)
+        return None if where is None else self.yaml[where[0]:where[1]].replace("\r\n", "\n")
 
 
 def read_side(text: str, empty_ok: bool = False) -> Side:
@@ -115,7 +136,14 @@ def merge_front(base: Side, ours: Side, theirs: Side, rules: Rules | None = None
     conflicts: dict[str, str] = {}
     for key in dict.fromkeys([*ours.data, *theirs.data, *base.data]):
         b, o, t = base.get(key), ours.get(key), theirs.get(key)
-        if _same(o, t) or _same(t, b):
+        if _same(o, t) or _same(t, b):  # the merged value is ours': theirs' lines may still matter
+            lb, lo, lt = (side.lines(key, "\n") for side in (base, ours, theirs))
+            if lt == lb or lt == lo:
+                continue
+            if lo == lb:  # only theirs rewrote the key (a comment added, say): theirs' lines
+                taken.append(key)
+            elif not set(_comments(lt)) <= set(_comments(lo)):
+                raise NotMergeable(f"both sides rewrote {key!r}, theirs with a comment ours lacks")
             continue
         if _same(o, b):
             taken.append(key)
@@ -133,8 +161,9 @@ def merge_front(base: Side, ours: Side, theirs: Side, rules: Rules | None = None
             merged.pop(key, None)
         else:
             merged[key] = ours.data[key]
+    gaps, after = _merge_gaps(base, ours, theirs, taken)
     # Ours' lines where a key conflicts, to prove the splicing reads back as meant.
-    resolved = _splice(base, ours, theirs, taken, {}, markers)
+    resolved = _splice(base, ours, theirs, taken, {}, markers, gaps, after)
     try:
         got = read_back(ours.text[:ours.start] + resolved + ours.text[ours.start + len(ours.yaml):])
     except ValueError as e:  # theirs' lines do not fit ours' (keys indented otherwise, say)
@@ -143,26 +172,63 @@ def merge_front(base: Side, ours: Side, theirs: Side, rules: Rules | None = None
     got = coerce_dates(type_, got) if isinstance(type_, str) else got
     if set(got) != set(merged) or not all(_same(got[k], merged[k]) for k in got):
         raise NotMergeable("the merged front matter would not read back as merged")
-    text = _splice(base, ours, theirs, taken, conflicts, markers) if conflicts else resolved
+    text = _splice(base, ours, theirs, taken, conflicts, markers, gaps, after) if conflicts else resolved
     return Merged(text, merged, [Conflict(k, r) for k, r in conflicts.items()])
 
 
-def _splice(base: Side, ours: Side, theirs: Side, taken: list[str], conflicts: dict[str, str],
-            markers: Markers) -> str:
-    """Ours' YAML with theirs' lines for the `taken` keys and a hunk for each conflict."""
+def _merge_gaps(base: Side, ours: Side, theirs: Side, taken: list[str]
+                ) -> tuple[list[tuple[int, int, str]], dict[str, str]]:
+    """The text between keys merged: theirs' where only theirs changed it, NotMergeable where both
+    did. (replacements in ours' YAML, text to put after a key theirs added as it inserts it)."""
     nl = ours.nl
-    edits: list[tuple[int, int, int, str]] = []  # (from, to, order among insertions, new text)
+    replace: list[tuple[int, int, str]] = []
+    after: dict[str, str] = {}
+    where = ours.gaps()
+    for key in dict.fromkeys([None, *ours.spans, *theirs.spans, *base.spans]):
+        gb, go, gt = base.gap(key), ours.gap(key), theirs.gap(key)
+        if gt is None or gt == gb or gt == go:
+            continue  # theirs has no such key (nothing of theirs to lose), or kept or matched ours
+        if go != gb:
+            raise NotMergeable("both sides changed the text between keys")
+        text = gt.replace("\n", nl)
+        if go is not None:
+            replace.append((*where[key], text))
+        elif key in taken:  # a key theirs added, and the text theirs wrote after it
+            after[key] = text
+        else:
+            raise NotMergeable("text between keys that has no place in ours")
+    return replace, after
+
+
+def _comments(text: str) -> list[str]:
+    """The YAML comments in `text` (a key's lines), each as written; one that cannot be told from
+    the value (the lines do not scan) is the whole text."""
+    try:
+        covered = [(t.start_mark.index, t.end_mark.index) for t in yaml.scan(text, Loader=_SCANNER)]
+    except yaml.YAMLError:
+        return [text]
+    return [m.group().rstrip("\r") for m in re.finditer(r"(?:^|(?<=[ \t]))#[^\n]*", text, re.M)
+            if not any(lo <= m.start() < hi for lo, hi in covered)]
+
+
+def _splice(base: Side, ours: Side, theirs: Side, taken: list[str], conflicts: dict[str, str],
+            markers: Markers, gaps: list[tuple[int, int, str]] = (), after: dict[str, str] | None = None) -> str:
+    """Ours' YAML with theirs' lines for the `taken` keys, a hunk for each conflict, and `gaps`
+    (from, to, text) replaced; `after`: text to put after a key ours lacks as it is inserted."""
+    nl = ours.nl
+    edits: list[tuple[int, int, int, str]] = [(lo, hi, -1, text) for lo, hi, text in gaps]  # before keys inserted there
     for n, key in enumerate([*taken, *conflicts]):
         if key in conflicts:
             new = _hunk(base.lines(key, nl), ours.lines(key, nl), theirs.lines(key, nl),
                         conflicts[key], markers, nl)
         else:
-            new = theirs.lines(key, nl)
+            new = theirs.lines(key, nl) + ("" if key in ours.spans else (after or {}).get(key, ""))
         if key in ours.spans:
             lo, hi = ours.spans[key]
             edits.append((lo, hi, 0, new))
         else:
             at = _anchor(ours, theirs, key)
+            at = next((hi for lo, hi, _ in gaps if lo == at), at)  # after the text theirs wrote there
             edits.append((at, at, list(theirs.data).index(key) if key in theirs.data else n, new))
     yaml = ours.yaml
     if yaml and not yaml.endswith("\n") and any(lo == len(yaml) for lo, _, _, _ in edits):
