@@ -357,3 +357,36 @@ def test_where_the_server_cannot_keep_the_vault_it_checks_a_temporary_copy(team)
     refused = git("Maria", maria, "push", "origin", "main", ok=False)
     assert f"crm/{OPP}:5: error[link-broken]" in refused.stderr
     assert (remote / "salesmd-hook").read_text() == "not a folder"
+
+
+def test_a_commit_pushed_first_as_a_tag_is_still_checked_when_a_branch_takes_it(team):
+    """Only what a branch holds counts as checked: a commit a tag brought is held to the rules
+    when a branch takes it, and the tag itself is held to them too."""
+    remote, maria, _ = team
+    edit(maria / "crm" / OPP, "stage: proposal", "stage: won")
+    git("Maria", maria, "commit", "-qam", "Acme signed")
+    git("Maria", maria, "push", "-q", "origin", "main")
+    edit(maria / "crm" / OPP, "stage: won", "stage: negotiation")
+    git("Maria", maria, "commit", "-qam", "Reopen", "--no-verify")
+    reopen = short(maria)
+    before = remote_tip(remote)
+    git("Maria", maria, "push", "origin", "main", ok=False)
+    tagged = git("Maria", maria, "push", "origin", "HEAD:refs/tags/sneaky", ok=False)
+    assert "push to refs/tags/sneaky refused" in tagged.stderr and "error[terminal-left]" in tagged.stderr
+    assert git("x", remote, "rev-parse", "-q", "--verify", "refs/tags/sneaky", ok=None).stdout == ""
+    git("Maria", maria, "tag", "-a", "-m", "annotated", "sneaky2")
+    annotated = git("Maria", maria, "push", "origin", "refs/tags/sneaky2", ok=False)
+    assert "error[terminal-left]" in annotated.stderr
+    # a tag the hook never saw (pushed before it was installed, or by another route) checks nothing
+    hook = remote / "hooks" / "pre-receive"
+    saved = hook.read_text()
+    hook.write_text("#!/bin/sh\nexit 0\n")
+    git("Maria", maria, "push", "-q", "origin", "HEAD:refs/tags/sneaky")
+    hook.write_text(saved)
+    refused = git("Maria", maria, "push", "origin", "main", ok=False)
+    assert f"commit {reopen} by Maria: Reopen" in refused.stderr and "error[terminal-left]" in refused.stderr
+    assert remote_tip(remote) == before
+    # a tag on a commit the branch already has is accepted, and other refs pass as before
+    git("Maria", maria, "reset", "-q", "--hard", "origin/main")
+    accepted = git("Maria", maria, "push", "origin", "HEAD:refs/tags/v1")
+    assert "refs/tags/v1: 0 new commits checked, nothing broken" in accepted.stderr

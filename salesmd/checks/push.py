@@ -1,12 +1,13 @@
 """A push checked where it arrives (`salesmd hooks pre-receive`, the server's hook): git/receive.py
 reads it from git objects, without a working tree; this applies the rules to it.
 
-For each branch the push updates:
+For each branch the push updates (and each tag it sets at a commit, held as a branch would be):
 - every new commit is held to the process rules against each of its parents, as `check --history`
   holds every version to the versions it descends from: a record committed in a terminal stage
   keeps it, a converted lead keeps its `converted_to`, and (with `backwards: warn|error`) a stage
   does not move back. The parents are what the repository already accepted, so a commit is told
-  against its parents' versions alone, and the cost is that of the pushed commits, not of history;
+  against its parents' versions alone, and the cost is that of the pushed commits, not of history.
+  "New" is what no branch held before the push: a commit only a tag holds is checked again;
 - the vault at the new tip is checked as `salesmd check` checks files (the configuration, every
   record, links), and the push is refused for the errors it brings: those the branch's old tip
   did not have (a vault that had problems before the hook was installed can still be pushed to).
@@ -49,42 +50,45 @@ class Verdict:
 
 def check_push(git_dir: Path, prefix: str, updates: list[Update]) -> list[Verdict]:
     receiving = Receiving(git_dir, prefix)
+    receiving.accept_branches(updates)
     return [check_update(receiving, u) for u in updates]
 
 
 def check_update(receiving: Receiving, update: Update) -> Verdict:
     if update.deleted:
         return Verdict(update, note="deleted")
-    if not update.branch:
-        return Verdict(update, note="not a branch")
-    try:
-        receiving.git("cat-file", "-e", f"{update.new}^{{commit}}")
-    except GitError:
-        raise GitError(f"{update.ref}: {update.new} is not a commit of this repository") from None
-    if not receiving.has_vault(update.new):
+    if not (update.branch or update.tag):
+        return Verdict(update, note="not a branch or a tag")
+    new = receiving.peeled(update.new)
+    if new is None:
+        if update.tag and receiving.has_object(update.new):
+            return Verdict(update, note="a tag of no commit")
+        raise GitError(f"{update.ref}: {update.new} is not a commit of this repository")
+    old = None if update.created else receiving.peeled(update.old)
+    if not receiving.has_vault(new):
         where = receiving.prefix + "salesmd.yaml"
-        if update.created or not receiving.has_vault(update.old):
+        if old is None or not receiving.has_vault(old):
             return Verdict(update, note=f"no {where} there")
-        blamed = receiving.last_change(update.new, where, exclude=update.old) or receiving.commit(update.new)
+        blamed = receiving.last_change(new, where, exclude=old) or receiving.commit(new)
         return Verdict(update, [Finding(blamed, Problem(Source(where, 1), "vault-removed", (
             f"the push removes {where}, and with it the vault this hook checks; if the vault moved, "
             "install the hook again with its new --vault-path")))])
-    commits = receiving.new_commits(update.new)
-    base = receiving.base(update, commits)
+    commits = receiving.new_commits(new)
+    base = receiving.base(old, new, commits)
     verdict = Verdict(update, commits=len(commits))
-    if base is not None and not {p for p in receiving.changed_paths(base, update.new)
+    if base is not None and not {p for p in receiving.changed_paths(base, new)
                                  if p.startswith(receiving.prefix)}:
         return verdict  # the vault is as it was: nothing to check
     with _tree(receiving) as checked:
-        config, problems = checked(update.new)
+        config, problems = checked(new)
         if problems and base is not None and receiving.has_vault(base):
             _, before = checked(base)
             known = {(p.source.path, p.code, p.message) for p in before}
             problems = [p for p in problems if (p.source.path, p.code, p.message) not in known]
     if config is not None:
         verdict.findings += process_findings(receiving, commits, config)
-    tip = next((p.commit for p in commits if p.commit.sha == update.new), None) or receiving.commit(update.new)
-    changed_by = receiving.last_changes(update.new, base) if problems else {}
+    tip = next((p.commit for p in commits if p.commit.sha == new), None) or receiving.commit(new)
+    changed_by = receiving.last_changes(new, base) if problems else {}
     for p in problems:
         where = receiving.prefix + p.source.path
         blamed = changed_by.get(where, tip)  # a file the push did not touch: the tip broke it
