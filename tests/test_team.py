@@ -285,7 +285,8 @@ def test_a_folder_made_a_link_out_never_leads_a_later_write_outside(team, tmp_pa
     git("Maria", maria, "add", "-A")
     git("Maria", maria, "commit", "-qm", "tasks elsewhere", "--no-verify")
     git("Maria", maria, "push", "-q", "origin", "main")
-    assert (remote / "salesmd-hook" / "crm" / "vault" / "tasks").is_symlink()
+    assert not (remote / "salesmd-hook" / "crm" / "vault" / "tasks").is_symlink()  # a link out is not written
+    os.symlink(outside, remote / "salesmd-hook" / "crm" / "vault" / "tasks")  # as an older salesmd wrote it
     manifest = remote / "salesmd-hook" / "crm" / "manifest.json"  # out of step with the files, as after a crash
     manifest.write_text(json.dumps({k: v for k, v in json.loads(manifest.read_text()).items() if k != "tasks"}))
     (maria / "crm" / "tasks").unlink()
@@ -390,3 +391,38 @@ def test_a_commit_pushed_first_as_a_tag_is_still_checked_when_a_branch_takes_it(
     git("Maria", maria, "reset", "-q", "--hard", "origin/main")
     accepted = git("Maria", maria, "push", "origin", "HEAD:refs/tags/v1")
     assert "refs/tags/v1: 0 new commits checked, nothing broken" in accepted.stderr
+
+
+def test_the_server_never_follows_a_link_out_of_the_repository(team, tmp_path: Path):
+    """A salesmd.yaml (or a record) committed as a link to a file on the server is refused at its
+    path and never read: nothing of the file reaches the pusher, and the written-out vault holds
+    no link that leads outside it."""
+    remote, maria, _ = team
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("currency: hunter2-SECRET\n")
+    before = remote_tip(remote)
+    (maria / "crm" / "salesmd.yaml").unlink()
+    (maria / "crm" / "salesmd.yaml").symlink_to(secret)
+    git("Maria", maria, "add", "-A")
+    git("Maria", maria, "commit", "-qm", "link", "--no-verify")
+    refused = git("Maria", maria, "push", "origin", "main", ok=False)
+    assert "crm/salesmd.yaml:1: error[path-escape]" in refused.stderr
+    assert "hunter2" not in refused.stderr
+    kept = remote / "salesmd-hook" / "crm" / "vault"
+    assert not (kept / "salesmd.yaml").is_symlink()
+    # a record linked out, and a link that leads out only through another link of the same commit
+    git("Maria", maria, "reset", "-q", "--hard", "origin/main")
+    (tmp_path / "deal.md").write_text("---\ntype: opportunity\nname: Secret deal hunter2\n---\n")
+    os.symlink(tmp_path / "deal.md", maria / "crm" / "opportunities" / "elsewhere.md")
+    os.symlink("here/../../deal.md", maria / "crm" / "notes" / "a.md")
+    os.symlink(".", maria / "crm" / "notes" / "here")
+    git("Maria", maria, "add", "-A")
+    git("Maria", maria, "commit", "-qm", "links", "--no-verify")
+    refused = git("Maria", maria, "push", "origin", "main", ok=False)
+    assert "crm/opportunities/elsewhere.md:1: error[path-escape]" in refused.stderr
+    assert "crm/notes/a.md:1: error[path-escape]" in refused.stderr
+    assert "hunter2" not in refused.stderr
+    assert not (kept / "opportunities" / "elsewhere.md").is_symlink()
+    for path in kept.rglob("*"):
+        assert Path(os.path.realpath(path)).is_relative_to(kept.resolve()), path
+    assert remote_tip(remote) == before

@@ -28,6 +28,7 @@ from ..git.repo import GitError
 from ..git.versions import Commit, Facts, facts_of
 from ..model import ERROR, WARNING, Problem, Source
 from ..store import frontmatter
+from ..store.walk import walked
 
 
 @dataclass(frozen=True)
@@ -133,11 +134,16 @@ def _checked(tree: WrittenTree, sha: str, use_cache: bool) -> tuple[Config | Non
         shutil.rmtree(tree.root, ignore_errors=True)
         tree.manifest.unlink(missing_ok=True)
         root = tree.write(sha)
+    escaping = "symbolic link leads outside the vault; not read"
+    if "salesmd.yaml" in tree.outside:
+        return None, [Problem(Source("salesmd.yaml", 1), "path-escape", escaping)]
     with _outside_git(root.parent):
         try:
             vault, problems, _ = run_check(root, "current", use_cache=use_cache)
         except ConfigError as e:
             return None, [Problem(Source("salesmd.yaml", 1), "config", str(e))]
+    # the links not written out, where the check would have read them (as it refuses them in a clone)
+    problems += [Problem(Source(rel, 1), "path-escape", escaping) for rel in tree.outside if walked(rel, vault.config)]
     return vault.config, problems
 
 

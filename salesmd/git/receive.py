@@ -258,7 +258,9 @@ class Receiving:
 
 class WrittenTree:
     """The vault as one commit has it, written out as files for the checks to read: its Markdown,
-    YAML and Python files whole, any other file empty, symbolic links as links.
+    YAML and Python files whole, any other file empty, symbolic links as links, save those that
+    lead outside the written tree: they are not written at all (`outside` lists them), so nothing
+    the checks read comes from outside it.
 
     Kept in the receiving repository (`folder`, under its git directory) from one push to the
     next with a manifest of the blob each file was written from, so a push rewrites only the
@@ -271,6 +273,7 @@ class WrittenTree:
         self.folder = folder
         self.root = folder / "vault"
         self.manifest = folder / "manifest.json"
+        self.outside: list[str] = []  # the links the last write left out: they lead outside the tree
 
     def write(self, sha: str) -> Path:
         entries = self.receiving.tree_entries(sha)
@@ -296,11 +299,25 @@ class WrittenTree:
             if path.is_symlink() or path.exists():
                 path.unlink()
             if mode == "120000":
-                os.symlink(contents.get(blob, b"").decode("utf-8", "surrogateescape"), path)
+                target = contents.get(blob, b"").decode("utf-8", "surrogateescape")
+                if self._inside(os.path.join(path.parent, target)):
+                    os.symlink(target, path)
             else:
                 path.write_bytes(contents.get(blob, b""))
+        links = [rel for rel, (mode, _) in entries.items() if mode == "120000"]
+        while True:  # a link written inside can lead out through one written after it (a -> d/../x, d -> .)
+            out = [rel for rel in links if (self.root / rel).is_symlink() and not self._inside(self.root / rel)]
+            if not out:
+                break
+            for rel in out:
+                (self.root / rel).unlink()
+        self.outside = sorted(rel for rel in links if not (self.root / rel).is_symlink())
         self.manifest.write_text(json.dumps({rel: list(e) for rel, e in entries.items()}))
         return self.root
+
+    def _inside(self, path: Path | str) -> bool:
+        """Whether `path`, its links followed, stays in the written tree."""
+        return Path(os.path.realpath(path)).is_relative_to(self.root.resolve())
 
     @contextmanager
     def locked(self):
