@@ -426,3 +426,41 @@ def test_the_server_never_follows_a_link_out_of_the_repository(team, tmp_path: P
     for path in kept.rglob("*"):
         assert Path(os.path.realpath(path)).is_relative_to(kept.resolve()), path
     assert remote_tip(remote) == before
+
+
+def test_a_force_push_that_rewrites_a_won_deal_out_of_history_is_refused(team):
+    """A force-push's new commits are fine against their own parents; the history it drops is
+    not: the old tip's records are held against the new tip's, and the new tip is blamed."""
+    remote, maria, _ = team
+    edit(maria / "crm" / OPP, "stage: proposal", "stage: negotiation")
+    git("Maria", maria, "commit", "-qam", "Negotiating")
+    git("Maria", maria, "push", "-q", "origin", "main")
+    edit(maria / "crm" / OPP, "stage: negotiation", "stage: won")
+    git("Maria", maria, "commit", "-qam", "Acme signed")
+    won = short(maria)
+    git("Maria", maria, "push", "-q", "origin", "main")
+    before = remote_tip(remote)
+    git("Maria", maria, "reset", "-q", "--hard", "HEAD~1")
+    edit(maria / "crm" / OPP, "amount: 48000", "amount: 52000")
+    git("Maria", maria, "commit", "-qam", "52k")
+    refused = git("Maria", maria, "push", "-f", "origin", "main", ok=False)
+    assert f"commit {short(maria)} by Maria: 52k" in refused.stderr
+    line = next(x for x in refused.stderr.splitlines() if "error[terminal-left]" in x)
+    assert f"crm/{OPP}:4: error[terminal-left]: was 'won' in {won} (" in line
+    assert f"rewrites history: the branch's tip {won} is not in the new one" in line
+    assert remote_tip(remote) == before
+    # the branch only moved back, no new commit at all: the same
+    git("Maria", maria, "reset", "-q", "--hard", "HEAD~1")
+    back = git("Maria", maria, "push", "-f", "origin", "main", ok=False)
+    assert "error[terminal-left]" in back.stderr and "rewrites history" in back.stderr
+    # the deal renamed and reopened in the rewritten history: followed to its new name
+    git("Maria", maria, "mv", f"crm/{OPP}", "crm/opportunities/acme-renewal.md")
+    git("Maria", maria, "commit", "-qm", "Renamed", "--no-verify")
+    renamed = git("Maria", maria, "push", "-f", "origin", "main", ok=False)
+    assert "crm/opportunities/acme-renewal.md:4: error[terminal-left]: was 'won' in " in renamed.stderr
+    assert remote_tip(remote) == before
+    # a rewrite that keeps the deal won (a commit's message amended) is accepted
+    git("Maria", maria, "reset", "-q", "--hard", before)
+    git("Maria", maria, "commit", "-q", "--amend", "-m", "Acme signed at last")
+    git("Maria", maria, "push", "-f", "origin", "main")
+    assert remote_tip(remote) == git("x", maria, "rev-parse", "HEAD").stdout.strip()

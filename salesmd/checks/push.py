@@ -8,6 +8,9 @@ For each branch the push updates (and each tag it sets at a commit, held as a br
   does not move back. The parents are what the repository already accepted, so a commit is told
   against its parents' versions alone, and the cost is that of the pushed commits, not of history.
   "New" is what no branch held before the push: a commit only a tag holds is checked again;
+- a push that rewrites a branch's history (its old tip is not in the new history: a force-push)
+  is held to the same rules between the two tips: each record as the old tip had it against the
+  same record (renames followed) at the new tip, the new tip blamed;
 - the vault at the new tip is checked as `salesmd check` checks files (the configuration, every
   record, links), and the push is refused for the errors it brings: those the branch's old tip
   did not have (a vault that had problems before the hook was installed can still be pushed to).
@@ -86,9 +89,11 @@ def check_update(receiving: Receiving, update: Update) -> Verdict:
             _, before = checked(base)
             known = {(p.source.path, p.code, p.message) for p in before}
             problems = [p for p in problems if (p.source.path, p.code, p.message) not in known]
+    tip = next((p.commit for p in commits if p.commit.sha == new), None) or receiving.commit(new)
     if config is not None:
         verdict.findings += process_findings(receiving, commits, config)
-    tip = next((p.commit for p in commits if p.commit.sha == new), None) or receiving.commit(new)
+        if update.branch and old is not None and not receiving.is_ancestor(old, new):
+            verdict.findings += rewrite_findings(receiving, old, tip, config, verdict.findings)
     changed_by = receiving.last_changes(new, base) if problems else {}
     for p in problems:
         where = receiving.prefix + p.source.path
@@ -178,6 +183,33 @@ def process_findings(receiving: Receiving, commits: list[Pushed], config: Config
             found.append(Finding(pushed.commit, Problem(
                 Source(change.new_path, line), code, message.replace("{was}", was).replace("{now}", pushed.commit.label()), severity)))
     return found
+
+
+def rewrite_findings(receiving: Receiving, old: str, tip: Commit, config: Config,
+                     found: list[Finding]) -> list[Finding]:
+    """The rules a push that rewrites history breaks between the branch's old tip, which the new
+    history leaves out, and its new tip: each record as `old` had it against the same record at
+    the tip, the tip blamed. A rule the pushed commits already break at that path is not said twice."""
+    said = {(f.problem.source.path, f.problem.code) for f in found}
+    changes = [c for c in receiving.changes_between(old, tip.sha)
+               if c.old_blob and c.new_blob and c.status in "MRT" and c.new_path.endswith(".md")]
+    blobs = receiving.blobs(sorted({b for c in changes for b in (c.old_blob, c.new_blob)}))
+    facts = {sha: facts_of(data) for sha, data in blobs.items()}
+    dropped = receiving.commit(old)
+    out: list[Finding] = []
+    for change in changes:
+        before, after = facts.get(change.old_blob), facts.get(change.new_blob)
+        if before is None or after is None:
+            continue
+        for code, key, severity, message in _breaks(config, before, after):
+            if (change.new_path, code) in said:
+                continue
+            made = receiving.last_change(old, change.old_path) or dropped
+            text = (message.replace("{was}", made.label()).replace("{now}", tip.label())
+                    + f"; the push rewrites history: the branch's tip {dropped.short} is not in the new one")
+            out.append(Finding(tip, Problem(Source(change.new_path, _line_of(blobs[change.new_blob], key)),
+                                            code, text, severity)))
+    return out
 
 
 def _breaks(config: Config, before: Facts, after: Facts):

@@ -181,6 +181,20 @@ class Receiving:
         except GitError:
             return None
 
+    def changes_between(self, old: str, new: str) -> list[Change]:
+        """The vault's files that differ between commits `old` and `new`, renames followed (as
+        _fill_changes reads a commit against a parent: here `old` plays the parent)."""
+        pushed = Pushed(Commit(new, 0, "", ""), [old], [])
+        self._fill_changes([pushed])
+        return pushed.changes
+
+    def is_ancestor(self, old: str, new: str) -> bool:
+        try:
+            self.git("merge-base", "--is-ancestor", old, new)
+        except GitError:
+            return False
+        return True
+
     def has_object(self, sha: str) -> bool:
         try:
             self.git("cat-file", "-e", sha)
