@@ -205,7 +205,8 @@ def test_a_config_linked_outside_the_repository_is_refused_unread(tmp_path: Path
     git(tmp_path, "clone", "-q", str(repo), str(clone))
     assert (clone / "crm" / "salesmd.yaml").is_symlink()
     for args in (["check", "--format", "github"], ["check", "--history", "--format", "github"]):
-        done = subprocess.run([sys.executable, "-m", "salesmd", *args], cwd=clone / "crm", capture_output=True, text=True)
+        done = subprocess.run([sys.executable, "-m", "salesmd", *args], cwd=clone / "crm",
+                              capture_output=True, text=True)
         assert done.returncode != 0
         assert "salesmd.yaml:1: error[path-escape]" in done.stdout + done.stderr
         assert "hunter2" not in done.stdout + done.stderr
