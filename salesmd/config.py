@@ -174,6 +174,11 @@ def load_config(root: Path, raw: bytes | None = None, text: str | None = None) -
     """Read salesmd.yaml (or `raw`, its bytes as committed; or `text`, as the vault's would be: a
     backup's). Unreadable YAML raises ConfigError; wrong values become problems."""
     path = root / CONFIG_NAME
+    if text is None and raw is None and not Path(os.path.realpath(path)).is_relative_to(Path(root).resolve()):
+        # a symbolic link out of the vault (committed, so a server or CI would follow it): never
+        # read, and nothing of what it leads to shown
+        raise ConfigError(f"{CONFIG_NAME}:1: error[path-escape]: {CONFIG_NAME} is a symbolic link that leads "
+                          "outside the vault; not read")
     try:
         if text is None:
             text = (path.read_bytes() if raw is None else raw).decode("utf-8-sig")

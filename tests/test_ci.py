@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from conftest import git, make_vault
+from salesmd.config import default_config_text
 
 ROOT = Path(__file__).resolve().parent.parent
 GITHUB = ROOT / "docs" / "ci" / "github-actions.yml"
@@ -186,3 +187,33 @@ def test_the_gitlab_job_script_in_a_full_clone(tmp_path: Path, ci_env, reopened:
         assert done[-1].returncode == 1 and len(done) == len(lines)  # the report was written, then the job failed
         assert {(r["check_name"], r["location"]["path"], r["location"]["lines"]["begin"]) for r in report} == \
             {("terminal-left", f"crm/{OPP}", 4)}
+
+
+def test_a_config_linked_outside_the_repository_is_refused_unread(tmp_path: Path):
+    """CI runs `check` in a clone of whatever a pull request brings: a salesmd.yaml committed as a
+    link to a file elsewhere on the runner is refused at its line, and nothing of that file shown."""
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("currency: hunter2-SECRET\n")
+    repo = tmp_path / "repo"
+    vault = make_vault(repo / "crm", git_init=False)
+    (vault.root / "salesmd.yaml").unlink()
+    (vault.root / "salesmd.yaml").symlink_to(secret)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "start")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(repo), str(clone))
+    assert (clone / "crm" / "salesmd.yaml").is_symlink()
+    for args in (["check", "--format", "github"], ["check", "--history", "--format", "github"]):
+        done = subprocess.run([sys.executable, "-m", "salesmd", *args], cwd=clone / "crm",
+                              capture_output=True, text=True)
+        assert done.returncode != 0
+        assert "salesmd.yaml:1: error[path-escape]" in done.stdout + done.stderr
+        assert "hunter2" not in done.stdout + done.stderr
+    # a link that stays in the vault is read as before
+    (clone / "crm" / "config.yaml").write_text(default_config_text())
+    (clone / "crm" / "salesmd.yaml").unlink()
+    (clone / "crm" / "salesmd.yaml").symlink_to("config.yaml")
+    inside = subprocess.run([sys.executable, "-m", "salesmd", "check", "--format", "github"], cwd=clone / "crm",
+                            capture_output=True, text=True)
+    assert inside.returncode == 0, inside.stdout + inside.stderr

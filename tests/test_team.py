@@ -285,7 +285,8 @@ def test_a_folder_made_a_link_out_never_leads_a_later_write_outside(team, tmp_pa
     git("Maria", maria, "add", "-A")
     git("Maria", maria, "commit", "-qm", "tasks elsewhere", "--no-verify")
     git("Maria", maria, "push", "-q", "origin", "main")
-    assert (remote / "salesmd-hook" / "crm" / "vault" / "tasks").is_symlink()
+    assert not (remote / "salesmd-hook" / "crm" / "vault" / "tasks").is_symlink()  # a link out is not written
+    os.symlink(outside, remote / "salesmd-hook" / "crm" / "vault" / "tasks")  # as an older salesmd wrote it
     manifest = remote / "salesmd-hook" / "crm" / "manifest.json"  # out of step with the files, as after a crash
     manifest.write_text(json.dumps({k: v for k, v in json.loads(manifest.read_text()).items() if k != "tasks"}))
     (maria / "crm" / "tasks").unlink()
@@ -357,3 +358,109 @@ def test_where_the_server_cannot_keep_the_vault_it_checks_a_temporary_copy(team)
     refused = git("Maria", maria, "push", "origin", "main", ok=False)
     assert f"crm/{OPP}:5: error[link-broken]" in refused.stderr
     assert (remote / "salesmd-hook").read_text() == "not a folder"
+
+
+def test_a_commit_pushed_first_as_a_tag_is_still_checked_when_a_branch_takes_it(team):
+    """Only what a branch holds counts as checked: a commit a tag brought is held to the rules
+    when a branch takes it, and the tag itself is held to them too."""
+    remote, maria, _ = team
+    edit(maria / "crm" / OPP, "stage: proposal", "stage: won")
+    git("Maria", maria, "commit", "-qam", "Acme signed")
+    git("Maria", maria, "push", "-q", "origin", "main")
+    edit(maria / "crm" / OPP, "stage: won", "stage: negotiation")
+    git("Maria", maria, "commit", "-qam", "Reopen", "--no-verify")
+    reopen = short(maria)
+    before = remote_tip(remote)
+    git("Maria", maria, "push", "origin", "main", ok=False)
+    tagged = git("Maria", maria, "push", "origin", "HEAD:refs/tags/sneaky", ok=False)
+    assert "push to refs/tags/sneaky refused" in tagged.stderr and "error[terminal-left]" in tagged.stderr
+    assert git("x", remote, "rev-parse", "-q", "--verify", "refs/tags/sneaky", ok=None).stdout == ""
+    git("Maria", maria, "tag", "-a", "-m", "annotated", "sneaky2")
+    annotated = git("Maria", maria, "push", "origin", "refs/tags/sneaky2", ok=False)
+    assert "error[terminal-left]" in annotated.stderr
+    # a tag the hook never saw (pushed before it was installed, or by another route) checks nothing
+    hook = remote / "hooks" / "pre-receive"
+    saved = hook.read_text()
+    hook.write_text("#!/bin/sh\nexit 0\n")
+    git("Maria", maria, "push", "-q", "origin", "HEAD:refs/tags/sneaky")
+    hook.write_text(saved)
+    refused = git("Maria", maria, "push", "origin", "main", ok=False)
+    assert f"commit {reopen} by Maria: Reopen" in refused.stderr and "error[terminal-left]" in refused.stderr
+    assert remote_tip(remote) == before
+    # a tag on a commit the branch already has is accepted, and other refs pass as before
+    git("Maria", maria, "reset", "-q", "--hard", "origin/main")
+    accepted = git("Maria", maria, "push", "origin", "HEAD:refs/tags/v1")
+    assert "refs/tags/v1: 0 new commits checked, nothing broken" in accepted.stderr
+
+
+def test_the_server_never_follows_a_link_out_of_the_repository(team, tmp_path: Path):
+    """A salesmd.yaml (or a record) committed as a link to a file on the server is refused at its
+    path and never read: nothing of the file reaches the pusher, and the written-out vault holds
+    no link that leads outside it."""
+    remote, maria, _ = team
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("currency: hunter2-SECRET\n")
+    before = remote_tip(remote)
+    (maria / "crm" / "salesmd.yaml").unlink()
+    (maria / "crm" / "salesmd.yaml").symlink_to(secret)
+    git("Maria", maria, "add", "-A")
+    git("Maria", maria, "commit", "-qm", "link", "--no-verify")
+    refused = git("Maria", maria, "push", "origin", "main", ok=False)
+    assert "crm/salesmd.yaml:1: error[path-escape]" in refused.stderr
+    assert "hunter2" not in refused.stderr
+    kept = remote / "salesmd-hook" / "crm" / "vault"
+    assert not (kept / "salesmd.yaml").is_symlink()
+    # a record linked out, and a link that leads out only through another link of the same commit
+    git("Maria", maria, "reset", "-q", "--hard", "origin/main")
+    (tmp_path / "deal.md").write_text("---\ntype: opportunity\nname: Secret deal hunter2\n---\n")
+    os.symlink(tmp_path / "deal.md", maria / "crm" / "opportunities" / "elsewhere.md")
+    os.symlink("here/../../deal.md", maria / "crm" / "notes" / "a.md")
+    os.symlink(".", maria / "crm" / "notes" / "here")
+    git("Maria", maria, "add", "-A")
+    git("Maria", maria, "commit", "-qm", "links", "--no-verify")
+    refused = git("Maria", maria, "push", "origin", "main", ok=False)
+    assert "crm/opportunities/elsewhere.md:1: error[path-escape]" in refused.stderr
+    assert "crm/notes/a.md:1: error[path-escape]" in refused.stderr
+    assert "hunter2" not in refused.stderr
+    assert not (kept / "opportunities" / "elsewhere.md").is_symlink()
+    for path in kept.rglob("*"):
+        assert Path(os.path.realpath(path)).is_relative_to(kept.resolve()), path
+    assert remote_tip(remote) == before
+
+
+def test_a_force_push_that_rewrites_a_won_deal_out_of_history_is_refused(team):
+    """A force-push's new commits are fine against their own parents; the history it drops is
+    not: the old tip's records are held against the new tip's, and the new tip is blamed."""
+    remote, maria, _ = team
+    edit(maria / "crm" / OPP, "stage: proposal", "stage: negotiation")
+    git("Maria", maria, "commit", "-qam", "Negotiating")
+    git("Maria", maria, "push", "-q", "origin", "main")
+    edit(maria / "crm" / OPP, "stage: negotiation", "stage: won")
+    git("Maria", maria, "commit", "-qam", "Acme signed")
+    won = short(maria)
+    git("Maria", maria, "push", "-q", "origin", "main")
+    before = remote_tip(remote)
+    git("Maria", maria, "reset", "-q", "--hard", "HEAD~1")
+    edit(maria / "crm" / OPP, "amount: 48000", "amount: 52000")
+    git("Maria", maria, "commit", "-qam", "52k")
+    refused = git("Maria", maria, "push", "-f", "origin", "main", ok=False)
+    assert f"commit {short(maria)} by Maria: 52k" in refused.stderr
+    line = next(x for x in refused.stderr.splitlines() if "error[terminal-left]" in x)
+    assert f"crm/{OPP}:4: error[terminal-left]: was 'won' in {won} (" in line
+    assert f"rewrites history: the branch's tip {won} is not in the new one" in line
+    assert remote_tip(remote) == before
+    # the branch only moved back, no new commit at all: the same
+    git("Maria", maria, "reset", "-q", "--hard", "HEAD~1")
+    back = git("Maria", maria, "push", "-f", "origin", "main", ok=False)
+    assert "error[terminal-left]" in back.stderr and "rewrites history" in back.stderr
+    # the deal renamed and reopened in the rewritten history: followed to its new name
+    git("Maria", maria, "mv", f"crm/{OPP}", "crm/opportunities/acme-renewal.md")
+    git("Maria", maria, "commit", "-qm", "Renamed", "--no-verify")
+    renamed = git("Maria", maria, "push", "-f", "origin", "main", ok=False)
+    assert "crm/opportunities/acme-renewal.md:4: error[terminal-left]: was 'won' in " in renamed.stderr
+    assert remote_tip(remote) == before
+    # a rewrite that keeps the deal won (a commit's message amended) is accepted
+    git("Maria", maria, "reset", "-q", "--hard", before)
+    git("Maria", maria, "commit", "-q", "--amend", "-m", "Acme signed at last")
+    git("Maria", maria, "push", "-f", "origin", "main")
+    assert remote_tip(remote) == git("x", maria, "rev-parse", "HEAD").stdout.strip()

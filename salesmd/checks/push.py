@@ -1,12 +1,16 @@
 """A push checked where it arrives (`salesmd hooks pre-receive`, the server's hook): git/receive.py
 reads it from git objects, without a working tree; this applies the rules to it.
 
-For each branch the push updates:
+For each branch the push updates (and each tag it sets at a commit, held as a branch would be):
 - every new commit is held to the process rules against each of its parents, as `check --history`
   holds every version to the versions it descends from: a record committed in a terminal stage
   keeps it, a converted lead keeps its `converted_to`, and (with `backwards: warn|error`) a stage
   does not move back. The parents are what the repository already accepted, so a commit is told
-  against its parents' versions alone, and the cost is that of the pushed commits, not of history;
+  against its parents' versions alone, and the cost is that of the pushed commits, not of history.
+  "New" is what no branch held before the push: a commit only a tag holds is checked again;
+- a push that rewrites a branch's history (its old tip is not in the new history: a force-push)
+  is held to the same rules between the two tips: each record as the old tip had it against the
+  same record (renames followed) at the new tip, the new tip blamed;
 - the vault at the new tip is checked as `salesmd check` checks files (the configuration, every
   record, links), and the push is refused for the errors it brings: those the branch's old tip
   did not have (a vault that had problems before the hook was installed can still be pushed to).
@@ -27,6 +31,7 @@ from ..git.repo import GitError
 from ..git.versions import Commit, Facts, facts_of
 from ..model import ERROR, WARNING, Problem, Source
 from ..store import frontmatter
+from ..store.walk import walked
 
 
 @dataclass(frozen=True)
@@ -49,42 +54,47 @@ class Verdict:
 
 def check_push(git_dir: Path, prefix: str, updates: list[Update]) -> list[Verdict]:
     receiving = Receiving(git_dir, prefix)
+    receiving.accept_branches(updates)
     return [check_update(receiving, u) for u in updates]
 
 
 def check_update(receiving: Receiving, update: Update) -> Verdict:
     if update.deleted:
         return Verdict(update, note="deleted")
-    if not update.branch:
-        return Verdict(update, note="not a branch")
-    try:
-        receiving.git("cat-file", "-e", f"{update.new}^{{commit}}")
-    except GitError:
-        raise GitError(f"{update.ref}: {update.new} is not a commit of this repository") from None
-    if not receiving.has_vault(update.new):
+    if not (update.branch or update.tag):
+        return Verdict(update, note="not a branch or a tag")
+    new = receiving.peeled(update.new)
+    if new is None:
+        if update.tag and receiving.has_object(update.new):
+            return Verdict(update, note="a tag of no commit")
+        raise GitError(f"{update.ref}: {update.new} is not a commit of this repository")
+    old = None if update.created else receiving.peeled(update.old)
+    if not receiving.has_vault(new):
         where = receiving.prefix + "salesmd.yaml"
-        if update.created or not receiving.has_vault(update.old):
+        if old is None or not receiving.has_vault(old):
             return Verdict(update, note=f"no {where} there")
-        blamed = receiving.last_change(update.new, where, exclude=update.old) or receiving.commit(update.new)
+        blamed = receiving.last_change(new, where, exclude=old) or receiving.commit(new)
         return Verdict(update, [Finding(blamed, Problem(Source(where, 1), "vault-removed", (
             f"the push removes {where}, and with it the vault this hook checks; if the vault moved, "
             "install the hook again with its new --vault-path")))])
-    commits = receiving.new_commits(update.new)
-    base = receiving.base(update, commits)
+    commits = receiving.new_commits(new)
+    base = receiving.base(old, new, commits)
     verdict = Verdict(update, commits=len(commits))
-    if base is not None and not {p for p in receiving.changed_paths(base, update.new)
+    if base is not None and not {p for p in receiving.changed_paths(base, new)
                                  if p.startswith(receiving.prefix)}:
         return verdict  # the vault is as it was: nothing to check
     with _tree(receiving) as checked:
-        config, problems = checked(update.new)
+        config, problems = checked(new)
         if problems and base is not None and receiving.has_vault(base):
             _, before = checked(base)
             known = {(p.source.path, p.code, p.message) for p in before}
             problems = [p for p in problems if (p.source.path, p.code, p.message) not in known]
+    tip = next((p.commit for p in commits if p.commit.sha == new), None) or receiving.commit(new)
     if config is not None:
         verdict.findings += process_findings(receiving, commits, config)
-    tip = next((p.commit for p in commits if p.commit.sha == update.new), None) or receiving.commit(update.new)
-    changed_by = receiving.last_changes(update.new, base) if problems else {}
+        if update.branch and old is not None and not receiving.is_ancestor(old, new):
+            verdict.findings += rewrite_findings(receiving, old, tip, config, verdict.findings)
+    changed_by = receiving.last_changes(new, base) if problems else {}
     for p in problems:
         where = receiving.prefix + p.source.path
         blamed = changed_by.get(where, tip)  # a file the push did not touch: the tip broke it
@@ -129,11 +139,16 @@ def _checked(tree: WrittenTree, sha: str, use_cache: bool) -> tuple[Config | Non
         shutil.rmtree(tree.root, ignore_errors=True)
         tree.manifest.unlink(missing_ok=True)
         root = tree.write(sha)
+    escaping = "symbolic link leads outside the vault; not read"
+    if "salesmd.yaml" in tree.outside:
+        return None, [Problem(Source("salesmd.yaml", 1), "path-escape", escaping)]
     with _outside_git(root.parent):
         try:
             vault, problems, _ = run_check(root, "current", use_cache=use_cache)
         except ConfigError as e:
             return None, [Problem(Source("salesmd.yaml", 1), "config", str(e))]
+    # the links not written out, where the check would have read them (as it refuses them in a clone)
+    problems += [Problem(Source(rel, 1), "path-escape", escaping) for rel in tree.outside if walked(rel, vault.config)]
     return vault.config, problems
 
 
@@ -168,6 +183,33 @@ def process_findings(receiving: Receiving, commits: list[Pushed], config: Config
             found.append(Finding(pushed.commit, Problem(
                 Source(change.new_path, line), code, message.replace("{was}", was).replace("{now}", pushed.commit.label()), severity)))
     return found
+
+
+def rewrite_findings(receiving: Receiving, old: str, tip: Commit, config: Config,
+                     found: list[Finding]) -> list[Finding]:
+    """The rules a push that rewrites history breaks between the branch's old tip, which the new
+    history leaves out, and its new tip: each record as `old` had it against the same record at
+    the tip, the tip blamed. A rule the pushed commits already break at that path is not said twice."""
+    said = {(f.problem.source.path, f.problem.code) for f in found}
+    changes = [c for c in receiving.changes_between(old, tip.sha)
+               if c.old_blob and c.new_blob and c.status in "MRT" and c.new_path.endswith(".md")]
+    blobs = receiving.blobs(sorted({b for c in changes for b in (c.old_blob, c.new_blob)}))
+    facts = {sha: facts_of(data) for sha, data in blobs.items()}
+    dropped = receiving.commit(old)
+    out: list[Finding] = []
+    for change in changes:
+        before, after = facts.get(change.old_blob), facts.get(change.new_blob)
+        if before is None or after is None:
+            continue
+        for code, key, severity, message in _breaks(config, before, after):
+            if (change.new_path, code) in said:
+                continue
+            made = receiving.last_change(old, change.old_path) or dropped
+            text = (message.replace("{was}", made.label()).replace("{now}", tip.label())
+                    + f"; the push rewrites history: the branch's tip {dropped.short} is not in the new one")
+            out.append(Finding(tip, Problem(Source(change.new_path, _line_of(blobs[change.new_blob], key)),
+                                            code, text, severity)))
+    return out
 
 
 def _breaks(config: Config, before: Facts, after: Facts):

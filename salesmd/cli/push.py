@@ -20,11 +20,12 @@ from .vault_commands import hooks
 def pre_receive(repo_dir: Path, vault_path: str):
     """Check a push as git's pre-receive hook: read `<old> <new> <ref>` lines on standard input.
 
-    For each branch updated: every new commit is held to the process rules against its parents (a
-    terminal stage kept, a conversion final, stages not moved back where `backwards` forbids it),
-    and the vault at the new tip is checked as `salesmd check` checks files. Prints each problem as
+    For each branch updated (and each tag set at a commit): every new commit is held to the process
+    rules against its parents (a terminal stage kept, a conversion final, stages not moved back
+    where `backwards` forbids it), and the vault at the new tip is checked as `salesmd check` checks files. Prints each problem as
     `path:line: severity[code]: message` under the commit that made it (id, author, subject) and
-    exits 1, which refuses the whole push; exit 0 accepts it. Deleted branches and tags pass.
+    exits 1, which refuses the whole push; exit 0 accepts it. Deleted refs, and refs
+    other than branches and tags, pass.
 
     Example: echo "$OLD $NEW refs/heads/main" | salesmd hooks pre-receive --vault-path crm
     """

@@ -3,8 +3,9 @@ a `pre-receive` hook the pushed objects are still in git's quarantine directory,
 commands run here see through the environment the hook inherits (GIT_OBJECT_DIRECTORY,
 GIT_ALTERNATE_OBJECT_DIRECTORIES). checks/push.py applies the rules to it.
 
-Every read is proportional to the push: the new commits (`rev-list NEW --not --all`: those no
-branch or tag has yet), their changes against each parent (one `git diff-tree --stdin`), and the
+Every read is proportional to the push: the new commits (`git log NEW --not BRANCHES`: those no
+branch had before the push; a commit only a tag or another ref holds was never checked as a
+branch's, so it counts as new), their changes against each parent (one `git diff-tree --stdin`), and the
 blobs those changes name (one `git cat-file --batch`).
 """
 
@@ -45,6 +46,10 @@ class Update:
     @property
     def branch(self) -> bool:
         return self.ref.startswith("refs/heads/")
+
+    @property
+    def tag(self) -> bool:
+        return self.ref.startswith("refs/tags/")
 
 
 OBJECT_ID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")  # SHA-1, or SHA-256 in a repository that uses it
@@ -91,14 +96,27 @@ class Receiving:
     def __init__(self, git_dir: Path, prefix: str = ""):
         self.repo = Repo(Path(git_dir), prefix)
         self.prefix = prefix
+        self.accepted: list[str] | None = None  # see accept_branches
 
     def git(self, *args: str, input: bytes | None = None) -> bytes:
         return self.repo.git(*args, input=input)
 
+    def accept_branches(self, updates: list[Update]) -> None:
+        """What counts as already checked: the branches' tips as the repository had them before
+        the push (a branch this push updates at its old tip, as git gives it). Tags and other refs
+        are left out: what only they hold was never held to the rules as a branch's."""
+        updated = {u.ref: u for u in updates if u.branch}
+        raw = self.git("for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/").decode()
+        tips = {sha for sha, _, ref in (line.partition(" ") for line in raw.splitlines()) if sha and ref not in updated}
+        tips |= {u.old for u in updated.values() if not u.created}
+        self.accepted = sorted(tips)
+
     def new_commits(self, new: str) -> list[Pushed]:
-        """The commits reachable from `new` that no ref has yet, parents first."""
+        """The commits reachable from `new` that no branch had before the push, parents first."""
+        if self.accepted is None:
+            self.accept_branches([])
         raw = self.git("log", "-z", "--reverse", "--topo-order", "--format=%H%x1f%P%x1f%at%x1f%an%x1f%s",
-                       new, "--not", "--all")
+                       new, "--stdin", input="".join(f"^{sha}\n" for sha in self.accepted).encode())
         commits = []
         for entry in raw.decode("utf-8", "replace").split("\0"):
             if not entry.strip():
@@ -144,17 +162,45 @@ class Receiving:
                 pushed.changes.append(Change(status, old, new, None if fields[2] == ZERO else fields[2],
                                              None if fields[3] == ZERO else fields[3], parent))
 
-    def base(self, update: Update, commits: list[Pushed]) -> str | None:
-        """What the branch was before the push: its old tip; for a new branch, the newest commit
-        the repository had that the push builds on (None: the push brings the whole history)."""
-        if not update.created:
-            return update.old
-        new = {p.commit.sha for p in commits}
+    def base(self, old: str | None, new: str, commits: list[Pushed]) -> str | None:
+        """What the ref was before the push: its old tip; for a new ref (`old` None), the newest
+        commit the repository had that the push builds on (None: the push brings the whole history)."""
+        if old is not None:
+            return old
+        pushed = {p.commit.sha for p in commits}
         for p in reversed(commits):
             for parent in p.parents:
-                if parent not in new:
+                if parent not in pushed:
                     return parent
-        return None if commits else update.new
+        return None if commits else new
+
+    def peeled(self, sha: str) -> str | None:
+        """The commit `sha` is or points at (an annotated tag), None when it is no commit."""
+        try:
+            return self.git("rev-parse", "-q", "--verify", f"{sha}^{{commit}}").decode().strip() or None
+        except GitError:
+            return None
+
+    def changes_between(self, old: str, new: str) -> list[Change]:
+        """The vault's files that differ between commits `old` and `new`, renames followed (as
+        _fill_changes reads a commit against a parent: here `old` plays the parent)."""
+        pushed = Pushed(Commit(new, 0, "", ""), [old], [])
+        self._fill_changes([pushed])
+        return pushed.changes
+
+    def is_ancestor(self, old: str, new: str) -> bool:
+        try:
+            self.git("merge-base", "--is-ancestor", old, new)
+        except GitError:
+            return False
+        return True
+
+    def has_object(self, sha: str) -> bool:
+        try:
+            self.git("cat-file", "-e", sha)
+        except GitError:
+            return False
+        return True
 
     def has_vault(self, sha: str) -> bool:
         try:
@@ -226,7 +272,9 @@ class Receiving:
 
 class WrittenTree:
     """The vault as one commit has it, written out as files for the checks to read: its Markdown,
-    YAML and Python files whole, any other file empty, symbolic links as links.
+    YAML and Python files whole, any other file empty, symbolic links as links, save those that
+    lead outside the written tree: they are not written at all (`outside` lists them), so nothing
+    the checks read comes from outside it.
 
     Kept in the receiving repository (`folder`, under its git directory) from one push to the
     next with a manifest of the blob each file was written from, so a push rewrites only the
@@ -239,6 +287,7 @@ class WrittenTree:
         self.folder = folder
         self.root = folder / "vault"
         self.manifest = folder / "manifest.json"
+        self.outside: list[str] = []  # the links the last write left out: they lead outside the tree
 
     def write(self, sha: str) -> Path:
         entries = self.receiving.tree_entries(sha)
@@ -264,11 +313,25 @@ class WrittenTree:
             if path.is_symlink() or path.exists():
                 path.unlink()
             if mode == "120000":
-                os.symlink(contents.get(blob, b"").decode("utf-8", "surrogateescape"), path)
+                target = contents.get(blob, b"").decode("utf-8", "surrogateescape")
+                if self._inside(os.path.join(path.parent, target)):
+                    os.symlink(target, path)
             else:
                 path.write_bytes(contents.get(blob, b""))
+        links = [rel for rel, (mode, _) in entries.items() if mode == "120000"]
+        while True:  # a link written inside can lead out through one written after it (a -> d/../x, d -> .)
+            out = [rel for rel in links if (self.root / rel).is_symlink() and not self._inside(self.root / rel)]
+            if not out:
+                break
+            for rel in out:
+                (self.root / rel).unlink()
+        self.outside = sorted(rel for rel in links if not (self.root / rel).is_symlink())
         self.manifest.write_text(json.dumps({rel: list(e) for rel, e in entries.items()}))
         return self.root
+
+    def _inside(self, path: Path | str) -> bool:
+        """Whether `path`, its links followed, stays in the written tree."""
+        return Path(os.path.realpath(path)).is_relative_to(self.root.resolve())
 
     @contextmanager
     def locked(self):
