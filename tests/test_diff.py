@@ -158,3 +158,20 @@ def test_a_deal_moved_to_another_currency_counts_out_of_one_and_into_the_other(v
     assert short(report, "amounts", "old", "old_currency", "new", "currency", "change") == [
         ("b", 5000, "USD", 4000, "EUR", 4000, None)]
     assert report["totals"]["amount_change"] == {"USD": -5000, "EUR": 4000}
+
+
+def test_a_deal_renamed_then_a_new_deal_at_its_old_path_is_a_rename_and_a_creation(tmp_path):
+    """11-01 A at a.md; 11-03 Maria renames a.md -> a2.md and sets 1200; 11-08 Sam creates a new
+    deal 'A new' at a.md. By hand: a2 renamed (was a), amount +200 by Maria; a created, 300, by Sam."""
+    v = make_vault(tmp_path / "v", base=False)
+    commit_on(v, "2026-11-01", {"opportunities/a.md": deal("A", "proposal", 1000, "2026-12-01")})
+    commit_on(v, "2026-11-03", {"opportunities/a2.md": deal("A", "proposal", 1200, "2026-12-01")},
+              moves={"opportunities/a.md": "opportunities/a2.md"})
+    commit_on(v, "2026-11-08", {"opportunities/a.md": deal("A new", "prospecting", 300, "2027-01-01", owner="sam")},
+              author="Sam")
+    for args in (["diff", "2026-11-01"], ["diff", "2026-11-01", "HEAD"]):
+        report = v.json(*args)
+        assert short(report, "created", "amount") == [("a", 300, "Sam")]
+        assert short(report, "renamed", "was") == [("a2", "a", "Maria")]
+        assert short(report, "amounts", "change") == [("a2", 200, "Maria")]
+        assert report["moved"] == report["close_dates"] == report["deleted"] == []

@@ -21,7 +21,8 @@ TRACKED = ("type", "name", "stage", "amount", "currency", "close_date", "owner",
 class Authorship:
     """What the log of a range says about each record file (paths as at the range's end)."""
 
-    line_of: dict[str, str] = field(default_factory=dict)  # path at the end -> its path at the start (renames)
+    line_of: dict[str, str] = field(default_factory=dict)  # path at the end -> its path at the start (renames;
+    # "path\0n", not a path, for a file added at a path whose record was renamed away in the range)
     changed: dict[str, dict[str, str]] = field(default_factory=dict)  # start path -> key -> author
     added: dict[str, str] = field(default_factory=dict)  # start path (or the path it was added at) -> author
     deleted: dict[str, str] = field(default_factory=dict)  # start path -> author of the deletion
@@ -40,6 +41,15 @@ def _tracked(data: dict) -> dict:
     type_ = data.get("type")
     data = coerce_dates(type_, data) if isinstance(type_, str) else data
     return {k: data.get(k) for k in TRACKED if k in data}
+
+
+def _fresh(path: str, made: Authorship) -> str:
+    """A line key, not a path, for a file added at `path` after the record there was renamed
+    away: another record, paired with nothing at the range's start."""
+    n = 1
+    while f"{path}\0{n}" in made.added:
+        n += 1
+    return f"{path}\0{n}"
 
 
 def authorship(repo: Repo, since: str | None, tip: str, before: dict[str, dict]) -> Authorship:
@@ -80,6 +90,8 @@ def authorship(repo: Repo, since: str | None, tip: str, before: dict[str, dict])
             made.renamed[line] = author
         elif status.endswith("A") and new not in line_of:
             line = new
+            if line in line_of.values() or line in made.renamed:  # its record went on under another name
+                line = _fresh(line, made)
             made.deleted.pop(line, None)
             made.added[line] = author
         else:
