@@ -89,7 +89,7 @@ def forecast_accuracy(app: App, period, owner, fmt: str):
 
     Example: salesmd forecast-accuracy --period 2026-Q3 --owner maria
     """
-    from ..git.past import PastError, Point, find_point, past_vault, renames_since, repository
+    from ..git.past import PastError, Point, find_point, past_vault, repository
     from ..reports.accuracy import build_accuracy, forecast_days
     from ..render.history_text import render_accuracy
 
@@ -108,7 +108,7 @@ def forecast_accuracy(app: App, period, owner, fmt: str):
             except PastError:  # before the first commit: nothing was forecast yet
                 point = Point(None, day - dt.timedelta(days=1), asked)
             then, _ = past_vault(now.root, repo, point, now)
-            points.append((day, _point_dict(point), then, _followed(now, then, renames_since(repo, point.sha))))
+            points.append((day, _point_dict(point), then, _followed(repo, now, then, point.sha)))
     except PastError as e:
         fail(f"error: forecast-accuracy: {e}")
     report = build_accuracy(period, today, now, points, owner)
@@ -118,11 +118,26 @@ def forecast_accuracy(app: App, period, owner, fmt: str):
         click.echo(printable(render_accuracy(report), keep_newlines=True))
 
 
-def _followed(now, then, renames: dict[str, str]):
-    """path now -> its path then: git's renames, where the record kept its name (git pairs small
-    look-alike files by content; a deal under another name is another deal)."""
+def _followed(repo, now, then, sha: str | None):
+    """path now -> its path then: the working tree's renames since HEAD (as git pairs them by
+    content), then the commits' renames since `sha` as `diff` follows them (a file added at a path
+    whose deal was renamed away is another deal). A deal is followed only where it kept its name:
+    git pairs small look-alike files by content, and a path that now holds a deal under another
+    name holds another deal."""
+    from ..git.authors import authorship
+    from ..git.past import renames_since
+
+    if sha is None:  # nothing was committed then: nothing to follow
+        return lambda path: path
     deals_now = {r.path: r for r in now.of_type("opportunity")}
     deals_then = {r.path: r for r in then.of_type("opportunity")}
-    kept = {new: old for new, old in renames.items() if new in deals_now and old in deals_then
-            and deals_now[new].title == deals_then[old].title}
-    return lambda path: kept.get(path, path)
+    uncommitted = renames_since(repo, repo.head_sha) if repo.head_sha else {}
+    olds = {r.path: r.data for t in PIPELINE_TYPES for r in then.of_type(t)}
+    made = authorship(repo, sha, repo.head_sha, olds) if repo.head_sha else None
+    kept = {}
+    for path, record in deals_now.items():
+        at_head = uncommitted.get(path, path)
+        was = made.line(at_head) if made is not None else at_head
+        if was in deals_then and deals_then[was].title == record.title:
+            kept[path] = was
+    return lambda path: kept.get(path, "\0" + path)  # "\0...": no path then
