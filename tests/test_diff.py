@@ -4,9 +4,12 @@ below is computed by hand from it."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+
 import pytest
 
-from conftest import make_vault
+from conftest import git, make_vault
 from dated import commit_on, deal, lead
 
 
@@ -175,3 +178,26 @@ def test_a_deal_renamed_then_a_new_deal_at_its_old_path_is_a_rename_and_a_creati
         assert short(report, "renamed", "was") == [("a2", "a", "Maria")]
         assert short(report, "amounts", "change") == [("a2", 200, "Maria")]
         assert report["moved"] == report["close_dates"] == report["deleted"] == []
+
+
+def test_a_change_made_on_a_merged_branch_keeps_its_author(tmp_path):
+    """11-01 b proposal, close 11-20, 5000. Branch feat 11-04 Sam: close 12-20. main 11-05 Dev: b to
+    negotiation. 11-06 Maria merges feat (--no-ff) and, in the merge, sets the amount to 5500.
+    By hand: moved by Dev, slipped 30 days by Sam, amount +500 by Maria (no parent had 5500)."""
+    v = make_vault(tmp_path / "v", base=False)
+    b, body = "opportunities/b.md", "\nx\n\n\n\n\n\n\ny\n"  # lines apart: git merges the two sides
+    commit_on(v, "2026-11-01", {b: deal("B", "proposal", 5000, "2026-11-20", body=body)})
+    git(v.root, "checkout", "-q", "-b", "feat")
+    commit_on(v, "2026-11-04", {b: deal("B", "proposal", 5000, "2026-12-20", body=body)}, author="Sam")
+    git(v.root, "checkout", "-q", "main")
+    commit_on(v, "2026-11-05", {b: deal("B", "negotiation", 5000, "2026-11-20", body=body)}, author="Dev")
+    env = dict(os.environ, GIT_AUTHOR_DATE="2026-11-06T12:00:00", GIT_COMMITTER_DATE="2026-11-06T12:00:00",
+               GIT_AUTHOR_NAME="Maria", GIT_AUTHOR_EMAIL="m@x", GIT_COMMITTER_NAME="Maria", GIT_COMMITTER_EMAIL="m@x")
+    subprocess.run(["git", "merge", "-q", "--no-ff", "--no-commit", "feat"], cwd=v.root, check=True, env=env)
+    v.write(b, deal("B", "negotiation", 5500, "2026-12-20", body=body))
+    subprocess.run(["git", "commit", "-qam", "merge feat"], cwd=v.root, check=True, env=env)
+    for args in (["diff", "2026-11-01", "HEAD"], ["diff", "2026-11-01"]):
+        report = v.json(*args)
+        assert short(report, "moved", "from", "to") == [("b", "proposal", "negotiation", "Dev")]
+        assert short(report, "close_dates", "days") == [("b", 30, "Sam")]
+        assert short(report, "amounts", "change") == [("b", 500, "Maria")]
