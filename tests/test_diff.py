@@ -201,3 +201,35 @@ def test_a_change_made_on_a_merged_branch_keeps_its_author(tmp_path):
         assert short(report, "moved", "from", "to") == [("b", "proposal", "negotiation", "Dev")]
         assert short(report, "close_dates", "days") == [("b", 30, "Sam")]
         assert short(report, "amounts", "change") == [("b", 500, "Maria")]
+
+
+@pytest.mark.parametrize("args", [["2026-11-06", "2026-11-01"], ["HEAD", "HEAD~3"], ["side"], ["side", "HEAD"]])
+def test_a_from_that_is_not_before_to_is_refused(v, args):
+    """Backwards (11-06 to 11-01), or FROM on another branch: one line and exit 2, not the changes
+    reversed and called uncommitted."""
+    git(v.root, "branch", "side", "HEAD~2")
+    git(v.root, "checkout", "-q", "side")
+    commit_on(v, "2026-11-10", {"opportunities/z.md": deal("Z", "proposal", 10, "2026-12-01")})
+    git(v.root, "checkout", "-q", "main")
+    result = v.run("diff", *args)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("salesmd: error: diff: ") and "swap them" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_from_before_to_is_still_fine(v):
+    assert v.run("diff", "HEAD~3", "HEAD", ok=True).stdout
+    assert v.run("diff", "HEAD", ok=True).stdout
+
+
+def test_an_unknown_author_between_commits_is_a_dash_not_uncommitted():
+    from salesmd.render.history_text import render_diff
+    from salesmd.reports.pipeline_diff import PipelineDiff
+
+    def one(end):
+        report = PipelineDiff({"asked": "HEAD~1", "commit": "a" * 40, "day": "2026-11-01"}, end, None, "USD")
+        report.lists["moved"].append({"id": "b", "type": "opportunity", "name": "B", "owner": "dev", "path": "b.md",
+                                      "from": "proposal", "to": "negotiation", "author": None})
+        return next(line for line in render_diff(report).splitlines() if line.startswith("b "))
+    assert one({"asked": "HEAD", "commit": "b" * 40, "day": "2026-11-02"}).split()[-1] == "-"
+    assert one({"asked": "the working tree", "commit": None, "day": "2026-11-02"}).endswith("(not committed)")

@@ -33,7 +33,8 @@ def diff(app: App, start: str | None, end: str | None, owner, fmt: str):
     are shown "(not committed)"). Lists the deals created, moved (stage from -> to), won, lost,
     deleted and renamed, amounts changed (old -> new, with the total change per currency), close
     dates changed (slipped or pulled in, by how many days) and the leads converted, each with the
-    author of the commit that made the change (renames followed); then the totals.
+    author of the commit that made the change (renames followed); then the totals. FROM must be
+    before TO (an ancestor of it).
 
     Example: salesmd diff 2026-11-16 --owner maria
     """
@@ -55,6 +56,7 @@ def diff(app: App, start: str | None, end: str | None, owner, fmt: str):
         else:
             first = find_point(repo, start)
         last = find_point(repo, end) if end is not None else None
+        _check_order(repo, first, last)
         before, _ = past_vault(today.root, repo, first, today)
         after = past_vault(today.root, repo, last, today)[0] if last is not None else today
     except PastError as e:
@@ -68,6 +70,22 @@ def diff(app: App, start: str | None, end: str | None, owner, fmt: str):
         click.echo(to_json(report.as_dict()))
     else:
         click.echo(printable(render_diff(report), keep_newlines=True))
+
+
+def _check_order(repo, first, last) -> None:
+    """FROM must be before TO (an ancestor of it, or TO itself): otherwise the log between them
+    holds none of the changes, and they would show reversed and uncommitted."""
+    from ..git.past import PastError
+    from ..git.repo import GitError
+
+    tip = last.sha if last is not None else repo.head_sha
+    if first.sha is None or tip is None or first.sha == tip:
+        return
+    try:
+        repo.git("merge-base", "--is-ancestor", first.sha, tip)
+    except GitError:
+        to = f"{last.asked} ({last.sha[:7]})" if last is not None else f"the working tree (HEAD {tip[:7]})"
+        raise PastError(f"FROM {first.asked} ({first.sha[:7]}) is not before TO {to}; swap them") from None
 
 
 @main.command(name="forecast-accuracy")
