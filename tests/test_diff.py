@@ -4,9 +4,12 @@ below is computed by hand from it."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+
 import pytest
 
-from conftest import make_vault
+from conftest import git, make_vault
 from dated import commit_on, deal, lead
 
 
@@ -158,3 +161,75 @@ def test_a_deal_moved_to_another_currency_counts_out_of_one_and_into_the_other(v
     assert short(report, "amounts", "old", "old_currency", "new", "currency", "change") == [
         ("b", 5000, "USD", 4000, "EUR", 4000, None)]
     assert report["totals"]["amount_change"] == {"USD": -5000, "EUR": 4000}
+
+
+def test_a_deal_renamed_then_a_new_deal_at_its_old_path_is_a_rename_and_a_creation(tmp_path):
+    """11-01 A at a.md; 11-03 Maria renames a.md -> a2.md and sets 1200; 11-08 Sam creates a new
+    deal 'A new' at a.md. By hand: a2 renamed (was a), amount +200 by Maria; a created, 300, by Sam."""
+    v = make_vault(tmp_path / "v", base=False)
+    commit_on(v, "2026-11-01", {"opportunities/a.md": deal("A", "proposal", 1000, "2026-12-01")})
+    commit_on(v, "2026-11-03", {"opportunities/a2.md": deal("A", "proposal", 1200, "2026-12-01")},
+              moves={"opportunities/a.md": "opportunities/a2.md"})
+    commit_on(v, "2026-11-08", {"opportunities/a.md": deal("A new", "prospecting", 300, "2027-01-01", owner="sam")},
+              author="Sam")
+    for args in (["diff", "2026-11-01"], ["diff", "2026-11-01", "HEAD"]):
+        report = v.json(*args)
+        assert short(report, "created", "amount") == [("a", 300, "Sam")]
+        assert short(report, "renamed", "was") == [("a2", "a", "Maria")]
+        assert short(report, "amounts", "change") == [("a2", 200, "Maria")]
+        assert report["moved"] == report["close_dates"] == report["deleted"] == []
+
+
+def test_a_change_made_on_a_merged_branch_keeps_its_author(tmp_path):
+    """11-01 b proposal, close 11-20, 5000. Branch feat 11-04 Sam: close 12-20. main 11-05 Dev: b to
+    negotiation. 11-06 Maria merges feat (--no-ff) and, in the merge, sets the amount to 5500.
+    By hand: moved by Dev, slipped 30 days by Sam, amount +500 by Maria (no parent had 5500)."""
+    v = make_vault(tmp_path / "v", base=False)
+    b, body = "opportunities/b.md", "\nx\n\n\n\n\n\n\ny\n"  # lines apart: git merges the two sides
+    commit_on(v, "2026-11-01", {b: deal("B", "proposal", 5000, "2026-11-20", body=body)})
+    git(v.root, "checkout", "-q", "-b", "feat")
+    commit_on(v, "2026-11-04", {b: deal("B", "proposal", 5000, "2026-12-20", body=body)}, author="Sam")
+    git(v.root, "checkout", "-q", "main")
+    commit_on(v, "2026-11-05", {b: deal("B", "negotiation", 5000, "2026-11-20", body=body)}, author="Dev")
+    env = dict(os.environ, GIT_AUTHOR_DATE="2026-11-06T12:00:00", GIT_COMMITTER_DATE="2026-11-06T12:00:00",
+               GIT_AUTHOR_NAME="Maria", GIT_AUTHOR_EMAIL="m@x", GIT_COMMITTER_NAME="Maria", GIT_COMMITTER_EMAIL="m@x")
+    subprocess.run(["git", "merge", "-q", "--no-ff", "--no-commit", "feat"], cwd=v.root, check=True, env=env)
+    v.write(b, deal("B", "negotiation", 5500, "2026-12-20", body=body))
+    subprocess.run(["git", "commit", "-qam", "merge feat"], cwd=v.root, check=True, env=env)
+    for args in (["diff", "2026-11-01", "HEAD"], ["diff", "2026-11-01"]):
+        report = v.json(*args)
+        assert short(report, "moved", "from", "to") == [("b", "proposal", "negotiation", "Dev")]
+        assert short(report, "close_dates", "days") == [("b", 30, "Sam")]
+        assert short(report, "amounts", "change") == [("b", 500, "Maria")]
+
+
+@pytest.mark.parametrize("args", [["2026-11-06", "2026-11-01"], ["HEAD", "HEAD~3"], ["side"], ["side", "HEAD"]])
+def test_a_from_that_is_not_before_to_is_refused(v, args):
+    """Backwards (11-06 to 11-01), or FROM on another branch: one line and exit 2, not the changes
+    reversed and called uncommitted."""
+    git(v.root, "branch", "side", "HEAD~2")
+    git(v.root, "checkout", "-q", "side")
+    commit_on(v, "2026-11-10", {"opportunities/z.md": deal("Z", "proposal", 10, "2026-12-01")})
+    git(v.root, "checkout", "-q", "main")
+    result = v.run("diff", *args)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("salesmd: error: diff: ") and "swap them" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_from_before_to_is_still_fine(v):
+    assert v.run("diff", "HEAD~3", "HEAD", ok=True).stdout
+    assert v.run("diff", "HEAD", ok=True).stdout
+
+
+def test_an_unknown_author_between_commits_is_a_dash_not_uncommitted():
+    from salesmd.render.history_text import render_diff
+    from salesmd.reports.pipeline_diff import PipelineDiff
+
+    def one(end):
+        report = PipelineDiff({"asked": "HEAD~1", "commit": "a" * 40, "day": "2026-11-01"}, end, None, "USD")
+        report.lists["moved"].append({"id": "b", "type": "opportunity", "name": "B", "owner": "dev", "path": "b.md",
+                                      "from": "proposal", "to": "negotiation", "author": None})
+        return next(line for line in render_diff(report).splitlines() if line.startswith("b "))
+    assert one({"asked": "HEAD", "commit": "b" * 40, "day": "2026-11-02"}).split()[-1] == "-"
+    assert one({"asked": "the working tree", "commit": None, "day": "2026-11-02"}).endswith("(not committed)")

@@ -143,3 +143,17 @@ def test_a_look_alike_file_is_not_the_deal_it_replaced(tmp_path):
                                 "opportunities/i.md": deal("I", "won", 1000, "2026-08-15")})
     report = v.json(*TODAY, "forecast-accuracy", "--period", "2026-Q3")
     assert [(d["id"], d["outcome"]) for d in report["snapshots"][0]["deals"]] == [("h", "gone"), ("i", "surprise")]
+
+
+def test_a_renamed_deal_is_followed_when_a_new_deal_takes_its_old_path(tmp_path):
+    """Forecast at 07-01: h (1000, close 08-15). 07-10 h renamed h2; 08-10 h2 won on 08-12;
+    09-25 a new deal 'H new' at h.md. By hand: h2 is a hit, hit rate 1/1; 'H new' is not in it."""
+    v = make_vault(tmp_path / "v", base=False)
+    commit_on(v, "2026-06-20", {"opportunities/h.md": deal("H", "proposal", 1000, "2026-08-15")})
+    commit_on(v, "2026-07-10", {}, moves={"opportunities/h.md": "opportunities/h2.md"})
+    commit_on(v, "2026-08-10", {"opportunities/h2.md": deal("H", "won", 1000, "2026-08-12")})
+    commit_on(v, "2026-09-25", {"opportunities/h.md": deal("H new", "prospecting", 50, "2027-03-01")})
+    report = v.json("--today", "2026-11-01", "forecast-accuracy", "--period", "2026-Q3")
+    first = report["snapshots"][0]
+    assert [(o["id"], o["outcome"]) for o in first["deals"]] == [("h2", "hit")]
+    assert row(first, "maria") == counts(expected=(1, 1000), hit=(1, 1000), hit_rate=(1.0, 1.0))

@@ -33,7 +33,8 @@ def diff(app: App, start: str | None, end: str | None, owner, fmt: str):
     are shown "(not committed)"). Lists the deals created, moved (stage from -> to), won, lost,
     deleted and renamed, amounts changed (old -> new, with the total change per currency), close
     dates changed (slipped or pulled in, by how many days) and the leads converted, each with the
-    author of the commit that made the change (renames followed); then the totals.
+    author of the commit that made the change (renames followed); then the totals. FROM must be
+    before TO (an ancestor of it).
 
     Example: salesmd diff 2026-11-16 --owner maria
     """
@@ -55,6 +56,7 @@ def diff(app: App, start: str | None, end: str | None, owner, fmt: str):
         else:
             first = find_point(repo, start)
         last = find_point(repo, end) if end is not None else None
+        _check_order(repo, first, last)
         before, _ = past_vault(today.root, repo, first, today)
         after = past_vault(today.root, repo, last, today)[0] if last is not None else today
     except PastError as e:
@@ -68,6 +70,22 @@ def diff(app: App, start: str | None, end: str | None, owner, fmt: str):
         click.echo(to_json(report.as_dict()))
     else:
         click.echo(printable(render_diff(report), keep_newlines=True))
+
+
+def _check_order(repo, first, last) -> None:
+    """FROM must be before TO (an ancestor of it, or TO itself): otherwise the log between them
+    holds none of the changes, and they would show reversed and uncommitted."""
+    from ..git.past import PastError
+    from ..git.repo import GitError
+
+    tip = last.sha if last is not None else repo.head_sha
+    if first.sha is None or tip is None or first.sha == tip:
+        return
+    try:
+        repo.git("merge-base", "--is-ancestor", first.sha, tip)
+    except GitError:
+        to = f"{last.asked} ({last.sha[:7]})" if last is not None else f"the working tree (HEAD {tip[:7]})"
+        raise PastError(f"FROM {first.asked} ({first.sha[:7]}) is not before TO {to}; swap them") from None
 
 
 @main.command(name="forecast-accuracy")
@@ -89,7 +107,7 @@ def forecast_accuracy(app: App, period, owner, fmt: str):
 
     Example: salesmd forecast-accuracy --period 2026-Q3 --owner maria
     """
-    from ..git.past import PastError, Point, find_point, past_vault, renames_since, repository
+    from ..git.past import PastError, Point, find_point, past_vault, repository
     from ..reports.accuracy import build_accuracy, forecast_days
     from ..render.history_text import render_accuracy
 
@@ -108,7 +126,7 @@ def forecast_accuracy(app: App, period, owner, fmt: str):
             except PastError:  # before the first commit: nothing was forecast yet
                 point = Point(None, day - dt.timedelta(days=1), asked)
             then, _ = past_vault(now.root, repo, point, now)
-            points.append((day, _point_dict(point), then, _followed(now, then, renames_since(repo, point.sha))))
+            points.append((day, _point_dict(point), then, _followed(repo, now, then, point.sha)))
     except PastError as e:
         fail(f"error: forecast-accuracy: {e}")
     report = build_accuracy(period, today, now, points, owner)
@@ -118,11 +136,26 @@ def forecast_accuracy(app: App, period, owner, fmt: str):
         click.echo(printable(render_accuracy(report), keep_newlines=True))
 
 
-def _followed(now, then, renames: dict[str, str]):
-    """path now -> its path then: git's renames, where the record kept its name (git pairs small
-    look-alike files by content; a deal under another name is another deal)."""
+def _followed(repo, now, then, sha: str | None):
+    """path now -> its path then: the working tree's renames since HEAD (as git pairs them by
+    content), then the commits' renames since `sha` as `diff` follows them (a file added at a path
+    whose deal was renamed away is another deal). A deal is followed only where it kept its name:
+    git pairs small look-alike files by content, and a path that now holds a deal under another
+    name holds another deal."""
+    from ..git.authors import authorship
+    from ..git.past import renames_since
+
+    if sha is None:  # nothing was committed then: nothing to follow
+        return lambda path: path
     deals_now = {r.path: r for r in now.of_type("opportunity")}
     deals_then = {r.path: r for r in then.of_type("opportunity")}
-    kept = {new: old for new, old in renames.items() if new in deals_now and old in deals_then
-            and deals_now[new].title == deals_then[old].title}
-    return lambda path: kept.get(path, path)
+    uncommitted = renames_since(repo, repo.head_sha) if repo.head_sha else {}
+    olds = {r.path: r.data for t in PIPELINE_TYPES for r in then.of_type(t)}
+    made = authorship(repo, sha, repo.head_sha, olds) if repo.head_sha else None
+    kept = {}
+    for path, record in deals_now.items():
+        at_head = uncommitted.get(path, path)
+        was = made.line(at_head) if made is not None else at_head
+        if was in deals_then and deals_then[was].title == record.title:
+            kept[path] = was
+    return lambda path: kept.get(path, "\0" + path)  # "\0...": no path then

@@ -21,7 +21,8 @@ TRACKED = ("type", "name", "stage", "amount", "currency", "close_date", "owner",
 class Authorship:
     """What the log of a range says about each record file (paths as at the range's end)."""
 
-    line_of: dict[str, str] = field(default_factory=dict)  # path at the end -> its path at the start (renames)
+    line_of: dict[str, str] = field(default_factory=dict)  # path at the end -> its path at the start (renames;
+    # "path\0n", not a path, for a file added at a path whose record was renamed away in the range)
     changed: dict[str, dict[str, str]] = field(default_factory=dict)  # start path -> key -> author
     added: dict[str, str] = field(default_factory=dict)  # start path (or the path it was added at) -> author
     deleted: dict[str, str] = field(default_factory=dict)  # start path -> author of the deletion
@@ -42,6 +43,25 @@ def _tracked(data: dict) -> dict:
     return {k: data.get(k) for k in TRACKED if k in data}
 
 
+def _fresh(path: str, made: Authorship) -> str:
+    """A line key, not a path, for a file added at `path` after the record there was renamed
+    away: another record, paired with nothing at the range's start."""
+    n = 1
+    while f"{path}\0{n}" in made.added:
+        n += 1
+    return f"{path}\0{n}"
+
+
+def _first_parents(commits: list[dict], tip: str) -> set[str]:
+    """The commits of the range on the tip's first-parent line."""
+    parent = {entry["c"][0]: entry["p"][0] if entry["p"] else None for entry in commits}
+    line, sha = set(), next((c["c"][0] for c in commits if c["c"][0].startswith(tip)), None)
+    while sha in parent:
+        line.add(sha)
+        sha = parent[sha]
+    return line
+
+
 def authorship(repo: Repo, since: str | None, tip: str, before: dict[str, dict]) -> Authorship:
     """The authors of the changes in since..tip (every commit up to `tip` when `since` is None).
     `before` holds each record file's tracked values at `since`, by vault path."""
@@ -49,15 +69,19 @@ def authorship(repo: Repo, since: str | None, tip: str, before: dict[str, dict])
     before = {path: {k: data[k] for k in TRACKED if k in data} for path, data in before.items()}
     if since == tip:
         return made
-    commits = repo.log(since, tip=tip)
+    commits = repo.log(since, tip=tip, old_blobs=True)
+    first_line = _first_parents(commits, tip)
     changes = []
     for entry in commits:
-        author = entry["c"][2]
-        for status, old, new, blob in entry["x"]:
+        author, sha = entry["c"][2], entry["c"][0]
+        for status, old, new, blob, old_blob in entry["x"]:
             old_v, new_v = repo.vault_path(old), repo.vault_path(new)
             if new_v is not None and new_v.endswith(".md"):
-                changes.append((author, status, old_v, new_v, blob))
-    contents = repo.blobs(sorted({blob for *_, blob in changes if blob}))
+                sides = [[f"{p}:{new}", f"{p}:{old}"] for p in entry["p"][1:]]  # a merge's other parents
+                changes.append((author, sha in first_line, status, old_v, new_v, blob, old_blob, sides))
+    names = {blob for *_, blob, old_blob, _ in changes for blob in (blob, old_blob) if blob}
+    names |= {name for *_, sides in changes for side in sides for name in side}
+    contents = repo.blobs(sorted(names))
     values = {blob: _tracked(front_matter_data(data)) for blob, data in contents.items()}
     line_of: dict[str, str] = {}  # current path -> start path
     last: dict[str, dict] = {}
@@ -65,31 +89,41 @@ def authorship(repo: Repo, since: str | None, tip: str, before: dict[str, dict])
     def values_at(line: str) -> dict:
         return last.get(line, {} if line in made.added else before.get(line, {}))
 
-    for author, status, old, new, blob in changes:
+    def on_side(side: list[str]) -> dict | None:  # the file on another parent of a merge, None: not there
+        return next((values[name] for name in side if name in values), None)
+
+    for author, on_first_line, status, old, new, blob, old_blob, sides in changes:
         now = values.get(blob, {}) if blob else {}
-        if status == "R" and now.get("name") != values_at(line_of.get(old, old)).get("name"):
-            status = "DA"  # git pairs small look-alike files by content: another name is another record
+        was = values.get(old_blob, {}) if old_blob else values_at(line_of.get(old, old)) if status != "A" else {}
+        theirs = [on_side(side) for side in sides]  # a merge: each change is the merger's only where
+        # the merged value is on no parent (the first parent's is `was`)
+        if status == "R" and now.get("name") != was.get("name"):
+            status, was = "DA", {}  # git pairs small look-alike files by content: another name is another record
         if status.startswith("D"):
             line = line_of.pop(old, old)
-            made.deleted[line] = author
+            if not any(t is None for t in theirs):  # not deleted on another parent before the merge
+                made.deleted[line] = author
             last.pop(line, None)
             if status == "D":
                 continue
         if status == "R":
             line = line_of.pop(old, old)
-            made.renamed[line] = author
+            if not any(t is not None for t in theirs):
+                made.renamed[line] = author
         elif status.endswith("A") and new not in line_of:
             line = new
+            if line in line_of.values() or line in made.renamed:  # its record went on under another name
+                line = _fresh(line, made)
             made.deleted.pop(line, None)
             made.added[line] = author
         else:
             line = line_of.get(new, new)
         line_of[new] = line
-        was = values_at(line)
         for key in TRACKED:
-            if now.get(key) != was.get(key):
+            if now.get(key) != was.get(key) and all(now.get(key) != (t or {}).get(key) for t in theirs):
                 made.changed.setdefault(line, {})[key] = author
-        last[line] = now
+        if on_first_line:  # a side branch's commit is in the tip as its merge has it
+            last[line] = now
     made.line_of = {path: line for path, line in line_of.items() if path != line}
     made.committed = last
     return made

@@ -71,8 +71,9 @@ LINK_MODE = "120000"  # git's file mode of a symbolic link
 LINK = "link"  # Repo.staged's word for a staged symbolic link
 
 
-def raw_changes(raw: bytes) -> list[tuple[str, str, str, str | None, str]]:
-    """git's `--raw -z` entries: (status letter, old path, new path, new blob or None, new mode)."""
+def raw_changes(raw: bytes, old_blobs: bool = False) -> list[tuple]:
+    """git's `--raw -z` entries: (status letter, old path, new path, new blob or None, new mode),
+    and the old blob or None after them when `old_blobs`."""
     tokens = raw.split(b"\0")
     changes = []
     i = 0
@@ -82,14 +83,15 @@ def raw_changes(raw: bytes) -> list[tuple[str, str, str, str | None, str]]:
             i += 1
             continue
         fields = meta[1:].split()
-        new_blob, status = fields[3], fields[4][0]
+        old_blob, new_blob, status = fields[2], fields[3], fields[4][0]
         if status in "RC":
             old, new = (t.decode("utf-8", "surrogateescape") for t in tokens[i + 1:i + 3])
             i += 3
         else:
             old = new = tokens[i + 1].decode("utf-8", "surrogateescape")
             i += 2
-        changes.append((status, old, new, None if new_blob == ZERO else new_blob, fields[1]))
+        changes.append((status, old, new, None if new_blob == ZERO else new_blob, fields[1])
+                       + ((None if old_blob == ZERO else old_blob,) if old_blobs else ()))
     return changes
 
 
@@ -158,12 +160,13 @@ class Repo:
             return None
         return repo_path[len(self.prefix):]
 
-    def log(self, since: str | None = None, tip: str = "HEAD") -> list[dict]:
+    def log(self, since: str | None = None, tip: str = "HEAD", old_blobs: bool = False) -> list[dict]:
         """Every commit, parents first: {"c": [sha, author time, author, subject], "p": [parent
         ids], "x": [its changes against its first parent: (status, old path, new path, new blob)]}.
 
         Every commit, not only those touching the vault, so each commit's parents are listed too;
-        up to `tip` (a commit id), HEAD by default."""
+        up to `tip` (a commit id), HEAD by default. With `old_blobs` each change also ends with
+        the blob it changed (None: added)."""
         rev = f"{since}..{tip}" if since else tip
         relative = [f"--relative={self.prefix}"] if self.prefix else []
         raw = self.git("log", "-z", "--raw", "--no-abbrev", "-M", "--reverse", "--topo-order",
@@ -173,8 +176,8 @@ class Repo:
         for chunk in raw.split(b"\x01")[1:]:
             header, _, rest = chunk.partition(b"\0")
             sha, parents, at, author, subject = header.decode("utf-8", "replace").split("\x1f", 4)
-            changes = [(status, self.prefix + old, self.prefix + new, blob)
-                       for status, old, new, blob, _ in raw_changes(rest.lstrip(b"\n"))]
+            changes = [(status, self.prefix + old, self.prefix + new, blob, *was)
+                       for status, old, new, blob, _, *was in raw_changes(rest.lstrip(b"\n"), old_blobs)]
             out.append({"c": [sha, int(at), author, subject], "p": parents.split(), "x": [list(c) for c in changes]})
         return out
 

@@ -17,8 +17,10 @@ def _point(point: dict) -> str:
     return shown + (f", {point['day']})" if point["asked"] != str(point["day"]) else ")")
 
 
-def _by(author: str | None) -> str:
-    return author or NOT_COMMITTED
+def _by(author: str | None, to_commit: bool = False) -> str:
+    """Who made a change: None is a change not committed yet, or, up to a commit, one the log
+    cannot tell ("-")."""
+    return author or ("-" if to_commit else NOT_COMMITTED)
 
 
 def _sums(by_currency: dict[str, Any], signed: bool = False) -> str:
@@ -39,7 +41,7 @@ def render_diff(report) -> str:
             lines.extend(["", title, table(headers, rows)])
 
     def who(item):
-        return [item["owner"] or "", _by(item["author"])]
+        return [item["owner"] or "", _by(item["author"], d["to"].get("commit") is not None)]
 
     section(f"Created: {count(totals['created']['count'], 'deal')}" + _with(totals["created"]["by_currency"]),
             ["id", "name", "stage", "amount", "close", "owner", "by"],

@@ -58,14 +58,15 @@ def build_diff(before: Vault, after: Vault, made, start: dict, end: dict, owner:
     olds = {r.path: r for t in ("opportunity", "lead") for r in before.of_type(t)}
     pairs: list[tuple[Record | None, Record | None]] = []
     unmatched_new: list[Record] = []
-    for t in ("opportunity", "lead"):
-        for record in after.of_type(t):
-            line = made.line(record.path) if made else record.path
-            old = olds.pop(line, None)
-            if old is None:
-                unmatched_new.append(record)
-            else:
-                pairs.append((old, record))
+    records = [r for t in ("opportunity", "lead") for r in after.of_type(t)]
+    renamed_first = sorted(records, key=lambda r: not made or made.line(r.path) == r.path)
+    for record in renamed_first:  # so a new file at a renamed record's old path does not take it
+        line = made.line(record.path) if made else record.path
+        old = olds.pop(line, None)
+        if old is None:
+            unmatched_new.append(record)
+        else:
+            pairs.append((old, record))
     by_blob = {r.blob: r for r in olds.values() if r.blob}
     for record in unmatched_new:  # renamed and not committed yet: the same bytes under a new name
         old = by_blob.pop(record.blob, None) if record.blob else None
