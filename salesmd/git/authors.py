@@ -85,6 +85,7 @@ def authorship(repo: Repo, since: str | None, tip: str, before: dict[str, dict])
     values = {blob: _tracked(front_matter_data(data)) for blob, data in contents.items()}
     line_of: dict[str, str] = {}  # current path -> start path
     last: dict[str, dict] = {}
+    made_by: dict[tuple[str, str], list[tuple[str, object]]] = {}  # (line, key) -> (author, new value)...
 
     def values_at(line: str) -> dict:
         return last.get(line, {} if line in made.added else before.get(line, {}))
@@ -121,9 +122,15 @@ def authorship(repo: Repo, since: str | None, tip: str, before: dict[str, dict])
         line_of[new] = line
         for key in TRACKED:
             if now.get(key) != was.get(key) and all(now.get(key) != (t or {}).get(key) for t in theirs):
-                made.changed.setdefault(line, {})[key] = author
+                made_by.setdefault((line, key), []).append((author, now.get(key)))
         if on_first_line:  # a side branch's commit is in the tip as its merge has it
             last[line] = now
+    for (line, key), authors in made_by.items():
+        # the last change that made the value the tip has: two branches that changed one key and a
+        # merge that kept one side's value credit that side, whichever of the two came later
+        final = last[line].get(key) if line in last else None
+        kept = [who for who, value in authors if line in last and value == final]
+        made.changed.setdefault(line, {})[key] = (kept or [who for who, _ in authors])[-1]
     made.line_of = {path: line for path, line in line_of.items() if path != line}
     made.committed = last
     return made
