@@ -157,3 +157,18 @@ def test_a_renamed_deal_is_followed_when_a_new_deal_takes_its_old_path(tmp_path)
     first = report["snapshots"][0]
     assert [(o["id"], o["outcome"]) for o in first["deals"]] == [("h2", "hit")]
     assert row(first, "maria") == counts(expected=(1, 1000), hit=(1, 1000), hit_rate=(1.0, 1.0))
+
+
+def test_a_deal_whose_name_is_edited_in_place_is_the_same_deal(tmp_path):
+    """Forecast at 07-01: h (1000, close 08-15); 07-20 its name is edited; 08-10 won. A hit. A deal
+    deleted and made again at its path (k) is another deal: k is gone, the new k a surprise."""
+    v = make_vault(tmp_path / "v", base=False)
+    commit_on(v, "2026-06-20", {"opportunities/h.md": deal("H", "proposal", 1000, "2026-08-15"),
+                                "opportunities/k.md": deal("K", "proposal", 500, "2026-08-20")})
+    commit_on(v, "2026-07-20", {"opportunities/h.md": deal("H (12 trucks)", "proposal", 1000, "2026-08-15"),
+                                "opportunities/k.md": None})
+    commit_on(v, "2026-08-10", {"opportunities/h.md": deal("H (12 trucks)", "won", 1000, "2026-08-12"),
+                                "opportunities/k.md": deal("K again", "won", 700, "2026-08-11")})
+    report = v.json("--today", "2026-11-01", "forecast-accuracy", "--period", "2026-Q3")
+    outcomes = [(o["id"], o["outcome"]) for o in report["snapshots"][0]["deals"]]
+    assert ("h", "hit") in outcomes and ("k", "gone") in outcomes and ("k", "surprise") in outcomes
