@@ -139,9 +139,9 @@ def forecast_accuracy(app: App, period, owner, fmt: str):
 def _followed(repo, now, then, sha: str | None):
     """path now -> its path then: the working tree's renames since HEAD (as git pairs them by
     content), then the commits' renames since `sha` as `diff` follows them (a file added at a path
-    whose deal was renamed away, or deleted and made again, is another deal). Editing a deal's
-    name in place keeps it the same deal; a rename not committed yet is followed only where the
-    deal kept its name (git pairs small look-alike files by content)."""
+    whose deal was renamed away is another deal, and so is one deleted and made again under another
+    name). Editing a deal's name in place keeps it the same deal; a rename not committed yet is
+    followed only where the deal kept its name (git pairs small look-alike files by content)."""
     from ..git.authors import authorship
     from ..git.past import renames_since
 
@@ -156,8 +156,10 @@ def _followed(repo, now, then, sha: str | None):
     for path, record in deals_now.items():
         at_head = uncommitted.get(path, path)
         was = made.line(at_head) if made is not None else at_head
-        if was not in deals_then or (made is not None and was in made.added):
+        if was not in deals_then:
             continue
-        if at_head == path or deals_then[was].title == record.title:
+        same_name = deals_then[was].title == record.title
+        made_again = made is not None and was in made.added  # deleted and made again at its path
+        if same_name or (at_head == path and not made_again):
             kept[path] = was
     return lambda path: kept.get(path, "\0" + path)  # "\0...": no path then
