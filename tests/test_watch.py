@@ -16,7 +16,10 @@ class Watcher:
     def __init__(self, vault, site):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "salesmd", "--vault", str(vault.root), "watch", "--out", str(site),
-             "--debounce", "0.2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             "--debounce", "0.2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            # Ctrl-C reaches it as at a terminal, even when the suite itself runs in the background
+            # (`pytest &`: the shell starts it with SIGINT ignored, and children inherit that)
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
