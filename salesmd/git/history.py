@@ -245,6 +245,18 @@ def load_history(vault_root: Path, *, use_cache: bool = True,
         if any(p not in history.lines for p in relevant):
             return load_history(vault_root, use_cache=use_cache, relevant=relevant)
         history.lines, history.gone = {p: history.lines[p] for p in relevant}, []
+    needed = give_facts(history, repo, cache, relevant)
+    extends = commits is cache.commits and cache.prefix == repo.prefix  # the cached log and new commits after it
+    cache.commits, cache.head, cache.prefix = commits, None if repo.shallow else head, repo.prefix
+    if needed or since != head:
+        cache.save(extends)
+    return history
+
+
+def give_facts(history: History, repo: Repo, cache: "HistoryCache", relevant: dict[str, str] | None) -> list[str]:
+    """Give the versions the rules read their facts (from the cache, else parsed from their blobs,
+    which the cache then keeps): every version (`relevant` None), else those of the relevant files
+    and of the pipeline folders' files with more than one version. Returns the blobs read."""
     folders = _pipeline_folders(relevant)
     wanted = [v for path, line in history.lines.items() for v in line
               if relevant is None or ((path in relevant or _in_pipeline_folder(line, folders))
@@ -257,11 +269,7 @@ def load_history(vault_root: Path, *, use_cache: bool = True,
     for v in wanted:
         if v.blob:
             v.facts = cache.facts.get(v.blob)
-    extends = commits is cache.commits and cache.prefix == repo.prefix  # the cached log and new commits after it
-    cache.commits, cache.head, cache.prefix = commits, None if repo.shallow else head, repo.prefix
-    if needed or since != head:
-        cache.save(extends)
-    return history
+    return needed
 
 
 def pipeline_paths(vault) -> dict[str, str]:

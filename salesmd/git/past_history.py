@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .history import History, HistoryCache, _in_pipeline_folder, _paths_to_follow, _pipeline_folders
+from .history import History, HistoryCache, _paths_to_follow, give_facts
 from .repo import GitError, Repo
-from .versions import facts_of
 
 
 def history_at(root: Path, repo: Repo, sha: str, relevant: dict[str, str]) -> History | None:
@@ -46,17 +45,7 @@ def _history_at(root: Path, repo: Repo, sha: str, relevant: dict[str, str]) -> H
 
     with no_gc():
         history.lines, history.gone = walk(commits, repo.vault_path, follow)
-    folders = _pipeline_folders(relevant)
-    wanted = [v for path, line in history.lines.items() for v in line
-              if (path in relevant or _in_pipeline_folder(line, folders))
-              and (len(line) > 1 or relevant.get(path) != line[0].blob)]
-    wanted += [v for line in history.gone for v in line if len(line) > 1 and _in_pipeline_folder(line, folders)]
-    needed = sorted({v.blob for v in wanted if v.blob and v.blob not in cache.facts})
-    for blob, data in repo.blobs(needed).items():
-        cache.facts[blob] = facts_of(data)
-    for v in wanted:
-        if v.blob:
-            v.facts = cache.facts.get(v.blob)
+    give_facts(history, repo, cache, relevant)
     return history
 
 
