@@ -277,7 +277,7 @@ set_option = click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE",
 @write_options
 @pass_app
 def move(app: App, record_id, stage, pairs, dry_run, commit):
-    """Move an opportunity, a lead or an issue to another stage of its pipeline.
+    """Move an opportunity, a lead, an issue or a declared type's record to another stage of its pipeline.
 
     Refuses an unknown stage, leaving a terminal stage, and a stage whose required keys are
     missing (set them with --set in the same command).
