@@ -19,12 +19,15 @@ from salesmd.config import default_config_text
 OPP = "opportunities/acme-fleet-renewal.md"
 
 
-def git(who: str, cwd: Path, *args: str, ok: bool | None = True) -> subprocess.CompletedProcess:
-    """git as one rep (their name is the commit's author); PATH without salesmd's virtualenv, as a
-    server's hooks have it, so the hook must find salesmd by its absolute interpreter path."""
+def git(who: str, cwd: Path, *args: str, ok: bool | None = True, day: str | None = None) -> subprocess.CompletedProcess:
+    """git as one rep (their name is the commit's author; `day`, YYYY-MM-DD, the commit's date);
+    PATH without salesmd's virtualenv, as a server's hooks have it, so the hook must find salesmd
+    by its absolute interpreter path."""
     env = dict(os.environ, GIT_AUTHOR_NAME=who, GIT_AUTHOR_EMAIL=f"{who.lower()}@example.com",
                GIT_COMMITTER_NAME=who, GIT_COMMITTER_EMAIL=f"{who.lower()}@example.com",
                PATH="/usr/local/bin:/usr/bin:/bin")
+    if day is not None:
+        env.update(GIT_AUTHOR_DATE=f"{day}T12:00:00+00:00", GIT_COMMITTER_DATE=f"{day}T12:00:00+00:00")
     done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env=env)
     if ok is not None:
         assert (done.returncode == 0) == ok, done.stdout + done.stderr
@@ -219,8 +222,8 @@ def test_a_declared_types_terminal_stage_holds_on_the_server_too(tmp_path: Path)
     remote = tmp_path / "crm.git"
     git("admin", tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
     vault = make_vault(tmp_path / "maria", {"partners/bolt.md": "---\ntype: partner\nname: Bolt\nstage: ended\n---\n"},
-                       config=default_config_text() + "types:\n  partner:\n    folder: partners\n    keys: {name: text}\n"
-                       "    pipeline: {stages: [applied, active], terminal: [ended]}\n")
+                       config=default_config_text() + "types:\n  partner:\n    folder: partners\n"
+                       "    keys: {name: text}\n    pipeline: {stages: [applied, active], terminal: [ended]}\n")
     git("Maria", vault.root, "add", "-A")
     git("Maria", vault.root, "commit", "-qm", "start")
     git("Maria", vault.root, "push", "-q", str(remote), "main")

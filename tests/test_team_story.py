@@ -14,34 +14,12 @@ give the figures worked out by hand below.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from conftest import make_vault
+from test_team import git, salesmd
 
 OPP = "opportunities/acme-fleet-renewal.md"
-
-
-def git(who: str, cwd: Path, day: str, *args: str, ok: bool | None = True) -> subprocess.CompletedProcess:
-    """git as one rep on one day (author and committer, name and date); PATH without salesmd's
-    virtualenv, so the hooks and the merge driver find salesmd by their interpreter's path."""
-    when = f"{day}T12:00:00+00:00"
-    env = dict(os.environ, GIT_AUTHOR_NAME=who, GIT_AUTHOR_EMAIL=f"{who.lower()}@example.com",
-               GIT_COMMITTER_NAME=who, GIT_COMMITTER_EMAIL=f"{who.lower()}@example.com",
-               GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when, PATH="/usr/local/bin:/usr/bin:/bin")
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env=env)
-    if ok is not None:
-        assert (done.returncode == 0) == ok, done.stdout + done.stderr
-    return done
-
-
-def salesmd(cwd: Path, *args: str, ok: bool | None = True) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, "-m", "salesmd", *args], cwd=cwd, capture_output=True, text=True)
-    if ok is not None:
-        assert (done.returncode == 0) == ok, done.stdout + done.stderr
-    return done
 
 
 def change(clone: Path, old: str, new: str) -> None:
@@ -53,41 +31,41 @@ def change(clone: Path, old: str, new: str) -> None:
 
 def test_two_reps_a_fortnight_of_one_deal(tmp_path: Path):
     remote = tmp_path / "crm.git"
-    git("admin", tmp_path, "2026-10-01", "init", "-q", "--bare", "-b", "main", str(remote))
+    git("admin", tmp_path, "init", "-q", "--bare", "-b", "main", str(remote), day="2026-10-01")
     salesmd(tmp_path, "hooks", "install", "--server", "--repo", str(remote), "--vault-path", "crm")
     maria, dev = tmp_path / "maria", tmp_path / "dev"
-    git("Maria", tmp_path, "2026-10-01", "clone", "-q", str(remote), str(maria))
+    git("Maria", tmp_path, "clone", "-q", str(remote), str(maria), day="2026-10-01")
     make_vault(maria / "crm", git_init=False)
     salesmd(maria / "crm", "hooks", "install")
     assert "added" in salesmd(maria / "crm", "merge-driver", "install").stdout
-    git("Maria", maria, "2026-10-01", "add", "-A")
-    git("Maria", maria, "2026-10-01", "commit", "-qm", "The vault")
-    git("Maria", maria, "2026-10-01", "push", "-q", "origin", "main")
-    git("Dev", tmp_path, "2026-10-01", "clone", "-q", str(remote), str(dev))
+    git("Maria", maria, "add", "-A", day="2026-10-01")
+    git("Maria", maria, "commit", "-qm", "The vault", day="2026-10-01")
+    git("Maria", maria, "push", "-q", "origin", "main", day="2026-10-01")
+    git("Dev", tmp_path, "clone", "-q", str(remote), str(dev), day="2026-10-01")
     salesmd(dev / "crm", "hooks", "install")
     installed = salesmd(dev / "crm", "merge-driver", "install").stdout  # .gitattributes came with the clone
     assert "merge.salesmd.driver" in installed and ".gitattributes" not in installed
 
     # Different keys on adjacent lines: merged key by key, cleanly, and the push goes through.
     change(maria, "amount: 48000", "amount: 52000")
-    git("Maria", maria, "2026-10-05", "commit", "-qam", "Acme: new quote")
-    git("Maria", maria, "2026-10-05", "push", "-q", "origin", "main")
+    git("Maria", maria, "commit", "-qam", "Acme: new quote", day="2026-10-05")
+    git("Maria", maria, "push", "-q", "origin", "main", day="2026-10-05")
     change(dev, "close_date: 2026-12-15", "close_date: 2027-01-31")
-    git("Dev", dev, "2026-10-05", "commit", "-qam", "Acme: the board meets in January")
-    git("Dev", dev, "2026-10-05", "pull", "-q", "--no-rebase", "--no-edit", "origin", "main")
+    git("Dev", dev, "commit", "-qam", "Acme: the board meets in January", day="2026-10-05")
+    git("Dev", dev, "pull", "-q", "--no-rebase", "--no-edit", "origin", "main", day="2026-10-05")
     text = (dev / "crm" / OPP).read_text(encoding="utf-8")
     assert "amount: 52000\nclose_date: 2027-01-31\n" in text and "<<<<<<<" not in text
     salesmd(dev / "crm", "check")
-    git("Dev", dev, "2026-10-05", "push", "-q", "origin", "main")
+    git("Dev", dev, "push", "-q", "origin", "main", day="2026-10-05")
 
     # The same key changed two ways: a conflict around that key only, which `check` reports at its line.
-    git("Maria", maria, "2026-10-08", "pull", "-q", "--no-rebase", "origin", "main")
+    git("Maria", maria, "pull", "-q", "--no-rebase", "origin", "main", day="2026-10-08")
     change(maria, "amount: 52000", "amount: 50000")
-    git("Maria", maria, "2026-10-08", "commit", "-qam", "Acme: discount")
-    git("Maria", maria, "2026-10-08", "push", "-q", "origin", "main")
+    git("Maria", maria, "commit", "-qam", "Acme: discount", day="2026-10-08")
+    git("Maria", maria, "push", "-q", "origin", "main", day="2026-10-08")
     change(dev, "amount: 52000", "amount: 55000")
-    git("Dev", dev, "2026-10-08", "commit", "-qam", "Acme: two more trucks")
-    git("Dev", dev, "2026-10-08", "pull", "-q", "--no-rebase", "--no-edit", "origin", "main", ok=False)
+    git("Dev", dev, "commit", "-qam", "Acme: two more trucks", day="2026-10-08")
+    git("Dev", dev, "pull", "-q", "--no-rebase", "--no-edit", "origin", "main", ok=False, day="2026-10-08")
     lines = (dev / "crm" / OPP).read_text(encoding="utf-8").splitlines()
     at = lines.index("amount: 55000") + 1
     assert lines[at - 2].startswith("<<<<<<<") and "amount: 50000" in lines[at:at + 2]
@@ -95,24 +73,24 @@ def test_two_reps_a_fortnight_of_one_deal(tmp_path: Path):
     checked = salesmd(dev / "crm", "check", ok=False)
     assert f"{OPP}:{at - 1}: error[conflict-marker]: merge conflict on 'amount'" in checked.stdout
     assert "55000" in checked.stdout and "50000" in checked.stdout
-    git("Dev", dev, "2026-10-08", "checkout", "--ours", "--", f"crm/{OPP}")
-    git("Dev", dev, "2026-10-08", "commit", "-qam", "Acme: keep two more trucks")
-    git("Dev", dev, "2026-10-08", "push", "-q", "origin", "main")
+    git("Dev", dev, "checkout", "--ours", "--", f"crm/{OPP}", day="2026-10-08")
+    git("Dev", dev, "commit", "-qam", "Acme: keep two more trucks", day="2026-10-08")
+    git("Dev", dev, "push", "-q", "origin", "main", day="2026-10-08")
 
     # Won, then reopened by the other rep: the server refuses the push, naming the commit and its author.
-    git("Maria", maria, "2026-10-12", "pull", "-q", "--no-rebase", "origin", "main")
+    git("Maria", maria, "pull", "-q", "--no-rebase", "origin", "main", day="2026-10-12")
     change(maria, "stage: proposal", "stage: won")
-    git("Maria", maria, "2026-10-12", "commit", "-qam", "Acme signed")
-    git("Maria", maria, "2026-10-12", "push", "-q", "origin", "main")
-    git("Dev", dev, "2026-10-14", "pull", "-q", "--no-rebase", "origin", "main")
+    git("Maria", maria, "commit", "-qam", "Acme signed", day="2026-10-12")
+    git("Maria", maria, "push", "-q", "origin", "main", day="2026-10-12")
+    git("Dev", dev, "pull", "-q", "--no-rebase", "origin", "main", day="2026-10-14")
     change(dev, "stage: won", "stage: negotiation")
-    git("Dev", dev, "2026-10-14", "commit", "-qam", "Acme wants to talk again", "--no-verify")
-    reopen = git("Dev", dev, "2026-10-14", "rev-parse", "--short=7", "HEAD").stdout.strip()
-    refused = git("Dev", dev, "2026-10-14", "push", "origin", "main", ok=False)
+    git("Dev", dev, "commit", "-qam", "Acme wants to talk again", "--no-verify", day="2026-10-14")
+    reopen = git("Dev", dev, "rev-parse", "--short=7", "HEAD", day="2026-10-14").stdout.strip()
+    refused = git("Dev", dev, "push", "origin", "main", ok=False, day="2026-10-14")
     assert f"commit {reopen} by Dev: Acme wants to talk again" in refused.stderr
     assert f"crm/{OPP}:4: error[terminal-left]: was 'won' in " in refused.stderr
     assert "Maria" in refused.stderr.split("terminal-left", 1)[1]
-    git("Dev", dev, "2026-10-14", "reset", "-q", "--hard", "origin/main")
+    git("Dev", dev, "reset", "-q", "--hard", "origin/main", day="2026-10-14")
 
     # The fortnight in figures, worked out by hand above.
     vault = maria / "crm"
