@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .repo import ZERO, GitError, Repo
+from .repo import ZERO, GitError, Repo, raw_entries
 from .versions import Commit
 
 # The files the checks read in full when the tip is written out; any other file is written empty
@@ -139,28 +139,15 @@ class Receiving:
             return
         raw = self.git("diff-tree", "--stdin", "--always", "--root", "-r", "-z", "--no-abbrev", "-M", "--raw",
                        input=("\n".join(lines) + "\n").encode())
-        tokens = raw.split(b"\0")
         current = -1
-        i = 0
-        while i < len(tokens):
-            token = tokens[i].strip(b"\n")
-            if not token.startswith(b":"):
-                if token:
-                    current += 1
-                i += 1
+        for entry in raw_entries(raw):
+            if isinstance(entry, str):  # the header of the next line asked
+                current += 1
                 continue
-            fields = token[1:].decode().split()
-            status = fields[4][0]
-            if status in "RC":
-                old, new = (t.decode("utf-8", "surrogateescape") for t in tokens[i + 1:i + 3])
-                i += 3
-            else:
-                old = new = tokens[i + 1].decode("utf-8", "surrogateescape")
-                i += 2
+            status, old, new, old_blob, new_blob, _ = entry
             if 0 <= current < len(asked) and (new.startswith(self.prefix) or old.startswith(self.prefix)):
                 pushed, parent = asked[current]
-                pushed.changes.append(Change(status, old, new, None if fields[2] == ZERO else fields[2],
-                                             None if fields[3] == ZERO else fields[3], parent))
+                pushed.changes.append(Change(status, old, new, old_blob, new_blob, parent))
 
     def base(self, old: str | None, new: str, commits: list[Pushed]) -> str | None:
         """What the ref was before the push: its old tip; for a new ref (`old` None), the newest

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 from dataclasses import dataclass
+from typing import Iterator
 from pathlib import Path
 
 ZERO = "0" * 40
@@ -71,15 +72,17 @@ LINK_MODE = "120000"  # git's file mode of a symbolic link
 LINK = "link"  # Repo.staged's word for a staged symbolic link
 
 
-def raw_changes(raw: bytes, old_blobs: bool = False) -> list[tuple]:
-    """git's `--raw -z` entries: (status letter, old path, new path, new blob or None, new mode),
-    and the old blob or None after them when `old_blobs`."""
+def raw_entries(raw: bytes) -> Iterator[str | tuple]:
+    """git's `--raw -z` output as it comes: each header line as a str (`diff-tree --stdin` prints
+    one per line it is given), each change as (status letter, old path, new path, old blob or
+    None, new blob or None, new mode)."""
     tokens = raw.split(b"\0")
-    changes = []
     i = 0
     while i < len(tokens):
-        meta = tokens[i].decode()
+        meta = tokens[i].decode("utf-8", "surrogateescape").strip("\n")
         if not meta.startswith(":"):
+            if meta:
+                yield meta
             i += 1
             continue
         fields = meta[1:].split()
@@ -90,9 +93,15 @@ def raw_changes(raw: bytes, old_blobs: bool = False) -> list[tuple]:
         else:
             old = new = tokens[i + 1].decode("utf-8", "surrogateescape")
             i += 2
-        changes.append((status, old, new, None if new_blob == ZERO else new_blob, fields[1])
-                       + ((None if old_blob == ZERO else old_blob,) if old_blobs else ()))
-    return changes
+        yield status, old, new, None if old_blob == ZERO else old_blob, None if new_blob == ZERO else new_blob, fields[1]
+
+
+def raw_changes(raw: bytes, old_blobs: bool = False) -> list[tuple]:
+    """git's `--raw -z` changes: (status letter, old path, new path, new blob or None, new mode),
+    and the old blob or None after them when `old_blobs`."""
+    return [(status, old, new, new_blob, mode) + ((old_blob,) if old_blobs else ())
+            for entry in raw_entries(raw) if not isinstance(entry, str)
+            for status, old, new, old_blob, new_blob, mode in (entry,)]
 
 
 @dataclass
