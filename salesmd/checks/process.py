@@ -20,7 +20,9 @@ from ..model import ERROR, WARNING, Problem, Record, Source
 from ..store.vault import Vault
 
 
-def _terminal(config: Config, type_: str | None, stage: str | None) -> bool:
+def is_terminal(config: Config, type_: str | None, stage: str | None) -> bool:
+    """Whether `stage` is a terminal stage of the pipeline of records of `type_` (the rules' start:
+    a record in a terminal stage stays there)."""
     if type_ not in config.types.pipeline_types or stage is None:
         return False
     found = config.pipelines[type_].get(stage)
@@ -38,10 +40,11 @@ def _firsts(versions: list[Version], key) -> list[Version]:
 
 
 def _terminal_stage(config: Config):
-    return lambda f: f.stage if _terminal(config, f.type, f.stage) else None
+    return lambda f: f.stage if is_terminal(config, f.type, f.stage) else None
 
 
-def _conversion(f) -> str | None:
+def conversion_of(f) -> str | None:
+    """The record a version of a lead was converted to (None: not converted); a conversion is final."""
     return f.converted_to if f.type == "lead" and f.stage == "converted" and f.converted_to else None
 
 
@@ -57,20 +60,30 @@ def _current_rules(config: Config, record: Record, versions: list[Version]) -> I
     if record.type == "lead":
         link = record.links("converted_to")
         now = link[0].key if link else None
-        conversion = next((v for v in _firsts(versions, _conversion) if v.facts.converted_to != now), None)
+        conversion = next((v for v in _firsts(versions, conversion_of) if v.facts.converted_to != now), None)
         if conversion is not None:
             yield Problem(record.source("converted_to" if "converted_to" in record.data else "stage"),
                           "conversion-changed",
                           f"was converted to [[{conversion.facts.converted_to}]] in {conversion.commit.label()}, "
                           f"now {'[[' + now + ']]' if now else 'no converted_to'}: a conversion is final")
-    if versions and config.backwards != "allow" and record.type in config.types.pipeline_types:
-        last = versions[-1].facts
-        pipeline = config.pipelines[record.type]
-        before, after = pipeline.get(last.stage if last else None), pipeline.get(stage)
-        if before and after and not before.terminal and not after.terminal and after.index < before.index:
-            yield Problem(record.source("stage"), "stage-backwards",
-                          f"moved back from '{before.name}' ({versions[-1].commit.label()}) to '{after.name}'",
-                          ERROR if config.backwards == "error" else WARNING)
+    last = versions[-1].facts if versions else None
+    back = moved_back(config, record.type, last.stage if last else None, stage) if versions else None
+    if back is not None:
+        yield Problem(record.source("stage"), "stage-backwards",
+                      f"moved back from '{back[0]}' ({versions[-1].commit.label()}) to '{back[1]}'",
+                      ERROR if config.backwards == "error" else WARNING)
+
+
+def moved_back(config: Config, type_: str | None, before: str | None, after: str | None) -> tuple[str, str] | None:
+    """(from, to) when going from stage `before` to `after` moves a record of `type_` back to an
+    earlier open stage and the config's `backwards` does not allow it; else None."""
+    if config.backwards == "allow" or type_ not in config.types.pipeline_types:
+        return None
+    pipeline = config.pipelines[type_]
+    old, new = pipeline.get(before), pipeline.get(after)
+    if old and new and not old.terminal and not new.terminal and new.index < old.index:
+        return old.name, new.name
+    return None
 
 
 def check_against_history(vault: Vault, history: History | None,
@@ -135,7 +148,7 @@ def audit_lines(config: Config, history: History, source_of) -> list[Problem]:
             continue
         path = versions[-1].path
         left = _first_break(versions, _terminal_stage(config), lambda f: f.stage)
-        changed = _first_break(versions, _conversion, lambda f: f.converted_to)
+        changed = _first_break(versions, conversion_of, lambda f: f.converted_to)
         source = source_of(path) if left is not None or changed is not None else None
         if left is not None:
             set_at, v = left

@@ -32,6 +32,7 @@ from ..git.versions import Commit, Facts, facts_of
 from ..model import ERROR, WARNING, Problem, Source
 from ..store import frontmatter
 from ..store.walk import walked
+from .process import conversion_of, is_terminal, moved_back
 
 
 @dataclass(frozen=True)
@@ -214,22 +215,18 @@ def rewrite_findings(receiving: Receiving, old: str, tip: Commit, config: Config
 
 def _breaks(config: Config, before: Facts, after: Facts):
     """(code, key, severity, message with {was} and {now}) for each rule `after` breaks against
-    `before`, the version it was made from."""
-    pipeline = config.pipelines.get(before.type) if before.type in config.types.pipeline_types else None
-    old = pipeline.get(before.stage) if pipeline is not None and before.stage is not None else None
-    if old is not None and old.terminal and after.stage != before.stage:
+    `before`, the version it was made from (the rules of checks/process.py, version to version)."""
+    if is_terminal(config, before.type, before.stage) and after.stage != before.stage:
         yield ("terminal-left", "stage", ERROR,
                f"was '{before.stage}' in {{was}}, became '{after.stage}' in {{now}}: "
                "a record in a terminal stage stays there")
-    if before.type == "lead" and before.stage == "converted" and before.converted_to \
-            and after.converted_to != before.converted_to:
+    if conversion_of(before) and after.converted_to != before.converted_to:
         yield ("conversion-changed", "converted_to", ERROR,
                f"was converted to [[{before.converted_to}]] in {{was}}, changed in {{now}}: a conversion is final")
-    new = pipeline.get(after.stage) if pipeline is not None and after.type == before.type and after.stage else None
-    if config.backwards != "allow" and old is not None and new is not None and not old.terminal \
-            and not new.terminal and new.index < old.index:
+    back = moved_back(config, before.type, before.stage, after.stage) if after.type == before.type else None
+    if back is not None:
         yield ("stage-backwards", "stage", ERROR if config.backwards == "error" else WARNING,
-               f"moved back from '{old.name}' ({{was}}) to '{new.name}' in {{now}}")
+               f"moved back from '{back[0]}' ({{was}}) to '{back[1]}' in {{now}}")
 
 
 def _line_of(data: bytes, key: str) -> int:

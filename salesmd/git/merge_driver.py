@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from ..checks.process import is_terminal
 from ..config import Config, ConfigError, find_root, load_config
 from ..store.frontmatter import conflict_marker_line
 from ..write.files import atomic_write
@@ -69,15 +70,13 @@ def pipeline_rules(config: Config, base: dict, ours: dict, theirs: dict, merged:
     type_ = merged.get("type", ours.get("type"))
     if type_ not in config.types.pipeline_types or type_ not in config.pipelines:
         return {}
-    pipeline = config.pipelines[type_]
     versions = (("ours", ours), ("theirs", theirs), ("the common version", base))
     out: dict[str, str] = {}
     stage = merged.get("stage", MISSING)
     if not _same(ours.get("stage", MISSING), theirs.get("stage", MISSING)):
         for side, data in versions:
             held = data.get("stage")
-            found = pipeline.get(held) if isinstance(held, str) else None
-            if found is not None and found.terminal and held != stage:
+            if isinstance(held, str) and is_terminal(config, type_, held) and held != stage:
                 now = "no stage" if stage is MISSING else f"stage {stage}"
                 out["stage"] = (f"{side} has this {type_} {held}, a terminal stage it stays in; the merge "
                                 f"would give it {now}. Keep one side and delete this line and the markers")
